@@ -1,0 +1,287 @@
+//! The pipeline recipe, and the only module that knows every stage:
+//! inputs → events → table → findings → ranked causes → report → renderer.
+//! Per-input failures are collected, not fatal: the other inputs are still
+//! analysed and the exit code says that something failed.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use crate::cli::{AnalyzeArgs, ColorChoice};
+use crate::error::{Error, Result};
+use crate::input::{self, InputSpec};
+use crate::model::{Event, Format, SourceId, SourceInfo};
+use crate::normalize::time::format_ns;
+use crate::report::{self, InputReport, Issue, OutputFormat, Report, Summary};
+use crate::rules::{self, CompiledRule, Severity};
+use crate::{demo, progress, rank, table};
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Analysed everything; nothing at or above `--fail-on`.
+    Clean,
+    /// A root cause at or above `--fail-on` was found.
+    FailOn,
+    /// Some input could not be analysed.
+    InputErrors,
+}
+
+/// The analysis before rendering: the report plus the per-input errors.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The report.
+    pub report: Report,
+    /// Inputs that were rejected, one error each.
+    pub errors: Vec<Error>,
+}
+
+/// Options for [`analyze`] that do not concern output.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzeOptions {
+    /// Inputs as given; empty means the demo.
+    pub inputs: Vec<String>,
+    /// Allow memory maps.
+    pub mmap: bool,
+    /// Hide the progress bar.
+    pub quiet: bool,
+    /// Extra rule directories.
+    pub rule_dirs: Vec<PathBuf>,
+}
+
+fn data_quality_notes(events: &[Event], sources: &[SourceInfo]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let tz = events.iter().filter(|e| e.ts_tz_assumed).count();
+    if tz > 0 {
+        notes.push(format!(
+            "{tz} events had timestamps without a time zone; UTC was assumed."
+        ));
+    }
+    let no_ts = events.iter().filter(|e| e.ts_ns.is_none()).count();
+    if no_ts > 0 {
+        notes.push(format!(
+            "{no_ts} events had no usable timestamp; they are counted but not placed on the timeline."
+        ));
+    }
+    for s in sources.iter().filter(|s| s.format == Format::Har) {
+        let of_source = || events.iter().filter(|e| e.source == s.id);
+        let unauth = of_source().filter(|e| e.status == Some(401)).count();
+        let with_auth = of_source()
+            .filter(|e| e.auth.as_ref().is_some_and(|a| a.scheme.is_some()))
+            .count();
+        if unauth > 0 && with_auth == 0 {
+            notes.push(format!(
+                "{}: {unauth} responses were 401 but the HAR has no Authorization headers \
+                 (it was probably exported sanitized), so token expiry could only be judged \
+                 from WWW-Authenticate challenges.",
+                s.display
+            ));
+        }
+    }
+    notes
+}
+
+/// Run the pipeline up to the report.
+pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
+    let rules: Vec<CompiledRule> = rules::load(&opts.rule_dirs)?;
+    let specs: Vec<InputSpec> = if opts.inputs.is_empty() {
+        demo::inputs()
+    } else {
+        input::discover(&opts.inputs)?
+    };
+    let total: u64 = specs
+        .iter()
+        .map(|s| match s {
+            InputSpec::Path(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+            _ => 0,
+        })
+        .sum();
+    let bar = progress::bar(total, opts.quiet);
+
+    let mut errors = Vec::new();
+    let mut sources: Vec<SourceInfo> = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
+    for spec in &specs {
+        if let InputSpec::Path(p) = spec {
+            bar.set_message(p.display().to_string());
+        }
+        let id = SourceId(sources.len() as u32);
+        let parsed = input::load::open(spec, opts.mmap).and_then(|loaded| input::parse(id, &loaded));
+        match parsed {
+            Ok(p) => {
+                bar.inc(p.info.bytes);
+                sources.push(p.info);
+                events.extend(p.events);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    bar.finish_and_clear();
+
+    let frame = table::build(&events, &sources)?;
+    let sums = table::summarize(&frame)?;
+    let findings = rules::evaluate(&rules, &events, &sources);
+    let (root_causes, timeline) = rank::rank(&rules, &findings, &events, &sources);
+    let notes = data_quality_notes(&events, &sources);
+
+    let inputs = sources
+        .iter()
+        .map(|s| InputReport {
+            path: s.display.clone(),
+            format: s.format.name().to_string(),
+            dialect: s.dialect.clone(),
+            bytes: s.bytes,
+            records: s.stats.records,
+            events: s.stats.records - s.stats.skipped,
+            skipped: s.stats.skipped,
+            issues: s
+                .stats
+                .issues
+                .iter()
+                .map(|i| Issue {
+                    locator: i.locator.to_string(),
+                    offset: i.offset,
+                    reason: i.reason.clone(),
+                })
+                .collect(),
+            notes: s.stats.notes.clone(),
+        })
+        .collect();
+    let report = Report {
+        schema_version: report::SCHEMA_VERSION,
+        generator: format!("logsleuth {}", env!("CARGO_PKG_VERSION")),
+        inputs,
+        summary: Summary {
+            events: sums.events,
+            failures: sums.failures,
+            first_ts: sums.first_ts.map(format_ns),
+            last_ts: sums.last_ts.map(format_ns),
+            traces: sums.traces,
+        },
+        root_causes,
+        timeline,
+        notes,
+    };
+    Ok(Analysis { report, errors })
+}
+
+fn use_color(choice: ColorChoice, to_file: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            !to_file
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// `logsleuth analyze`: analyse, render, and decide the exit outcome.
+/// Errors about individual inputs go to `errors_out`, one line each.
+pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Outcome> {
+    if args.threads == Some(0) {
+        return Err(Error::Usage("--threads must be at least 1".into()));
+    }
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        builder = builder.num_threads(n);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", args.threads.unwrap_or(0))))?;
+    let opts = AnalyzeOptions {
+        inputs: args.inputs.clone(),
+        mmap: !args.no_mmap,
+        quiet: args.quiet,
+        rule_dirs: args.rules.clone(),
+    };
+    let analysis = pool.install(|| analyze(&opts))?;
+    for e in &analysis.errors {
+        // Ignore a closed stderr: the exit code still tells.
+        let _ = writeln!(errors_out, "error: {e}");
+    }
+    if analysis.report.inputs.is_empty() && !analysis.errors.is_empty() {
+        return Ok(Outcome::InputErrors);
+    }
+    let color = use_color(args.color, args.output.is_some()) && args.format == OutputFormat::Text;
+    let out_path = args.output.clone().unwrap_or_else(|| PathBuf::from("-"));
+    let write_err = |source| Error::Output {
+        path: out_path.clone(),
+        source,
+    };
+    match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(write_err)?;
+            let mut w = std::io::BufWriter::new(file);
+            report::render(&analysis.report, args.format, color, &mut w).map_err(write_err)?;
+            w.flush().map_err(write_err)?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            report::render(&analysis.report, args.format, color, &mut w)
+                .and_then(|()| w.flush())
+                .map_err(write_err)?;
+        }
+    }
+    if !analysis.errors.is_empty() {
+        return Ok(Outcome::InputErrors);
+    }
+    let fail = args.fail_on.is_some_and(|min| {
+        analysis
+            .report
+            .root_causes
+            .iter()
+            .any(|c| severity_of(&c.severity) >= Some(min))
+    });
+    Ok(if fail { Outcome::FailOn } else { Outcome::Clean })
+}
+
+fn severity_of(name: &str) -> Option<Severity> {
+    [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ]
+    .into_iter()
+    .find(|s| s.name() == name)
+}
+
+/// `logsleuth rules list|explain`.
+pub fn run_rules(action: &crate::cli::RulesAction, dirs: &[PathBuf], out: &mut dyn Write) -> Result<bool> {
+    let rules = rules::load(dirs)?;
+    let werr = |source| Error::Output {
+        path: PathBuf::from("-"),
+        source,
+    };
+    match action {
+        crate::cli::RulesAction::List => {
+            for r in &rules {
+                writeln!(out, "{:<28} {:<9} {}", r.id, r.severity.name(), r.title).map_err(werr)?;
+            }
+            Ok(true)
+        }
+        crate::cli::RulesAction::Explain { id } => {
+            let Some(r) = rules.iter().find(|r| &r.id == id) else {
+                return Err(Error::Usage(format!(
+                    "no rule {id:?}; `logsleuth rules list` shows the ids"
+                )));
+            };
+            let text = format!(
+                "{id}  ({sev}, category {cat}, from {origin})\n{title}\n\nWhat it means:\n{expl}\n\nWhat to do:\n{rem}\n\nCan explain: {explains}\n",
+                id = r.id,
+                sev = r.severity.name(),
+                cat = r.category,
+                origin = r.origin,
+                title = r.title,
+                expl = report::text::wrap(&r.explanation, "  ", 100),
+                rem = report::text::wrap(&r.remediation, "  ", 100),
+                explains = if r.explains.is_empty() { "-".to_string() } else { r.explains.join(", ") },
+            );
+            out.write_all(text.as_bytes()).map_err(werr)?;
+            Ok(true)
+        }
+    }
+}

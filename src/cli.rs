@@ -1,0 +1,91 @@
+//! Command-line arguments (clap derive). Raw flags only; `app` validates
+//! them and runs the pipeline.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::OutputFormat;
+use crate::rules::Severity;
+
+/// Offline forensic analyzer for API failures: HAR and JSON-lines logs in,
+/// ranked root causes out.
+#[derive(Debug, Parser)]
+#[command(name = "logsleuth", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyze inputs and report ranked root causes (no input: a built-in demo incident).
+    Analyze(AnalyzeArgs),
+    /// List or explain the rules.
+    Rules {
+        /// `list` or `explain`.
+        #[command(subcommand)]
+        action: RulesAction,
+        /// Extra rule directories (repeatable); later ones override earlier ones by id.
+        #[arg(long = "rules", value_name = "DIR", global = true)]
+        rules: Vec<PathBuf>,
+    },
+}
+
+/// `rules` actions.
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// One line per rule.
+    List,
+    /// The full text of one rule.
+    Explain {
+        /// Rule id, e.g. auth.token_expired.
+        id: String,
+    },
+}
+
+/// When to colour terminal output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Arguments of `analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Files, directories (walked recursively) or `-` for stdin. `.gz` and
+    /// zlib content is decompressed. With no input, analyzes a demo incident.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    /// Write the report here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: one per core). Output is identical for any value.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Read files instead of memory-mapping them (for files still being written).
+    #[arg(long)]
+    pub no_mmap: bool,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Exit with 1 when a root cause at or above this severity is found.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+    /// Extra rule directories (repeatable); later ones override earlier ones by id.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}

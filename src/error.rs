@@ -1,0 +1,77 @@
+//! Errors that stop an input or the whole run.
+//!
+//! Bad *records* are not errors: they become [`crate::model::ParseIssue`]s and the
+//! run goes on. This module owns the failures that reject a whole input (a file
+//! that is not HAR or JSON lines, an unreadable path) or the run itself (a bad
+//! rule file, an output that cannot be written). Every variant names the path
+//! it concerns, so the one-line message a user sees says which file to look at.
+
+use std::path::PathBuf;
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can reject an input or abort a run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The path could not be opened, read or mapped.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// The input path as the user gave it.
+        path: PathBuf,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A compressed input could not be decompressed.
+    #[error("{path}: cannot decompress {codec} data: {source}")]
+    Decompress {
+        /// The input path.
+        path: PathBuf,
+        /// `gzip` or `zlib`.
+        codec: &'static str,
+        /// The decoder's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The content is neither a HAR nor JSON lines.
+    #[error("{path}: {reason}")]
+    UnsupportedFormat {
+        /// The input path.
+        path: PathBuf,
+        /// Why it was rejected, and what to do about it.
+        reason: String,
+    },
+    /// A directory walk failed part-way.
+    #[error("{path}: cannot walk directory: {source}")]
+    Walk {
+        /// The directory.
+        path: PathBuf,
+        /// The walker's error.
+        #[source]
+        source: walkdir::Error,
+    },
+    /// A rule file is invalid.
+    #[error("{path}: invalid rule: {message}")]
+    Rule {
+        /// The rule file (or `builtin:NAME` for embedded rules).
+        path: String,
+        /// What is wrong, with line and key where known.
+        message: String,
+    },
+    /// The report could not be written.
+    #[error("{path}: cannot write report: {source}")]
+    Output {
+        /// Where we tried to write (`-` for stdout).
+        path: PathBuf,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Building the columnar event table failed.
+    #[error("cannot build the event table: {0}")]
+    Table(#[from] polars::error::PolarsError),
+    /// A usage error found after argument parsing (e.g. bad `--threads`).
+    #[error("{0}")]
+    Usage(String),
+}

@@ -1,0 +1,618 @@
+//! Field extraction for JSON-lines records by alias (`formats.md` §3.2).
+//!
+//! A record is walked once with a serde visitor that flattens nested and
+//! dotted keys into dotted paths, keeps only the leaves whose path is a known
+//! alias (borrowing strings from the input where it can), and skips every
+//! other subtree without building it. No generic JSON tree is built.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::LazyLock;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// What a field means once found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Slot {
+    /// Event time.
+    Ts,
+    /// Log4j2 `instant.epochSecond`.
+    InstantSec,
+    /// Log4j2 `instant.nanoOfSecond`.
+    InstantNano,
+    /// Level name or pino/logback number.
+    Level,
+    /// OTel severityNumber.
+    SeverityNumber,
+    /// Log message.
+    Message,
+    /// HTTP status.
+    Status,
+    /// Duration; the alias carries the unit.
+    Duration,
+    /// HTTP method.
+    Method,
+    /// Full URL or request target.
+    Url,
+    /// Host or authority.
+    Host,
+    /// `"GET /path HTTP/1.1"`.
+    RequestLine,
+    /// Trace id (hex or decimal).
+    TraceId,
+    /// Span id.
+    SpanId,
+    /// Parent span id.
+    ParentSpanId,
+    /// Request or correlation id.
+    RequestId,
+    /// Error message.
+    ErrorMessage,
+    /// Error type or code.
+    ErrorType,
+    /// Service name.
+    Service,
+    /// Service version.
+    ServiceVersion,
+    /// Logger name (used to tell dialects apart).
+    Logger,
+    /// `Retry-After`.
+    RetryAfter,
+    /// `WWW-Authenticate`.
+    WwwAuthenticate,
+    /// `Authorization` (read for its scheme and JWT claims only).
+    Authorization,
+}
+
+/// Number of slots.
+pub const SLOTS: usize = Slot::Authorization as usize + 1;
+
+/// Unit of a duration alias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Not a duration.
+    None,
+    /// Nanoseconds.
+    Ns,
+    /// Microseconds.
+    Us,
+    /// Milliseconds.
+    Ms,
+    /// Seconds.
+    S,
+    /// Milliseconds when integral, seconds when fractional (Caddy vs Envoy `duration`).
+    MsOrS,
+}
+
+/// The alias table: dotted path, slot, unit. Earlier entries of the same slot win.
+const ALIASES: &[(&str, Slot, Unit)] = &[
+    // time
+    ("@timestamp", Slot::Ts, Unit::None),
+    ("timestamp", Slot::Ts, Unit::None),
+    ("time", Slot::Ts, Unit::None),
+    ("ts", Slot::Ts, Unit::None),
+    ("timeUnixNano", Slot::Ts, Unit::None),
+    ("observedTimeUnixNano", Slot::Ts, Unit::None),
+    ("start_time", Slot::Ts, Unit::None),
+    ("StartUTC", Slot::Ts, Unit::None),
+    ("time_iso8601", Slot::Ts, Unit::None),
+    ("time_local", Slot::Ts, Unit::None),
+    ("msec", Slot::Ts, Unit::None),
+    ("timeMillis", Slot::Ts, Unit::None),
+    ("date", Slot::Ts, Unit::None),
+    ("EdgeStartTimestamp", Slot::Ts, Unit::None),
+    ("transaction.timestamp", Slot::Ts, Unit::None),
+    ("span.timestamp", Slot::Ts, Unit::None),
+    ("error.timestamp", Slot::Ts, Unit::None),
+    ("log.timestamp", Slot::Ts, Unit::None),
+    ("instant.epochSecond", Slot::InstantSec, Unit::None),
+    ("instant.nanoOfSecond", Slot::InstantNano, Unit::None),
+    // level
+    ("log.level", Slot::Level, Unit::None),
+    ("level", Slot::Level, Unit::None),
+    ("severityText", Slot::Level, Unit::None),
+    ("severity", Slot::Level, Unit::None),
+    ("levelname", Slot::Level, Unit::None),
+    ("lvl", Slot::Level, Unit::None),
+    ("@fields.lvl", Slot::Level, Unit::None),
+    ("level_value", Slot::Level, Unit::None),
+    ("severityNumber", Slot::SeverityNumber, Unit::None),
+    // message
+    ("message", Slot::Message, Unit::None),
+    ("msg", Slot::Message, Unit::None),
+    ("@fields.msg", Slot::Message, Unit::None),
+    ("body.stringValue", Slot::Message, Unit::None),
+    ("body", Slot::Message, Unit::None),
+    ("event", Slot::Message, Unit::None),
+    ("log", Slot::Message, Unit::None),
+    ("error.log.message", Slot::Message, Unit::None),
+    ("log.message", Slot::Message, Unit::None),
+    // status
+    ("http.response.status_code", Slot::Status, Unit::None),
+    ("status", Slot::Status, Unit::None),
+    ("status_code", Slot::Status, Unit::None),
+    ("statusCode", Slot::Status, Unit::None),
+    ("res.statusCode", Slot::Status, Unit::None),
+    ("response_code", Slot::Status, Unit::None),
+    ("DownstreamStatus", Slot::Status, Unit::None),
+    ("elb_status_code", Slot::Status, Unit::None),
+    ("http.status_code", Slot::Status, Unit::None),
+    ("httpRequest.status", Slot::Status, Unit::None),
+    ("EdgeResponseStatus", Slot::Status, Unit::None),
+    (
+        "transaction.context.response.status_code",
+        Slot::Status,
+        Unit::None,
+    ),
+    ("error.context.response.status_code", Slot::Status, Unit::None),
+    ("span.context.http.status_code", Slot::Status, Unit::None),
+    ("context.response.status_code", Slot::Status, Unit::None),
+    // duration
+    ("event.duration", Slot::Duration, Unit::Ns),
+    ("Duration", Slot::Duration, Unit::Ns),
+    ("duration_ms", Slot::Duration, Unit::Ms),
+    ("latency_ms", Slot::Duration, Unit::Ms),
+    ("responseTime", Slot::Duration, Unit::Ms),
+    ("response_time", Slot::Duration, Unit::Ms),
+    ("request_time", Slot::Duration, Unit::S),
+    ("duration", Slot::Duration, Unit::MsOrS),
+    ("latency", Slot::Duration, Unit::Ms),
+    ("elapsed", Slot::Duration, Unit::Ms),
+    ("took", Slot::Duration, Unit::Ms),
+    ("httpRequest.latency", Slot::Duration, Unit::S),
+    ("OriginResponseDurationMs", Slot::Duration, Unit::Ms),
+    ("transaction.duration", Slot::Duration, Unit::Ms),
+    ("span.duration", Slot::Duration, Unit::Ms),
+    ("transaction.duration.us", Slot::Duration, Unit::Us),
+    // method / url / host
+    ("http.request.method", Slot::Method, Unit::None),
+    ("method", Slot::Method, Unit::None),
+    ("request_method", Slot::Method, Unit::None),
+    ("RequestMethod", Slot::Method, Unit::None),
+    ("req.method", Slot::Method, Unit::None),
+    ("request.method", Slot::Method, Unit::None),
+    ("http.method", Slot::Method, Unit::None),
+    ("httpRequest.requestMethod", Slot::Method, Unit::None),
+    ("ClientRequestMethod", Slot::Method, Unit::None),
+    ("transaction.context.request.method", Slot::Method, Unit::None),
+    ("error.context.request.method", Slot::Method, Unit::None),
+    ("span.context.http.method", Slot::Method, Unit::None),
+    ("url.full", Slot::Url, Unit::None),
+    ("url.original", Slot::Url, Unit::None),
+    ("http.url", Slot::Url, Unit::None),
+    ("httpRequest.requestUrl", Slot::Url, Unit::None),
+    ("transaction.context.request.url.full", Slot::Url, Unit::None),
+    ("error.context.request.url.full", Slot::Url, Unit::None),
+    ("span.context.http.url", Slot::Url, Unit::None),
+    ("url", Slot::Url, Unit::None),
+    ("req.url", Slot::Url, Unit::None),
+    ("request.uri", Slot::Url, Unit::None),
+    ("request_uri", Slot::Url, Unit::None),
+    ("url.path", Slot::Url, Unit::None),
+    ("path", Slot::Url, Unit::None),
+    ("RequestPath", Slot::Url, Unit::None),
+    ("uri", Slot::Url, Unit::None),
+    ("ClientRequestURI", Slot::Url, Unit::None),
+    ("request", Slot::RequestLine, Unit::None),
+    ("url.domain", Slot::Host, Unit::None),
+    ("host.name", Slot::Host, Unit::None),
+    ("request.host", Slot::Host, Unit::None),
+    ("RequestHost", Slot::Host, Unit::None),
+    ("authority", Slot::Host, Unit::None),
+    ("ClientRequestHost", Slot::Host, Unit::None),
+    ("http_host", Slot::Host, Unit::None),
+    ("host", Slot::Host, Unit::None),
+    // trace
+    ("trace.id", Slot::TraceId, Unit::None),
+    ("traceId", Slot::TraceId, Unit::None),
+    ("trace_id", Slot::TraceId, Unit::None),
+    ("dd.trace_id", Slot::TraceId, Unit::None),
+    ("logging.googleapis.com/trace", Slot::TraceId, Unit::None),
+    ("contextMap.traceId", Slot::TraceId, Unit::None),
+    ("transaction.trace_id", Slot::TraceId, Unit::None),
+    ("span.trace_id", Slot::TraceId, Unit::None),
+    ("error.trace_id", Slot::TraceId, Unit::None),
+    ("span.id", Slot::SpanId, Unit::None),
+    ("spanId", Slot::SpanId, Unit::None),
+    ("span_id", Slot::SpanId, Unit::None),
+    ("dd.span_id", Slot::SpanId, Unit::None),
+    ("contextMap.spanId", Slot::SpanId, Unit::None),
+    ("transaction.id", Slot::SpanId, Unit::None),
+    ("parent.id", Slot::ParentSpanId, Unit::None),
+    ("parentSpanId", Slot::ParentSpanId, Unit::None),
+    ("parent_span_id", Slot::ParentSpanId, Unit::None),
+    ("transaction.parent_id", Slot::ParentSpanId, Unit::None),
+    ("span.parent_id", Slot::ParentSpanId, Unit::None),
+    ("error.parent_id", Slot::ParentSpanId, Unit::None),
+    // request id
+    ("http.request.id", Slot::RequestId, Unit::None),
+    ("request_id", Slot::RequestId, Unit::None),
+    ("x_request_id", Slot::RequestId, Unit::None),
+    ("req.id", Slot::RequestId, Unit::None),
+    ("req_id", Slot::RequestId, Unit::None),
+    ("requestId", Slot::RequestId, Unit::None),
+    ("request_X-Request-Id", Slot::RequestId, Unit::None),
+    ("correlation_id", Slot::RequestId, Unit::None),
+    ("RayID", Slot::RequestId, Unit::None),
+    // errors
+    ("error.message", Slot::ErrorMessage, Unit::None),
+    ("error.exception.message", Slot::ErrorMessage, Unit::None),
+    ("err.message", Slot::ErrorMessage, Unit::None),
+    ("exception.message", Slot::ErrorMessage, Unit::None),
+    ("thrown.message", Slot::ErrorMessage, Unit::None),
+    ("error", Slot::ErrorMessage, Unit::None),
+    ("exception", Slot::ErrorMessage, Unit::None),
+    ("err", Slot::ErrorMessage, Unit::None),
+    ("error_message", Slot::ErrorMessage, Unit::None),
+    (
+        "upstream_transport_failure_reason",
+        Slot::ErrorMessage,
+        Unit::None,
+    ),
+    ("error.type", Slot::ErrorType, Unit::None),
+    ("error.exception.type", Slot::ErrorType, Unit::None),
+    ("err.type", Slot::ErrorType, Unit::None),
+    ("exception.type", Slot::ErrorType, Unit::None),
+    ("thrown.name", Slot::ErrorType, Unit::None),
+    ("err.code", Slot::ErrorType, Unit::None),
+    ("error.code", Slot::ErrorType, Unit::None),
+    ("response_flags", Slot::ErrorType, Unit::None),
+    // service
+    ("service.name", Slot::Service, Unit::None),
+    ("serviceName", Slot::Service, Unit::None),
+    ("ServiceName", Slot::Service, Unit::None),
+    ("service", Slot::Service, Unit::None),
+    ("app", Slot::Service, Unit::None),
+    ("application", Slot::Service, Unit::None),
+    ("service.version", Slot::ServiceVersion, Unit::None),
+    ("service_version", Slot::ServiceVersion, Unit::None),
+    ("app_version", Slot::ServiceVersion, Unit::None),
+    ("logger", Slot::Logger, Unit::None),
+    ("logger_name", Slot::Logger, Unit::None),
+    ("log.logger", Slot::Logger, Unit::None),
+    // headers the rules need
+    ("http.response.headers.retry-after", Slot::RetryAfter, Unit::None),
+    ("res.headers.retry-after", Slot::RetryAfter, Unit::None),
+    ("resp_headers.Retry-After", Slot::RetryAfter, Unit::None),
+    ("response.headers.retry-after", Slot::RetryAfter, Unit::None),
+    ("retry_after", Slot::RetryAfter, Unit::None),
+    (
+        "http.response.headers.www-authenticate",
+        Slot::WwwAuthenticate,
+        Unit::None,
+    ),
+    ("res.headers.www-authenticate", Slot::WwwAuthenticate, Unit::None),
+    ("resp_headers.Www-Authenticate", Slot::WwwAuthenticate, Unit::None),
+    (
+        "response.headers.www-authenticate",
+        Slot::WwwAuthenticate,
+        Unit::None,
+    ),
+    ("www_authenticate", Slot::WwwAuthenticate, Unit::None),
+    (
+        "http.request.headers.authorization",
+        Slot::Authorization,
+        Unit::None,
+    ),
+    ("req.headers.authorization", Slot::Authorization, Unit::None),
+    ("request.headers.Authorization", Slot::Authorization, Unit::None),
+    ("request.headers.authorization", Slot::Authorization, Unit::None),
+];
+
+struct Table {
+    exact: HashMap<&'static str, (Slot, u8, Unit)>,
+    prefixes: HashSet<&'static str>,
+}
+
+static TABLE: LazyLock<Table> = LazyLock::new(|| {
+    let mut exact = HashMap::new();
+    let mut prefixes = HashSet::new();
+    let mut rank = [0u8; SLOTS];
+    for &(path, slot, unit) in ALIASES {
+        let r = &mut rank[slot as usize];
+        exact.entry(path).or_insert((slot, *r, unit));
+        *r = r.saturating_add(1);
+        for (i, c) in path.char_indices() {
+            if c == '.' {
+                prefixes.insert(&path[..i]);
+            }
+        }
+    }
+    Table { exact, prefixes }
+});
+
+/// A leaf value, borrowed from the input when it had no escapes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar<'de> {
+    /// A string.
+    Str(Cow<'de, str>),
+    /// A signed integer.
+    I64(i64),
+    /// An unsigned integer beyond `i64`.
+    U64(u64),
+    /// A float (or an integer too large for 64 bits).
+    F64(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl Scalar<'_> {
+    /// As text, if it is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Scalar::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// As an integer, from a number or a numeric string.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Scalar::I64(v) => Some(*v),
+            Scalar::U64(v) => i64::try_from(*v).ok(),
+            Scalar::F64(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.2e18 => Some(*v as i64),
+            Scalar::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// As a float, from a number or a numeric string.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Scalar::I64(v) => Some(*v as f64),
+            Scalar::U64(v) => Some(*v as f64),
+            Scalar::F64(v) => Some(*v),
+            Scalar::Str(s) => s.trim().trim_end_matches('s').parse().ok(),
+            Scalar::Bool(_) => None,
+        }
+        .filter(|f: &f64| f.is_finite())
+    }
+}
+
+/// The fields found in one record.
+#[derive(Debug, Default)]
+pub struct Fields<'de> {
+    slots: [Option<(u8, Scalar<'de>, Unit)>; SLOTS],
+    /// Number of top-level keys seen (0 for `{}`).
+    pub keys: usize,
+}
+
+impl<'de> Fields<'de> {
+    /// The value found for a slot.
+    pub fn get(&self, slot: Slot) -> Option<&Scalar<'de>> {
+        self.slots[slot as usize].as_ref().map(|(_, v, _)| v)
+    }
+
+    /// The value and the unit of its alias.
+    pub fn get_with_unit(&self, slot: Slot) -> Option<(&Scalar<'de>, Unit)> {
+        self.slots[slot as usize].as_ref().map(|(_, v, u)| (v, *u))
+    }
+
+    /// The value as text.
+    pub fn str(&self, slot: Slot) -> Option<&str> {
+        self.get(slot)
+            .and_then(Scalar::as_str)
+            .filter(|s| !s.is_empty() && *s != "-")
+    }
+
+    fn offer(&mut self, path: &str, v: Scalar<'de>) {
+        if let Some(&(slot, rank, unit)) = TABLE.exact.get(path) {
+            let cell = &mut self.slots[slot as usize];
+            if cell.as_ref().is_none_or(|(r, _, _)| rank < *r) {
+                *cell = Some((rank, v, unit));
+            }
+        }
+    }
+}
+
+/// Why a line was not a usable record.
+#[derive(Debug)]
+pub enum FieldError {
+    /// Not valid JSON.
+    Json(serde_json::Error),
+    /// Valid JSON, but not an object.
+    NotObject,
+}
+
+/// Extract the alias fields of one JSON object.
+pub fn extract(line: &[u8]) -> Result<Fields<'_>, FieldError> {
+    let mut fields = Fields::default();
+    let mut path = String::with_capacity(64);
+    let mut de = serde_json::Deserializer::from_slice(line);
+    let is_obj = Node {
+        path: &mut path,
+        fields: &mut fields,
+        root: true,
+    }
+    .deserialize(&mut de)
+    .map_err(FieldError::Json)?;
+    de.end().map_err(FieldError::Json)?;
+    if !is_obj {
+        return Err(FieldError::NotObject);
+    }
+    Ok(fields)
+}
+
+/// A value at `path`; returns whether it was an object.
+struct Node<'a, 'de> {
+    path: &'a mut String,
+    fields: &'a mut Fields<'de>,
+    root: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Node<'_, 'de> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Node<'_, 'de> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<bool, E> {
+        self.fields.offer(self.path, Scalar::Str(Cow::Borrowed(v)));
+        Ok(false)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        self.fields
+            .offer(self.path, Scalar::Str(Cow::Owned(v.to_string())));
+        Ok(false)
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<bool, E> {
+        self.fields.offer(self.path, Scalar::Str(Cow::Owned(v)));
+        Ok(false)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
+        self.fields.offer(self.path, Scalar::I64(v));
+        Ok(false)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
+        let s = i64::try_from(v).map_or(Scalar::U64(v), Scalar::I64);
+        self.fields.offer(self.path, s);
+        Ok(false)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<bool, E> {
+        self.fields.offer(self.path, Scalar::F64(v));
+        Ok(false)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+        self.fields.offer(self.path, Scalar::Bool(v));
+        Ok(false)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        // A header logged as a list of values: keep the first one.
+        let wanted = TABLE.exact.contains_key(self.path.as_str());
+        let mut first = true;
+        while let Some(()) = if first && wanted {
+            first = false;
+            seq.next_element_seed(Node {
+                path: self.path,
+                fields: self.fields,
+                root: false,
+            })?
+            .map(|_| ())
+        } else {
+            seq.next_element::<IgnoredAny>()?.map(|_| ())
+        } {}
+        Ok(false)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let base = self.path.len();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if self.root {
+                self.fields.keys += 1;
+            }
+            // Elasticsearch hits: `_source` holds the document itself.
+            if self.root && key.0 == "_source" {
+                map.next_value_seed(Node {
+                    path: self.path,
+                    fields: self.fields,
+                    root: false,
+                })?;
+                continue;
+            }
+            if base > 0 {
+                self.path.push('.');
+            }
+            self.path.push_str(&key.0);
+            let p = self.path.as_str();
+            if TABLE.exact.contains_key(p) || TABLE.prefixes.contains(p) {
+                map.next_value_seed(Node {
+                    path: self.path,
+                    fields: self.fields,
+                    root: false,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+            self.path.truncate(base);
+        }
+        Ok(true)
+    }
+}
+
+/// An object key, borrowed when it has no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_and_dotted_keys_flatten_alike() {
+        let a = extract(br#"{"http":{"response":{"status_code":503}},"@timestamp":"x"}"#).unwrap();
+        let b = extract(br#"{"http.response.status_code":503}"#).unwrap();
+        assert_eq!(a.get(Slot::Status), Some(&Scalar::I64(503)));
+        assert_eq!(b.get(Slot::Status), Some(&Scalar::I64(503)));
+        assert_eq!(a.str(Slot::Ts), Some("x"));
+    }
+
+    #[test]
+    fn earlier_alias_wins_regardless_of_key_order() {
+        let f = extract(br#"{"status":"ok","http":{"response":{"status_code":502}}}"#).unwrap();
+        assert_eq!(f.get(Slot::Status), Some(&Scalar::I64(502)));
+    }
+
+    #[test]
+    fn strings_are_borrowed_when_unescaped() {
+        let f = extract(br#"{"msg":"plain","error":"a\"b"}"#).unwrap();
+        assert!(matches!(
+            f.get(Slot::Message),
+            Some(Scalar::Str(Cow::Borrowed("plain")))
+        ));
+        assert_eq!(f.str(Slot::ErrorMessage), Some("a\"b"));
+    }
+
+    #[test]
+    fn source_of_hits_is_the_document() {
+        let f = extract(br#"{"_index":"i","_id":"1","_source":{"status":404}}"#).unwrap();
+        assert_eq!(f.get(Slot::Status), Some(&Scalar::I64(404)));
+    }
+
+    #[test]
+    fn rejects_non_objects_and_garbage() {
+        assert!(matches!(extract(b"[1,2]"), Err(FieldError::NotObject)));
+        assert!(matches!(extract(b"{\"a\":1} x"), Err(FieldError::Json(_))));
+        assert!(matches!(
+            extract(b"{ \"invalid-json\" }"),
+            Err(FieldError::Json(_))
+        ));
+    }
+
+    #[test]
+    fn header_lists_keep_the_first_value() {
+        let f = extract(br#"{"request":{"headers":{"Authorization":["Bearer x","y"]}}}"#).unwrap();
+        assert_eq!(f.str(Slot::Authorization), Some("Bearer x"));
+    }
+}

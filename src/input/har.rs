@@ -1,0 +1,488 @@
+//! HAR 1.1 / 1.2 from any browser or proxy (`formats.md` §1).
+//!
+//! A HAR is one JSON document, so we never parse it whole: the structural
+//! scanner finds `log.entries` and splits it into entry spans, and rayon
+//! parses the entries in parallel into borrowed structs. A file cut off
+//! mid-entry keeps its complete entries and reports the cut.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use rayon::prelude::*;
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+use super::scan::{self, MemberWalk, ScanError};
+use crate::error::{Error, Result};
+use crate::model::{AuthInfo, ErrorClass, Event, InputStats, Locator, ParseIssue, SourceId};
+use crate::normalize::{error_class, jwt, route, time, trace};
+
+/// The parse of one HAR.
+#[derive(Debug)]
+pub struct HarOutput {
+    /// Events in entry order.
+    pub events: Vec<Event>,
+    /// Accounting.
+    pub stats: InputStats,
+    /// Creator and version, e.g. `WebInspector 537.36, HAR 1.2`.
+    pub dialect: String,
+}
+
+/// A number that may arrive as a number, a numeric string or null.
+#[derive(Debug, Clone, Copy, Default)]
+struct Num(Option<f64>);
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Num;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Num, E> {
+                Ok(Num(Some(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Num, E> {
+                Ok(Num(Some(v as f64)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Num, E> {
+                Ok(Num(Some(v as f64)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Num, E> {
+                Ok(Num(v.trim().parse().ok()))
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<Num, E> {
+                Ok(Num(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Num, E> {
+                Ok(Num(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A header as `{name, value}` or, in some exporters, `[name, value]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Header<'a> {
+    Object {
+        #[serde(borrow)]
+        name: Cow<'a, str>,
+        #[serde(borrow, default)]
+        value: Option<Cow<'a, str>>,
+    },
+    Pair(
+        #[serde(borrow)] Cow<'a, str>,
+        #[serde(borrow)] Option<Cow<'a, str>>,
+    ),
+}
+
+impl Header<'_> {
+    fn parts(&self) -> (&str, &str) {
+        match self {
+            Header::Object { name, value } | Header::Pair(name, value) => {
+                (name, value.as_deref().unwrap_or(""))
+            }
+        }
+    }
+}
+
+fn headers_or_default<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<Header<'de>>, D::Error> {
+    Ok(Option::<Vec<Header<'de>>>::deserialize(d)?.unwrap_or_default())
+}
+
+#[derive(Debug, Deserialize)]
+struct Request<'a> {
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    url: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "headers_or_default")]
+    headers: Vec<Header<'a>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct Content<'a> {
+    #[serde(borrow, default)]
+    text: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Response<'a> {
+    #[serde(default)]
+    status: Num,
+    #[serde(borrow, default, deserialize_with = "headers_or_default")]
+    headers: Vec<Header<'a>>,
+    #[serde(borrow, default, rename = "_error")]
+    error: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "_failureText")]
+    failure_text: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "_charlesStatus")]
+    charles_status: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    content: Option<Content<'a>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Entry<'a> {
+    #[serde(borrow, default, rename = "startedDateTime")]
+    started: Option<Cow<'a, str>>,
+    #[serde(default)]
+    time: Num,
+    #[serde(borrow)]
+    request: Request<'a>,
+    #[serde(borrow, default)]
+    response: Option<Response<'a>>,
+    #[serde(default, rename = "_wasAborted")]
+    was_aborted: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct Creator<'a> {
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    version: Option<Cow<'a, str>>,
+}
+
+fn reject(display: &str, reason: impl Into<String>) -> Error {
+    Error::UnsupportedFormat {
+        path: display.into(),
+        reason: reason.into(),
+    }
+}
+
+fn describe(e: &ScanError, b: &[u8]) -> String {
+    match e {
+        ScanError::Eof => format!("the file ends mid-value at byte {}", b.len()),
+        ScanError::Unexpected(at, c) => format!("unexpected {:?} at byte {at}", char::from(*c)),
+        ScanError::TooDeep(at) => format!("nesting deeper than {} at byte {at}", scan::MAX_DEPTH),
+    }
+}
+
+/// Parse a HAR document.
+pub fn parse(id: SourceId, display: &str, b: &[u8]) -> Result<HarOutput> {
+    let top = MemberWalk::new(b, 0).ok_or_else(|| reject(display, "not a HAR: no top-level object"))?;
+    let mut top = top;
+    let mut log_start = None;
+    while let Some((key, vstart)) = top.next_key() {
+        if key == b"log" {
+            log_start = Some(vstart);
+            break;
+        }
+        top.skip_value();
+    }
+    let log_start = log_start.ok_or_else(|| reject(display, "JSON but not a HAR: no \"log\" object"))?;
+    let mut log = MemberWalk::new(b, log_start)
+        .ok_or_else(|| reject(display, "not a HAR: \"log\" is not an object"))?;
+
+    let mut version: Option<String> = None;
+    let mut creator = Creator::default();
+    let mut entries: Option<scan::ArrayScan> = None;
+    while let Some((key, vstart)) = log.next_key() {
+        match key {
+            b"entries" => {
+                let s = scan::array_elements(b, vstart);
+                match (s.end, &s.error) {
+                    (Some(end), None) => log.skip_to(end),
+                    (_, Some(e)) => log.fail(e.clone()),
+                    (None, None) => log.fail(ScanError::Eof),
+                }
+                entries = Some(s);
+            }
+            b"version" => {
+                if let Some((s, e)) = log.skip_value() {
+                    version = serde_json::from_slice::<String>(&b[s..e]).ok();
+                }
+            }
+            b"creator" => {
+                if let Some((s, e)) = log.skip_value() {
+                    creator = serde_json::from_slice(&b[s..e]).unwrap_or_default();
+                }
+            }
+            _ => {
+                log.skip_value();
+            }
+        }
+    }
+    let Some(scan) = entries else {
+        let why = match &log.error {
+            Some(e) => format!("not a valid HAR: {} before \"log.entries\"", describe(e, b)),
+            None => "JSON but not a HAR: \"log\" has no \"entries\" array".to_string(),
+        };
+        return Err(reject(display, why));
+    };
+    if let Some(v) = &version {
+        if !v.starts_with("1.") && v != "1" && !v.is_empty() {
+            return Err(reject(
+                display,
+                format!("HAR version {v} is not supported (1.x only)"),
+            ));
+        }
+    }
+
+    let results: Vec<std::result::Result<Event, String>> = scan
+        .elements
+        .par_iter()
+        .enumerate()
+        .map(|(i, &(s, e))| parse_entry(id, i as u64, s as u64, &b[s..e]))
+        .collect();
+
+    let mut stats = InputStats::default();
+    let mut events = Vec::with_capacity(results.len());
+    for (i, r) in results.into_iter().enumerate() {
+        stats.records += 1;
+        match r {
+            Ok(ev) => events.push(ev),
+            Err(reason) => {
+                stats.skipped += 1;
+                stats.issues.push(ParseIssue {
+                    locator: Locator::Entry(i as u64),
+                    offset: scan.elements[i].0 as u64,
+                    reason,
+                });
+            }
+        }
+    }
+    if let Some(err) = &log.error.clone().or(scan.error.clone()) {
+        let n = scan.elements.len() as u64;
+        let offset = scan.elements.last().map_or(0, |l| l.1 as u64);
+        // The unit that was cut off is a record that produced no event.
+        stats.records += 1;
+        stats.skipped += 1;
+        stats.issues.push(ParseIssue {
+            locator: Locator::Entry(n),
+            offset,
+            reason: format!("entry cut off: {}", describe(err, b)),
+        });
+        stats.notes.push(format!(
+            "the HAR is truncated or corrupt after entry {}: {} complete entries recovered",
+            n.saturating_sub(1),
+            n
+        ));
+    }
+    let name = creator.name.as_deref().unwrap_or("unknown creator");
+    let mut dialect = name.to_string();
+    if let Some(v) = creator.version.as_deref().filter(|v| !v.is_empty()) {
+        dialect.push(' ');
+        dialect.push_str(v);
+    }
+    dialect.push_str(&format!(", HAR {}", version.as_deref().unwrap_or("?")));
+    Ok(HarOutput {
+        events,
+        stats,
+        dialect,
+    })
+}
+
+/// `Retry-After`: delta seconds or an HTTP-date relative to the request time.
+fn retry_after(v: &str, ts_ns: Option<i64>) -> Option<f64> {
+    let v = v.trim();
+    if let Ok(s) = v.parse::<f64>() {
+        return (s.is_finite() && s >= 0.0).then_some(s);
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let at = date.timestamp_nanos_opt()?;
+    Some(((at - ts_ns?) as f64 / 1e9).max(0.0))
+}
+
+/// The `error` parameter of a `WWW-Authenticate` challenge (RFC 6750).
+pub fn challenge_error(v: &str) -> Option<String> {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?i)(?:^|[\s,])error\s*=\s*(?:"([^"]*)"|([^\s,"]+))"#)
+            .expect("static regex is valid")
+    });
+    let c = RE.captures(v)?;
+    let val = c.get(1).or_else(|| c.get(2))?.as_str();
+    (!val.is_empty()).then(|| val.to_string())
+}
+
+/// Credential facts from an `Authorization` header value.
+pub fn auth_from_header(value: &str, auth: &mut AuthInfo) {
+    let v = value.trim();
+    let (scheme, cred) = v.split_once(' ').unwrap_or((v, ""));
+    auth.scheme = Some(scheme.into());
+    let cred = cred.trim();
+    if !cred.is_empty() {
+        auth.credential_fp = Some(crate::redact::fingerprint(cred).into());
+    }
+    if scheme.eq_ignore_ascii_case("bearer") {
+        if let Some(c) = jwt::decode(cred) {
+            auth.jwt_exp = c.exp;
+            auth.jwt_iat = c.iat;
+        }
+    }
+}
+
+/// Refine a 401 into `AuthExpired` when the challenge or the JWT says so.
+pub fn refine_auth(ev: &mut Event) {
+    if ev.status != Some(401) {
+        return;
+    }
+    let Some(auth) = &ev.auth else { return };
+    let challenge_expired = auth.challenge_error.as_deref() == Some("invalid_token");
+    let jwt_expired = match (auth.jwt_exp, ev.ts_ns) {
+        (Some(exp), Some(ts)) => ts / 1_000_000_000 >= exp,
+        _ => false,
+    };
+    if challenge_expired || jwt_expired {
+        ev.error_class = Some(ErrorClass::AuthExpired);
+    }
+}
+
+fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::Result<Event, String> {
+    let entry: Entry<'_> = serde_json::from_slice(raw).map_err(|e| format!("invalid HAR entry: {e}"))?;
+    let mut ev = Event::at(id, Locator::Entry(idx), offset);
+    if let Some(p) = entry.started.as_deref().and_then(time::parse_rfc3339) {
+        ev.ts_ns = Some(p.ns);
+        ev.ts_tz_assumed = p.tz_assumed;
+    }
+    ev.duration_ms = entry.time.0.filter(|t| *t >= 0.0 && t.is_finite());
+    ev.method = entry
+        .request
+        .method
+        .as_deref()
+        .map(|m| m.to_ascii_uppercase().into());
+    if let Some(url) = entry.request.url.as_deref() {
+        let (host, path) = route::split_url(url);
+        ev.host = host.map(Into::into);
+        ev.route = Some(route::template(path).into());
+        ev.url = Some(crate::redact::url(url).into_owned().into());
+    }
+    let mut ctx = trace::TraceCtx::default();
+    let mut auth = AuthInfo::default();
+    let mut has_auth = false;
+    for h in &entry.request.headers {
+        let (name, value) = h.parts();
+        let lname = name.to_ascii_lowercase();
+        trace::absorb_header(&mut ctx, &lname, value);
+        if trace::is_request_id_header(&lname) && ev.request_id.is_none() && !value.is_empty() {
+            ev.request_id = Some(value.into());
+        } else if lname == "authorization" {
+            auth_from_header(value, &mut auth);
+            has_auth = true;
+        }
+    }
+    ev.trace_id = ctx.trace_id.map(Into::into);
+    ev.span_id = ctx.span_id.map(Into::into);
+    ev.parent_span_id = ctx.parent_span_id.map(Into::into);
+
+    let mut responded = false;
+    let mut error_text: Option<String> = None;
+    if let Some(resp) = &entry.response {
+        let status = resp
+            .status
+            .0
+            .filter(|s| *s >= 1.0 && *s < 1000.0)
+            .map(|s| s as u16);
+        ev.status = status;
+        responded = status.is_some();
+        for h in &resp.headers {
+            let (name, value) = h.parts();
+            let lname = name.to_ascii_lowercase();
+            match lname.as_str() {
+                "www-authenticate" => {
+                    if let Some(e) = challenge_error(value) {
+                        auth.challenge_error = Some(e.into());
+                        has_auth = true;
+                    }
+                }
+                "retry-after" => ev.retry_after_s = retry_after(value, ev.ts_ns),
+                "x-request-id" if ev.request_id.is_none() && !value.is_empty() => {
+                    ev.request_id = Some(value.into());
+                }
+                _ => {}
+            }
+        }
+        error_text = resp
+            .error
+            .as_deref()
+            .or(resp.failure_text.as_deref())
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        if error_text.is_none() {
+            if let Some(cs) = resp.charles_status.as_deref().filter(|s| *s != "COMPLETE") {
+                error_text = Some(format!("Charles: {cs}"));
+            }
+        }
+        if error_text.is_none() {
+            // Fiddler answers failed connections itself with a [Fiddler] body.
+            if let Some(text) = resp.content.as_ref().and_then(|c| c.text.as_deref()) {
+                if let Some(rest) = text.trim_start().strip_prefix("[Fiddler]") {
+                    error_text = Some(format!("[Fiddler]{}", &rest[..rest.len().min(200)]));
+                }
+            }
+        }
+    }
+    if entry.was_aborted == Some(true) && error_text.is_none() {
+        error_text = Some("aborted by the client".into());
+    }
+    if has_auth {
+        ev.auth = Some(Box::new(auth));
+    }
+    ev.error_class = error_class::classify(ev.status, error_text.as_deref(), responded);
+    ev.error_text = error_text.map(|t| crate::redact::text(&t).into_owned().into());
+    refine_auth(&mut ev);
+    Ok(ev)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HAR: &str = r#"{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},
+      "entries":[
+        {"startedDateTime":"2024-05-01T10:00:00.000Z","time":12.5,
+         "request":{"method":"get","url":"https://api.example.com/v1/users/42?access_token=abc","headers":[
+            {"name":"traceparent","value":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}]},
+         "response":{"status":401,"headers":[{"name":"WWW-Authenticate","value":"Bearer realm=\"api\", error=\"invalid_token\", error_description=\"expired\""}]}},
+        {"startedDateTime":"2024-05-01T10:00:01.000Z","time":-1,
+         "request":{"method":"GET","url":"https://api.example.com/x","headers":[]},
+         "response":{"status":0,"headers":[],"_error":"net::ERR_INTERNET_DISCONNECTED"}},
+        {"request": 5}
+      ]}}"#;
+
+    #[test]
+    fn parses_entries_and_counts_bad_ones() {
+        let out = parse(SourceId(0), "t.har", HAR.as_bytes()).unwrap();
+        assert_eq!(out.stats.records, 3);
+        assert_eq!(out.stats.skipped, 1);
+        assert_eq!(out.stats.issues[0].locator, Locator::Entry(2));
+        assert_eq!(out.dialect, "WebInspector 537.36, HAR 1.2");
+        let e = &out.events[0];
+        assert_eq!(e.status, Some(401));
+        assert_eq!(e.error_class, Some(ErrorClass::AuthExpired));
+        assert_eq!(e.route.as_deref(), Some("/v1/users/{id}"));
+        assert_eq!(e.trace_id.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
+        assert!(
+            !e.url.as_deref().unwrap().contains("abc"),
+            "query secrets are redacted"
+        );
+        let e = &out.events[1];
+        assert_eq!(e.status, None);
+        assert_eq!(e.duration_ms, None);
+        assert_eq!(e.error_class, Some(ErrorClass::Offline));
+    }
+
+    #[test]
+    fn truncated_har_recovers_complete_entries() {
+        let cut = &HAR[..HAR.find("{\"startedDateTime\":\"2024-05-01T10:00:01").unwrap() + 30];
+        let out = parse(SourceId(0), "t.har", cut.as_bytes()).unwrap();
+        assert_eq!(out.events.len(), 1);
+        assert_eq!(out.stats.records, 2);
+        assert_eq!(out.stats.skipped, 1);
+        assert_eq!(out.stats.notes.len(), 1);
+    }
+
+    #[test]
+    fn challenge_param() {
+        assert_eq!(
+            challenge_error(r#"Bearer realm="api", error="invalid_token", error_description="x""#).as_deref(),
+            Some("invalid_token")
+        );
+        assert_eq!(challenge_error(r#"Bearer error_description="x""#), None);
+        assert_eq!(challenge_error("Basic realm=x"), None);
+    }
+}

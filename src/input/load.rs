@@ -1,0 +1,222 @@
+//! Finding and opening inputs: files, directories (walked recursively, in
+//! sorted order), `-` for stdin, and transparent gzip / zlib decompression.
+//!
+//! # Safety of memory maps
+//! A memory map of a file that another process truncates while we read it
+//! raises SIGBUS. We map only regular files, and only when they are larger
+//! than [`MMAP_MIN`]; smaller files are read into memory, which costs little.
+//! Logs captured after an incident are normally at rest; if the user is
+//! analysing a file that is still being written, `--no-mmap` reads it instead.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use flate2::read::{MultiGzDecoder, ZlibDecoder};
+use memmap2::Mmap;
+
+use crate::error::{Error, Result};
+
+/// Files below this size are read, not mapped.
+pub const MMAP_MIN: u64 = 1 << 20;
+
+/// One input the user asked for, after directory expansion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputSpec {
+    /// A file path.
+    Path(PathBuf),
+    /// Standard input.
+    Stdin,
+    /// Bytes embedded in the binary (the demo incident).
+    Embedded {
+        /// Name shown in reports.
+        name: String,
+        /// The content.
+        bytes: &'static [u8],
+    },
+}
+
+/// The bytes of an input.
+#[derive(Debug)]
+pub enum Data {
+    /// A read-only map of a regular file.
+    Mapped(Mmap),
+    /// Bytes read or decompressed into memory.
+    Owned(Vec<u8>),
+    /// Bytes compiled into the binary.
+    Static(&'static [u8]),
+}
+
+impl Data {
+    /// The content, with any UTF-8 byte-order mark removed.
+    pub fn bytes(&self) -> &[u8] {
+        let b: &[u8] = match self {
+            Data::Mapped(m) => m,
+            Data::Owned(v) => v,
+            Data::Static(s) => s,
+        };
+        b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
+    }
+}
+
+/// An opened input.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Name shown in reports: the path as given, `-`, or `demo:NAME`.
+    pub display: String,
+    /// Its content.
+    pub data: Data,
+}
+
+/// Expand the user's inputs: directories are walked recursively and their
+/// regular files listed in sorted order; files and `-` are kept in place.
+pub fn discover(inputs: &[String]) -> Result<Vec<InputSpec>> {
+    let mut out = Vec::new();
+    for raw in inputs {
+        if raw == "-" {
+            out.push(InputSpec::Stdin);
+            continue;
+        }
+        let path = PathBuf::from(raw);
+        let meta = std::fs::metadata(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            for entry in walkdir::WalkDir::new(&path)
+                .follow_links(false)
+                .sort_by_file_name()
+            {
+                let entry = entry.map_err(|source| Error::Walk {
+                    path: path.clone(),
+                    source,
+                })?;
+                if entry.file_type().is_file() {
+                    files.push(entry.into_path());
+                }
+            }
+            out.extend(files.into_iter().map(InputSpec::Path));
+        } else {
+            out.push(InputSpec::Path(path));
+        }
+    }
+    Ok(out)
+}
+
+/// Open one input. `mmap` allows memory-mapping regular files.
+pub fn open(spec: &InputSpec, mmap: bool) -> Result<Loaded> {
+    match spec {
+        InputSpec::Stdin => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut buf)
+                .map_err(|source| Error::Io {
+                    path: PathBuf::from("-"),
+                    source,
+                })?;
+            finish("-".to_string(), Path::new("-"), Data::Owned(buf))
+        }
+        InputSpec::Embedded { name, bytes } => Ok(Loaded {
+            display: name.clone(),
+            data: Data::Static(bytes),
+        }),
+        InputSpec::Path(path) => {
+            let io = |source| Error::Io {
+                path: path.clone(),
+                source,
+            };
+            let file = File::open(path).map_err(io)?;
+            let meta = file.metadata().map_err(io)?;
+            let data = if mmap && meta.is_file() && meta.len() >= MMAP_MIN {
+                // SAFETY: the map is read-only and of a regular file. The
+                // module docs explain the SIGBUS risk if the file is truncated
+                // underneath us, and `--no-mmap` avoids it.
+                let map = unsafe { Mmap::map(&file) }.map_err(io)?;
+                Data::Mapped(map)
+            } else {
+                let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+                (&file).read_to_end(&mut buf).map_err(io)?;
+                Data::Owned(buf)
+            };
+            finish(path.display().to_string(), path, data)
+        }
+    }
+}
+
+/// Decompress gzip or zlib content, detected by magic bytes.
+fn finish(display: String, path: &Path, data: Data) -> Result<Loaded> {
+    let b = data.bytes();
+    let codec = if b.starts_with(&[0x1f, 0x8b]) {
+        Some("gzip")
+    } else if b.len() >= 2
+        && b[0] & 0x0f == 8
+        && b[0] >> 4 <= 7
+        && (u16::from(b[0]) * 256 + u16::from(b[1])) % 31 == 0
+    {
+        Some("zlib")
+    } else {
+        None
+    };
+    let Some(codec) = codec else {
+        return Ok(Loaded { display, data });
+    };
+    let mut out = Vec::new();
+    let res = if codec == "gzip" {
+        MultiGzDecoder::new(b).read_to_end(&mut out)
+    } else {
+        ZlibDecoder::new(b).read_to_end(&mut out)
+    };
+    match res {
+        Ok(_) => {}
+        // The zlib header check is two bytes; text that happens to pass it is
+        // not compressed, so keep it as it is.
+        Err(_) if codec == "zlib" => return Ok(Loaded { display, data }),
+        Err(source) => {
+            return Err(Error::Decompress {
+                path: path.to_path_buf(),
+                codec,
+                source,
+            })
+        }
+    }
+    Ok(Loaded {
+        display,
+        data: Data::Owned(out),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn gzip_and_zlib_are_transparent() {
+        let text = b"{\"a\":1}\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(text).unwrap();
+        let l = finish("x".into(), Path::new("x"), Data::Owned(gz.finish().unwrap())).unwrap();
+        assert_eq!(l.data.bytes(), text);
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(text).unwrap();
+        let l = finish("x".into(), Path::new("x"), Data::Owned(z.finish().unwrap())).unwrap();
+        assert_eq!(l.data.bytes(), text);
+    }
+
+    #[test]
+    fn truncated_gzip_is_an_error_naming_the_file() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&[b'x'; 4096]).unwrap();
+        let mut bytes = gz.finish().unwrap();
+        bytes.truncate(bytes.len() / 2);
+        let err = finish("f.gz".into(), Path::new("f.gz"), Data::Owned(bytes)).unwrap_err();
+        assert!(err.to_string().starts_with("f.gz: cannot decompress gzip"));
+    }
+
+    #[test]
+    fn bom_is_stripped() {
+        assert_eq!(Data::Owned(b"\xEF\xBB\xBF{}".to_vec()).bytes(), b"{}");
+    }
+}

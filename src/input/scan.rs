@@ -1,0 +1,359 @@
+//! A structural JSON scanner: finds the byte span of values without building
+//! a tree. The HAR parser uses it to locate `log.entries` and split the array
+//! into entries that are then parsed in parallel. It checks structure only
+//! (brackets, strings, literals); each entry is validated by serde afterwards.
+
+/// Why a scan stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanError {
+    /// The input ended inside a value.
+    Eof,
+    /// An unexpected byte at this offset.
+    Unexpected(usize, u8),
+    /// Nesting deeper than [`MAX_DEPTH`].
+    TooDeep(usize),
+}
+
+/// Deepest nesting we follow; deeper input is rejected, not recursed into.
+pub const MAX_DEPTH: usize = 512;
+
+/// Skip whitespace from `i`; returns the next non-space offset.
+pub fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+/// End offset (exclusive) of the string starting at `i` (which is `"`).
+pub fn skip_string(b: &[u8], i: usize) -> Result<usize, ScanError> {
+    let mut j = i + 1;
+    loop {
+        let rest = b.get(j..).ok_or(ScanError::Eof)?;
+        match memchr::memchr2(b'"', b'\\', rest) {
+            None => return Err(ScanError::Eof),
+            Some(k) => {
+                j += k;
+                if b[j] == b'\\' {
+                    j += 2;
+                } else {
+                    return Ok(j + 1);
+                }
+            }
+        }
+    }
+}
+
+/// End offset (exclusive) of the value starting at `i` (after whitespace).
+pub fn skip_value(b: &[u8], i: usize) -> Result<usize, ScanError> {
+    let i = skip_ws(b, i);
+    let c = *b.get(i).ok_or(ScanError::Eof)?;
+    match c {
+        b'"' => skip_string(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                let c = *b.get(j).ok_or(ScanError::Eof)?;
+                match c {
+                    b'"' => {
+                        j = skip_string(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => {
+                        depth += 1;
+                        if depth > MAX_DEPTH {
+                            return Err(ScanError::TooDeep(j));
+                        }
+                    }
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Ok(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        b'-' | b'0'..=b'9' | b't' | b'f' | b'n' | b'N' | b'I' => {
+            let mut j = i;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'-' | b'+' | b'.')) {
+                j += 1;
+            }
+            if j == b.len() {
+                return Err(ScanError::Eof);
+            }
+            Ok(j)
+        }
+        other => Err(ScanError::Unexpected(i, other)),
+    }
+}
+
+/// One `"key": value` member of an object: spans of the raw key (without
+/// quotes, still escaped) and of the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member {
+    /// Key bytes without the quotes.
+    pub key: (usize, usize),
+    /// Value span.
+    pub value: (usize, usize),
+}
+
+/// The members of the object that starts at `i` (which must be `{`).
+/// On error, returns the members read so far and the error.
+pub fn object_members(b: &[u8], i: usize) -> (Vec<Member>, Option<ScanError>) {
+    let mut out = Vec::new();
+    let i = skip_ws(b, i);
+    if b.get(i) != Some(&b'{') {
+        return (
+            out,
+            Some(b.get(i).map_or(ScanError::Eof, |c| ScanError::Unexpected(i, *c))),
+        );
+    }
+    let mut j = skip_ws(b, i + 1);
+    if b.get(j) == Some(&b'}') {
+        return (out, None);
+    }
+    loop {
+        if b.get(j) != Some(&b'"') {
+            return (
+                out,
+                Some(b.get(j).map_or(ScanError::Eof, |c| ScanError::Unexpected(j, *c))),
+            );
+        }
+        let kend = match skip_string(b, j) {
+            Ok(e) => e,
+            Err(e) => return (out, Some(e)),
+        };
+        let colon = skip_ws(b, kend);
+        if b.get(colon) != Some(&b':') {
+            return (
+                out,
+                Some(
+                    b.get(colon)
+                        .map_or(ScanError::Eof, |c| ScanError::Unexpected(colon, *c)),
+                ),
+            );
+        }
+        let vstart = skip_ws(b, colon + 1);
+        let vend = match skip_value(b, vstart) {
+            Ok(e) => e,
+            Err(e) => return (out, Some(e)),
+        };
+        out.push(Member {
+            key: (j + 1, kend - 1),
+            value: (vstart, vend),
+        });
+        let k = skip_ws(b, vend);
+        match b.get(k) {
+            Some(b',') => j = skip_ws(b, k + 1),
+            Some(b'}') => return (out, None),
+            Some(c) => return (out, Some(ScanError::Unexpected(k, *c))),
+            None => return (out, Some(ScanError::Eof)),
+        }
+    }
+}
+
+/// The result of splitting an array.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArrayScan {
+    /// Spans of the complete elements.
+    pub elements: Vec<(usize, usize)>,
+    /// Offset just past the closing `]`, when the array is complete.
+    pub end: Option<usize>,
+    /// Why the scan stopped early, if it did.
+    pub error: Option<ScanError>,
+}
+
+/// Split the array that starts at `i` (which must be `[`) into element spans.
+/// On error, keeps the complete elements read so far.
+pub fn array_elements(b: &[u8], i: usize) -> ArrayScan {
+    let mut out = ArrayScan::default();
+    let fail = |out: &mut ArrayScan, at: usize| {
+        out.error = Some(
+            b.get(at)
+                .map_or(ScanError::Eof, |c| ScanError::Unexpected(at, *c)),
+        );
+    };
+    let i = skip_ws(b, i);
+    if b.get(i) != Some(&b'[') {
+        fail(&mut out, i);
+        return out;
+    }
+    let mut j = skip_ws(b, i + 1);
+    if b.get(j) == Some(&b']') {
+        out.end = Some(j + 1);
+        return out;
+    }
+    loop {
+        let end = match skip_value(b, j) {
+            Ok(e) => e,
+            Err(e) => {
+                out.error = Some(e);
+                return out;
+            }
+        };
+        out.elements.push((j, end));
+        let k = skip_ws(b, end);
+        match b.get(k) {
+            Some(b',') => j = skip_ws(b, k + 1),
+            Some(b']') => {
+                out.end = Some(k + 1);
+                return out;
+            }
+            _ => {
+                fail(&mut out, k);
+                return out;
+            }
+        }
+    }
+}
+
+/// Walks the members of an object one at a time, so a caller can treat
+/// one member's value specially (e.g. split `entries` without skipping it).
+#[derive(Debug)]
+pub struct MemberWalk<'b> {
+    b: &'b [u8],
+    pos: usize,
+    first: bool,
+    /// Set when the walk stopped on malformed or truncated input.
+    pub error: Option<ScanError>,
+}
+
+impl<'b> MemberWalk<'b> {
+    /// Start at the object beginning at `i`; `None` unless it is `{`.
+    pub fn new(b: &'b [u8], i: usize) -> Option<Self> {
+        let i = skip_ws(b, i);
+        (b.get(i) == Some(&b'{')).then_some(MemberWalk {
+            b,
+            pos: i + 1,
+            first: true,
+            error: None,
+        })
+    }
+
+    /// Next key (raw, unquoted) and the start of its value. The caller must
+    /// then call [`MemberWalk::skip_to`] with the value's end.
+    pub fn next_key(&mut self) -> Option<(&'b [u8], usize)> {
+        if self.error.is_some() {
+            return None;
+        }
+        let b = self.b;
+        let mut j = skip_ws(b, self.pos);
+        if self.first {
+            self.first = false;
+            if b.get(j) == Some(&b'}') {
+                return None;
+            }
+        } else {
+            match b.get(j) {
+                Some(b',') => j = skip_ws(b, j + 1),
+                Some(b'}') => return None,
+                _ => {
+                    self.error = Some(b.get(j).map_or(ScanError::Eof, |c| ScanError::Unexpected(j, *c)));
+                    return None;
+                }
+            }
+        }
+        if b.get(j) != Some(&b'"') {
+            self.error = Some(b.get(j).map_or(ScanError::Eof, |c| ScanError::Unexpected(j, *c)));
+            return None;
+        }
+        let kend = match skip_string(b, j) {
+            Ok(e) => e,
+            Err(e) => {
+                self.error = Some(e);
+                return None;
+            }
+        };
+        let colon = skip_ws(b, kend);
+        if b.get(colon) != Some(&b':') {
+            self.error = Some(
+                b.get(colon)
+                    .map_or(ScanError::Eof, |c| ScanError::Unexpected(colon, *c)),
+            );
+            return None;
+        }
+        let vstart = skip_ws(b, colon + 1);
+        self.pos = vstart;
+        Some((&b[j + 1..kend - 1], vstart))
+    }
+
+    /// Skip the current value generically; returns its span.
+    pub fn skip_value(&mut self) -> Option<(usize, usize)> {
+        match skip_value(self.b, self.pos) {
+            Ok(e) => {
+                let span = (self.pos, e);
+                self.pos = e;
+                Some(span)
+            }
+            Err(e) => {
+                self.error = Some(e);
+                None
+            }
+        }
+    }
+
+    /// Continue after a value the caller consumed itself.
+    pub fn skip_to(&mut self, end: usize) {
+        self.pos = end;
+    }
+
+    /// Stop the walk with an error found by the caller.
+    pub fn fail(&mut self, e: ScanError) {
+        self.error = Some(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_and_elements() {
+        let doc = br#" {"log": {"entries": [ {"a":"x\"}"}, [1,2], 3 ], "v": true}} "#;
+        let (m, err) = object_members(doc, 0);
+        assert!(err.is_none());
+        assert_eq!(&doc[m[0].key.0..m[0].key.1], b"log");
+        let (inner, err) = object_members(doc, m[0].value.0);
+        assert!(err.is_none());
+        let scan = array_elements(doc, inner[0].value.0);
+        assert!(scan.error.is_none());
+        assert_eq!(doc[scan.end.unwrap() - 1], b']');
+        let got: Vec<&[u8]> = scan.elements.iter().map(|(s, e)| &doc[*s..*e]).collect();
+        assert_eq!(got, vec![&br#"{"a":"x\"}"}"#[..], b"[1,2]", b"3"]);
+    }
+
+    #[test]
+    fn truncated_array_keeps_complete_elements() {
+        let doc = br#"[{"a":1},{"b":2},{"c":"#;
+        let scan = array_elements(doc, 0);
+        assert_eq!(scan.elements.len(), 2);
+        assert_eq!(scan.error, Some(ScanError::Eof));
+        assert!(scan.end.is_none());
+    }
+
+    #[test]
+    fn member_walk() {
+        let doc = br#"{"a": 1, "b": [1, 2], "c": "x"}"#;
+        let mut w = MemberWalk::new(doc, 0).unwrap();
+        let mut keys = Vec::new();
+        while let Some((k, _)) = w.next_key() {
+            keys.push(k.to_vec());
+            w.skip_value();
+        }
+        assert!(w.error.is_none());
+        assert_eq!(keys, vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+    }
+
+    #[test]
+    fn depth_is_capped() {
+        let doc = "[".repeat(100_000);
+        assert!(matches!(
+            skip_value(doc.as_bytes(), 0),
+            Err(ScanError::TooDeep(_))
+        ));
+    }
+}

@@ -1,0 +1,32 @@
+//! The `logsleuth` binary: parse arguments, run, map the outcome to an exit
+//! code (0 success, 1 `--fail-on` matched, 2 usage or input error).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use logsleuth::app::{self, Outcome};
+use logsleuth::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stderr = std::io::stderr();
+    let result = match &cli.command {
+        Command::Analyze(args) => app::run_analyze(args, &mut stderr),
+        Command::Rules { action, rules } => {
+            app::run_rules(action, rules, &mut std::io::stdout().lock()).map(|_| Outcome::Clean)
+        }
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::FailOn) => ExitCode::from(1),
+        Ok(Outcome::InputErrors) => ExitCode::from(2),
+        Err(logsleuth::Error::Output { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

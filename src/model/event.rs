@@ -1,0 +1,237 @@
+//! The normalized event: one HTTP exchange or one log record, whatever format
+//! it came from. Parsers in `input` fill it; rules read it. Evidence stays a
+//! (source, locator, offset) triple pointing back into the input.
+
+use serde::Serialize;
+
+use super::source::{Locator, SourceId};
+
+/// Coarse class of a failure, from status codes and error text
+/// (`formats.md` §5.2). Rules match on these names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    /// Name resolution failed.
+    Dns,
+    /// The peer refused the connection.
+    ConnectRefused,
+    /// Connecting timed out.
+    ConnectTimeout,
+    /// Waiting for the response timed out.
+    ReadTimeout,
+    /// The connection was reset or closed early.
+    ConnReset,
+    /// The certificate had expired.
+    TlsExpired,
+    /// The certificate chain was not trusted.
+    TlsUntrusted,
+    /// The certificate did not match the host name.
+    TlsHostname,
+    /// The TLS handshake failed.
+    TlsHandshake,
+    /// The client cancelled or aborted the request.
+    Cancelled,
+    /// The client had no network at all.
+    Offline,
+    /// Blocked by the browser or an extension (CORS, ad blockers).
+    Blocked,
+    /// An HTTP/2 or QUIC protocol error.
+    Protocol,
+    /// Upstream timed out behind a proxy (504, Envoy UT).
+    UpstreamTimeout,
+    /// Rate limited (429).
+    RateLimited,
+    /// The credentials had expired.
+    AuthExpired,
+    /// The credentials were refused (401 without an expiry signal).
+    AuthInvalid,
+    /// Forbidden (403).
+    Forbidden,
+    /// Another 4xx.
+    Http4xx,
+    /// Another 5xx.
+    Http5xx,
+    /// An error we could not classify further.
+    Other,
+}
+
+impl ErrorClass {
+    /// The snake_case name used in rule files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorClass::Dns => "dns",
+            ErrorClass::ConnectRefused => "connect_refused",
+            ErrorClass::ConnectTimeout => "connect_timeout",
+            ErrorClass::ReadTimeout => "read_timeout",
+            ErrorClass::ConnReset => "conn_reset",
+            ErrorClass::TlsExpired => "tls_expired",
+            ErrorClass::TlsUntrusted => "tls_untrusted",
+            ErrorClass::TlsHostname => "tls_hostname",
+            ErrorClass::TlsHandshake => "tls_handshake",
+            ErrorClass::Cancelled => "cancelled",
+            ErrorClass::Offline => "offline",
+            ErrorClass::Blocked => "blocked",
+            ErrorClass::Protocol => "protocol",
+            ErrorClass::UpstreamTimeout => "upstream_timeout",
+            ErrorClass::RateLimited => "rate_limited",
+            ErrorClass::AuthExpired => "auth_expired",
+            ErrorClass::AuthInvalid => "auth_invalid",
+            ErrorClass::Forbidden => "forbidden",
+            ErrorClass::Http4xx => "http_4xx",
+            ErrorClass::Http5xx => "http_5xx",
+            ErrorClass::Other => "other",
+        }
+    }
+
+    /// All classes, for validating rule files.
+    pub const ALL: [ErrorClass; 21] = [
+        ErrorClass::Dns,
+        ErrorClass::ConnectRefused,
+        ErrorClass::ConnectTimeout,
+        ErrorClass::ReadTimeout,
+        ErrorClass::ConnReset,
+        ErrorClass::TlsExpired,
+        ErrorClass::TlsUntrusted,
+        ErrorClass::TlsHostname,
+        ErrorClass::TlsHandshake,
+        ErrorClass::Cancelled,
+        ErrorClass::Offline,
+        ErrorClass::Blocked,
+        ErrorClass::Protocol,
+        ErrorClass::UpstreamTimeout,
+        ErrorClass::RateLimited,
+        ErrorClass::AuthExpired,
+        ErrorClass::AuthInvalid,
+        ErrorClass::Forbidden,
+        ErrorClass::Http4xx,
+        ErrorClass::Http5xx,
+        ErrorClass::Other,
+    ];
+
+    /// Parse a class name as written in rule files.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+/// Normalized severity level of a log record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Level {
+    /// Finest detail.
+    Trace,
+    /// Debugging.
+    Debug,
+    /// Normal operation.
+    Info,
+    /// Something unexpected.
+    Warn,
+    /// A failure.
+    Error,
+    /// A failure that stops the process.
+    Fatal,
+}
+
+impl Level {
+    /// Upper-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Trace => "TRACE",
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+            Level::Fatal => "FATAL",
+        }
+    }
+}
+
+/// What the request's credentials and the server's auth challenge say.
+/// Claims only: the token itself is never stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuthInfo {
+    /// Scheme of the request's `Authorization` header (`Bearer`, `Basic`, ...).
+    pub scheme: Option<Box<str>>,
+    /// `exp` claim of a bearer JWT, in seconds since the epoch.
+    pub jwt_exp: Option<i64>,
+    /// `iat` claim of a bearer JWT.
+    pub jwt_iat: Option<i64>,
+    /// `error` parameter of the response's `WWW-Authenticate` challenge.
+    pub challenge_error: Option<Box<str>>,
+    /// A short fingerprint of the credential, for grouping without revealing it.
+    pub credential_fp: Option<Box<str>>,
+}
+
+/// One normalized event.
+#[derive(Debug, Clone, Default)]
+pub struct Event {
+    /// Which input it came from.
+    pub source: SourceId,
+    /// Where in that input.
+    pub locator: Option<Locator>,
+    /// Byte offset of the record in the (decompressed) input.
+    pub offset: u64,
+    /// Request start (or log time), UTC nanoseconds since the epoch.
+    pub ts_ns: Option<i64>,
+    /// The timestamp had no zone and UTC was assumed.
+    pub ts_tz_assumed: bool,
+    /// HTTP method, upper-case.
+    pub method: Option<Box<str>>,
+    /// Full URL or path as logged.
+    pub url: Option<Box<str>>,
+    /// Host (authority without credentials).
+    pub host: Option<Box<str>>,
+    /// Path template with ids replaced by `{id}`.
+    pub route: Option<Box<str>>,
+    /// HTTP status; `None` when there was no response.
+    pub status: Option<u16>,
+    /// Total duration in milliseconds.
+    pub duration_ms: Option<f64>,
+    /// Failure class, if this event is a failure.
+    pub error_class: Option<ErrorClass>,
+    /// Error text as reported (browser `net::ERR_*`, exception message, ...).
+    pub error_text: Option<Box<str>>,
+    /// Canonical 32-hex trace id.
+    pub trace_id: Option<Box<str>>,
+    /// 16-hex span id.
+    pub span_id: Option<Box<str>>,
+    /// 16-hex parent span id.
+    pub parent_span_id: Option<Box<str>>,
+    /// Request or correlation id.
+    pub request_id: Option<Box<str>>,
+    /// Emitting service.
+    pub service: Option<Box<str>>,
+    /// Version of the emitting service.
+    pub service_version: Option<Box<str>>,
+    /// Log level.
+    pub level: Option<Level>,
+    /// Log message.
+    pub message: Option<Box<str>>,
+    /// `Retry-After` in seconds, from the response.
+    pub retry_after_s: Option<f64>,
+    /// Authentication details, when the request carried any.
+    pub auth: Option<Box<AuthInfo>>,
+}
+
+impl Event {
+    /// New empty event at a location.
+    pub fn at(source: SourceId, locator: Locator, offset: u64) -> Self {
+        Event {
+            source,
+            locator: Some(locator),
+            offset,
+            ..Event::default()
+        }
+    }
+
+    /// Whether the event is a failure: an error class was assigned.
+    pub fn is_failure(&self) -> bool {
+        self.error_class.is_some()
+    }
+}
+
+impl Default for SourceId {
+    fn default() -> Self {
+        SourceId(0)
+    }
+}

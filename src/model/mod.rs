@@ -1,0 +1,11 @@
+//! The pipeline's nouns: sources, records' locations, normalized events and
+//! parse issues.
+//!
+//! `input` produces these types, `table` turns events into the polars frame,
+//! `rules` reads events to produce findings. Nothing here does I/O.
+
+mod event;
+mod source;
+
+pub use event::{AuthInfo, ErrorClass, Event, Level};
+pub use source::{Format, InputStats, Locator, ParseIssue, SourceId, SourceInfo};

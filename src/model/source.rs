@@ -1,0 +1,94 @@
+//! Where events come from: a source's identity, detected format and dialect,
+//! record locators, and the per-input accounting of records and skips.
+
+use serde::Serialize;
+
+/// Index of an input in the run's input list (stable: inputs are sorted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct SourceId(pub u32);
+
+/// The container format of an input, detected from its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// HTTP Archive 1.x: one JSON document with `log.entries`.
+    Har,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl Format {
+    /// The name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Har => "har",
+            Format::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// Where a record sits inside its input: the unit a user can jump to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Locator {
+    /// 1-based line number in a line-oriented input.
+    Line(u64),
+    /// 0-based index into a HAR's `log.entries`.
+    Entry(u64),
+}
+
+impl std::fmt::Display for Locator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Locator::Line(n) => write!(f, "line {n}"),
+            Locator::Entry(n) => write!(f, "entry {n}"),
+        }
+    }
+}
+
+impl Serialize for Locator {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A record that produced no event, with why and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParseIssue {
+    /// Where the record is.
+    pub locator: Locator,
+    /// Byte offset of the record in the (decompressed) input.
+    pub offset: u64,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// What the parser learned about one input.
+#[derive(Debug, Clone, Default)]
+pub struct InputStats {
+    /// Top-level units seen: lines or HAR entries.
+    pub records: u64,
+    /// Units that produced no event; each has an entry in `issues`.
+    pub skipped: u64,
+    /// Problems with the input that are not tied to one skipped record
+    /// (for instance a HAR cut off after its last complete entry).
+    pub notes: Vec<String>,
+    /// The skipped records.
+    pub issues: Vec<ParseIssue>,
+}
+
+/// A parsed input as the report describes it.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    /// Its id.
+    pub id: SourceId,
+    /// The path as the user gave it (or `-`, or `demo:NAME`).
+    pub display: String,
+    /// Detected format.
+    pub format: Format,
+    /// Detected dialect: the HAR creator or the JSON-lines convention.
+    pub dialect: String,
+    /// Size in bytes after decompression.
+    pub bytes: u64,
+    /// Record accounting.
+    pub stats: InputStats,
+}

@@ -1,0 +1,71 @@
+//! JWT claims from a bearer token, decoded **without verification** and
+//! never stored: only `exp`/`iat` and a fingerprint leave this module.
+
+use base64::Engine as _;
+
+/// The claims we keep from a JWT.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Claims {
+    /// Expiry, seconds since the epoch.
+    pub exp: Option<i64>,
+    /// Issued-at, seconds since the epoch.
+    pub iat: Option<i64>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawClaims {
+    #[serde(default)]
+    exp: Option<serde_json::Number>,
+    #[serde(default)]
+    iat: Option<serde_json::Number>,
+}
+
+fn secs(n: Option<serde_json::Number>) -> Option<i64> {
+    let n = n?;
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.is_finite() && f.abs() < 9e15)
+            .map(|f| f as i64)
+    })
+}
+
+/// Decode the payload of a compact JWS (`header.payload.signature`).
+/// Returns `None` for anything that is not a three-part token with a JSON
+/// object payload (JWE tokens have five parts and are opaque).
+pub fn decode(token: &str) -> Option<Claims> {
+    let token = token.trim();
+    let mut parts = token.split('.');
+    let (_h, p, _s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || p.is_empty() {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(p.trim_end_matches('='))
+        .ok()?;
+    let raw: RawClaims = serde_json::from_slice(&bytes).ok()?;
+    Some(Claims {
+        exp: secs(raw.exp),
+        iat: secs(raw.iat),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_claims_without_verifying() {
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"sub":"u1","exp":1714557600,"iat":1714554000}"#);
+        let tok = format!("eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln");
+        assert_eq!(
+            decode(&tok),
+            Some(Claims {
+                exp: Some(1_714_557_600),
+                iat: Some(1_714_554_000)
+            })
+        );
+        assert_eq!(decode("not-a-jwt"), None);
+        assert_eq!(decode("a.b.c.d.e"), None);
+    }
+}

@@ -1,0 +1,69 @@
+//! Log levels from names (`warning`, `err`, `crit`, ...) and numbers (OTel
+//! severityNumber, pino/bunyan, Python, logback `level_value`).
+
+use crate::model::Level;
+
+/// Level from a name.
+pub fn from_name(s: &str) -> Option<Level> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    let base = lower.split(['+', '-', ' ']).next().unwrap_or("");
+    Some(match base {
+        "trace" | "finest" | "finer" | "verbose" => Level::Trace,
+        "debug" | "fine" | "dbg" => Level::Debug,
+        "info" | "information" | "notice" | "informational" => Level::Info,
+        "warn" | "warning" => Level::Warn,
+        "error" | "err" | "severe" => Level::Error,
+        "fatal" | "crit" | "critical" | "alert" | "emerg" | "emergency" | "panic" | "dpanic" => Level::Fatal,
+        _ => return t.parse::<i64>().ok().and_then(from_number),
+    })
+}
+
+/// Level from an OpenTelemetry `severityNumber` (1–24).
+pub fn from_otel(n: i64) -> Option<Level> {
+    Some(match n {
+        1..=4 => Level::Trace,
+        5..=8 => Level::Debug,
+        9..=12 => Level::Info,
+        13..=16 => Level::Warn,
+        17..=20 => Level::Error,
+        21..=24 => Level::Fatal,
+        _ => return None,
+    })
+}
+
+/// Level from a numeric `level` field: pino/bunyan steps of ten
+/// (10 trace … 60 fatal), or logback's `level_value` (5000 … 40000).
+pub fn from_number(n: i64) -> Option<Level> {
+    Some(match n {
+        0..=14 => Level::Trace,
+        15..=24 => Level::Debug,
+        25..=34 => Level::Info,
+        35..=44 => Level::Warn,
+        45..=54 => Level::Error,
+        55..=99 => Level::Fatal,
+        5000 => Level::Trace,
+        10000 => Level::Debug,
+        20000 => Level::Info,
+        30000 => Level::Warn,
+        40000 => Level::Error,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_numbers() {
+        assert_eq!(from_name("warning"), Some(Level::Warn));
+        assert_eq!(from_name("INFO+2"), Some(Level::Info));
+        assert_eq!(from_name("50"), Some(Level::Error));
+        assert_eq!(from_name("60"), Some(Level::Fatal));
+        assert_eq!(from_otel(17), Some(Level::Error));
+        assert_eq!(from_number(30), Some(Level::Info));
+        assert_eq!(from_number(40000), Some(Level::Error));
+        assert_eq!(from_name("banana"), None);
+    }
+}

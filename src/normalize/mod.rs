@@ -1,0 +1,12 @@
+//! Field-level normalization shared by every parser: timestamps, route
+//! templates, trace identifiers, error classification, levels and JWT claims.
+//!
+//! Parsers in `input` call these to turn raw strings into the values of
+//! [`crate::model::Event`]; nothing here knows about file formats.
+
+pub mod error_class;
+pub mod jwt;
+pub mod level;
+pub mod route;
+pub mod time;
+pub mod trace;

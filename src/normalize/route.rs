@@ -1,0 +1,99 @@
+//! URL splitting and route templates: `/users/123/orders/9f1c…` becomes
+//! `/users/{id}/orders/{id}`, so failures group by endpoint, not by record.
+
+/// Host and path of a URL or request target. `host` is `None` for a bare path.
+pub fn split_url(url: &str) -> (Option<&str>, &str) {
+    let rest = match url.find("://") {
+        Some(i) if url[..i].bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+') => &url[i + 3..],
+        _ => {
+            return (None, strip_query(url));
+        }
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    // Drop any userinfo: it may hold credentials.
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let path = strip_query(&rest[end..]);
+    let path = if path.is_empty() { "/" } else { path };
+    ((!host.is_empty()).then_some(host), path)
+}
+
+fn strip_query(p: &str) -> &str {
+    let end = p.find(['?', '#']).unwrap_or(p.len());
+    &p[..end]
+}
+
+fn is_id_segment(seg: &str) -> bool {
+    let b = seg.as_bytes();
+    if b.is_empty() {
+        return false;
+    }
+    if b.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
+    // UUID
+    if b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| {
+            matches!(i, 8 | 13 | 18 | 23) == (*c == b'-') && (c.is_ascii_hexdigit() || *c == b'-')
+        })
+    {
+        return true;
+    }
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    // Hex ids, object ids, hashes.
+    if b.len() >= 8 && digits > 0 && b.iter().all(u8::is_ascii_hexdigit) {
+        return true;
+    }
+    // Long opaque tokens (base64url ids, content hashes with a prefix).
+    b.len() >= 20
+        && digits >= 2
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~' | b'='))
+}
+
+/// Template a path: id-like segments become `{id}`; the query is dropped.
+pub fn template(path: &str) -> String {
+    let path = strip_query(path);
+    let mut out = String::with_capacity(path.len());
+    for (i, seg) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if is_id_segment(seg) {
+            out.push_str("{id}");
+        } else {
+            out.push_str(seg);
+        }
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_urls() {
+        assert_eq!(
+            split_url("https://user:pw@api.example.com:8443/v1/x?token=1"),
+            (Some("api.example.com:8443"), "/v1/x")
+        );
+        assert_eq!(split_url("/v1/x?y=2"), (None, "/v1/x"));
+        assert_eq!(split_url("https://h.example"), (Some("h.example"), "/"));
+    }
+
+    #[test]
+    fn templates_ids() {
+        assert_eq!(template("/users/123/orders"), "/users/{id}/orders");
+        assert_eq!(
+            template("/o/3f2504e0-4f89-11d3-9a0c-0305e82c3301/items/5f1d7a9bc2"),
+            "/o/{id}/items/{id}"
+        );
+        assert_eq!(template("/api/v1/health"), "/api/v1/health");
+        assert_eq!(template("/static/app.css"), "/static/app.css");
+        assert_eq!(template(""), "/");
+    }
+}

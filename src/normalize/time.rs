@@ -1,0 +1,259 @@
+//! Timestamp parsing: RFC 3339 and its common relaxations, epoch numbers of
+//! any unit (inferred from magnitude), and the CLF / nginx `$time_local` form.
+//! All results are UTC nanoseconds since the epoch.
+
+use chrono::NaiveDate;
+
+/// A parsed timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parsed {
+    /// UTC nanoseconds since the epoch.
+    pub ns: i64,
+    /// The input had no zone; UTC was assumed.
+    pub tz_assumed: bool,
+}
+
+/// Epoch seconds/ms/µs/ns, inferred from magnitude (`formats.md` §3.3).
+pub fn from_epoch_int(v: i64) -> Option<i64> {
+    let a = v.unsigned_abs();
+    if a < 100_000_000_000 {
+        v.checked_mul(1_000_000_000)
+    } else if a < 100_000_000_000_000 {
+        v.checked_mul(1_000_000)
+    } else if a < 100_000_000_000_000_000 {
+        v.checked_mul(1_000)
+    } else {
+        Some(v)
+    }
+}
+
+/// Epoch as a float (zap's `ts`, Caddy's `ts`): unit by magnitude of the integer part.
+pub fn from_epoch_float(v: f64) -> Option<i64> {
+    if !v.is_finite() {
+        return None;
+    }
+    let a = v.abs();
+    let ns = if a < 1e11 {
+        v * 1e9
+    } else if a < 1e14 {
+        v * 1e6
+    } else if a < 1e17 {
+        v * 1e3
+    } else {
+        v
+    };
+    if ns.abs() < 9.2e18 {
+        Some(ns.round() as i64)
+    } else {
+        None
+    }
+}
+
+fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
+    let s = b.get(at..at + n)?;
+    let mut v = 0u32;
+    for &c in s {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    Some(v)
+}
+
+fn civil(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, nanos: u32) -> Option<i64> {
+    let dt = NaiveDate::from_ymd_opt(y, mo, d)?.and_hms_nano_opt(h, mi, s.min(59), nanos)?;
+    let extra = i64::from(s.saturating_sub(59)) * 1_000_000_000; // leap second 60
+    dt.and_utc().timestamp_nanos_opt().map(|n| n + extra)
+}
+
+/// Parse an RFC 3339-like timestamp: `2024-05-01T10:00:00Z`,
+/// `2024-05-01 10:00:00,123`, `…+02:00`, `…+0200`.
+pub fn parse_rfc3339(s: &str) -> Option<Parsed> {
+    let b = s.trim().as_bytes();
+    if b.len() < 19 {
+        return None;
+    }
+    let y = digits(b, 0, 4)? as i32;
+    if b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (mo, d, h, mi, sec) = (
+        digits(b, 5, 2)?,
+        digits(b, 8, 2)?,
+        digits(b, 11, 2)?,
+        digits(b, 14, 2)?,
+        digits(b, 17, 2)?,
+    );
+    let mut i = 19;
+    let mut nanos = 0u32;
+    if i < b.len() && (b[i] == b'.' || b[i] == b',') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 9 {
+                nanos = nanos * 10 + u32::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        let n = i - start;
+        if n == 0 {
+            return None;
+        }
+        for _ in n..9 {
+            nanos *= 10;
+        }
+    }
+    let base = civil(y, mo, d, h, mi, sec, nanos)?;
+    let rest = &b[i..];
+    match rest {
+        [] => Some(Parsed {
+            ns: base,
+            tz_assumed: true,
+        }),
+        [b'Z'] | [b'z'] => Some(Parsed {
+            ns: base,
+            tz_assumed: false,
+        }),
+        [sign @ (b'+' | b'-'), tail @ ..] => {
+            let (oh, om) = match tail.len() {
+                5 if tail[2] == b':' => (digits(tail, 0, 2)?, digits(tail, 3, 2)?),
+                4 => (digits(tail, 0, 2)?, digits(tail, 2, 2)?),
+                2 => (digits(tail, 0, 2)?, 0),
+                _ => return None,
+            };
+            let off = i64::from(oh * 3600 + om * 60) * 1_000_000_000;
+            let ns = if *sign == b'+' { base - off } else { base + off };
+            Some(Parsed {
+                ns,
+                tz_assumed: false,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Parse the CLF / nginx `$time_local` form `10/Oct/2000:13:55:36 -0700`.
+pub fn parse_clf(s: &str) -> Option<Parsed> {
+    let b = s.trim().trim_start_matches('[').trim_end_matches(']').as_bytes();
+    if b.len() < 20 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' {
+        return None;
+    }
+    let d = digits(b, 0, 2)?;
+    let mo = match &b[3..6] {
+        b"Jan" => 1,
+        b"Feb" => 2,
+        b"Mar" => 3,
+        b"Apr" => 4,
+        b"May" => 5,
+        b"Jun" => 6,
+        b"Jul" => 7,
+        b"Aug" => 8,
+        b"Sep" => 9,
+        b"Oct" => 10,
+        b"Nov" => 11,
+        b"Dec" => 12,
+        _ => return None,
+    };
+    let y = digits(b, 7, 4)? as i32;
+    let (h, mi, sec) = (digits(b, 12, 2)?, digits(b, 15, 2)?, digits(b, 18, 2)?);
+    let base = civil(y, mo, d, h, mi, sec, 0)?;
+    let rest = std::str::from_utf8(&b[20..]).ok()?.trim();
+    if rest.is_empty() {
+        return Some(Parsed {
+            ns: base,
+            tz_assumed: true,
+        });
+    }
+    let rb = rest.as_bytes();
+    if rb.len() != 5 || !(rb[0] == b'+' || rb[0] == b'-') {
+        return None;
+    }
+    let off = i64::from(digits(rb, 1, 2)? * 3600 + digits(rb, 3, 2)? * 60) * 1_000_000_000;
+    Some(Parsed {
+        ns: if rb[0] == b'+' { base - off } else { base + off },
+        tz_assumed: false,
+    })
+}
+
+/// Parse any textual timestamp we know: RFC 3339, CLF, or an epoch in a string.
+pub fn parse_text(s: &str) -> Option<Parsed> {
+    let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if let Some(p) = parse_rfc3339(t) {
+        return Some(p);
+    }
+    if let Some(p) = parse_clf(t) {
+        return Some(p);
+    }
+    if t.bytes().all(|c| c.is_ascii_digit() || c == b'-') {
+        return t.parse::<i64>().ok().and_then(from_epoch_int).map(|ns| Parsed {
+            ns,
+            tz_assumed: false,
+        });
+    }
+    t.parse::<f64>().ok().and_then(from_epoch_float).map(|ns| Parsed {
+        ns,
+        tz_assumed: false,
+    })
+}
+
+/// Format UTC nanoseconds as RFC 3339 with milliseconds (`2024-05-01T10:00:00.123Z`).
+pub fn format_ns(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let sub = ns.rem_euclid(1_000_000_000) as u32;
+    match chrono::DateTime::from_timestamp(secs, sub) {
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        None => format!("@{ns}ns"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_variants() {
+        let z = parse_rfc3339("2024-05-01T10:00:00Z").unwrap();
+        assert_eq!(z.ns, 1_714_557_600_000_000_000);
+        assert!(!z.tz_assumed);
+        let off = parse_rfc3339("2024-05-01T12:00:00.5+02:00").unwrap();
+        assert_eq!(off.ns, 1_714_557_600_500_000_000);
+        let us = parse_rfc3339("2024-05-01T10:00:00.123456+00:00").unwrap();
+        assert_eq!(us.ns, 1_714_557_600_123_456_000);
+        let naive = parse_rfc3339("2024-05-01 10:00:00,123").unwrap();
+        assert!(naive.tz_assumed);
+        assert_eq!(naive.ns, 1_714_557_600_123_000_000);
+        assert!(parse_rfc3339("").is_none());
+        assert!(parse_rfc3339("2024-13-01T10:00:00Z").is_none());
+        assert!(parse_rfc3339("2024-05-01T10:00:00Zjunk").is_none());
+    }
+
+    #[test]
+    fn epoch_units_by_magnitude() {
+        let s = 1_714_557_600i64;
+        let want = Some(s * 1_000_000_000);
+        assert_eq!(from_epoch_int(s), want);
+        assert_eq!(from_epoch_int(s * 1000), want);
+        assert_eq!(from_epoch_int(s * 1_000_000), want);
+        assert_eq!(from_epoch_int(s * 1_000_000_000), want);
+        assert_eq!(from_epoch_float(1_714_557_600.5), Some(1_714_557_600_500_000_000));
+        assert_eq!(from_epoch_float(f64::NAN), None);
+    }
+
+    #[test]
+    fn clf() {
+        let p = parse_clf("10/Oct/2000:13:55:36 -0700").unwrap();
+        assert_eq!(p.ns, parse_rfc3339("2000-10-10T20:55:36Z").unwrap().ns);
+    }
+
+    #[test]
+    fn format_roundtrip() {
+        assert_eq!(format_ns(1_714_557_600_123_000_000), "2024-05-01T10:00:00.123Z");
+    }
+}

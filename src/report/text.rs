@@ -1,0 +1,260 @@
+//! The terminal renderer: the answer first, in at most 100 columns, with
+//! colour only when asked for (the caller decides from `--color`, `NO_COLOR`
+//! and whether stdout is a terminal).
+
+use std::io::Write;
+
+use super::{Cause, Evidence, Report};
+
+const WIDTH: usize = 100;
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+    fn sev(&self, sev: &str) -> String {
+        let code = match sev {
+            "critical" => "1;31",
+            "high" => "31",
+            "medium" => "33",
+            _ => "36",
+        };
+        self.paint(code, sev)
+    }
+}
+
+/// Word-wrap `text` to `width` columns, each line prefixed with `indent`.
+pub fn wrap(text: &str, indent: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    let room = width.saturating_sub(indent.chars().count()).max(20);
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > room {
+            out.push_str(indent);
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push_str(indent);
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+fn short_ts(ts: Option<&str>) -> String {
+    ts.map_or_else(
+        || "?".to_string(),
+        |t| t.replace('T', " ").trim_end_matches('Z').to_string(),
+    )
+}
+
+/// `a.har entries 0, 1, 2; b.jsonl line 7`: evidence grouped by input.
+fn evidence_list(ev: &[Evidence]) -> String {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for e in ev {
+        match groups.iter_mut().find(|(p, _)| *p == e.path) {
+            Some((_, locs)) => locs.push(&e.locator),
+            None => groups.push((&e.path, vec![&e.locator])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(path, locs)| {
+            let kind = locs
+                .first()
+                .and_then(|l| l.split_once(' '))
+                .map_or("", |(k, _)| k);
+            let nums: Vec<&str> = locs
+                .iter()
+                .map(|l| l.split_once(' ').map_or(*l, |(_, n)| n))
+                .collect();
+            let plural = if nums.len() > 1 {
+                match kind {
+                    "entry" => "entries",
+                    "line" => "lines",
+                    k => k,
+                }
+            } else {
+                kind
+            };
+            format!("{path} {plural} {}", nums.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn subject_of(c: &super::Subject) -> String {
+    c.describe()
+}
+
+fn cause(w: &mut dyn Write, st: &Style, c: &Cause, total_failures: u64) -> std::io::Result<()> {
+    let head = if c.rank == 1 { "ROOT CAUSE" } else { "CAUSE" };
+    writeln!(
+        w,
+        "{} #{}  {}  {}  score {:.1}  confidence {:.2}",
+        st.bold(head),
+        c.rank,
+        st.bold(&c.category),
+        st.sev(&c.severity),
+        c.score,
+        c.confidence
+    )?;
+    writeln!(w, "  {} — {}", st.bold(&c.title), subject_of(&c.subject))?;
+    write!(
+        w,
+        "{}",
+        wrap(
+            &format!(
+                "explains {} of {} failed requests: {}",
+                c.explains_failures, total_failures, c.why_chain
+            ),
+            "  ",
+            WIDTH
+        )
+    )?;
+    writeln!(
+        w,
+        "  {} → {}  ·  {} events",
+        short_ts(c.first_seen.as_deref()),
+        short_ts(c.last_seen.as_deref()),
+        c.events
+    )?;
+    write!(w, "{}", wrap(&c.explanation, "  ", WIDTH))?;
+    write!(
+        w,
+        "{}",
+        st.dim(&wrap(
+            &format!("evidence: {}", evidence_list(&c.evidence)),
+            "  ",
+            WIDTH
+        ))
+    )?;
+    if let Some(t) = &c.example_trace {
+        writeln!(w, "  {}", st.dim(&format!("example trace: {t}")))?;
+    }
+    if !c.symptoms.is_empty() {
+        writeln!(w, "  symptoms:")?;
+        for s in &c.symptoms {
+            write!(
+                w,
+                "{}",
+                wrap(
+                    &format!(
+                        "└ {} — {} ({} events from {})",
+                        s.title,
+                        subject_of(&s.subject),
+                        s.events,
+                        short_ts(s.first_seen.as_deref())
+                    ),
+                    "    ",
+                    WIDTH
+                )
+            )?;
+        }
+    }
+    write!(w, "{}", wrap(&format!("fix: {}", c.remediation), "  ", WIDTH))?;
+    writeln!(w)
+}
+
+/// Write the report for a terminal.
+pub fn render(r: &Report, color: bool, w: &mut dyn Write) -> std::io::Result<()> {
+    let st = Style { on: color };
+    let s = &r.summary;
+    writeln!(
+        w,
+        "{} — {} input(s), {} events, {} failures, {} → {} UTC",
+        st.bold("logsleuth"),
+        r.inputs.len(),
+        s.events,
+        s.failures,
+        short_ts(s.first_ts.as_deref()),
+        short_ts(s.last_ts.as_deref())
+    )?;
+    writeln!(w)?;
+    if r.root_causes.is_empty() {
+        writeln!(w, "No failure pattern found: no rule fired on these inputs.")?;
+        writeln!(w)?;
+    }
+    for c in &r.root_causes {
+        cause(w, &st, c, s.failures)?;
+    }
+    if !r.timeline.is_empty() {
+        writeln!(w, "{}", st.bold("TIMELINE"))?;
+        for t in &r.timeline {
+            let line = format!("{}  {}", short_ts(Some(&t.ts)), t.text);
+            write!(w, "{}", wrap(&line, "  ", WIDTH))?;
+        }
+        writeln!(w)?;
+    }
+    writeln!(w, "{}", st.bold("INPUTS"))?;
+    for i in &r.inputs {
+        let line = format!(
+            "{}  {} ({})  {} records, {} events, {} skipped",
+            i.path, i.format, i.dialect, i.records, i.events, i.skipped
+        );
+        write!(w, "{}", wrap(&line, "  ", WIDTH))?;
+        for is in i.issues.iter().take(3) {
+            write!(
+                w,
+                "{}",
+                st.dim(&wrap(
+                    &format!("skipped {} (byte {}): {}", is.locator, is.offset, is.reason),
+                    "    ",
+                    WIDTH
+                ))
+            )?;
+        }
+        if i.issues.len() > 3 {
+            writeln!(
+                w,
+                "    {}",
+                st.dim(&format!("… and {} more (see --format json)", i.issues.len() - 3))
+            )?;
+        }
+        for n in &i.notes {
+            write!(w, "{}", wrap(&format!("note: {n}"), "    ", WIDTH))?;
+        }
+    }
+    if !r.notes.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "{}", st.bold("NOTES"))?;
+        for n in &r.notes {
+            write!(w, "{}", wrap(&format!("- {n}"), "  ", WIDTH))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_within_width() {
+        let text = "word ".repeat(100);
+        for line in wrap(&text, "  ", 40).lines() {
+            assert!(line.chars().count() <= 40);
+        }
+    }
+}

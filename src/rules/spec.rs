@@ -1,0 +1,525 @@
+//! The rule file format and its validation. A rule file is TOML with
+//! `deny_unknown_fields` everywhere: a typo is an error naming the file, the
+//! line and the key, never a silently ignored setting. `compile` turns a
+//! checked spec into a [`CompiledRule`] with its regexes built once.
+
+use std::collections::BTreeSet;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::category;
+use crate::error::{Error, Result};
+use crate::model::{ErrorClass, Event, Level};
+
+/// How bad a finding is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Minor.
+    Low,
+    /// Degrades service.
+    Medium,
+    /// Breaks a feature.
+    High,
+    /// Breaks the service.
+    Critical,
+}
+
+impl Severity {
+    /// Weight used in scoring.
+    pub fn weight(self) -> f64 {
+        match self {
+            Severity::Info => 0.2,
+            Severity::Low => 0.4,
+            Severity::Medium => 0.6,
+            Severity::High => 0.8,
+            Severity::Critical => 1.0,
+        }
+    }
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// A status pattern: `429`, `"5xx"` or `"500-504"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum StatusPat {
+    Code(u16),
+    Text(String),
+}
+
+/// One `[[match]]` block: every condition given must hold.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatchSpec {
+    status: Option<Vec<StatusPat>>,
+    error_class: Option<Vec<String>>,
+    error_text: Option<Vec<String>>,
+    method: Option<Vec<String>>,
+    has_retry_after: Option<bool>,
+    has_response: Option<bool>,
+    level: Option<String>,
+    message_regex: Option<String>,
+}
+
+/// The `[aggregate]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AggregateSpec {
+    #[serde(default = "default_group")]
+    group_by: String,
+    #[serde(default = "default_window")]
+    window: String,
+    #[serde(default = "default_min_events")]
+    min_events: u64,
+    #[serde(default)]
+    min_share: f64,
+    #[serde(default)]
+    min_concentration: f64,
+}
+
+fn default_group() -> String {
+    "none".into()
+}
+fn default_window() -> String {
+    "60s".into()
+}
+fn default_min_events() -> u64 {
+    3
+}
+
+impl Default for AggregateSpec {
+    fn default() -> Self {
+        AggregateSpec {
+            group_by: default_group(),
+            window: default_window(),
+            min_events: default_min_events(),
+            min_share: 0.0,
+            min_concentration: 0.0,
+        }
+    }
+}
+
+/// A rule file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    id: String,
+    #[serde(default = "yes")]
+    enabled: bool,
+    category: Option<String>,
+    title: Option<String>,
+    severity: Option<Severity>,
+    #[serde(default = "half")]
+    prior: f64,
+    #[serde(default)]
+    explains: Vec<String>,
+    explanation: Option<String>,
+    remediation: Option<String>,
+    #[serde(default, rename = "match")]
+    matches: Vec<MatchSpec>,
+    #[serde(default)]
+    aggregate: Option<AggregateSpec>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn half() -> f64 {
+    0.5
+}
+
+/// What events are grouped by before counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// All matching events together.
+    None,
+    /// By host.
+    Host,
+    /// By host and route template.
+    Route,
+    /// By service.
+    Service,
+    /// By input (one HAR is one client).
+    Source,
+}
+
+#[derive(Debug, Clone)]
+enum StatusRange {
+    Range(u16, u16),
+}
+
+/// A compiled `[[match]]` block.
+#[derive(Debug, Clone, Default)]
+pub struct Condition {
+    status: Option<Vec<StatusRange>>,
+    error_class: Option<BTreeSet<ErrorClass>>,
+    error_text: Option<Vec<String>>,
+    method: Option<Vec<String>>,
+    has_retry_after: Option<bool>,
+    has_response: Option<bool>,
+    level: Option<Level>,
+    message_regex: Option<Regex>,
+}
+
+impl Condition {
+    /// Whether the event satisfies every condition of the block.
+    pub fn matches(&self, e: &Event) -> bool {
+        if let Some(ranges) = &self.status {
+            let Some(s) = e.status else { return false };
+            if !ranges
+                .iter()
+                .any(|StatusRange::Range(lo, hi)| (*lo..=*hi).contains(&s))
+            {
+                return false;
+            }
+        }
+        if let Some(classes) = &self.error_class {
+            if !e.error_class.is_some_and(|c| classes.contains(&c)) {
+                return false;
+            }
+        }
+        if let Some(needles) = &self.error_text {
+            let Some(t) = e.error_text.as_deref() else {
+                return false;
+            };
+            let lower = t.to_ascii_lowercase();
+            if !needles.iter().any(|n| lower.contains(n.as_str())) {
+                return false;
+            }
+        }
+        if let Some(methods) = &self.method {
+            if !e
+                .method
+                .as_deref()
+                .is_some_and(|m| methods.iter().any(|x| x == m))
+            {
+                return false;
+            }
+        }
+        if let Some(want) = self.has_retry_after {
+            if e.retry_after_s.is_some() != want {
+                return false;
+            }
+        }
+        if let Some(want) = self.has_response {
+            if e.status.is_some() != want {
+                return false;
+            }
+        }
+        if let Some(min) = self.level {
+            if !e.level.is_some_and(|l| l >= min) {
+                return false;
+            }
+        }
+        if let Some(re) = &self.message_regex {
+            if !e.message.as_deref().is_some_and(|m| re.is_match(m)) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// A validated, ready-to-run rule.
+#[derive(Debug, Clone)]
+pub struct CompiledRule {
+    /// Stable id.
+    pub id: String,
+    /// Category from the fixed vocabulary.
+    pub category: String,
+    /// Short title.
+    pub title: String,
+    /// Severity.
+    pub severity: Severity,
+    /// How often this pattern is the true cause when it fires (0..1).
+    pub prior: f64,
+    /// Categories this one can cause.
+    pub explains: Vec<String>,
+    /// Explanation template (`{events}`, `{subject}`, `{first_seen}`, `{last_seen}`, `{retry_after}`).
+    pub explanation: String,
+    /// What to do about it.
+    pub remediation: String,
+    /// Event conditions (any block).
+    pub conditions: Vec<Condition>,
+    /// Grouping.
+    pub group_by: GroupBy,
+    /// Burst gap in nanoseconds.
+    pub window_ns: i64,
+    /// Minimum matching events per finding.
+    pub min_events: u64,
+    /// Minimum share of the group's events (in the burst span) that match.
+    pub min_share: f64,
+    /// Minimum share of all matching events that fall in this group.
+    pub min_concentration: f64,
+    /// Where it came from.
+    pub origin: String,
+}
+
+impl CompiledRule {
+    /// Whether an event matches any condition block.
+    pub fn matches(&self, e: &Event) -> bool {
+        self.conditions.iter().any(|c| c.matches(e))
+    }
+}
+
+/// Parse a duration like `500ms`, `60s`, `5m`, `1h`.
+pub fn parse_duration(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+    let (num, unit) = s.split_at(split);
+    let v: f64 = num.parse().ok()?;
+    let mult = match unit {
+        "ms" => 1e6,
+        "s" => 1e9,
+        "m" => 60e9,
+        "h" => 3600e9,
+        _ => return None,
+    };
+    let ns = v * mult;
+    (ns.is_finite() && ns > 0.0 && ns < 9e18).then_some(ns as i64)
+}
+
+fn bad(origin: &str, message: impl Into<String>) -> Error {
+    Error::Rule {
+        path: origin.to_string(),
+        message: message.into(),
+    }
+}
+
+fn compile_status(origin: &str, p: &StatusPat) -> Result<StatusRange> {
+    let range = match p {
+        StatusPat::Code(c) => Some((*c, *c)),
+        StatusPat::Text(t) => {
+            let t = t.trim().to_ascii_lowercase();
+            if let Some(d) = t.strip_suffix("xx").and_then(|d| d.parse::<u16>().ok()) {
+                Some((d * 100, d * 100 + 99))
+            } else if let Some((a, b)) = t.split_once('-') {
+                a.trim().parse().ok().zip(b.trim().parse().ok())
+            } else {
+                t.parse().ok().map(|c| (c, c))
+            }
+        }
+    };
+    match range {
+        Some((lo, hi)) if lo <= hi && (100..1000).contains(&lo) && hi < 1000 => {
+            Ok(StatusRange::Range(lo, hi))
+        }
+        _ => Err(bad(
+            origin,
+            format!("key `match.status`: {p:?} is not a status, `5xx` or `500-504`"),
+        )),
+    }
+}
+
+fn compile_condition(origin: &str, m: MatchSpec) -> Result<Condition> {
+    let status = m
+        .status
+        .map(|v| {
+            v.iter()
+                .map(|p| compile_status(origin, p))
+                .collect::<Result<Vec<_>>>()
+        })
+        .transpose()?;
+    let error_class = m
+        .error_class
+        .map(|v| {
+            v.iter()
+                .map(|n| {
+                    ErrorClass::from_name(n)
+                        .ok_or_else(|| bad(origin, format!("key `match.error_class`: unknown class {n:?}")))
+                })
+                .collect::<Result<BTreeSet<_>>>()
+        })
+        .transpose()?;
+    let level = m
+        .level
+        .map(|l| {
+            crate::normalize::level::from_name(&l)
+                .ok_or_else(|| bad(origin, format!("key `match.level`: unknown level {l:?}")))
+        })
+        .transpose()?;
+    let message_regex = m
+        .message_regex
+        .map(|r| Regex::new(&r).map_err(|e| bad(origin, format!("key `match.message_regex`: {e}"))))
+        .transpose()?;
+    Ok(Condition {
+        status,
+        error_class,
+        error_text: m
+            .error_text
+            .map(|v| v.iter().map(|s| s.to_ascii_lowercase()).collect()),
+        method: m
+            .method
+            .map(|v| v.iter().map(|s| s.to_ascii_uppercase()).collect()),
+        has_retry_after: m.has_retry_after,
+        has_response: m.has_response,
+        level,
+        message_regex,
+    })
+}
+
+/// Validate and compile one rule file. Returns the id and the rule, or
+/// `None` when the file disables the rule.
+pub fn compile(origin: &str, text: &str) -> Result<(String, Option<CompiledRule>)> {
+    let spec: RuleSpec =
+        toml::from_str(text).map_err(|e| bad(origin, e.to_string().trim_end().replace('\n', " ")))?;
+    if spec.id.trim().is_empty() {
+        return Err(bad(origin, "key `id`: must not be empty"));
+    }
+    if !spec.enabled {
+        return Ok((spec.id, None));
+    }
+    let need = |v: Option<String>, key: &str| v.ok_or_else(|| bad(origin, format!("missing key `{key}`")));
+    let category = need(spec.category, "category")?;
+    if !category::is_known(&category) {
+        return Err(bad(
+            origin,
+            format!("key `category`: unknown category {category:?}"),
+        ));
+    }
+    for c in &spec.explains {
+        if !category::is_known(c) {
+            return Err(bad(origin, format!("key `explains`: unknown category {c:?}")));
+        }
+    }
+    if !(0.0..=1.0).contains(&spec.prior) {
+        return Err(bad(origin, "key `prior`: must be between 0 and 1"));
+    }
+    if spec.matches.is_empty() {
+        return Err(bad(origin, "missing `[[match]]` block"));
+    }
+    let agg = spec.aggregate.unwrap_or_default();
+    let group_by =
+        match agg.group_by.as_str() {
+            "none" => GroupBy::None,
+            "host" => GroupBy::Host,
+            "route" => GroupBy::Route,
+            "service" => GroupBy::Service,
+            "source" => GroupBy::Source,
+            other => return Err(bad(
+                origin,
+                format!(
+                    "key `aggregate.group_by`: {other:?} is not one of none, host, route, service, source"
+                ),
+            )),
+        };
+    let window_ns = parse_duration(&agg.window).ok_or_else(|| {
+        bad(
+            origin,
+            format!(
+                "key `aggregate.window`: {:?} is not a duration like 60s",
+                agg.window
+            ),
+        )
+    })?;
+    for (k, v) in [
+        ("min_share", agg.min_share),
+        ("min_concentration", agg.min_concentration),
+    ] {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(bad(
+                origin,
+                format!("key `aggregate.{k}`: must be between 0 and 1"),
+            ));
+        }
+    }
+    let conditions = spec
+        .matches
+        .into_iter()
+        .map(|m| compile_condition(origin, m))
+        .collect::<Result<Vec<_>>>()?;
+    let rule = CompiledRule {
+        id: spec.id.clone(),
+        category,
+        title: need(spec.title, "title")?,
+        severity: spec
+            .severity
+            .ok_or_else(|| bad(origin, "missing key `severity`"))?,
+        prior: spec.prior,
+        explains: spec.explains,
+        explanation: need(spec.explanation, "explanation")?,
+        remediation: need(spec.remediation, "remediation")?,
+        conditions,
+        group_by,
+        window_ns,
+        min_events: agg.min_events.max(1),
+        min_share: agg.min_share,
+        min_concentration: agg.min_concentration,
+        origin: origin.to_string(),
+    };
+    Ok((spec.id, Some(rule)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OK: &str = r#"
+id = "x.test"
+category = "upstream.server_error"
+title = "t"
+severity = "high"
+explanation = "e"
+remediation = "r"
+[[match]]
+status = ["5xx", 429, "400-401"]
+"#;
+
+    #[test]
+    fn compiles_status_patterns() {
+        let (_, r) = compile("f.toml", OK).unwrap();
+        let r = r.unwrap();
+        let mut e = Event::default();
+        for (s, want) in [(503, true), (429, true), (401, true), (404, false)] {
+            e.status = Some(s);
+            assert_eq!(r.matches(&e), want, "{s}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_name_file_line_and_key() {
+        let text = OK.replace("title = \"t\"", "title = \"t\"\ntitel = \"typo\"");
+        let err = compile("rules/x.toml", &text).unwrap_err().to_string();
+        assert!(err.starts_with("rules/x.toml: invalid rule:"), "{err}");
+        assert!(err.contains("titel") && err.contains("line 5"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        let e = compile("f", &OK.replace("\"5xx\"", "\"9zz\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("match.status"), "{e}");
+        let e = compile("f", &format!("{OK}\n[aggregate]\nwindow = \"soon\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("aggregate.window"), "{e}");
+        let e = compile("f", &format!("{OK}message_regex = \"(\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("message_regex"), "{e}");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Some(500_000_000));
+        assert_eq!(parse_duration("2m"), Some(120_000_000_000));
+        assert_eq!(parse_duration("soon"), None);
+        assert_eq!(parse_duration("0s"), None);
+    }
+}
