@@ -61,7 +61,7 @@ fn ts(v: Option<i64>) -> Option<String> {
 /// Whether finding `a` can explain finding `b`.
 fn explains(rules: &[CompiledRule], a: &Finding, b: &Finding) -> bool {
     let (ra, rb) = (&rules[a.rule], &rules[b.rule]);
-    if ra.category == rb.category || !ra.explains.iter().any(|c| *c == rb.category) {
+    if ra.category == rb.category || !ra.explains.contains(&rb.category) {
         return false;
     }
     let same_scope = match (&a.subject.host, &b.subject.host) {

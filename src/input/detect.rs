@@ -46,6 +46,34 @@ fn has_log_member(obj: &[u8]) -> bool {
     false
 }
 
+/// Whether a complete one-line object is a minified HAR: `log` is an object
+/// with an `entries` member. (ECS logs have a `log` object too, with `level`.)
+fn has_log_entries(obj: &[u8]) -> bool {
+    let Some(mut walk) = MemberWalk::new(obj, 0) else {
+        return false;
+    };
+    while let Some((key, vstart)) = walk.next_key() {
+        if key == b"log" {
+            let Some(mut log) = MemberWalk::new(obj, vstart) else {
+                return false;
+            };
+            while let Some((k, _)) = log.next_key() {
+                if k == b"entries" {
+                    return true;
+                }
+                if log.skip_value().is_none() {
+                    return false;
+                }
+            }
+            return false;
+        }
+        if walk.skip_value().is_none() {
+            return false;
+        }
+    }
+    false
+}
+
 fn is_json_object(line: &[u8]) -> bool {
     let t = line.trim_ascii();
     t.first() == Some(&b'{') && serde_json::from_slice::<IgnoredAny>(t).is_ok()
@@ -73,7 +101,7 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
     match first {
         b'{' => {
             if is_json_object(first_line) {
-                return Ok(if has_log_member(first_line) {
+                return Ok(if has_log_entries(first_line) {
                     Format::Har
                 } else {
                     Format::Jsonl
@@ -128,6 +156,11 @@ mod tests {
         );
         assert_eq!(detect("x", b"{broken\n{\"a\":2}\n").unwrap(), Format::Jsonl);
         assert_eq!(detect("x", b"").unwrap(), Format::Jsonl);
+        // ECS logs have a `log` object with `level`, not `entries`
+        assert_eq!(
+            detect("x", b"{\"log\":{\"level\":\"info\"},\"message\":\"m\"}\n{}\n").unwrap(),
+            Format::Jsonl
+        );
         // docker json-file lines have a string "log", not a HAR object
         assert_eq!(
             detect("x", b"{\"log\":\"hi\\n\",\"stream\":\"stdout\"}\n").unwrap(),

@@ -149,11 +149,16 @@ fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize) -> ChunkOut {
 /// Name the logging convention of one line by its tell-tale keys.
 fn dialect_of(line: &[u8]) -> &'static str {
     let has = |needle: &str| memchr::memmem::find(line, needle.as_bytes()).is_some();
+    let first_key = super::scan::MemberWalk::new(line, 0).and_then(|mut w| w.next_key().map(|(k, _)| k));
     if has("\"resourceLogs\"") {
         "otel-batch"
     } else if has("\"timeUnixNano\"") {
         "otel"
-    } else if line.starts_with(b"{\"metadata\"") || has("\"transaction\":{") || has("\"span\":{\"") {
+    } else if matches!(
+        first_key,
+        Some(b"metadata" | b"transaction" | b"span" | b"error" | b"metricset" | b"log")
+    ) && !has("\"@timestamp\"")
+    {
         "elastic-apm"
     } else if has("\"_source\"") {
         "elasticsearch-hit"

@@ -229,9 +229,3 @@ impl Event {
         self.error_class.is_some()
     }
 }
-
-impl Default for SourceId {
-    fn default() -> Self {
-        SourceId(0)
-    }
-}

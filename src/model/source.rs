@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// Index of an input in the run's input list (stable: inputs are sorted).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct SourceId(pub u32);
 
 /// The container format of an input, detected from its content.

@@ -8,6 +8,13 @@ use crate::model::ErrorClass;
 /// Substrings (matched case-insensitively) and the class each one means.
 /// Earlier entries win, so the specific ones come first.
 const TEXT_PATTERNS: &[(&str, ErrorClass)] = &[
+    ("tokenexpirederror", ErrorClass::AuthExpired),
+    ("expiredjwtexception", ErrorClass::AuthExpired),
+    ("jwt expired", ErrorClass::AuthExpired),
+    ("token expired", ErrorClass::AuthExpired),
+    ("token has expired", ErrorClass::AuthExpired),
+    ("token is expired", ErrorClass::AuthExpired),
+    ("invalid_token", ErrorClass::AuthExpired),
     ("err_internet_disconnected", ErrorClass::Offline),
     ("err_network_changed", ErrorClass::Offline),
     ("network is unreachable", ErrorClass::Offline),

@@ -55,7 +55,9 @@ pub fn canon_trace_any(s: &str) -> Option<String> {
 /// Fold one header into the context. `name` must be lower-case.
 pub fn absorb_header(ctx: &mut TraceCtx, name: &str, value: &str) {
     let v = value.trim();
-    let found: Option<(u8, Option<String>, Option<String>, Option<String>)> = match name {
+    // (precedence, trace id, span id, parent span id)
+    type Found = (u8, Option<String>, Option<String>, Option<String>);
+    let found: Option<Found> = match name {
         "traceparent" => {
             let p: Vec<&str> = v.split('-').collect();
             if p.len() >= 4 && p[0].len() == 2 && p[0] != "ff" && p[1].len() == 32 && p[2].len() == 16 {

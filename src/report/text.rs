@@ -120,7 +120,9 @@ fn cause(w: &mut dyn Write, st: &Style, c: &Cause, total_failures: u64) -> std::
         c.score,
         c.confidence
     )?;
-    writeln!(w, "  {} — {}", st.bold(&c.title), subject_of(&c.subject))?;
+    let title = wrap(&format!("{} — {}", c.title, subject_of(&c.subject)), "  ", WIDTH);
+    write!(w, "{}", st.bold(title.trim_end()))?;
+    writeln!(w)?;
     write!(
         w,
         "{}",
@@ -181,13 +183,19 @@ fn cause(w: &mut dyn Write, st: &Style, c: &Cause, total_failures: u64) -> std::
 pub fn render(r: &Report, color: bool, w: &mut dyn Write) -> std::io::Result<()> {
     let st = Style { on: color };
     let s = &r.summary;
+    let inputs = if r.inputs.len() == 1 { "input" } else { "inputs" };
     writeln!(
         w,
-        "{} — {} input(s), {} events, {} failures, {} → {} UTC",
+        "{} · {} {inputs} · {} events · {} failures · {} traces",
         st.bold("logsleuth"),
         r.inputs.len(),
         s.events,
         s.failures,
+        s.traces
+    )?;
+    writeln!(
+        w,
+        "window {} → {} UTC",
         short_ts(s.first_ts.as_deref()),
         short_ts(s.last_ts.as_deref())
     )?;

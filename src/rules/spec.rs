@@ -222,7 +222,7 @@ impl Condition {
             }
         }
         if let Some(min) = self.level {
-            if !e.level.is_some_and(|l| l >= min) {
+            if e.level.is_none_or(|l| l < min) {
                 return false;
             }
         }
@@ -404,20 +404,21 @@ pub fn compile(origin: &str, text: &str) -> Result<(String, Option<CompiledRule>
         return Err(bad(origin, "missing `[[match]]` block"));
     }
     let agg = spec.aggregate.unwrap_or_default();
-    let group_by =
-        match agg.group_by.as_str() {
-            "none" => GroupBy::None,
-            "host" => GroupBy::Host,
-            "route" => GroupBy::Route,
-            "service" => GroupBy::Service,
-            "source" => GroupBy::Source,
-            other => return Err(bad(
+    let group_by = match agg.group_by.as_str() {
+        "none" => GroupBy::None,
+        "host" => GroupBy::Host,
+        "route" => GroupBy::Route,
+        "service" => GroupBy::Service,
+        "source" => GroupBy::Source,
+        other => {
+            return Err(bad(
                 origin,
                 format!(
                     "key `aggregate.group_by`: {other:?} is not one of none, host, route, service, source"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let window_ns = parse_duration(&agg.window).ok_or_else(|| {
         bad(
             origin,

@@ -1,0 +1,116 @@
+//! Every file of `../shared/corpus/{har,jsonl}` and `elk/*.ndjson` is either
+//! analyzed with the record count that `MANIFEST.tsv` gives, or (where the
+//! manifest says it is not a HAR or not JSON) rejected with exit 2 and a
+//! one-line error naming the file. Nothing panics.
+
+mod common;
+
+use common::{arg, corpus, json, run};
+
+struct Row {
+    path: String,
+    kind: String,
+    records: u64,
+    valid: u64,
+    invalid: u64,
+}
+
+fn manifest(corpus: &std::path::Path) -> Vec<Row> {
+    let text = std::fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c.len() >= 5).then(|| Row {
+                path: c[0].to_string(),
+                kind: c[1].to_string(),
+                records: c[2].parse().expect("records"),
+                valid: c[3].parse().expect("valid"),
+                invalid: c[4].parse().expect("invalid"),
+            })
+        })
+        .filter(|r| {
+            r.path.starts_with("har/")
+                || r.path.starts_with("jsonl/")
+                || (r.path.starts_with("elk/") && r.path.ends_with(".ndjson"))
+        })
+        .collect()
+}
+
+#[test]
+fn every_corpus_file_is_analyzed_or_cleanly_rejected() {
+    let Some(corpus) = corpus() else { return };
+    let rows = manifest(&corpus);
+    assert!(rows.len() >= 60, "manifest rows: {}", rows.len());
+    let mut failures = Vec::new();
+    for row in &rows {
+        let path = arg(&corpus.join(&row.path));
+        let out = run(&["analyze", "--format", "json", "--quiet", &path]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{}: panicked: {stderr}", row.path);
+        let should_reject = row.valid == 0 && row.invalid > 0 || row.kind == "text";
+        if should_reject {
+            let lines: Vec<&str> = stderr.lines().collect();
+            let ok = out.status.code() == Some(2)
+                && lines.len() == 1
+                && lines[0].starts_with(&format!("error: {path}: "))
+                && out.stdout.is_empty();
+            if !ok {
+                failures.push(format!("{}: expected rejection, got {:?} {stderr}", row.path, out.status.code()));
+            }
+            continue;
+        }
+        if out.status.code() != Some(0) {
+            failures.push(format!("{}: exit {:?}: {stderr}", row.path, out.status.code()));
+            continue;
+        }
+        let report = json(&out);
+        let input = &report["inputs"][0];
+        let records = input["records"].as_u64().unwrap_or(u64::MAX);
+        let skipped = input["skipped"].as_u64().unwrap_or(u64::MAX);
+        let events = input["events"].as_u64().unwrap_or(u64::MAX);
+        let issues = input["issues"].as_array().map_or(0, Vec::len) as u64;
+        if records != row.records || skipped != row.invalid || events + skipped != records || issues != skipped {
+            failures.push(format!(
+                "{}: records {records} (want {}), skipped {skipped} (want {}), events {events}, issues {issues}",
+                row.path, row.records, row.invalid
+            ));
+        }
+        let want_format = if row.kind == "har" { "har" } else { "jsonl" };
+        if input["format"] != want_format {
+            failures.push(format!("{}: format {} (want {want_format})", row.path, input["format"]));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn offline_har_blames_the_client_not_a_server() {
+    let Some(corpus) = corpus() else { return };
+    let path = arg(&corpus.join("har/mitmproxy-2023-timed_out.har"));
+    let out = run(&["analyze", "--format", "json", &path]);
+    assert_eq!(out.status.code(), Some(0));
+    let report = json(&out);
+    let causes = report["root_causes"].as_array().expect("root_causes");
+    assert_eq!(causes[0]["category"], "network.client_offline");
+    for c in causes {
+        let cat = c["category"].as_str().unwrap_or("");
+        assert!(!cat.starts_with("upstream."), "blames a server: {cat}");
+    }
+    assert!(causes[0]["evidence"][0]["locator"].as_str().unwrap_or("").starts_with("entry "));
+}
+
+#[test]
+fn many_corpus_inputs_in_one_run_keep_going_past_bad_files() {
+    let Some(corpus) = corpus() else { return };
+    let out = run(&["analyze", "--format", "json", "--quiet", &arg(&corpus.join("har"))]);
+    // The files the manifest calls "not a HAR" each get an error line; the
+    // rest are analyzed in the same run.
+    let rows: Vec<Row> = manifest(&corpus).into_iter().filter(|r| r.path.starts_with("har/")).collect();
+    let bad = rows.iter().filter(|r| r.valid == 0).count();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), bad, "{stderr}");
+    let report = json(&out);
+    assert_eq!(report["inputs"].as_array().map_or(0, Vec::len), rows.len() - bad);
+}
