@@ -110,16 +110,23 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
             Ok(p) => {
                 bar.inc(p.info.bytes);
                 sources.push(p.info);
-                events.extend(p.events);
+                if events.is_empty() {
+                    events = p.events;
+                } else {
+                    events.extend(p.events);
+                }
             }
             Err(e) => errors.push(e),
         }
     }
     bar.finish_and_clear();
 
-    let frame = table::build(&events, &sources)?;
-    let sums = table::summarize(&frame)?;
-    let findings = rules::evaluate(&rules, &events, &sources);
+    // The table and the rules read the same events; build them side by side.
+    let (sums, findings) = rayon::join(
+        || table::build(&events, &sources).and_then(|frame| table::summarize(&frame)),
+        || rules::evaluate(&rules, &events, &sources),
+    );
+    let sums = sums?;
     let (root_causes, timeline) = rank::rank(&rules, &findings, &events, &sources);
     let notes = data_quality_notes(&events, &sources);
 

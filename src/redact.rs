@@ -110,6 +110,10 @@ pub fn text(s: &str) -> Cow<'_, str> {
 
 /// Redact credentials in a URL: userinfo, secret query parameters, JWTs.
 pub fn url(u: &str) -> Cow<'_, str> {
+    // Fast path: nothing that can hold a credential.
+    if !u.contains(['?', '@']) && !u.contains("eyJ") {
+        return Cow::Borrowed(u);
+    }
     let mut out = String::with_capacity(u.len());
     let mut changed = false;
     let (base, query) = match u.split_once('?') {

@@ -12,7 +12,8 @@ use crate::model::{Event, Locator, SourceInfo};
 pub const COLUMNS: &[&str] = &[
     "ts",
     "source",
-    "locator",
+    "line",
+    "entry",
     "offset",
     "method",
     "url",
@@ -52,13 +53,18 @@ pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
                 .map_or("", |s| s.display.as_str())
         })
         .collect();
-    let locator: Vec<Option<String>> = events
+    let line: Vec<Option<u64>> = events
         .iter()
-        .map(|e| {
-            e.locator.map(|l| match l {
-                Locator::Line(n) => format!("line {n}"),
-                Locator::Entry(n) => format!("entry {n}"),
-            })
+        .map(|e| match e.locator {
+            Some(Locator::Line(n)) => Some(n),
+            _ => None,
+        })
+        .collect();
+    let entry: Vec<Option<u64>> = events
+        .iter()
+        .map(|e| match e.locator {
+            Some(Locator::Entry(n)) => Some(n),
+            _ => None,
         })
         .collect();
     let offset: Vec<u64> = events.iter().map(|e| e.offset).collect();
@@ -68,7 +74,8 @@ pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
     let columns = vec![
         ts,
         Column::new("source".into(), source),
-        Column::new("locator".into(), locator),
+        Column::new("line".into(), line),
+        Column::new("entry".into(), entry),
         Column::new("offset".into(), offset),
         Column::new("method".into(), strs(events, |e| e.method.as_deref())),
         Column::new("url".into(), strs(events, |e| e.url.as_deref())),
@@ -159,7 +166,8 @@ mod tests {
             stats: InputStats::default(),
         };
         let df = build(&[a, b], &[src]).unwrap();
-        assert_eq!(df.width(), COLUMNS.len());
+        let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
+        assert_eq!(names, COLUMNS);
         let s = summarize(&df).unwrap();
         assert_eq!(
             s,

@@ -20,7 +20,12 @@ fn top(report: &serde_json::Value) -> (&str, Vec<&str>) {
 #[test]
 fn demo_runs_with_no_input() {
     let out = run(&["analyze", "--color", "never"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("ROOT CAUSE #1  auth.token_expired"), "{text}");
     for line in text.lines() {
@@ -99,7 +104,10 @@ fn secrets_never_reach_any_report() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(!text.contains(&token), "{format}: token leaked");
         assert!(!text.contains(signature), "{format}: signature leaked");
-        assert!(!text.to_lowercase().contains("bearer ey"), "{format}: bearer value leaked");
+        assert!(
+            !text.to_lowercase().contains("bearer ey"),
+            "{format}: bearer value leaked"
+        );
     }
 }
 
@@ -127,15 +135,22 @@ fn usage_and_input_errors_exit_two_with_one_line() {
 #[test]
 fn stdin_gzip_and_output_file() {
     let data = std::fs::read(root().join("samples/upstream-timeout/nginx.jsonl")).expect("sample");
-    let plain = run(&["analyze", "--format", "json", "samples/upstream-timeout/nginx.jsonl"]);
+    let plain = run(&[
+        "analyze",
+        "--format",
+        "json",
+        "samples/upstream-timeout/nginx.jsonl",
+    ]);
     let from_stdin = run_with_stdin(&["analyze", "--format", "json", "-"], Some(&data));
     assert_eq!(from_stdin.status.code(), Some(0));
     let a = json(&plain);
     let b = json(&from_stdin);
     let key = |r: &serde_json::Value| {
-        r["root_causes"]
-            .as_array()
-            .map(|c| c.iter().map(|x| (x["category"].to_string(), x["events"].to_string())).collect::<Vec<_>>())
+        r["root_causes"].as_array().map(|c| {
+            c.iter()
+                .map(|x| (x["category"].to_string(), x["events"].to_string()))
+                .collect::<Vec<_>>()
+        })
     };
     assert_eq!(key(&a), key(&b));
     assert_eq!(b["inputs"][0]["path"], "-");
@@ -146,10 +161,19 @@ fn stdin_gzip_and_output_file() {
     enc.write_all(&data).expect("gzip");
     std::fs::write(&gz, enc.finish().expect("gzip")).expect("write gz");
     let report_path = dir.path().join("report.json");
-    let out = run(&["analyze", "--format", "json", "-o", &arg(&report_path), "--no-mmap", &arg(&gz)]);
+    let out = run(&[
+        "analyze",
+        "--format",
+        "json",
+        "-o",
+        &arg(&report_path),
+        "--no-mmap",
+        &arg(&gz),
+    ]);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
-    let c: serde_json::Value = serde_json::from_slice(&std::fs::read(&report_path).expect("report")).expect("json");
+    let c: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report_path).expect("report")).expect("json");
     assert_eq!(key(&c), key(&a));
     assert_eq!(c["inputs"][0]["records"], a["inputs"][0]["records"]);
 }
@@ -158,7 +182,13 @@ fn stdin_gzip_and_output_file() {
 fn markdown_has_the_postmortem_sections() {
     let out = run(&["analyze", "--format", "md", "samples/token-expiry"]);
     let md = String::from_utf8_lossy(&out.stdout);
-    for section in ["# Incident analysis", "## Summary", "## Ranked causes", "## Timeline", "## Inputs and data quality"] {
+    for section in [
+        "# Incident analysis",
+        "## Summary",
+        "## Ranked causes",
+        "## Timeline",
+        "## Inputs and data quality",
+    ] {
         assert!(md.contains(section), "missing {section}");
     }
     assert!(md.contains("Access tokens expired → Requests were rate limited (429)"));
@@ -192,7 +222,13 @@ fn rules_list_and_explain() {
     let out = run(&["rules", "list"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    for id in ["auth.token_expired", "rate_limit.exceeded", "upstream.timeout", "upstream.server_error", "network.client_offline"] {
+    for id in [
+        "auth.token_expired",
+        "rate_limit.exceeded",
+        "upstream.timeout",
+        "upstream.server_error",
+        "network.client_offline",
+    ] {
         assert!(text.contains(id), "{id} missing");
     }
     let out = run(&["rules", "explain", "auth.token_expired"]);
@@ -212,5 +248,8 @@ fn bad_user_rule_names_file_line_and_key() {
     let out = run(&["analyze", "--rules", &arg(dir.path()), "samples/upstream-timeout"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("mine.toml") && err.contains("windoww") && err.contains("line 7"), "{err}");
+    assert!(
+        err.contains("mine.toml") && err.contains("windoww") && err.contains("line 7"),
+        "{err}"
+    );
 }

@@ -56,7 +56,11 @@ fn every_corpus_file_is_analyzed_or_cleanly_rejected() {
                 && lines[0].starts_with(&format!("error: {path}: "))
                 && out.stdout.is_empty();
             if !ok {
-                failures.push(format!("{}: expected rejection, got {:?} {stderr}", row.path, out.status.code()));
+                failures.push(format!(
+                    "{}: expected rejection, got {:?} {stderr}",
+                    row.path,
+                    out.status.code()
+                ));
             }
             continue;
         }
@@ -70,7 +74,11 @@ fn every_corpus_file_is_analyzed_or_cleanly_rejected() {
         let skipped = input["skipped"].as_u64().unwrap_or(u64::MAX);
         let events = input["events"].as_u64().unwrap_or(u64::MAX);
         let issues = input["issues"].as_array().map_or(0, Vec::len) as u64;
-        if records != row.records || skipped != row.invalid || events + skipped != records || issues != skipped {
+        if records != row.records
+            || skipped != row.invalid
+            || events + skipped != records
+            || issues != skipped
+        {
             failures.push(format!(
                 "{}: records {records} (want {}), skipped {skipped} (want {}), events {events}, issues {issues}",
                 row.path, row.records, row.invalid
@@ -78,7 +86,10 @@ fn every_corpus_file_is_analyzed_or_cleanly_rejected() {
         }
         let want_format = if row.kind == "har" { "har" } else { "jsonl" };
         if input["format"] != want_format {
-            failures.push(format!("{}: format {} (want {want_format})", row.path, input["format"]));
+            failures.push(format!(
+                "{}: format {} (want {want_format})",
+                row.path, input["format"]
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -97,16 +108,28 @@ fn offline_har_blames_the_client_not_a_server() {
         let cat = c["category"].as_str().unwrap_or("");
         assert!(!cat.starts_with("upstream."), "blames a server: {cat}");
     }
-    assert!(causes[0]["evidence"][0]["locator"].as_str().unwrap_or("").starts_with("entry "));
+    assert!(causes[0]["evidence"][0]["locator"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("entry "));
 }
 
 #[test]
 fn many_corpus_inputs_in_one_run_keep_going_past_bad_files() {
     let Some(corpus) = corpus() else { return };
-    let out = run(&["analyze", "--format", "json", "--quiet", &arg(&corpus.join("har"))]);
+    let out = run(&[
+        "analyze",
+        "--format",
+        "json",
+        "--quiet",
+        &arg(&corpus.join("har")),
+    ]);
     // The files the manifest calls "not a HAR" each get an error line; the
     // rest are analyzed in the same run.
-    let rows: Vec<Row> = manifest(&corpus).into_iter().filter(|r| r.path.starts_with("har/")).collect();
+    let rows: Vec<Row> = manifest(&corpus)
+        .into_iter()
+        .filter(|r| r.path.starts_with("har/"))
+        .collect();
     let bad = rows.iter().filter(|r| r.valid == 0).count();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -6,10 +6,10 @@
 //! other subtree without building it. No generic JSON tree is built.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::LazyLock;
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// What a field means once found.
@@ -302,13 +302,13 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
 ];
 
 struct Table {
-    exact: HashMap<&'static str, (Slot, u8, Unit)>,
-    prefixes: HashSet<&'static str>,
+    exact: FxHashMap<&'static str, (Slot, u8, Unit)>,
+    prefixes: FxHashSet<&'static str>,
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
-    let mut exact = HashMap::new();
-    let mut prefixes = HashSet::new();
+    let mut exact = FxHashMap::default();
+    let mut prefixes = FxHashSet::default();
     let mut rank = [0u8; SLOTS];
     for &(path, slot, unit) in ALIASES {
         let r = &mut rank[slot as usize];

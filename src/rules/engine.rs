@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::spec::{CompiledRule, GroupBy};
 use crate::model::{Event, SourceInfo};
@@ -59,20 +60,24 @@ pub struct Finding {
     pub retry_after_max: Option<f64>,
 }
 
-fn group_key(rule: &CompiledRule, e: &Event, sources: &[SourceInfo]) -> String {
-    let s = |v: &Option<Box<str>>| v.as_deref().unwrap_or("").to_string();
+/// The group an event belongs to under a rule, borrowed from the event.
+fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -> (&'a str, &'a str) {
+    let s = |v: &'a Option<Box<str>>| v.as_deref().unwrap_or("");
     match rule.group_by {
-        GroupBy::None => String::new(),
-        GroupBy::Host => s(&e.host),
-        GroupBy::Route => format!("{}\u{1f}{}", s(&e.host), s(&e.route)),
-        GroupBy::Service => s(&e.service),
-        GroupBy::Source => sources
-            .get(e.source.0 as usize)
-            .map_or_else(String::new, |x| x.display.clone()),
+        GroupBy::None => ("", ""),
+        GroupBy::Host => (s(&e.host), ""),
+        GroupBy::Route => (s(&e.host), s(&e.route)),
+        GroupBy::Service => (s(&e.service), ""),
+        GroupBy::Source => (
+            sources
+                .get(e.source.0 as usize)
+                .map_or("", |x| x.display.as_str()),
+            "",
+        ),
     }
 }
 
-fn subject_for(rule: &CompiledRule, key: &str, events: &[Event], idx: &[usize]) -> Subject {
+fn subject_for(rule: &CompiledRule, key: (&str, &str), events: &[Event], idx: &[usize]) -> Subject {
     let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_string());
     // A field every matching event agrees on is part of the subject too.
     let common = |f: &dyn Fn(&Event) -> Option<&str>| -> Option<String> {
@@ -84,14 +89,13 @@ fn subject_for(rule: &CompiledRule, key: &str, events: &[Event], idx: &[usize]) 
     let mut subject = Subject::default();
     match rule.group_by {
         GroupBy::None => {}
-        GroupBy::Host => subject.host = nonempty(key),
+        GroupBy::Host => subject.host = nonempty(key.0),
         GroupBy::Route => {
-            let (h, r) = key.split_once('\u{1f}').unwrap_or((key, ""));
-            subject.host = nonempty(h);
-            subject.endpoint = nonempty(r);
+            subject.host = nonempty(key.0);
+            subject.endpoint = nonempty(key.1);
         }
-        GroupBy::Service => subject.service = nonempty(key),
-        GroupBy::Source => subject.client = nonempty(key),
+        GroupBy::Service => subject.service = nonempty(key.0),
+        GroupBy::Source => subject.client = nonempty(key.0),
     }
     if subject.host.is_none() {
         subject.host = common(&|e| e.host.as_deref());
@@ -105,72 +109,83 @@ fn subject_for(rule: &CompiledRule, key: &str, events: &[Event], idx: &[usize]) 
     subject
 }
 
+/// Window bucket of a timestamp; events without one share a bucket.
+fn bucket(ts: Option<i64>, window: i64) -> i64 {
+    ts.map_or(i64::MIN, |t| t.div_euclid(window))
+}
+
 /// Run one rule.
+///
+/// Matching events are grouped, then counted in window-sized buckets. A
+/// bucket is *hot* when it holds at least `min_events` matches and, with
+/// `min_share`, when that many of the group's events in the bucket match.
+/// Hot buckets make the finding; a steady trickle of background errors
+/// never chains into one long "burst".
 fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceInfo]) -> Vec<Finding> {
     let matched: Vec<usize> = (0..events.len()).filter(|&i| rule.matches(&events[i])).collect();
     if matched.is_empty() {
         return Vec::new();
     }
     let total = matched.len() as f64;
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
     for &i in &matched {
         groups
             .entry(group_key(rule, &events[i], sources))
             .or_default()
             .push(i);
     }
+    groups.retain(|_, idx| (idx.len() as f64) / total >= rule.min_concentration);
+    if groups.is_empty() {
+        return Vec::new();
+    }
+    // All events (matching or not) per group and bucket, for shares.
+    let wanted: FxHashSet<(&str, &str)> = groups.keys().copied().collect();
+    let mut totals: FxHashMap<((&str, &str), i64), u64> = FxHashMap::default();
+    for e in events {
+        let key = group_key(rule, e, sources);
+        if wanted.contains(&key) {
+            *totals.entry((key, bucket(e.ts_ns, rule.window_ns))).or_default() += 1;
+        }
+    }
     let mut out = Vec::new();
     for (key, mut idx) in groups {
-        if (idx.len() as f64) / total < rule.min_concentration {
-            continue;
-        }
         idx.sort_by_key(|&i| (events[i].ts_ns, i));
-        // Bursts: runs of matches no further apart than the window.
-        let mut qualifying = Vec::new();
-        let mut bursts = 0u32;
-        let mut run: Vec<usize> = Vec::new();
-        let mut flush = |run: &mut Vec<usize>, qualifying: &mut Vec<usize>| {
-            if run.len() as u64 >= rule.min_events {
-                bursts += 1;
-                qualifying.append(run);
-            }
-            run.clear();
-        };
+        let mut per_bucket: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
         for &i in &idx {
-            if let (Some(&last), Some(ts)) = (run.last(), events[i].ts_ns) {
-                if let Some(prev) = events[last].ts_ns {
-                    if ts - prev > rule.window_ns {
-                        flush(&mut run, &mut qualifying);
-                    }
-                }
-            }
-            run.push(i);
+            per_bucket
+                .entry(bucket(events[i].ts_ns, rule.window_ns))
+                .or_default()
+                .push(i);
         }
-        flush(&mut run, &mut qualifying);
+        let mut qualifying = Vec::new();
+        let mut group_events = 0u64;
+        let mut bursts = 0u32;
+        let mut prev_hot: Option<i64> = None;
+        for (b, members) in per_bucket {
+            let all = totals.get(&(key, b)).copied().unwrap_or(members.len() as u64);
+            let share = members.len() as f64 / all.max(1) as f64;
+            if (members.len() as u64) < rule.min_events || share < rule.min_share {
+                continue;
+            }
+            if prev_hot.is_none_or(|p| b - p > 1) {
+                bursts += 1;
+            }
+            prev_hot = Some(b);
+            group_events += all;
+            qualifying.extend(members);
+        }
         if qualifying.is_empty() {
             continue;
         }
         let first_ts = qualifying.iter().filter_map(|&i| events[i].ts_ns).min();
         let last_ts = qualifying.iter().filter_map(|&i| events[i].ts_ns).max();
-        let in_span = |e: &Event| match (e.ts_ns, first_ts, last_ts) {
-            (Some(t), Some(a), Some(b)) => t >= a && t <= b,
-            _ => true,
-        };
-        let group_events = events
-            .iter()
-            .filter(|e| in_span(e) && group_key(rule, e, sources) == key)
-            .count() as u64;
-        let share = qualifying.len() as f64 / group_events.max(1) as f64;
-        if share < rule.min_share {
-            continue;
-        }
         let retry_after_max = qualifying
             .iter()
             .filter_map(|&i| events[i].retry_after_s)
             .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
         out.push(Finding {
             rule: ri,
-            subject: subject_for(rule, &key, events, &qualifying),
+            subject: subject_for(rule, key, events, &qualifying),
             events: qualifying,
             first_ts,
             last_ts,
@@ -220,7 +235,7 @@ mod tests {
     #[test]
     fn bursts_need_min_events_within_window() {
         let r = rule("group_by = \"host\"\nwindow = \"10s\"\nmin_events = 3");
-        // a: three 5xx within 10 s; b: three 5xx a minute apart.
+        // a: three 5xx within one 10 s window; b: three 5xx a minute apart.
         let mut events = vec![ev(0, 0, 500, "a"), ev(1, 5, 502, "a"), ev(2, 9, 503, "a")];
         events.extend([
             ev(3, 0, 500, "b"),
@@ -233,6 +248,18 @@ mod tests {
         assert_eq!(f[0].subject.host.as_deref(), Some("a"));
         assert_eq!(f[0].events, vec![0, 1, 2]);
         assert_eq!(f[0].group_events, 4);
+    }
+
+    #[test]
+    fn a_steady_trickle_is_not_a_burst() {
+        let r = rule("group_by = \"host\"\nwindow = \"60s\"\nmin_events = 3");
+        // One 5xx every 30 s for an hour, then 10 in one minute.
+        let mut events: Vec<Event> = (0..120).map(|i| ev(i, i as i64 * 30, 500, "a")).collect();
+        events.extend((0..10).map(|i| ev(200 + i, 3600 + i as i64, 503, "a")));
+        let f = evaluate(&[r], &events, &[]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].first_ts, Some(3600 * 1_000_000_000));
+        assert_eq!(f[0].bursts, 1);
     }
 
     #[test]

@@ -35,7 +35,11 @@ pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
         .current_dir(root())
         .env_remove("NO_COLOR")
         .env_remove("RAYON_NUM_THREADS")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn logsleuth");
