@@ -1,1 +1,91 @@
-fn main() {}
+//! Criterion benchmarks of the parsing stages, each beside the baselines
+//! measured in the same run: a memchr newline count (what `wc -l` does) and
+//! a parse-only pass with the same JSON parser (serde_json, every line into
+//! `IgnoredAny`). Throughput is in bytes, so criterion prints MB/s for each
+//! and the ratios can be read off one report.
+//!
+//! Run: `cargo bench --bench parse`. Input: the committed samples, repeated
+//! in memory to about 32 MiB; nothing is written to disk except by the
+//! end-to-end group, which uses a temporary file.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use logsleuth::app::{analyze, AnalyzeOptions};
+use logsleuth::input::{har, jsonl};
+use logsleuth::model::SourceId;
+
+const TARGET: usize = 32 << 20;
+
+fn repeated(path: &str) -> Vec<u8> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let one = std::fs::read(root.join(path)).expect("sample present");
+    let mut out = Vec::with_capacity(TARGET + one.len());
+    while out.len() < TARGET {
+        out.extend_from_slice(&one);
+    }
+    out
+}
+
+fn jsonl_group(c: &mut Criterion) {
+    let data = repeated("samples/server-errors/checkout.jsonl");
+    let mut g = c.benchmark_group("jsonl");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(10);
+    g.bench_function("baseline/newline-count", |b| {
+        b.iter(|| black_box(memchr::memchr_iter(b'\n', &data).count()))
+    });
+    g.bench_function("baseline/serde_json-parse-only", |b| {
+        b.iter(|| {
+            let mut ok = 0usize;
+            for line in data.split(|&c| c == b'\n') {
+                if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() {
+                    ok += 1;
+                }
+            }
+            black_box(ok)
+        })
+    });
+    g.bench_function("logsleuth/parse+normalize", |b| {
+        b.iter(|| black_box(jsonl::parse(SourceId(0), &data).events.len()))
+    });
+    g.finish();
+}
+
+fn har_group(c: &mut Criterion) {
+    let data = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/token-expiry/client.har"))
+        .expect("sample present");
+    let mut g = c.benchmark_group("har");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.bench_function("baseline/serde_json-value-tree", |b| {
+        b.iter(|| black_box(serde_json::from_slice::<serde_json::Value>(&data).is_ok()))
+    });
+    g.bench_function("logsleuth/parse+normalize", |b| {
+        b.iter(|| black_box(har::parse(SourceId(0), "bench.har", &data).map(|o| o.events.len())))
+    });
+    g.finish();
+}
+
+fn end_to_end(c: &mut Criterion) {
+    let data = repeated("samples/upstream-timeout/nginx.jsonl");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("nginx.jsonl");
+    std::fs::write(&path, &data).expect("write");
+    let opts = AnalyzeOptions {
+        inputs: vec![path.display().to_string()],
+        mmap: true,
+        quiet: true,
+        rule_dirs: Vec::new(),
+    };
+    let mut g = c.benchmark_group("analyze");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(10);
+    g.bench_function("logsleuth/all-stages", |b| {
+        b.iter(|| black_box(analyze(&opts).map(|a| a.report.root_causes.len())))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, jsonl_group, har_group, end_to_end);
+criterion_main!(benches);
