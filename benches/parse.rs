@@ -54,8 +54,9 @@ fn jsonl_group(c: &mut Criterion) {
 }
 
 fn har_group(c: &mut Criterion) {
-    let data = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/token-expiry/client.har"))
-        .expect("sample present");
+    let data =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/token-expiry/client.har"))
+            .expect("sample present");
     let mut g = c.benchmark_group("har");
     g.throughput(Throughput::Bytes(data.len() as u64));
     g.bench_function("baseline/serde_json-value-tree", |b| {
