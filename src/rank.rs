@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use crate::model::{Event, SourceInfo};
 use crate::normalize::time::format_ns;
-use crate::report::{Cause, Evidence, Factors, Subject, Symptom, TimelineEntry};
+use crate::report::{Cause, Evidence, Factors, Symptom, TimelineEntry};
 use crate::rules::{CompiledRule, Finding};
 
 /// Onsets this close are treated as simultaneous (clock skew between sources).
@@ -40,17 +40,6 @@ fn evidence_of(events: &[Event], sources: &[SourceInfo], i: usize) -> Evidence {
         locator: e.locator.map_or_else(String::new, |l| l.to_string()),
         offset: e.offset,
         trace_id: e.trace_id.as_deref().map(str::to_string),
-    }
-}
-
-fn subject(s: &crate::rules::Subject) -> Subject {
-    Subject {
-        service: s.service.clone(),
-        host: s.host.clone(),
-        endpoint: s.endpoint.clone(),
-        client: s.client.clone(),
-        field: None,
-        version: None,
     }
 }
 
@@ -213,7 +202,7 @@ pub fn rank(
                 rule: sr.id.clone(),
                 title: sr.title.clone(),
                 severity: sr.severity.name().to_string(),
-                subject: subject(&sf.subject),
+                subject: sf.subject.clone(),
                 first_seen: ts(sf.first_ts),
                 last_seen: ts(sf.last_ts),
                 events: sf.events.len() as u64,
@@ -286,7 +275,7 @@ pub fn rank(
                     causal: round(causal, 3),
                     specificity: round(spec, 3),
                 },
-                subject: subject(&f.subject),
+                subject: f.subject.clone(),
                 first_seen: ts(f.first_ts),
                 last_seen: ts(f.last_ts),
                 events: f.events.len() as u64,

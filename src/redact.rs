@@ -109,6 +109,13 @@ pub fn text(s: &str) -> Cow<'_, str> {
 }
 
 /// Redact credentials in a URL: userinfo, secret query parameters, JWTs.
+///
+/// ```
+/// let r = logsleuth::redact::url("https://api.example.com/v1?access_token=s3cr3t&page=2");
+/// assert!(!r.contains("s3cr3t"));
+/// assert!(r.starts_with("https://api.example.com/v1?access_token=tok:"));
+/// assert!(r.ends_with("&page=2"));
+/// ```
 pub fn url(u: &str) -> Cow<'_, str> {
     // Fast path: nothing that can hold a credential.
     if !u.contains(['?', '@']) && !u.contains("eyJ") {

@@ -92,3 +92,49 @@ pub struct SourceInfo {
     /// Record accounting.
     pub stats: InputStats,
 }
+
+/// What a finding or cause is about, in the input's own terms. Absent
+/// fields are unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Subject {
+    /// Service name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// Host name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Route template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The client: the input a HAR came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// JSON field path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Service version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+impl Subject {
+    /// One-line description, e.g. `checkout api.example.com /v1/orders`.
+    pub fn describe(&self) -> String {
+        let parts: Vec<&str> = [
+            &self.service,
+            &self.host,
+            &self.endpoint,
+            &self.client,
+            &self.field,
+            &self.version,
+        ]
+        .into_iter()
+        .filter_map(|p| p.as_deref())
+        .collect();
+        if parts.is_empty() {
+            "all requests".to_string()
+        } else {
+            parts.join(" ")
+        }
+    }
+}

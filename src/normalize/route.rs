@@ -52,6 +52,12 @@ fn is_id_segment(seg: &str) -> bool {
 }
 
 /// Template a path: id-like segments become `{id}`; the query is dropped.
+///
+/// ```
+/// use logsleuth::normalize::route::template;
+/// assert_eq!(template("/v1/users/4821/orders?page=2"), "/v1/users/{id}/orders");
+/// assert_eq!(template("/o/3f2504e0-4f89-11d3-9a0c-0305e82c3301"), "/o/{id}");
+/// ```
 pub fn template(path: &str) -> String {
     let path = strip_query(path);
     let mut out = String::with_capacity(path.len());

@@ -69,6 +69,13 @@ fn civil(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, nanos: u32) -> Option
 
 /// Parse an RFC 3339-like timestamp: `2024-05-01T10:00:00Z`,
 /// `2024-05-01 10:00:00,123`, `…+02:00`, `…+0200`.
+///
+/// ```
+/// use logsleuth::normalize::time::parse_rfc3339;
+/// let p = parse_rfc3339("2024-05-01T12:00:00+02:00").unwrap();
+/// assert_eq!(p.ns, 1_714_557_600_000_000_000);
+/// assert!(parse_rfc3339("2024-05-01 10:00:00").unwrap().tz_assumed);
+/// ```
 pub fn parse_rfc3339(s: &str) -> Option<Parsed> {
     let b = s.trim().as_bytes();
     if b.len() < 19 {

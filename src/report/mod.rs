@@ -9,6 +9,8 @@ pub mod text;
 
 use serde::Serialize;
 
+pub use crate::model::Subject;
+
 /// Version of the JSON report contract.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -89,44 +91,6 @@ pub struct Summary {
     pub last_ts: Option<String>,
     /// Distinct trace ids.
     pub traces: u64,
-}
-
-/// What a cause is about.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Subject {
-    /// Service.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
-    /// Host.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
-    /// Route template.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub endpoint: Option<String>,
-    /// Client (the input a HAR came from).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client: Option<String>,
-    /// JSON field path.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// Service version.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-}
-
-impl Subject {
-    /// One-line description, e.g. `api.example.com /v1/orders`.
-    pub fn describe(&self) -> String {
-        let parts: Vec<&str> = [&self.service, &self.host, &self.endpoint, &self.client]
-            .into_iter()
-            .filter_map(|p| p.as_deref())
-            .collect();
-        if parts.is_empty() {
-            "all requests".into()
-        } else {
-            parts.join(" ")
-        }
-    }
 }
 
 /// A pointer to one record.

@@ -104,10 +104,6 @@ fn evidence_list(ev: &[Evidence]) -> String {
         .join("; ")
 }
 
-fn subject_of(c: &super::Subject) -> String {
-    c.describe()
-}
-
 fn cause(w: &mut dyn Write, st: &Style, c: &Cause, total_failures: u64) -> std::io::Result<()> {
     let head = if c.rank == 1 { "ROOT CAUSE" } else { "CAUSE" };
     writeln!(
@@ -120,7 +116,7 @@ fn cause(w: &mut dyn Write, st: &Style, c: &Cause, total_failures: u64) -> std::
         c.score,
         c.confidence
     )?;
-    let title = wrap(&format!("{} — {}", c.title, subject_of(&c.subject)), "  ", WIDTH);
+    let title = wrap(&format!("{} — {}", c.title, c.subject.describe()), "  ", WIDTH);
     write!(w, "{}", st.bold(title.trim_end()))?;
     writeln!(w)?;
     write!(
@@ -165,7 +161,7 @@ fn cause(w: &mut dyn Write, st: &Style, c: &Cause, total_failures: u64) -> std::
                     &format!(
                         "└ {} — {} ({} events from {})",
                         s.title,
-                        subject_of(&s.subject),
+                        s.subject.describe(),
                         s.events,
                         short_ts(s.first_seen.as_deref())
                     ),

@@ -9,35 +9,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::spec::{CompiledRule, GroupBy};
-use crate::model::{Event, SourceInfo};
-
-/// What a finding is about, in the input's own terms.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Subject {
-    /// Host name.
-    pub host: Option<String>,
-    /// `route template` (with method when known).
-    pub endpoint: Option<String>,
-    /// Service name.
-    pub service: Option<String>,
-    /// The client: the input a HAR came from.
-    pub client: Option<String>,
-}
-
-impl Subject {
-    /// One-line description, e.g. `api.example.com /v1/orders`.
-    pub fn describe(&self) -> String {
-        let parts: Vec<&str> = [&self.service, &self.host, &self.endpoint, &self.client]
-            .into_iter()
-            .filter_map(|p| p.as_deref())
-            .collect();
-        if parts.is_empty() {
-            "all requests".to_string()
-        } else {
-            parts.join(" ")
-        }
-    }
-}
+use crate::model::{Event, SourceInfo, Subject};
 
 /// One rule firing on one group.
 #[derive(Debug, Clone)]

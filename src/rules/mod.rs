@@ -10,7 +10,7 @@ pub mod spec;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-pub use engine::{evaluate, Finding, Subject};
+pub use engine::{evaluate, Finding};
 pub use spec::{CompiledRule, Severity};
 
 /// The rule files shipped in the binary, as (name, TOML text).
