@@ -83,10 +83,14 @@ fn data_quality_notes(events: &[Event], sources: &[SourceInfo]) -> Vec<String> {
 /// Run the pipeline up to the report.
 pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
     let rules: Vec<CompiledRule> = rules::load(&opts.rule_dirs)?;
+    let mut errors = Vec::new();
     let specs: Vec<InputSpec> = if opts.inputs.is_empty() {
         demo::inputs()
     } else {
-        input::discover(&opts.inputs)?
+        input::discover(&opts.inputs)
+            .into_iter()
+            .filter_map(|r| r.map_err(|e| errors.push(e)).ok())
+            .collect()
     };
     let total: u64 = specs
         .iter()
@@ -97,7 +101,6 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         .sum();
     let bar = progress::bar(total, opts.quiet);
 
-    let mut errors = Vec::new();
     let mut sources: Vec<SourceInfo> = Vec::new();
     let mut events: Vec<Event> = Vec::new();
     for spec in &specs {

@@ -477,6 +477,28 @@ mod tests {
     }
 
     #[test]
+    fn a_bearer_jwt_past_its_exp_is_token_expiry_without_a_challenge() {
+        use base64::Engine as _;
+        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"exp":1714557000}"#);
+        let har = format!(
+            r#"{{"log":{{"version":"1.2","entries":[
+              {{"startedDateTime":"2024-05-01T10:00:00Z","time":5,
+                "request":{{"method":"GET","url":"https://a.example/x","headers":[{{"name":"Authorization","value":"Bearer eyJhbGciOiJIUzI1NiJ9.{claims}.c2ln"}}]}},
+                "response":{{"status":401,"headers":[]}}}},
+              {{"startedDateTime":"2024-05-01T09:00:00Z","time":5,
+                "request":{{"method":"GET","url":"https://a.example/x","headers":[{{"name":"Authorization","value":"Bearer eyJhbGciOiJIUzI1NiJ9.{claims}.c2ln"}}]}},
+                "response":{{"status":401,"headers":[]}}}}]}}}}"#
+        );
+        let out = parse(SourceId(0), "t.har", har.as_bytes()).unwrap();
+        assert_eq!(out.events[0].error_class, Some(ErrorClass::AuthExpired));
+        // Before `exp`, a 401 is a refused credential, not an expired one.
+        assert_eq!(out.events[1].error_class, Some(ErrorClass::AuthInvalid));
+        let auth = out.events[0].auth.as_ref().unwrap();
+        assert_eq!(auth.jwt_exp, Some(1_714_557_000));
+        assert!(auth.credential_fp.as_deref().unwrap().starts_with("tok:"));
+    }
+
+    #[test]
     fn challenge_param() {
         assert_eq!(
             challenge_error(r#"Bearer realm="api", error="invalid_token", error_description="x""#).as_deref(),

@@ -68,40 +68,45 @@ pub struct Loaded {
     pub data: Data,
 }
 
-/// Expand the user's inputs: directories are walked recursively and their
-/// regular files listed in sorted order; files and `-` are kept in place.
-pub fn discover(inputs: &[String]) -> Result<Vec<InputSpec>> {
+/// Expand the user's inputs: directories are walked recursively (following
+/// symlinks, with loops detected) and their regular files listed in sorted
+/// order; files and `-` are kept in place. A path that cannot be read, or a
+/// directory entry that cannot be walked, becomes an error in its place so
+/// the other inputs still run.
+pub fn discover(inputs: &[String]) -> Vec<Result<InputSpec>> {
     let mut out = Vec::new();
     for raw in inputs {
         if raw == "-" {
-            out.push(InputSpec::Stdin);
+            out.push(Ok(InputSpec::Stdin));
             continue;
         }
         let path = PathBuf::from(raw);
-        let meta = std::fs::metadata(&path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
-        if meta.is_dir() {
-            let mut files = Vec::new();
-            for entry in walkdir::WalkDir::new(&path)
-                .follow_links(false)
-                .sort_by_file_name()
-            {
-                let entry = entry.map_err(|source| Error::Walk {
-                    path: path.clone(),
-                    source,
-                })?;
-                if entry.file_type().is_file() {
-                    files.push(entry.into_path());
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(source) => {
+                out.push(Err(Error::Io { path, source }));
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            out.push(Ok(InputSpec::Path(path)));
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&path)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
+            match entry {
+                Ok(e) if e.file_type().is_file() => out.push(Ok(InputSpec::Path(e.into_path()))),
+                Ok(_) => {}
+                Err(source) => {
+                    let at = source.path().map_or_else(|| path.clone(), Path::to_path_buf);
+                    out.push(Err(Error::Walk { path: at, source }));
                 }
             }
-            out.extend(files.into_iter().map(InputSpec::Path));
-        } else {
-            out.push(InputSpec::Path(path));
         }
     }
-    Ok(out)
+    out
 }
 
 /// Open one input. `mmap` allows memory-mapping regular files.
@@ -213,6 +218,27 @@ mod tests {
         bytes.truncate(bytes.len() / 2);
         let err = finish("f.gz".into(), Path::new("f.gz"), Data::Owned(bytes)).unwrap_err();
         assert!(err.to_string().starts_with("f.gz: cannot decompress gzip"));
+    }
+
+    #[test]
+    fn directories_are_walked_in_order_and_loops_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("b")).unwrap();
+        std::fs::write(dir.path().join("b/2.jsonl"), "{}").unwrap();
+        std::fs::write(dir.path().join("a.jsonl"), "{}").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("b/loop")).unwrap();
+        let found = discover(&[dir.path().display().to_string(), "no/such".into()]);
+        let names: Vec<String> = found
+            .iter()
+            .filter_map(|r| match r {
+                Ok(InputSpec::Path(p)) => Some(p.strip_prefix(dir.path()).unwrap().display().to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(names, vec!["a.jsonl", "b/2.jsonl"]);
+        let errors = found.iter().filter(|r| r.is_err()).count();
+        assert_eq!(errors, if cfg!(unix) { 2 } else { 1 });
     }
 
     #[test]
