@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use logsleuth::app::{analyze, AnalyzeOptions};
-use logsleuth::input::{har, jsonl};
+use logsleuth::input::{har, jsonl, Options};
 use logsleuth::model::SourceId;
 
 const TARGET: usize = 32 << 20;
@@ -48,7 +48,7 @@ fn jsonl_group(c: &mut Criterion) {
         })
     });
     g.bench_function("logsleuth/parse+normalize", |b| {
-        b.iter(|| black_box(jsonl::parse(SourceId(0), &data).events.len()))
+        b.iter(|| black_box(jsonl::parse(SourceId(0), &data, &Options::default()).events.len()))
     });
     g.finish();
 }
@@ -77,7 +77,7 @@ fn end_to_end(c: &mut Criterion) {
         inputs: vec![path.display().to_string()],
         mmap: true,
         quiet: true,
-        rule_dirs: Vec::new(),
+        ..AnalyzeOptions::default()
     };
     let mut g = c.benchmark_group("analyze");
     g.throughput(Throughput::Bytes(data.len() as u64));

@@ -46,14 +46,30 @@ pub struct AnalyzeOptions {
     pub quiet: bool,
     /// Extra rule directories.
     pub rule_dirs: Vec<PathBuf>,
+    /// How to read inputs (field mappings, zone for zone-less times).
+    pub input: input::Options,
+    /// Drop events before this time (UTC ns).
+    pub since: Option<i64>,
+    /// Drop events at or after this time (UTC ns).
+    pub until: Option<i64>,
 }
 
-fn data_quality_notes(events: &[Event], sources: &[SourceInfo]) -> Vec<String> {
+fn zone_name(offset_s: i32) -> String {
+    if offset_s == 0 {
+        return "UTC".into();
+    }
+    let sign = if offset_s < 0 { '-' } else { '+' };
+    let a = offset_s.unsigned_abs();
+    format!("UTC{sign}{:02}:{:02}", a / 3600, a % 3600 / 60)
+}
+
+fn data_quality_notes(events: &[Event], sources: &[SourceInfo], tz_offset_s: i32) -> Vec<String> {
     let mut notes = Vec::new();
     let tz = events.iter().filter(|e| e.ts_tz_assumed).count();
     if tz > 0 {
         notes.push(format!(
-            "{tz} events had timestamps without a time zone; UTC was assumed."
+            "{tz} events had timestamps without a time zone; they were read as {} (set with --tz).",
+            zone_name(tz_offset_s)
         ));
     }
     let no_ts = events.iter().filter(|e| e.ts_ns.is_none()).count();
@@ -108,10 +124,20 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
             bar.set_message(p.display().to_string());
         }
         let id = SourceId(sources.len() as u32);
-        let parsed = input::load::open(spec, opts.mmap).and_then(|loaded| input::parse(id, &loaded));
+        let parsed =
+            input::load::open(spec, opts.mmap).and_then(|loaded| input::parse(id, &loaded, &opts.input));
         match parsed {
-            Ok(p) => {
+            Ok(mut p) => {
                 bar.inc(p.info.bytes);
+                if opts.since.is_some() || opts.until.is_some() {
+                    let before = p.events.len();
+                    p.events.retain(|e| match e.ts_ns {
+                        Some(t) => opts.since.is_none_or(|s| t >= s) && opts.until.is_none_or(|u| t < u),
+                        None => false,
+                    });
+                    p.info.stats.filtered = (before - p.events.len()) as u64;
+                }
+                p.info.stats.events = p.events.len() as u64;
                 sources.push(p.info);
                 if events.is_empty() {
                     events = p.events;
@@ -123,6 +149,12 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         }
     }
     bar.finish_and_clear();
+    // One timeline across inputs: order by time (events without one last),
+    // keeping input order among equals. Exports sorted newest-first too.
+    let time_key = |e: &Event| (e.ts_ns.is_none(), e.ts_ns);
+    if !events.is_sorted_by_key(time_key) {
+        events.sort_by_key(time_key);
+    }
 
     // The table and the rules read the same events; build them side by side.
     let (sums, findings) = rayon::join(
@@ -131,7 +163,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
     );
     let sums = sums?;
     let (root_causes, timeline) = rank::rank(&rules, &findings, &events, &sources);
-    let notes = data_quality_notes(&events, &sources);
+    let notes = data_quality_notes(&events, &sources, opts.input.tz_offset_s);
 
     let inputs = sources
         .iter()
@@ -141,8 +173,9 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
             dialect: s.dialect.clone(),
             bytes: s.bytes,
             records: s.stats.records,
-            events: s.stats.records - s.stats.skipped,
+            events: s.stats.events,
             skipped: s.stats.skipped,
+            filtered: s.stats.filtered,
             issues: s
                 .stats
                 .issues
@@ -204,6 +237,17 @@ pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Out
         mmap: !args.no_mmap,
         quiet: args.quiet,
         rule_dirs: args.rules.clone(),
+        input: input_options(args)?,
+        since: args
+            .since
+            .as_deref()
+            .map(|t| parse_time_arg("--since", t))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|t| parse_time_arg("--until", t))
+            .transpose()?,
     };
     let analysis = pool.install(|| analyze(&opts))?;
     for e in &analysis.errors {
@@ -245,6 +289,80 @@ pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Out
             .any(|c| severity_of(&c.severity) >= Some(min))
     });
     Ok(if fail { Outcome::FailOn } else { Outcome::Clean })
+}
+
+/// Parse `--tz`: `UTC`, `Z`, or an offset like `+02:00`, `-0530`, `+2`.
+pub fn parse_tz(s: &str) -> Option<i32> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("utc") || t == "Z" || t.eq_ignore_ascii_case("gmt") {
+        return Some(0);
+    }
+    let t = t
+        .strip_prefix("UTC")
+        .or_else(|| t.strip_prefix("utc"))
+        .unwrap_or(t);
+    let (sign, rest) = match t.as_bytes().first()? {
+        b'+' => (1, &t[1..]),
+        b'-' => (-1, &t[1..]),
+        _ => return None,
+    };
+    let (h, m) = match rest.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if rest.len() == 4 => (&rest[..2], &rest[2..]),
+        None => (rest, "0"),
+    };
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    (h <= 18 && m < 60).then_some(sign * (h * 3600 + m * 60))
+}
+
+fn parse_time_arg(flag: &str, s: &str) -> Result<i64> {
+    crate::normalize::time::parse_text(s)
+        .map(|p| p.ns)
+        .ok_or_else(|| Error::Usage(format!("{flag}: {s:?} is not a time like 2024-05-01T10:00:00Z")))
+}
+
+/// Build the input options from `--map`, `--map-file` and `--tz`.
+fn input_options(args: &AnalyzeArgs) -> Result<input::Options> {
+    let mut pairs: Vec<(String, String, String)> = args
+        .map
+        .iter()
+        .map(|m| (m.clone(), "--map".to_string(), m.clone()))
+        .collect();
+    if let Some(path) = &args.map_file {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        for (n, line) in text.lines().enumerate() {
+            let l = line.split('#').next().unwrap_or("").trim();
+            if !l.is_empty() {
+                pairs.push((
+                    l.to_string(),
+                    format!("{}:{}", path.display(), n + 1),
+                    l.to_string(),
+                ));
+            }
+        }
+    }
+    let mut user = Vec::new();
+    for (text, origin, _) in &pairs {
+        let (name, path) = text.split_once('=').ok_or_else(|| {
+            Error::Usage(format!(
+                "{origin}: {text:?} is not NAME=PATH, e.g. status=resp.code"
+            ))
+        })?;
+        user.push((name.trim().to_string(), path.trim().to_string()));
+    }
+    let map = input::fields::FieldMap::with_user(&user).map_err(|name| {
+        let known: Vec<&str> = input::fields::Slot::ALL.iter().map(|s| s.name()).collect();
+        Error::Usage(format!(
+            "--map: unknown field name {name:?}; known names: {}",
+            known.join(", ")
+        ))
+    })?;
+    let tz_offset_s = parse_tz(&args.tz)
+        .ok_or_else(|| Error::Usage(format!("--tz: {:?} is not UTC or an offset like +02:00", args.tz)))?;
+    Ok(input::Options { map, tz_offset_s })
 }
 
 fn severity_of(name: &str) -> Option<Severity> {

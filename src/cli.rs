@@ -88,4 +88,22 @@ pub struct AnalyzeArgs {
     /// Colour in text output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Map a field of an in-house logger: `status=resp.code`, `ts=when`
+    /// (repeatable). Names: ts, level, message, status, duration_ms, method,
+    /// url, host, trace_id, span_id, request_id, error, error_type, service, …
+    #[arg(long = "map", value_name = "NAME=PATH")]
+    pub map: Vec<String>,
+    /// A file of `NAME=PATH` mappings, one per line (`#` starts a comment).
+    #[arg(long, value_name = "FILE")]
+    pub map_file: Option<PathBuf>,
+    /// Zone for timestamps that have none (Kibana CSV, naive log times):
+    /// `UTC` (default) or an offset such as `+02:00` or `-0530`.
+    #[arg(long, value_name = "OFFSET", default_value = "UTC")]
+    pub tz: String,
+    /// Keep only events at or after this time (RFC 3339, e.g. 2024-05-01T10:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Keep only events before this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
 }

@@ -28,7 +28,7 @@ pub enum Error {
     Decompress {
         /// The input path.
         path: PathBuf,
-        /// `gzip` or `zlib`.
+        /// `gzip`, `zstd` or `zlib`.
         codec: &'static str,
         /// The decoder's error.
         #[source]

@@ -6,8 +6,9 @@
 use serde::de::IgnoredAny;
 
 use super::scan::{self, MemberWalk};
+use super::text;
 use crate::error::{Error, Result};
-use crate::model::Format;
+use crate::model::{Format, TextKind};
 
 /// How many leading non-empty lines we try before calling a file "not JSON lines".
 const PROBE_LINES: usize = 64;
@@ -79,6 +80,49 @@ fn is_json_object(line: &[u8]) -> bool {
     t.first() == Some(&b'{') && serde_json::from_slice::<IgnoredAny>(t).is_ok()
 }
 
+/// Whether the first line is a CSV header: at least two identifier-like
+/// column names, one of which is a field we know.
+fn is_csv_header(line: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(line);
+    let delim = char::from(super::kibana::delimiter(line));
+    let cols: Vec<&str> = text
+        .trim()
+        .split(delim)
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
+    cols.len() >= 2
+        && cols.iter().all(|c| {
+            !c.is_empty()
+                && c.len() <= 128
+                && c.chars()
+                    .all(|ch| ch.is_alphanumeric() || "_@.-:/() ".contains(ch))
+        })
+        && cols
+            .iter()
+            .any(|c| super::fields::BUILTIN.knows(c) || matches!(*c, "_id" | "_index" | "@timestamp"))
+}
+
+/// The text access-log kind most of the first lines match.
+fn text_kind(bytes: &[u8]) -> Option<TextKind> {
+    let lines: Vec<String> = bytes
+        .split(|&c| c == b'\n')
+        .map(|l| String::from_utf8_lossy(l).trim_end_matches('\r').to_string())
+        .filter(|l| !l.trim().is_empty())
+        .take(PROBE_LINES)
+        .collect();
+    let first = lines.first()?;
+    for kind in [TextKind::W3c, TextKind::Zeek] {
+        if text::matches(kind, first) {
+            return Some(kind);
+        }
+    }
+    let (kind, hits) = text::KINDS
+        .iter()
+        .map(|&k| (k, lines.iter().filter(|l| text::matches(k, l)).count()))
+        .max_by_key(|&(k, n)| (n, std::cmp::Reverse(text::KINDS.iter().position(|x| *x == k))))?;
+    (hits > 0 && hits * 3 >= lines.len()).then_some(kind)
+}
+
 /// Decide the format of an input.
 pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
@@ -89,7 +133,10 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
     }
     let head = &bytes[..bytes.len().min(4096)];
     if head.contains(&0) {
-        return Err(reject(display, "binary content: not a HAR or JSON-lines file"));
+        return Err(reject(
+            display,
+            "binary content: not a HAR, JSON, CSV or text log",
+        ));
     }
     let i = scan::skip_ws(bytes, 0);
     let Some(&first) = bytes.get(i) else {
@@ -107,10 +154,13 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
                     Format::Jsonl
                 });
             }
-            // A multi-line document (a pretty-printed HAR), or JSON lines
-            // whose first line is broken.
+            // A multi-line document: a pretty-printed HAR or Elasticsearch
+            // export, or JSON lines whose first line is broken.
             if has_log_member(&bytes[i..]) {
                 return Ok(Format::Har);
+            }
+            if scan::skip_value(bytes, i).is_ok() {
+                return Ok(Format::Json);
             }
             let later_objects = bytes[line_end.min(bytes.len())..]
                 .split(|&c| c == b'\n')
@@ -120,25 +170,32 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
             if later_objects {
                 return Ok(Format::Jsonl);
             }
-            Err(match serde_json::from_slice::<IgnoredAny>(bytes) {
-                Ok(_) => reject(
-                    display,
-                    "JSON but not a HAR (no top-level \"log\") and not JSON lines",
-                ),
-                Err(e) => reject(display, format!("not valid JSON: {e}")),
-            })
+            match serde_json::from_slice::<IgnoredAny>(bytes) {
+                Ok(_) => Ok(Format::Json),
+                // A cut-off export still holds complete records.
+                Err(e) if e.is_eof() => Ok(Format::Json),
+                Err(e) => Err(reject(display, format!("not valid JSON: {e}"))),
+            }
         }
-        b'[' => Err(reject(
-            display,
-            "a JSON array document; logsleuth reads HAR and JSON lines (one object per line)",
-        )),
-        _ => Err(reject(
-            display,
-            format!(
-                "not a HAR or JSON-lines file: the first line starts {:?}, not '{{'",
-                preview(first_line)
-            ),
-        )),
+        b'[' => Ok(Format::Json),
+        _ => {
+            if super::jsonl::compose_prefix(first_line).is_some() {
+                return Ok(Format::Jsonl);
+            }
+            if is_csv_header(first_line) {
+                return Ok(Format::Csv);
+            }
+            if let Some(kind) = text_kind(&bytes[i..]) {
+                return Ok(Format::Text(kind));
+            }
+            Err(reject(
+                display,
+                format!(
+                    "not a HAR, JSON, CSV or known access-log format: the first line starts {:?}",
+                    preview(first_line)
+                ),
+            ))
+        }
     }
 }
 
@@ -169,14 +226,48 @@ mod tests {
     }
 
     #[test]
+    fn detects_documents_csv_text_and_prefixed_lines() {
+        assert_eq!(detect("x", b"[{\"a\":1}]").unwrap(), Format::Json);
+        assert_eq!(
+            detect("x", b"{\n \"hits\": {\"hits\": []}\n}\n").unwrap(),
+            Format::Json
+        );
+        assert_eq!(detect("x", b"caddy  | {\"a\":1}\n").unwrap(), Format::Jsonl);
+        assert_eq!(
+            detect(
+                "x",
+                b"\"@timestamp\",status\n\"Aug 1, 2024 @ 10:00:00.000\",200\n"
+            )
+            .unwrap(),
+            Format::Csv
+        );
+        assert_eq!(
+            detect(
+                "x",
+                b"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 5\n"
+            )
+            .unwrap(),
+            Format::Text(TextKind::Clf)
+        );
+        assert_eq!(
+            detect("x", b"#Software: IIS\n#Fields: date time\n").unwrap(),
+            Format::Text(TextKind::W3c)
+        );
+    }
+
+    #[test]
     fn rejects_with_the_file_name() {
-        let e = detect("f.log", b"caddy | {\"a\":1}\n").unwrap_err().to_string();
-        assert!(e.starts_with("f.log: not a HAR or JSON-lines file"), "{e}");
-        let e = detect("f.har", b"{\n \"x\": 1\n}\n").unwrap_err().to_string();
-        assert!(e.contains("not a HAR"), "{e}");
-        let e = detect("f.har", b"{\n \"x\": \n").unwrap_err().to_string();
-        assert!(e.contains("not valid JSON"), "{e}");
+        let e = detect("f.log", b"hello world\nthis is prose\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("f.log: not a HAR, JSON, CSV or known access-log format"),
+            "{e}"
+        );
         assert!(detect("b.har", b"\x00\x01\x02").is_err());
-        assert!(!detect("f", b"[1]").unwrap_err().to_string().contains('\n'));
+        assert!(!detect("f", b"\x00garbage")
+            .unwrap_err()
+            .to_string()
+            .contains('\n'));
     }
 }

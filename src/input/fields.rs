@@ -64,10 +64,90 @@ pub enum Slot {
     WwwAuthenticate,
     /// `Authorization` (read for its scheme and JWT claims only).
     Authorization,
+    /// Upstream status behind a proxy.
+    UpstreamStatus,
+    /// Client address.
+    Client,
+    /// Elasticsearch `_index` (for de-duplicating hits).
+    EsIndex,
+    /// Elasticsearch `_id`.
+    EsId,
+    /// Logstash/Beats `tags`.
+    Tags,
 }
 
 /// Number of slots.
-pub const SLOTS: usize = Slot::Authorization as usize + 1;
+pub const SLOTS: usize = Slot::Tags as usize + 1;
+
+impl Slot {
+    /// Every slot, in declaration order.
+    pub const ALL: [Slot; SLOTS] = [
+        Slot::Ts,
+        Slot::InstantSec,
+        Slot::InstantNano,
+        Slot::Level,
+        Slot::SeverityNumber,
+        Slot::Message,
+        Slot::Status,
+        Slot::Duration,
+        Slot::Method,
+        Slot::Url,
+        Slot::Host,
+        Slot::RequestLine,
+        Slot::TraceId,
+        Slot::SpanId,
+        Slot::ParentSpanId,
+        Slot::RequestId,
+        Slot::ErrorMessage,
+        Slot::ErrorType,
+        Slot::Service,
+        Slot::ServiceVersion,
+        Slot::Logger,
+        Slot::RetryAfter,
+        Slot::WwwAuthenticate,
+        Slot::Authorization,
+        Slot::UpstreamStatus,
+        Slot::Client,
+        Slot::EsIndex,
+        Slot::EsId,
+        Slot::Tags,
+    ];
+
+    /// The name used by `--map NAME=PATH`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Slot::Ts => "ts",
+            Slot::InstantSec => "instant_sec",
+            Slot::InstantNano => "instant_nano",
+            Slot::Level => "level",
+            Slot::SeverityNumber => "severity_number",
+            Slot::Message => "message",
+            Slot::Status => "status",
+            Slot::Duration => "duration_ms",
+            Slot::Method => "method",
+            Slot::Url => "url",
+            Slot::Host => "host",
+            Slot::RequestLine => "request_line",
+            Slot::TraceId => "trace_id",
+            Slot::SpanId => "span_id",
+            Slot::ParentSpanId => "parent_span_id",
+            Slot::RequestId => "request_id",
+            Slot::ErrorMessage => "error",
+            Slot::ErrorType => "error_type",
+            Slot::Service => "service",
+            Slot::ServiceVersion => "service_version",
+            Slot::Logger => "logger",
+            Slot::RetryAfter => "retry_after",
+            Slot::WwwAuthenticate => "www_authenticate",
+            Slot::Authorization => "authorization",
+            Slot::UpstreamStatus => "upstream_status",
+            Slot::Client => "client",
+            Slot::EsIndex => "es_index",
+            Slot::EsId => "es_id",
+            Slot::Tags => "tags",
+        }
+    }
+}
 
 /// Unit of a duration alias.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,28 +379,121 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
     ("req.headers.authorization", Slot::Authorization, Unit::None),
     ("request.headers.Authorization", Slot::Authorization, Unit::None),
     ("request.headers.authorization", Slot::Authorization, Unit::None),
+    ("upstream_status", Slot::UpstreamStatus, Unit::None),
+    ("OriginStatus", Slot::UpstreamStatus, Unit::None),
+    ("target_status_code", Slot::UpstreamStatus, Unit::None),
+    (
+        "aws.elb.backend.http.response.status_code",
+        Slot::UpstreamStatus,
+        Unit::None,
+    ),
+    ("client.ip", Slot::Client, Unit::None),
+    ("client.address", Slot::Client, Unit::None),
+    ("source.ip", Slot::Client, Unit::None),
+    ("remote_addr", Slot::Client, Unit::None),
+    ("request.remote_ip", Slot::Client, Unit::None),
+    ("request.client_ip", Slot::Client, Unit::None),
+    ("ClientIP", Slot::Client, Unit::None),
+    ("ClientHost", Slot::Client, Unit::None),
+    ("c-ip", Slot::Client, Unit::None),
+    ("id.orig_h", Slot::Client, Unit::None),
+    ("_index", Slot::EsIndex, Unit::None),
+    ("_id", Slot::EsId, Unit::None),
+    ("tags", Slot::Tags, Unit::None),
+    // ALB in Filebeat form, Traefik, Log4j2, logstash-logback, OTel attributes
+    ("aws.elb.request_processing_time.sec", Slot::Duration, Unit::S),
+    ("RequestAddr", Slot::Host, Unit::None),
+    ("RouterName", Slot::Logger, Unit::None),
+    ("stack_trace", Slot::ErrorMessage, Unit::None),
+    ("stacktrace", Slot::ErrorMessage, Unit::None),
+    ("thrown.extendedStackTrace", Slot::ErrorMessage, Unit::None),
+    ("loggerName", Slot::Logger, Unit::None),
+    ("metadata.service.name", Slot::Service, Unit::None),
+    ("metadata.service.version", Slot::ServiceVersion, Unit::None),
+    ("resource.service.name", Slot::Service, Unit::None),
+    ("resource.service.version", Slot::ServiceVersion, Unit::None),
+    ("resource.host.name", Slot::Host, Unit::None),
+    ("scope.name", Slot::Logger, Unit::None),
+    ("attributes.http.request.method", Slot::Method, Unit::None),
+    ("attributes.http.method", Slot::Method, Unit::None),
+    ("attributes.http.response.status_code", Slot::Status, Unit::None),
+    ("attributes.http.status_code", Slot::Status, Unit::None),
+    ("attributes.url.full", Slot::Url, Unit::None),
+    ("attributes.http.url", Slot::Url, Unit::None),
+    ("attributes.url.path", Slot::Url, Unit::None),
+    ("attributes.http.target", Slot::Url, Unit::None),
+    ("attributes.server.address", Slot::Host, Unit::None),
+    ("attributes.exception.message", Slot::ErrorMessage, Unit::None),
+    ("attributes.exception.type", Slot::ErrorType, Unit::None),
+    ("attributes.error.type", Slot::ErrorType, Unit::None),
 ];
 
-struct Table {
-    exact: FxHashMap<&'static str, (Slot, u8, Unit)>,
-    prefixes: FxHashSet<&'static str>,
+/// The alias table in use: the built-in aliases, plus `--map` entries,
+/// which take precedence over every built-in alias of their slot.
+#[derive(Debug, Clone)]
+pub struct FieldMap {
+    exact: FxHashMap<String, (Slot, u8, Unit)>,
+    prefixes: FxHashSet<String>,
 }
 
-static TABLE: LazyLock<Table> = LazyLock::new(|| {
-    let mut exact = FxHashMap::default();
-    let mut prefixes = FxHashSet::default();
-    let mut rank = [0u8; SLOTS];
-    for &(path, slot, unit) in ALIASES {
-        let r = &mut rank[slot as usize];
-        exact.entry(path).or_insert((slot, *r, unit));
-        *r = r.saturating_add(1);
-        for (i, c) in path.char_indices() {
-            if c == '.' {
-                prefixes.insert(&path[..i]);
+impl FieldMap {
+    /// The built-in aliases plus user mappings `(slot name, dotted path)`.
+    /// Returns the unknown slot name on error.
+    pub fn with_user(user: &[(String, String)]) -> Result<Self, String> {
+        let mut exact: FxHashMap<String, (Slot, u8, Unit)> = FxHashMap::default();
+        let mut prefixes = FxHashSet::default();
+        let mut add = |path: &str, slot: Slot, rank: u8, unit: Unit, replace: bool| {
+            if replace {
+                exact.insert(path.to_string(), (slot, rank, unit));
+            } else {
+                exact.entry(path.to_string()).or_insert((slot, rank, unit));
             }
+            for (i, c) in path.char_indices() {
+                if c == '.' {
+                    prefixes.insert(path[..i].to_string());
+                }
+            }
+        };
+        for (name, path) in user {
+            let slot = Slot::ALL
+                .iter()
+                .copied()
+                .find(|s| s.name() == name)
+                .ok_or_else(|| name.clone())?;
+            let unit = if slot == Slot::Duration {
+                Unit::Ms
+            } else {
+                Unit::None
+            };
+            add(path, slot, 0, unit, true);
         }
+        let mut rank = [1u8; SLOTS];
+        for &(path, slot, unit) in ALIASES {
+            let r = &mut rank[slot as usize];
+            add(path, slot, *r, unit, false);
+            *r = r.saturating_add(1);
+        }
+        Ok(FieldMap { exact, prefixes })
     }
-    Table { exact, prefixes }
+
+    /// Whether `path` is a known alias.
+    pub fn knows(&self, path: &str) -> bool {
+        self.exact.contains_key(path)
+    }
+
+    fn get(&self, path: &str) -> Option<&(Slot, u8, Unit)> {
+        self.exact.get(path)
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        self.exact.contains_key(path) || self.prefixes.contains(path)
+    }
+}
+
+/// The built-in aliases, shared.
+pub static BUILTIN: LazyLock<FieldMap> = LazyLock::new(|| match FieldMap::with_user(&[]) {
+    Ok(m) => m,
+    Err(_) => unreachable!("no user mappings, so no unknown slot names"),
 });
 
 /// A leaf value, borrowed from the input when it had no escapes.
@@ -353,7 +526,7 @@ impl Scalar<'_> {
             Scalar::I64(v) => Some(*v),
             Scalar::U64(v) => i64::try_from(*v).ok(),
             Scalar::F64(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.2e18 => Some(*v as i64),
-            Scalar::Str(s) => s.trim().parse().ok(),
+            Scalar::Str(s) => strip_grouping(s.trim()).parse().ok(),
             _ => None,
         }
     }
@@ -364,10 +537,29 @@ impl Scalar<'_> {
             Scalar::I64(v) => Some(*v as f64),
             Scalar::U64(v) => Some(*v as f64),
             Scalar::F64(v) => Some(*v),
-            Scalar::Str(s) => s.trim().trim_end_matches('s').parse().ok(),
+            Scalar::Str(s) => strip_grouping(s.trim().trim_end_matches('s')).parse().ok(),
             Scalar::Bool(_) => None,
         }
         .filter(|f: &f64| f.is_finite())
+    }
+}
+
+/// `7,658,713` → `7658713` (Kibana CSV); anything else is returned unchanged.
+fn strip_grouping(s: &str) -> Cow<'_, str> {
+    let int_part = s.split('.').next().unwrap_or(s);
+    let grouped = s.contains(',')
+        && int_part.split(',').enumerate().all(|(i, g)| {
+            let ok_len = if i == 0 {
+                (1..=3).contains(&g.len())
+            } else {
+                g.len() == 3
+            };
+            ok_len && g.bytes().all(|c| c.is_ascii_digit())
+        });
+    if grouped {
+        Cow::Owned(s.replace(',', ""))
+    } else {
+        Cow::Borrowed(s)
     }
 }
 
@@ -397,12 +589,63 @@ impl<'de> Fields<'de> {
             .filter(|s| !s.is_empty() && *s != "-")
     }
 
-    fn offer(&mut self, path: &str, v: Scalar<'de>) {
-        if let Some(&(slot, rank, unit)) = TABLE.exact.get(path) {
+    /// Offer a value found at `path` (the CSV and text parsers call this too).
+    pub fn offer(&mut self, map: &FieldMap, path: &str, v: Scalar<'de>) {
+        if let Some(&(slot, rank, unit)) = map.get(path) {
             let cell = &mut self.slots[slot as usize];
             if cell.as_ref().is_none_or(|(r, _, _)| rank < *r) {
                 *cell = Some((rank, v, unit));
             }
+        }
+    }
+}
+
+impl Fields<'_> {
+    /// A copy that owns all its strings.
+    pub fn to_static_fields(&self) -> Fields<'static> {
+        let mut out = Fields::<'static> {
+            keys: self.keys,
+            ..Fields::default()
+        };
+        for (i, cell) in self.slots.iter().enumerate() {
+            out.slots[i] = cell.as_ref().map(|(r, v, u)| (*r, v.to_static(), *u));
+        }
+        out
+    }
+
+    /// Fill every slot this record lacks from `outer` (the wrapper a record
+    /// was embedded in: a docker `log` line, a logstash parse failure, an
+    /// OTel resource).
+    pub fn fill_from(&mut self, outer: &Fields<'_>) {
+        for (i, cell) in outer.slots.iter().enumerate() {
+            if self.slots[i].is_none() {
+                if let Some((r, v, u)) = cell {
+                    self.slots[i] = Some((*r, v.to_static(), *u));
+                }
+            }
+        }
+    }
+
+    /// How many slots were found.
+    pub fn found(&self) -> usize {
+        self.slots.iter().filter(|c| c.is_some()).count()
+    }
+
+    /// Clear a slot.
+    pub fn clear(&mut self, slot: Slot) {
+        self.slots[slot as usize] = None;
+    }
+}
+
+impl Scalar<'_> {
+    /// A copy that owns its string.
+    pub fn to_static(&self) -> Scalar<'static> {
+        match self {
+            Scalar::Str(s) => Scalar::Str(Cow::Owned(s.to_string())),
+            Scalar::I64(x) => Scalar::I64(*x),
+            Scalar::U64(x) => Scalar::U64(*x),
+            Scalar::F64(x) => Scalar::F64(*x),
+            Scalar::Bool(x) => Scalar::Bool(*x),
         }
     }
 }
@@ -416,12 +659,18 @@ pub enum FieldError {
     NotObject,
 }
 
-/// Extract the alias fields of one JSON object.
+/// Extract the alias fields of one JSON object with the built-in aliases.
 pub fn extract(line: &[u8]) -> Result<Fields<'_>, FieldError> {
+    extract_with(&BUILTIN, line)
+}
+
+/// Extract the alias fields of one JSON object with a field map.
+pub fn extract_with<'de>(map: &FieldMap, line: &'de [u8]) -> Result<Fields<'de>, FieldError> {
     let mut fields = Fields::default();
     let mut path = String::with_capacity(64);
     let mut de = serde_json::Deserializer::from_slice(line);
     let is_obj = Node {
+        map,
         path: &mut path,
         fields: &mut fields,
         root: true,
@@ -437,6 +686,7 @@ pub fn extract(line: &[u8]) -> Result<Fields<'_>, FieldError> {
 
 /// A value at `path`; returns whether it was an object.
 struct Node<'a, 'de> {
+    map: &'a FieldMap,
     path: &'a mut String,
     fields: &'a mut Fields<'de>,
     root: bool,
@@ -457,33 +707,34 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<bool, E> {
-        self.fields.offer(self.path, Scalar::Str(Cow::Borrowed(v)));
+        self.fields
+            .offer(self.map, self.path, Scalar::Str(Cow::Borrowed(v)));
         Ok(false)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
         self.fields
-            .offer(self.path, Scalar::Str(Cow::Owned(v.to_string())));
+            .offer(self.map, self.path, Scalar::Str(Cow::Owned(v.to_string())));
         Ok(false)
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<bool, E> {
-        self.fields.offer(self.path, Scalar::Str(Cow::Owned(v)));
+        self.fields.offer(self.map, self.path, Scalar::Str(Cow::Owned(v)));
         Ok(false)
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
-        self.fields.offer(self.path, Scalar::I64(v));
+        self.fields.offer(self.map, self.path, Scalar::I64(v));
         Ok(false)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
         let s = i64::try_from(v).map_or(Scalar::U64(v), Scalar::I64);
-        self.fields.offer(self.path, s);
+        self.fields.offer(self.map, self.path, s);
         Ok(false)
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<bool, E> {
-        self.fields.offer(self.path, Scalar::F64(v));
+        self.fields.offer(self.map, self.path, Scalar::F64(v));
         Ok(false)
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
-        self.fields.offer(self.path, Scalar::Bool(v));
+        self.fields.offer(self.map, self.path, Scalar::Bool(v));
         Ok(false)
     }
     fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
@@ -492,11 +743,13 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
         // A header logged as a list of values: keep the first one.
-        let wanted = TABLE.exact.contains_key(self.path.as_str());
+        // A list of values (a header) or of objects (APM `exception`): keep the first.
+        let wanted = self.map.wants(self.path.as_str());
         let mut first = true;
         while let Some(()) = if first && wanted {
             first = false;
             seq.next_element_seed(Node {
+                map: self.map,
                 path: self.path,
                 fields: self.fields,
                 root: false,
@@ -514,9 +767,11 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
             if self.root {
                 self.fields.keys += 1;
             }
-            // Elasticsearch hits: `_source` holds the document itself.
-            if self.root && key.0 == "_source" {
+            // Elasticsearch hits: `_source` holds the document itself, and
+            // `fields` the same document as dotted keys with array values.
+            if self.root && (key.0 == "_source" || key.0 == "fields") {
                 map.next_value_seed(Node {
+                    map: self.map,
                     path: self.path,
                     fields: self.fields,
                     root: false,
@@ -528,8 +783,9 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
             }
             self.path.push_str(&key.0);
             let p = self.path.as_str();
-            if TABLE.exact.contains_key(p) || TABLE.prefixes.contains(p) {
+            if self.map.wants(p) {
                 map.next_value_seed(Node {
+                    map: self.map,
                     path: self.path,
                     fields: self.fields,
                     root: false,

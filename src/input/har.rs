@@ -13,20 +13,10 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
 use super::scan::{self, MemberWalk, ScanError};
+use super::Output;
 use crate::error::{Error, Result};
 use crate::model::{AuthInfo, ErrorClass, Event, InputStats, Locator, ParseIssue, SourceId};
 use crate::normalize::{error_class, jwt, route, time, trace};
-
-/// The parse of one HAR.
-#[derive(Debug)]
-pub struct HarOutput {
-    /// Events in entry order.
-    pub events: Vec<Event>,
-    /// Accounting.
-    pub stats: InputStats,
-    /// Creator and version, e.g. `WebInspector 537.36, HAR 1.2`.
-    pub dialect: String,
-}
 
 /// A number that may arrive as a number, a numeric string or null.
 #[derive(Debug, Clone, Copy, Default)]
@@ -163,7 +153,8 @@ fn describe(e: &ScanError, b: &[u8]) -> String {
 }
 
 /// Parse a HAR document.
-pub fn parse(id: SourceId, display: &str, b: &[u8]) -> Result<HarOutput> {
+/// The dialect is the creator and version, e.g. `WebInspector 537.36, HAR 1.2`.
+pub fn parse(id: SourceId, display: &str, b: &[u8]) -> Result<Output> {
     let top = MemberWalk::new(b, 0).ok_or_else(|| reject(display, "not a HAR: no top-level object"))?;
     let mut top = top;
     let mut log_start = None;
@@ -270,7 +261,7 @@ pub fn parse(id: SourceId, display: &str, b: &[u8]) -> Result<HarOutput> {
         dialect.push_str(v);
     }
     dialect.push_str(&format!(", HAR {}", version.as_deref().unwrap_or("?")));
-    Ok(HarOutput {
+    Ok(Output {
         events,
         stats,
         dialect,

@@ -6,23 +6,12 @@
 
 use rayon::prelude::*;
 
-use super::fields::{self, FieldError, Fields, Scalar, Slot, Unit};
-use crate::model::{AuthInfo, ErrorClass, Event, InputStats, Locator, ParseIssue, SourceId};
-use crate::normalize::{error_class, level, route, time, trace};
+use super::fields::{self, FieldError, Fields, Slot};
+use super::{esdoc, otel, record, Options, Output};
+use crate::model::{Event, InputStats, Locator, ParseIssue, SourceId};
 
 /// Target chunk size for parallel parsing.
 const CHUNK: usize = 4 << 20;
-
-/// The parse of one JSON-lines input.
-#[derive(Debug)]
-pub struct JsonlOutput {
-    /// Events in line order.
-    pub events: Vec<Event>,
-    /// Accounting.
-    pub stats: InputStats,
-    /// The logging convention most lines follow.
-    pub dialect: String,
-}
 
 /// Split `b` into chunks that end on a newline (or at the end).
 pub fn chunks(b: &[u8], target: usize) -> Vec<(usize, usize)> {
@@ -49,11 +38,25 @@ struct ChunkOut {
     dialect_votes: Vec<&'static str>,
 }
 
+/// The docker-compose `service  | ` prefix, if the line has one: returns
+/// the service name and the rest of the line.
+pub fn compose_prefix(line: &[u8]) -> Option<(&str, &[u8])> {
+    let bar = memchr::memchr(b'|', line)?;
+    let name = std::str::from_utf8(&line[..bar]).ok()?.trim();
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
+    let rest = line[bar + 1..].trim_ascii_start();
+    (ok && rest.first() == Some(&b'{')).then_some((name, rest))
+}
+
 /// Parse a JSON-lines input.
-pub fn parse(id: SourceId, b: &[u8]) -> JsonlOutput {
+pub fn parse(id: SourceId, b: &[u8], opts: &Options) -> Output {
     let parts: Vec<ChunkOut> = chunks(b, CHUNK)
         .into_par_iter()
-        .map(|(s, e)| parse_chunk(id, b, s, e))
+        .map(|(s, e)| parse_chunk(id, b, s, e, opts))
         .collect();
     let mut stats = InputStats::default();
     let mut events = Vec::with_capacity(parts.iter().map(|p| p.events.len()).sum());
@@ -79,10 +82,34 @@ pub fn parse(id: SourceId, b: &[u8]) -> JsonlOutput {
             votes.extend(p.dialect_votes);
         }
     }
-    JsonlOutput {
+    let dialect = majority(&votes);
+    if dialect == "elastic-apm" {
+        apply_apm_metadata(&mut events);
+    }
+    Output {
         events,
         stats,
-        dialect: majority(&votes),
+        dialect,
+    }
+}
+
+/// Elastic APM intake v2: a `metadata` line describes the service for the
+/// records after it, until the next `metadata` line.
+fn apply_apm_metadata(events: &mut [Event]) {
+    let mut service: Option<Box<str>> = None;
+    let mut version: Option<Box<str>> = None;
+    for ev in events {
+        if ev.context_record {
+            service.clone_from(&ev.service);
+            version.clone_from(&ev.service_version);
+            continue;
+        }
+        if ev.service.is_none() {
+            ev.service.clone_from(&service);
+        }
+        if ev.service_version.is_none() {
+            ev.service_version.clone_from(&version);
+        }
     }
 }
 
@@ -104,7 +131,65 @@ fn majority(votes: &[&'static str]) -> String {
     best.map_or_else(|| "none".to_string(), |(k, _)| k.to_string())
 }
 
-fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize) -> ChunkOut {
+/// A JSON object carried as text inside a field: a docker/Kubernetes
+/// `{"log": "{...}", "stream": ...}` wrapper, or a logstash event tagged
+/// `_jsonparsefailure` whose `message` is the original line.
+fn embedded_json<'f>(line: &[u8], f: &'f Fields<'_>) -> Option<&'f str> {
+    let has = |n: &str| memchr::memmem::find(line, n.as_bytes()).is_some();
+    if !(has("_jsonparsefailure") || (has("\"log\"") && has("\"stream\""))) {
+        return None;
+    }
+    let m = f.str(Slot::Message)?;
+    m.trim_start().starts_with('{').then_some(m)
+}
+
+/// The events of one non-empty line, and how many records it holds.
+fn line_events(
+    id: SourceId,
+    line: &[u8],
+    loc: Locator,
+    offset: u64,
+    opts: &Options,
+    prefix_service: Option<&str>,
+    out: &mut Vec<Event>,
+) -> Result<u64, String> {
+    let f = fields::extract_with(&opts.map, line).map_err(|e| match e {
+        FieldError::Json(e) => format!("invalid JSON: {e}"),
+        FieldError::NotObject => "valid JSON but not an object".to_string(),
+    })?;
+    let has = |n: &str| memchr::memmem::find(line, n.as_bytes()).is_some();
+    let before = out.len();
+    let mut records = 1;
+    if has("\"resourceLogs\"") {
+        otel::batch_events(id, line, loc, offset, opts, out);
+    } else if has("\"hits\"") {
+        if let Some(n) = esdoc::response_line_events(id, line, loc, offset, opts, out) {
+            records = n;
+        }
+    } else if let Some(inner) = embedded_json(line, &f) {
+        if let Ok(mut inner_f) = fields::extract_with(&opts.map, inner.as_bytes()) {
+            let mut outer = f.to_static_fields();
+            outer.clear(Slot::Message);
+            inner_f.fill_from(&outer);
+            out.push(record::to_event(id, loc, offset, &inner_f, opts));
+        }
+    }
+    if out.len() == before && records == 1 {
+        let mut ev = record::to_event(id, loc, offset, &f, opts);
+        ev.context_record = line.starts_with(b"{\"metadata\"") || line.starts_with(b"{ \"metadata\"");
+        out.push(ev);
+    }
+    if let Some(name) = prefix_service {
+        for ev in &mut out[before..] {
+            if ev.service.is_none() {
+                ev.service = Some(name.into());
+            }
+        }
+    }
+    Ok(records)
+}
+
+fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options) -> ChunkOut {
     let mut out = ChunkOut {
         events: Vec::new(),
         issues: Vec::new(),
@@ -120,29 +205,36 @@ fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize) -> ChunkOut {
         let lineno = out.lines;
         let trimmed = line.trim_ascii();
         if !trimmed.is_empty() {
-            out.records += 1;
             let lead = line.len() - line.trim_ascii_start().len();
             let offset = (pos + lead) as u64;
-            match fields::extract(trimmed) {
-                Ok(f) => {
+            let (service, json) = match compose_prefix(trimmed) {
+                Some((name, rest)) if trimmed.first() != Some(&b'{') => (Some(name), rest),
+                _ => (None, trimmed),
+            };
+            let loc = Locator::Line(lineno);
+            match line_events(id, json, loc, offset, opts, service, &mut out.events) {
+                Ok(n) => {
+                    out.records += n;
                     if out.dialect_votes.len() < 16 {
-                        out.dialect_votes.push(dialect_of(trimmed));
+                        out.dialect_votes.push(if service.is_some() {
+                            "docker-compose"
+                        } else {
+                            dialect_of(json)
+                        });
                     }
-                    out.events.push(to_event(id, Locator::Line(lineno), offset, &f));
                 }
-                Err(e) => out.issues.push(ParseIssue {
-                    locator: Locator::Line(lineno),
-                    offset,
-                    reason: match e {
-                        FieldError::Json(e) => format!("invalid JSON: {e}"),
-                        FieldError::NotObject => "valid JSON but not an object".to_string(),
-                    },
-                }),
+                Err(reason) => {
+                    out.records += 1;
+                    out.issues.push(ParseIssue {
+                        locator: loc,
+                        offset,
+                        reason,
+                    });
+                }
             }
         }
         pos = nl + 1;
     }
-    // A chunk that ends exactly on a newline has no extra line after it.
     out
 }
 
@@ -189,195 +281,15 @@ fn dialect_of(line: &[u8]) -> &'static str {
     }
 }
 
-fn duration_ms(v: &Scalar<'_>, unit: Unit) -> Option<f64> {
-    // nginx `upstream_response_time` style lists: sum the parts.
-    let f = match v {
-        Scalar::Str(s) if s.contains([',', ':']) => s
-            .split([',', ':'])
-            .filter_map(|p| p.trim().parse::<f64>().ok())
-            .sum(),
-        _ => v.as_f64()?,
-    };
-    let ms = match unit {
-        Unit::Ns => f / 1e6,
-        Unit::Us => f / 1e3,
-        Unit::Ms | Unit::None => f,
-        Unit::S => f * 1e3,
-        Unit::MsOrS => match v {
-            Scalar::F64(x) if x.fract() != 0.0 => f * 1e3,
-            _ => f,
-        },
-    };
-    (ms >= 0.0 && ms.is_finite()).then_some(ms)
-}
-
-fn timestamp(f: &Fields<'_>) -> Option<time::Parsed> {
-    if let Some(sec) = f.get(Slot::InstantSec).and_then(Scalar::as_i64) {
-        let nano = f.get(Slot::InstantNano).and_then(Scalar::as_i64).unwrap_or(0);
-        return sec
-            .checked_mul(1_000_000_000)
-            .and_then(|s| s.checked_add(nano))
-            .map(|ns| time::Parsed {
-                ns,
-                tz_assumed: false,
-            });
-    }
-    let v = f.get(Slot::Ts)?;
-    let ns = match v {
-        Scalar::Str(s) => return time::parse_text(s),
-        Scalar::I64(i) => time::from_epoch_int(*i),
-        Scalar::U64(u) => i64::try_from(*u).ok().and_then(time::from_epoch_int),
-        Scalar::F64(x) => time::from_epoch_float(*x),
-        Scalar::Bool(_) => None,
-    }?;
-    Some(time::Parsed {
-        ns,
-        tz_assumed: false,
-    })
-}
-
-fn boxed(s: Option<&str>) -> Option<Box<str>> {
-    s.map(Into::into)
-}
-
-/// Build the normalized event of one record.
-fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>) -> Event {
-    let mut ev = Event::at(id, loc, offset);
-    if let Some(p) = timestamp(f) {
-        ev.ts_ns = Some(p.ns);
-        ev.ts_tz_assumed = p.tz_assumed;
-    }
-    ev.level = match f.get(Slot::Level) {
-        Some(Scalar::Str(s)) => level::from_name(s),
-        Some(v) => v.as_i64().and_then(level::from_number),
-        None => None,
-    }
-    .or_else(|| {
-        f.get(Slot::SeverityNumber)
-            .and_then(Scalar::as_i64)
-            .and_then(level::from_otel)
-    });
-    ev.message = f
-        .str(Slot::Message)
-        .map(|m| crate::redact::text(m).into_owned().into());
-    ev.status = f
-        .get(Slot::Status)
-        .and_then(Scalar::as_i64)
-        .filter(|s| (100..1000).contains(s))
-        .map(|s| s as u16);
-    ev.duration_ms = f
-        .get_with_unit(Slot::Duration)
-        .and_then(|(v, u)| duration_ms(v, u));
-
-    let mut method = f.str(Slot::Method).map(str::to_string);
-    let mut target = f.str(Slot::Url).map(str::to_string);
-    if let Some(line) = f.str(Slot::RequestLine) {
-        // nginx `$request`: "GET /path HTTP/1.1"
-        let mut parts = line.split_whitespace();
-        if let (Some(m), Some(t)) = (parts.next(), parts.next()) {
-            if m.bytes().all(|c| c.is_ascii_uppercase()) {
-                method.get_or_insert_with(|| m.to_string());
-                target.get_or_insert_with(|| t.to_string());
-            }
-        }
-    }
-    ev.method = method.map(|m| m.to_ascii_uppercase().into());
-    if let Some(t) = &target {
-        let (host, path) = route::split_url(t);
-        ev.host = host.map(Into::into);
-        ev.route = Some(route::template(path).into());
-        ev.url = Some(crate::redact::url(t).into_owned().into());
-    }
-    if ev.host.is_none() && target.is_some() {
-        ev.host = boxed(f.str(Slot::Host));
-    }
-
-    ev.trace_id = f
-        .get(Slot::TraceId)
-        .and_then(|v| match v {
-            Scalar::Str(s) => {
-                // GCP: projects/P/traces/T
-                let t = s.rsplit('/').next().unwrap_or(s);
-                trace::canon_trace_any(t)
-            }
-            other => other
-                .as_i64()
-                .and_then(|n| trace::canon_trace_any(&n.to_string())),
-        })
-        .map(Into::into);
-    ev.span_id = f.str(Slot::SpanId).and_then(trace::canon_span).map(Into::into);
-    ev.parent_span_id = f
-        .str(Slot::ParentSpanId)
-        .and_then(trace::canon_span)
-        .map(Into::into);
-    ev.request_id = f
-        .get(Slot::RequestId)
-        .and_then(|v| match v {
-            Scalar::Str(s) if !s.is_empty() && s != "-" => Some(s.to_string()),
-            Scalar::I64(n) => Some(n.to_string()),
-            _ => None,
-        })
-        .map(Into::into);
-    ev.service = boxed(f.str(Slot::Service));
-    ev.service_version = boxed(f.str(Slot::ServiceVersion));
-    ev.retry_after_s = f
-        .get(Slot::RetryAfter)
-        .and_then(Scalar::as_f64)
-        .filter(|s| *s >= 0.0);
-
-    let mut auth = AuthInfo::default();
-    let mut has_auth = false;
-    if let Some(a) = f.str(Slot::Authorization) {
-        super::har::auth_from_header(a, &mut auth);
-        has_auth = true;
-    }
-    if let Some(c) = f.str(Slot::WwwAuthenticate).and_then(super::har::challenge_error) {
-        auth.challenge_error = Some(c.into());
-        has_auth = true;
-    }
-    if has_auth {
-        ev.auth = Some(Box::new(auth));
-    }
-
-    let err_msg = f.str(Slot::ErrorMessage);
-    let err_type = f.str(Slot::ErrorType);
-    let error_text = match (err_type, err_msg) {
-        (Some(t), Some(m)) => Some(format!("{t}: {m}")),
-        (Some(t), None) => Some(t.to_string()),
-        (None, Some(m)) => Some(m.to_string()),
-        (None, None) => None,
-    };
-    let failed_level = ev.level.is_some_and(|l| l >= crate::model::Level::Error);
-    ev.error_class = match (&error_text, ev.status) {
-        (Some(t), status) => error_class::from_text(t)
-            .or_else(|| status.and_then(error_class::from_status))
-            .or(Some(ErrorClass::Other)),
-        (None, Some(s)) => error_class::from_status(s),
-        (None, None) if failed_level => Some(
-            ev.message
-                .as_deref()
-                .and_then(error_class::from_text)
-                .unwrap_or(ErrorClass::Other),
-        ),
-        (None, None) => None,
-    };
-    // A successful response that logged a recovered transport error is not a failure.
-    if ev.status.is_some_and(|s| s < 400) && error_text.is_some() && !failed_level {
-        ev.error_class = None;
-    }
-    ev.error_text = error_text.map(|t| crate::redact::text(&t).into_owned().into());
-    super::har::refine_auth(&mut ev);
-    ev
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ErrorClass;
 
     #[test]
     fn counts_lines_records_and_skips() {
         let input = b"{\"status\":200}\n\n{bad\n[1]\r\n{\"status\":503,\"msg\":\"x\"}";
-        let out = parse(SourceId(0), input);
+        let out = parse(SourceId(0), input, &Options::default());
         assert_eq!(out.stats.records, 4);
         assert_eq!(out.stats.skipped, 2);
         assert_eq!(out.events.len(), 2);
@@ -404,10 +316,13 @@ mod tests {
         assert!(small.len() > 10);
         let a: Vec<_> = small
             .iter()
-            .map(|&(s, e)| parse_chunk(SourceId(0), &input, s, e))
+            .map(|&(s, e)| parse_chunk(SourceId(0), &input, s, e, &Options::default()))
             .collect();
         let lines: u64 = a.iter().map(|c| c.lines).sum();
-        assert_eq!(lines, parse_chunk(SourceId(0), &input, 0, input.len()).lines);
+        assert_eq!(
+            lines,
+            parse_chunk(SourceId(0), &input, 0, input.len(), &Options::default()).lines
+        );
     }
 
     #[test]
@@ -417,6 +332,7 @@ mod tests {
             br#"{"@timestamp":"2024-05-01T10:00:00Z","event":{"duration":2500000},"http":{"request":{"method":"get"},"response":{"status_code":504}},"url":{"full":"https://api.example.com/v1/orders/123?key=s3cr3t"},"trace":{"id":"4BF92F3577B34DA6A3CE929D0E0E4736"}}
 {"level":"info","ts":1716723772.6014807,"logger":"http.log.access","msg":"handled request","request":{"method":"GET","host":"h:400","uri":"/a/b"},"duration":0.25,"status":429,"resp_headers":{"Retry-After":["30"]}}
 {"time":"10/Oct/2000:13:55:36 -0700","request":"POST /api/login HTTP/1.1","status":"401","request_time":"0.120"}"#,
+            &Options::default(),
         );
         let e = &out.events[0];
         assert_eq!(e.duration_ms, Some(2.5));

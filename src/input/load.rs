@@ -155,6 +155,8 @@ fn finish(display: String, path: &Path, data: Data) -> Result<Loaded> {
     let b = data.bytes();
     let codec = if b.starts_with(&[0x1f, 0x8b]) {
         Some("gzip")
+    } else if b.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some("zstd")
     } else if b.len() >= 2
         && b[0] & 0x0f == 8
         && b[0] >> 4 <= 7
@@ -168,10 +170,10 @@ fn finish(display: String, path: &Path, data: Data) -> Result<Loaded> {
         return Ok(Loaded { display, data });
     };
     let mut out = Vec::new();
-    let res = if codec == "gzip" {
-        MultiGzDecoder::new(b).read_to_end(&mut out)
-    } else {
-        ZlibDecoder::new(b).read_to_end(&mut out)
+    let res = match codec {
+        "gzip" => MultiGzDecoder::new(b).read_to_end(&mut out),
+        "zstd" => read_zstd(b, &mut out),
+        _ => ZlibDecoder::new(b).read_to_end(&mut out),
     };
     match res {
         Ok(_) => {}
@@ -192,6 +194,16 @@ fn finish(display: String, path: &Path, data: Data) -> Result<Loaded> {
     })
 }
 
+/// Decode every zstd frame in `b` (zstd files may hold several).
+fn read_zstd(mut b: &[u8], out: &mut Vec<u8>) -> std::io::Result<usize> {
+    let start = out.len();
+    while !b.is_empty() {
+        let mut dec = ruzstd::decoding::StreamingDecoder::new(&mut b).map_err(std::io::Error::other)?;
+        dec.read_to_end(out)?;
+    }
+    Ok(out.len() - start)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +220,19 @@ mod tests {
         z.write_all(text).unwrap();
         let l = finish("x".into(), Path::new("x"), Data::Owned(z.finish().unwrap())).unwrap();
         assert_eq!(l.data.bytes(), text);
+    }
+
+    #[test]
+    fn zstd_is_transparent() {
+        // `printf '{"a":1}\n' | zstd -c`, as bytes.
+        let frame: &[u8] = &[
+            0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x08, 0x41, 0x00, 0x00, 0x7b, 0x22, 0x61, 0x22, 0x3a, 0x31, 0x7d,
+            0x0a, 0xe2, 0xef, 0xec, 0xe0,
+        ];
+        let mut two = frame.to_vec();
+        two.extend_from_slice(frame);
+        let l = finish("x.zst".into(), Path::new("x.zst"), Data::Owned(two)).unwrap();
+        assert_eq!(l.data.bytes(), b"{\"a\":1}\n{\"a\":1}\n");
     }
 
     #[test]

@@ -8,4 +8,4 @@ mod event;
 mod source;
 
 pub use event::{AuthInfo, ErrorClass, Event, Level};
-pub use source::{Format, InputStats, Locator, ParseIssue, SourceId, SourceInfo, Subject};
+pub use source::{Format, InputStats, Locator, ParseIssue, SourceId, SourceInfo, Subject, TextKind};

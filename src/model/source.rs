@@ -8,13 +8,36 @@ use serde::Serialize;
 pub struct SourceId(pub u32);
 
 /// The container format of an input, detected from its content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// HTTP Archive 1.x: one JSON document with `log.entries`.
     Har,
     /// One JSON object per line.
     Jsonl,
+    /// One or more JSON documents that are not a HAR: Elasticsearch or
+    /// OpenSearch responses, arrays of hits or documents, ES|QL results.
+    Json,
+    /// A CSV export with a header row (Kibana Discover).
+    Csv,
+    /// A text access log of the given kind.
+    Text(TextKind),
+}
+
+/// The text access-log formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    /// nginx/Apache combined or common log format.
+    Clf,
+    /// AWS Application Load Balancer access log.
+    Alb,
+    /// W3C extended log (IIS), columns from `#Fields:`.
+    W3c,
+    /// HAProxy HTTP log (usually inside syslog lines).
+    Haproxy,
+    /// Envoy's default access-log format.
+    Envoy,
+    /// Zeek (Bro) `http.log`, columns from `#fields`.
+    Zeek,
 }
 
 impl Format {
@@ -23,6 +46,23 @@ impl Format {
         match self {
             Format::Har => "har",
             Format::Jsonl => "jsonl",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Text(_) => "text",
+        }
+    }
+}
+
+impl TextKind {
+    /// The dialect name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            TextKind::Clf => "combined/common log format",
+            TextKind::Alb => "aws-alb",
+            TextKind::W3c => "w3c-extended",
+            TextKind::Haproxy => "haproxy",
+            TextKind::Envoy => "envoy",
+            TextKind::Zeek => "zeek-http",
         }
     }
 }
@@ -69,6 +109,10 @@ pub struct InputStats {
     pub records: u64,
     /// Units that produced no event; each has an entry in `issues`.
     pub skipped: u64,
+    /// Events produced (a unit may produce several: an OTel batch line).
+    pub events: u64,
+    /// Events dropped by `--since` / `--until`.
+    pub filtered: u64,
     /// Problems with the input that are not tied to one skipped record
     /// (for instance a HAR cut off after its last complete entry).
     pub notes: Vec<String>,

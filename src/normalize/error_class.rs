@@ -45,6 +45,7 @@ const TEXT_PATTERNS: &[(&str, ErrorClass)] = &[
     ("certificate is valid for", ErrorClass::TlsHostname),
     ("no subject alternative", ErrorClass::TlsHostname),
     ("err_ssl_protocol_error", ErrorClass::TlsHandshake),
+    ("ssl handshake failure", ErrorClass::TlsHandshake),
     ("handshake failure", ErrorClass::TlsHandshake),
     ("tls handshake", ErrorClass::TlsHandshake),
     ("sslhandshakeexception", ErrorClass::TlsHandshake),
@@ -100,6 +101,14 @@ const TEXT_PATTERNS: &[(&str, ErrorClass)] = &[
     ("http2:", ErrorClass::Protocol),
     ("protocolexception", ErrorClass::Protocol),
     ("chunkedencodingerror", ErrorClass::Protocol),
+    // Fiddler answers failed connections itself (`[Fiddler] The connection
+    // to 'x' failed. Error: ConnectionRefused`): a client-side failure.
+    ("connectionrefused", ErrorClass::ConnectRefused),
+    ("readresponse() failed", ErrorClass::ConnReset),
+    ("[fiddler]", ErrorClass::ConnReset),
+    // HAProxy and Envoy
+    ("upstream connect error", ErrorClass::ConnectRefused),
+    ("no healthy upstream", ErrorClass::Http5xx),
 ];
 
 /// Class of an error text, if any pattern matches.

@@ -146,7 +146,7 @@ pub fn parse_rfc3339(s: &str) -> Option<Parsed> {
 /// Parse the CLF / nginx `$time_local` form `10/Oct/2000:13:55:36 -0700`.
 pub fn parse_clf(s: &str) -> Option<Parsed> {
     let b = s.trim().trim_start_matches('[').trim_end_matches(']').as_bytes();
-    if b.len() < 20 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' {
+    if b.len() < 20 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[14] != b':' || b[17] != b':' {
         return None;
     }
     let d = digits(b, 0, 2)?;
@@ -167,8 +167,24 @@ pub fn parse_clf(s: &str) -> Option<Parsed> {
     };
     let y = digits(b, 7, 4)? as i32;
     let (h, mi, sec) = (digits(b, 12, 2)?, digits(b, 15, 2)?, digits(b, 18, 2)?);
-    let base = civil(y, mo, d, h, mi, sec, 0)?;
-    let rest = std::str::from_utf8(&b[20..]).ok()?.trim();
+    // HAProxy adds milliseconds: `25/Feb/2019:16:19:48.143`.
+    let mut i = 20;
+    let mut nanos = 0u32;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 9 {
+                nanos = nanos * 10 + u32::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        for _ in (i - start).min(9)..9 {
+            nanos *= 10;
+        }
+    }
+    let base = civil(y, mo, d, h, mi, sec, nanos)?;
+    let rest = std::str::from_utf8(&b[i..]).ok()?.trim();
     if rest.is_empty() {
         return Some(Parsed {
             ns: base,
@@ -204,10 +220,65 @@ pub fn parse_text(s: &str) -> Option<Parsed> {
             tz_assumed: false,
         });
     }
+    if let Some(ns) = from_epoch_decimal(t) {
+        return Some(Parsed {
+            ns,
+            tz_assumed: false,
+        });
+    }
+    if let Some(p) = parse_kibana(t) {
+        return Some(p);
+    }
     t.parse::<f64>().ok().and_then(from_epoch_float).map(|ns| Parsed {
         ns,
         tz_assumed: false,
     })
+}
+
+/// An epoch written as a decimal string (`1320279566.452687`), read exactly
+/// rather than through a float. The unit follows the integer part's magnitude.
+pub fn from_epoch_decimal(s: &str) -> Option<i64> {
+    let (int, frac) = s.split_once('.')?;
+    if int.is_empty() || !int.bytes().all(|c| c.is_ascii_digit()) || !frac.bytes().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i64 = int.parse().ok()?;
+    let unit_ns: i64 = if whole < 100_000_000_000 {
+        1_000_000_000
+    } else if whole < 100_000_000_000_000 {
+        1_000_000
+    } else if whole < 100_000_000_000_000_000 {
+        1_000
+    } else {
+        1
+    };
+    let mut frac_ns = 0i64;
+    let mut scale = unit_ns;
+    for c in frac.bytes().take(18) {
+        scale /= 10;
+        if scale == 0 {
+            break;
+        }
+        frac_ns += i64::from(c - b'0') * scale;
+    }
+    whole.checked_mul(unit_ns)?.checked_add(frac_ns)
+}
+
+/// Kibana's display format, `Aug 19, 2026 @ 07:34:59.792` (no zone).
+pub fn parse_kibana(s: &str) -> Option<Parsed> {
+    let (date, time) = s.split_once(" @ ")?;
+    let mut parts = date.split_whitespace();
+    let mon = parts.next()?;
+    let day: u32 = parts.next()?.trim_end_matches(',').parse().ok()?;
+    let year: i32 = parts.next()?.parse().ok()?;
+    let mo = 1 + [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| mon.eq_ignore_ascii_case(m))? as u32;
+    let iso = format!("{year:04}-{mo:02}-{day:02}T{}", time.trim());
+    parse_rfc3339(&iso)
 }
 
 /// Format UTC nanoseconds as RFC 3339 with milliseconds (`2024-05-01T10:00:00.123Z`).
@@ -257,6 +328,25 @@ mod tests {
     fn clf() {
         let p = parse_clf("10/Oct/2000:13:55:36 -0700").unwrap();
         assert_eq!(p.ns, parse_rfc3339("2000-10-10T20:55:36Z").unwrap().ns);
+        let h = parse_clf("25/Feb/2019:16:19:48.143").unwrap();
+        assert!(h.tz_assumed);
+        assert_eq!(h.ns, parse_rfc3339("2019-02-25T16:19:48.143Z").unwrap().ns);
+    }
+
+    #[test]
+    fn decimal_epochs_are_exact_and_kibana_dates_parse() {
+        assert_eq!(
+            from_epoch_decimal("1320279566.452687"),
+            Some(1_320_279_566_452_687_000)
+        );
+        assert_eq!(
+            from_epoch_decimal("1714557600123.5"),
+            Some(1_714_557_600_123_500_000)
+        );
+        assert_eq!(from_epoch_decimal("12a.5"), None);
+        let k = parse_kibana("Aug 19, 2026 @ 07:34:59.792").unwrap();
+        assert!(k.tz_assumed);
+        assert_eq!(k.ns, parse_rfc3339("2026-08-19T07:34:59.792Z").unwrap().ns);
     }
 
     #[test]

@@ -57,10 +57,12 @@ pub struct InputReport {
     pub bytes: u64,
     /// Top-level units: lines or HAR entries.
     pub records: u64,
-    /// Events produced.
+    /// Events produced and kept (a unit may produce several, e.g. an OTel batch line).
     pub events: u64,
     /// Units that produced no event.
     pub skipped: u64,
+    /// Events dropped by `--since` / `--until`.
+    pub filtered: u64,
     /// Each skipped unit with where and why.
     pub issues: Vec<Issue>,
     /// Input-level notes (truncation, ...).

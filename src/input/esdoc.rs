@@ -1,0 +1,381 @@
+//! Elasticsearch and OpenSearch exports as JSON documents: `_search`
+//! responses (single, or concatenated scroll/PIT pages), async-search
+//! wrappers (`{"response": …}`), `_msearch` (`{"responses": […]}`), arrays of
+//! hits or of bare `_source` documents, documents in `fields` form (dotted
+//! keys, array values) and ES|QL results (`{columns, values}`).
+//!
+//! The structural scanner finds the record units (hits, documents, rows)
+//! without building the document tree; units are parsed in parallel and
+//! hits are de-duplicated on `(_index, _id)`. Records are the units.
+
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+
+use super::fields::{self, Slot};
+use super::scan::{self, MemberWalk, ScanError};
+use super::{record, Options, Output};
+use crate::error::{Error, Result};
+use crate::model::{Event, InputStats, Locator, ParseIssue, SourceId};
+
+/// One record unit inside the document(s).
+#[derive(Debug, Clone)]
+enum Unit {
+    /// A hit or document: the byte span of its object.
+    Doc(usize, usize),
+    /// An ES|QL row: the span of its value array, and the column names.
+    Row(usize, usize, std::sync::Arc<Vec<String>>),
+}
+
+impl Unit {
+    fn start(&self) -> usize {
+        match self {
+            Unit::Doc(s, _) | Unit::Row(s, _, _) => *s,
+        }
+    }
+}
+
+/// What wrapped the units, for the dialect name.
+#[derive(Debug, Default)]
+struct Shape {
+    wrapper: Option<&'static str>,
+    pages: u64,
+}
+
+fn member_span(b: &[u8], obj: usize, key: &[u8]) -> Option<(usize, usize)> {
+    let mut w = MemberWalk::new(b, obj)?;
+    while let Some((k, _)) = w.next_key() {
+        let span = w.skip_value()?;
+        if k == key {
+            return Some(span);
+        }
+    }
+    None
+}
+
+/// Collect the units of the value at `span`. Returns an error from the
+/// scanner if the value is cut off.
+fn collect(
+    b: &[u8],
+    span: (usize, usize),
+    shape: &mut Shape,
+    out: &mut Vec<Unit>,
+) -> std::result::Result<(), ScanError> {
+    let (s, e) = span;
+    match b.get(s) {
+        Some(b'[') => {
+            let arr = scan::array_elements(&b[..e], s);
+            for &(es, ee) in &arr.elements {
+                if b[es] == b'{' && member_span(b, es, b"hits").is_some_and(|(hs, _)| b[hs] == b'{') {
+                    collect(b, (es, ee), shape, out)?;
+                } else {
+                    out.push(Unit::Doc(es, ee));
+                }
+            }
+            shape.wrapper.get_or_insert("array");
+            arr.error.map_or(Ok(()), Err)
+        }
+        Some(b'{') => {
+            if let Some((hs, _)) = member_span(b, s, b"hits").filter(|(hs, _)| b[*hs] == b'{') {
+                shape.wrapper.get_or_insert("search-response");
+                shape.pages += 1;
+                if let Some((as_, ae)) = member_span(b, hs, b"hits") {
+                    let arr = scan::array_elements(&b[..ae], as_);
+                    out.extend(arr.elements.iter().map(|&(x, y)| Unit::Doc(x, y)));
+                    if let Some(err) = arr.error {
+                        return Err(err);
+                    }
+                }
+                return Ok(());
+            }
+            if let Some(r) = member_span(b, s, b"response").filter(|(rs, _)| b[*rs] == b'{') {
+                shape.wrapper.get_or_insert("async-search");
+                return collect(b, r, shape, out);
+            }
+            if let Some((rs, re)) = member_span(b, s, b"responses").filter(|(rs, _)| b[*rs] == b'[') {
+                shape.wrapper.get_or_insert("msearch");
+                let arr = scan::array_elements(&b[..re], rs);
+                for &el in &arr.elements {
+                    collect(b, el, shape, out)?;
+                }
+                return arr.error.map_or(Ok(()), Err);
+            }
+            if let (Some(cols), Some((vs, ve))) =
+                (member_span(b, s, b"columns"), member_span(b, s, b"values"))
+            {
+                shape.wrapper.get_or_insert("es|ql");
+                let names: Vec<String> =
+                    serde_json::from_slice::<Vec<Map<String, Value>>>(&b[cols.0..cols.1])
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|c| c.get("name").and_then(Value::as_str).unwrap_or("").to_string())
+                        .collect();
+                let names = std::sync::Arc::new(names);
+                let arr = scan::array_elements(&b[..ve], vs);
+                out.extend(arr.elements.iter().map(|&(x, y)| Unit::Row(x, y, names.clone())));
+                return arr.error.map_or(Ok(()), Err);
+            }
+            shape.wrapper.get_or_insert("documents");
+            out.push(Unit::Doc(s, e));
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Collect the units of every top-level value (concatenated responses).
+fn units(b: &[u8]) -> (Vec<Unit>, Shape, Option<(usize, ScanError)>) {
+    let mut out = Vec::new();
+    let mut shape = Shape::default();
+    let mut i = scan::skip_ws(b, 0);
+    while i < b.len() {
+        let end = match scan::skip_value(b, i) {
+            Ok(e) => e,
+            Err(e) => {
+                // Keep what the cut-off value still holds.
+                let _ = collect(b, (i, b.len()), &mut shape, &mut out);
+                return (out, shape, Some((i, e)));
+            }
+        };
+        if let Err(e) = collect(b, (i, end), &mut shape, &mut out) {
+            return (out, shape, Some((i, e)));
+        }
+        i = scan::skip_ws(b, end);
+        if b.get(i) == Some(&b',') {
+            i = scan::skip_ws(b, i + 1);
+        }
+    }
+    (out, shape, None)
+}
+
+fn row_object(names: &[String], raw: &[u8]) -> Option<Vec<u8>> {
+    let vals: Vec<Value> = serde_json::from_slice(raw).ok()?;
+    let obj: Map<String, Value> = names.iter().cloned().zip(vals).collect();
+    serde_json::to_vec(&Value::Object(obj)).ok()
+}
+
+/// An event, its `(_index, _id)` if it is a hit, and whether any known field was found.
+type Keyed = std::result::Result<(Event, Option<(String, String)>, bool), String>;
+
+fn unit_event(id: SourceId, b: &[u8], idx: u64, unit: &Unit, opts: &Options) -> Keyed {
+    let offset = unit.start() as u64;
+    let loc = Locator::Entry(idx);
+    let owned;
+    let bytes: &[u8] = match unit {
+        Unit::Doc(s, e) => &b[*s..*e],
+        Unit::Row(s, e, names) => {
+            owned =
+                row_object(names, &b[*s..*e]).ok_or_else(|| "ES|QL row is not a JSON array".to_string())?;
+            &owned
+        }
+    };
+    let f = fields::extract_with(&opts.map, bytes).map_err(|e| match e {
+        fields::FieldError::Json(e) => format!("invalid JSON: {e}"),
+        fields::FieldError::NotObject => "not a JSON object".to_string(),
+    })?;
+    let key = match (f.str(Slot::EsIndex), f.str(Slot::EsId)) {
+        (Some(i), Some(d)) => Some((i.to_string(), d.to_string())),
+        _ => None,
+    };
+    let known = f.found() > 0;
+    Ok((record::to_event(id, loc, offset, &f, opts), key, known))
+}
+
+fn describe(e: &ScanError) -> String {
+    match e {
+        ScanError::Eof => "the document ends mid-value".to_string(),
+        ScanError::Unexpected(at, c) => format!("unexpected {:?} at byte {at}", char::from(*c)),
+        ScanError::TooDeep(at) => format!("nesting deeper than {} at byte {at}", scan::MAX_DEPTH),
+    }
+}
+
+/// Parse an Elasticsearch/OpenSearch export or any array of JSON documents.
+pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Output> {
+    let (units, shape, cut) = units(b);
+    if units.is_empty() {
+        if let Some((_, e)) = &cut {
+            return Err(Error::UnsupportedFormat {
+                path: display.into(),
+                reason: format!("not valid JSON: {}", describe(e)),
+            });
+        }
+    }
+    let results: Vec<Keyed> = units
+        .par_iter()
+        .enumerate()
+        .map(|(i, u)| unit_event(id, b, i as u64, u, opts))
+        .collect();
+    // A lone JSON object that is no export and holds no field we know is
+    // not something to analyze (a HAR nested in a test fixture, a config).
+    let wrapper = shape.wrapper.unwrap_or("documents");
+    if wrapper == "documents" && results.iter().all(|r| !matches!(r, Ok((_, _, true)))) {
+        return Err(Error::UnsupportedFormat {
+            path: display.into(),
+            reason: "a JSON document with no log or HTTP fields logsleuth knows \
+                     (not a HAR: no top-level \"log\" with entries; not an Elasticsearch export)"
+                .into(),
+        });
+    }
+    let mut stats = InputStats::default();
+    let mut events = Vec::with_capacity(results.len());
+    let mut seen: rustc_hash::FxHashMap<(String, String), u64> = rustc_hash::FxHashMap::default();
+    for (i, r) in results.into_iter().enumerate() {
+        stats.records += 1;
+        let skip = |reason: String, stats: &mut InputStats| {
+            stats.skipped += 1;
+            stats.issues.push(ParseIssue {
+                locator: Locator::Entry(i as u64),
+                offset: units[i].start() as u64,
+                reason,
+            });
+        };
+        match r {
+            Ok((ev, Some(key), _)) => {
+                if let Some(first) = seen.get(&key) {
+                    skip(
+                        format!("duplicate hit {}/{} (first seen as entry {first})", key.0, key.1),
+                        &mut stats,
+                    );
+                } else {
+                    seen.insert(key, i as u64);
+                    events.push(ev);
+                }
+            }
+            Ok((ev, None, _)) => events.push(ev),
+            Err(reason) => skip(reason, &mut stats),
+        }
+    }
+    if let Some((at, e)) = cut {
+        // The unit that was cut off is a record that produced no event.
+        stats.records += 1;
+        stats.skipped += 1;
+        stats.issues.push(ParseIssue {
+            locator: Locator::Entry(units.len() as u64),
+            offset: at as u64,
+            reason: format!("record cut off: {}", describe(&e)),
+        });
+        stats.notes.push(format!(
+            "the export is truncated or corrupt at byte {at} ({}): {} complete records recovered",
+            describe(&e),
+            units.len()
+        ));
+    }
+    let dialect = match wrapper {
+        "search-response" if shape.pages > 1 => format!("elasticsearch scroll pages ({})", shape.pages),
+        "search-response" => "elasticsearch _search response".to_string(),
+        "array" => "JSON array of documents".to_string(),
+        other => format!("elasticsearch {other}"),
+    };
+    Ok(Output {
+        events,
+        stats,
+        dialect,
+    })
+}
+
+/// A JSON-lines line that is a whole `_search` response (scroll pages saved
+/// one per line): its hits become events. Returns the number of hits, or
+/// `None` when the line is not a response.
+pub fn response_line_events(
+    id: SourceId,
+    line: &[u8],
+    loc: Locator,
+    offset: u64,
+    opts: &Options,
+    out: &mut Vec<Event>,
+) -> Option<u64> {
+    let (hs, _) = member_span(line, 0, b"hits").filter(|(hs, _)| line[*hs] == b'{')?;
+    let (as_, ae) = member_span(line, hs, b"hits")?;
+    let arr = scan::array_elements(&line[..ae], as_);
+    for &(s, e) in &arr.elements {
+        if let Ok(f) = fields::extract_with(&opts.map, &line[s..e]) {
+            out.push(record::to_event(id, loc, offset + s as u64, &f, opts));
+        }
+    }
+    Some(arr.elements.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(doc: &str) -> Output {
+        parse(SourceId(0), "t.json", doc.as_bytes(), &Options::default()).unwrap()
+    }
+
+    const HIT: &str = r#"{"_index":"logs-1","_id":"a","_source":{"@timestamp":"2024-05-01T10:00:00.250+02:00","http":{"response":{"status_code":503},"request":{"method":"GET"}},"url":{"path":"/v1/orders/42"},"event":{"duration":1500000},"trace":{"id":"4bf92f3577b34da6a3ce929d0e0e4736"}}}"#;
+
+    #[test]
+    fn search_response_hits_are_records() {
+        let doc = format!(
+            r#"{{"took":3,"timed_out":false,"hits":{{"total":{{"value":2}},"hits":[{HIT},{}]}}}}"#,
+            HIT.replace("\"a\"", "\"b\"").replace("503", "200")
+        );
+        let out = run(&doc);
+        assert_eq!(out.stats.records, 2);
+        assert_eq!(out.dialect, "elasticsearch _search response");
+        let e = &out.events[0];
+        assert_eq!(e.status, Some(503));
+        assert_eq!(e.duration_ms, Some(1.5));
+        assert_eq!(e.ts_ns, Some(1_714_550_400_250_000_000));
+        assert_eq!(e.route.as_deref(), Some("/v1/orders/{id}"));
+        assert_eq!(e.trace_id.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
+    }
+
+    #[test]
+    fn scroll_pages_dedupe_on_index_and_id() {
+        let page = format!(r#"{{"_scroll_id":"x","hits":{{"hits":[{HIT}]}}}}"#);
+        let out = run(&format!("{page}\n{page}\n"));
+        assert_eq!(out.stats.records, 2);
+        assert_eq!(out.events.len(), 1);
+        assert_eq!(out.stats.skipped, 1);
+        assert!(out.stats.issues[0].reason.starts_with("duplicate hit logs-1/a"));
+        assert!(out.dialect.contains("scroll pages (2)"));
+    }
+
+    #[test]
+    fn wrappers_async_and_msearch() {
+        let inner = format!(r#"{{"hits":{{"hits":[{HIT}]}}}}"#);
+        let out = run(&format!(r#"{{"id":"q1","is_running":false,"response":{inner}}}"#));
+        assert_eq!(out.events.len(), 1);
+        let out = run(&format!(
+            r#"{{"responses":[{inner},{}]}}"#,
+            inner.replace("\"a\"", "\"c\"")
+        ));
+        assert_eq!(out.events.len(), 2);
+    }
+
+    #[test]
+    fn fields_form_and_bare_documents() {
+        let out = run(
+            r#"[{"@timestamp":["2024-05-01T10:00:00Z"],"http.response.status_code":[502],"url.path":["/x"]},
+                           {"@timestamp":"2024-05-01T10:00:01Z","status":200}]"#,
+        );
+        assert_eq!(out.stats.records, 2);
+        assert_eq!(out.events[0].status, Some(502));
+        assert_eq!(out.events[0].ts_ns, Some(1_714_557_600_000_000_000));
+        assert_eq!(out.events[1].status, Some(200));
+    }
+
+    #[test]
+    fn esql_rows() {
+        let out = run(
+            r#"{"columns":[{"name":"@timestamp","type":"date"},{"name":"http.response.status_code","type":"long"},{"name":"event.duration","type":"long"},{"name":"trace.id","type":"keyword"}],
+                          "values":[["2024-05-01T10:00:00.000Z",504,30000000000,"0af7651916cd43dd8448eb211c80319c"],["2024-05-01T10:00:01.000Z",200,1000000,null]]}"#,
+        );
+        assert_eq!(out.stats.records, 2);
+        let e = &out.events[0];
+        assert_eq!(e.status, Some(504));
+        assert_eq!(e.duration_ms, Some(30_000.0));
+        assert_eq!(e.trace_id.as_deref(), Some("0af7651916cd43dd8448eb211c80319c"));
+        assert_eq!(out.dialect, "elasticsearch es|ql");
+    }
+
+    #[test]
+    fn truncated_array_keeps_complete_documents() {
+        let out = run(&format!("[{HIT},{HIT}, {{\"status\":"));
+        assert_eq!(out.events.len(), 1, "the second hit is a duplicate");
+        assert_eq!(out.stats.records, 3);
+        assert_eq!(out.stats.skipped, 2);
+        assert_eq!(out.stats.notes.len(), 1);
+    }
+}

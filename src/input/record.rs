@@ -1,0 +1,201 @@
+//! From extracted fields to a normalized [`Event`]: the one place that
+//! decides what a status, duration, URL, trace id or error means, shared by
+//! the JSON-lines, Elasticsearch, CSV and text parsers.
+
+use super::fields::{Fields, Scalar, Slot, Unit};
+use super::Options;
+use crate::model::{AuthInfo, ErrorClass, Event, Locator, SourceId};
+use crate::normalize::{error_class, level, route, time, trace};
+
+fn duration_ms(v: &Scalar<'_>, unit: Unit) -> Option<f64> {
+    let f = match (v.as_f64(), v) {
+        (Some(f), _) => f,
+        // nginx `upstream_response_time` lists ("0.012, 0.004", " : "
+        // across redirects): sum the parts.
+        (None, Scalar::Str(s)) if s.contains([',', ':']) => s
+            .split([',', ':'])
+            .filter_map(|p| p.trim().parse::<f64>().ok())
+            .sum(),
+        _ => return None,
+    };
+    let ms = match unit {
+        Unit::Ns => f / 1e6,
+        Unit::Us => f / 1e3,
+        Unit::Ms | Unit::None => f,
+        Unit::S => f * 1e3,
+        Unit::MsOrS => match v {
+            Scalar::F64(x) if x.fract() != 0.0 => f * 1e3,
+            _ => f,
+        },
+    };
+    // Nanosecond precision: sums of decimal seconds leave float noise.
+    let ms = (ms * 1e6).round() / 1e6;
+    (ms >= 0.0 && ms.is_finite()).then_some(ms)
+}
+
+fn timestamp(f: &Fields<'_>) -> Option<time::Parsed> {
+    if let Some(sec) = f.get(Slot::InstantSec).and_then(Scalar::as_i64) {
+        let nano = f.get(Slot::InstantNano).and_then(Scalar::as_i64).unwrap_or(0);
+        return sec
+            .checked_mul(1_000_000_000)
+            .and_then(|s| s.checked_add(nano))
+            .map(|ns| time::Parsed {
+                ns,
+                tz_assumed: false,
+            });
+    }
+    let v = f.get(Slot::Ts)?;
+    let ns = match v {
+        Scalar::Str(s) => return time::parse_text(s),
+        Scalar::I64(i) => time::from_epoch_int(*i),
+        Scalar::U64(u) => i64::try_from(*u).ok().and_then(time::from_epoch_int),
+        Scalar::F64(x) => time::from_epoch_float(*x),
+        Scalar::Bool(_) => None,
+    }?;
+    Some(time::Parsed {
+        ns,
+        tz_assumed: false,
+    })
+}
+
+fn boxed(s: Option<&str>) -> Option<Box<str>> {
+    s.map(Into::into)
+}
+
+/// Build the normalized event of one record.
+pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &Options) -> Event {
+    let mut ev = Event::at(id, loc, offset);
+    if let Some(p) = timestamp(f) {
+        // A timestamp without a zone is read in `--tz` (UTC by default).
+        ev.ts_ns = Some(if p.tz_assumed {
+            p.ns - i64::from(opts.tz_offset_s) * 1_000_000_000
+        } else {
+            p.ns
+        });
+        ev.ts_tz_assumed = p.tz_assumed;
+    }
+    ev.level = match f.get(Slot::Level) {
+        Some(Scalar::Str(s)) => level::from_name(s),
+        Some(v) => v.as_i64().and_then(level::from_number),
+        None => None,
+    }
+    .or_else(|| {
+        f.get(Slot::SeverityNumber)
+            .and_then(Scalar::as_i64)
+            .and_then(level::from_otel)
+    });
+    ev.message = f
+        .str(Slot::Message)
+        .map(|m| crate::redact::text(m).into_owned().into());
+    ev.status = f
+        .get(Slot::Status)
+        .and_then(Scalar::as_i64)
+        .filter(|s| (100..1000).contains(s))
+        .map(|s| s as u16);
+    ev.duration_ms = f
+        .get_with_unit(Slot::Duration)
+        .and_then(|(v, u)| duration_ms(v, u));
+
+    let mut method = f.str(Slot::Method).map(str::to_string);
+    let mut target = f.str(Slot::Url).map(str::to_string);
+    if let Some(line) = f.str(Slot::RequestLine) {
+        // nginx `$request`: "GET /path HTTP/1.1"
+        let mut parts = line.split_whitespace();
+        if let (Some(m), Some(t)) = (parts.next(), parts.next()) {
+            if m.bytes().all(|c| c.is_ascii_uppercase()) {
+                method.get_or_insert_with(|| m.to_string());
+                target.get_or_insert_with(|| t.to_string());
+            }
+        }
+    }
+    ev.method = method.map(|m| m.to_ascii_uppercase().into());
+    if let Some(t) = &target {
+        let (host, path) = route::split_url(t);
+        ev.host = host.map(Into::into);
+        ev.route = Some(route::template(path).into());
+        ev.url = Some(crate::redact::url(t).into_owned().into());
+    }
+    if ev.host.is_none() && target.is_some() {
+        ev.host = boxed(f.str(Slot::Host));
+    }
+
+    ev.trace_id = f
+        .get(Slot::TraceId)
+        .and_then(|v| match v {
+            Scalar::Str(s) => {
+                // GCP: projects/P/traces/T
+                let t = s.rsplit('/').next().unwrap_or(s);
+                trace::canon_trace_any(t)
+            }
+            other => other
+                .as_i64()
+                .and_then(|n| trace::canon_trace_any(&n.to_string())),
+        })
+        .map(Into::into);
+    ev.span_id = f.str(Slot::SpanId).and_then(trace::canon_span).map(Into::into);
+    ev.parent_span_id = f
+        .str(Slot::ParentSpanId)
+        .and_then(trace::canon_span)
+        .map(Into::into);
+    ev.request_id = f
+        .get(Slot::RequestId)
+        .and_then(|v| match v {
+            Scalar::Str(s) if !s.is_empty() && s != "-" => Some(s.to_string()),
+            Scalar::I64(n) => Some(n.to_string()),
+            _ => None,
+        })
+        .map(Into::into);
+    ev.service = boxed(f.str(Slot::Service));
+    ev.service_version = boxed(f.str(Slot::ServiceVersion));
+    ev.retry_after_s = f
+        .get(Slot::RetryAfter)
+        .and_then(Scalar::as_f64)
+        .filter(|s| *s >= 0.0);
+
+    let mut auth = AuthInfo::default();
+    let mut has_auth = false;
+    if let Some(a) = f.str(Slot::Authorization) {
+        crate::input::har::auth_from_header(a, &mut auth);
+        has_auth = true;
+    }
+    if let Some(c) = f
+        .str(Slot::WwwAuthenticate)
+        .and_then(crate::input::har::challenge_error)
+    {
+        auth.challenge_error = Some(c.into());
+        has_auth = true;
+    }
+    if has_auth {
+        ev.auth = Some(Box::new(auth));
+    }
+
+    let err_msg = f.str(Slot::ErrorMessage);
+    let err_type = f.str(Slot::ErrorType);
+    let error_text = match (err_type, err_msg) {
+        (Some(t), Some(m)) => Some(format!("{t}: {m}")),
+        (Some(t), None) => Some(t.to_string()),
+        (None, Some(m)) => Some(m.to_string()),
+        (None, None) => None,
+    };
+    let failed_level = ev.level.is_some_and(|l| l >= crate::model::Level::Error);
+    ev.error_class = match (&error_text, ev.status) {
+        (Some(t), status) => error_class::from_text(t)
+            .or_else(|| status.and_then(error_class::from_status))
+            .or(Some(ErrorClass::Other)),
+        (None, Some(s)) => error_class::from_status(s),
+        (None, None) if failed_level => Some(
+            ev.message
+                .as_deref()
+                .and_then(error_class::from_text)
+                .unwrap_or(ErrorClass::Other),
+        ),
+        (None, None) => None,
+    };
+    // A successful response that logged a recovered transport error is not a failure.
+    if ev.status.is_some_and(|s| s < 400) && error_text.is_some() && !failed_level {
+        ev.error_class = None;
+    }
+    ev.error_text = error_text.map(|t| crate::redact::text(&t).into_owned().into());
+    crate::input::har::refine_auth(&mut ev);
+    ev
+}
