@@ -24,11 +24,42 @@ fn round(v: f64, places: i32) -> f64 {
     (v * m).round() / m
 }
 
+/// Key records of a finding: the first record from each input that
+/// contributed (so a claim links to every source that saw it), then the
+/// earliest others, in time order.
 fn evidence(events: &[Event], sources: &[SourceInfo], idx: &[usize]) -> Vec<Evidence> {
-    idx.iter()
-        .take(EVIDENCE_PER_FINDING)
-        .map(|&i| evidence_of(events, sources, i))
+    let mut chosen: Vec<usize> = Vec::new();
+    for &i in idx {
+        if chosen.len() < EVIDENCE_PER_FINDING
+            && !chosen.iter().any(|&c| events[c].source == events[i].source)
+        {
+            chosen.push(i);
+        }
+    }
+    for &i in idx {
+        if chosen.len() >= EVIDENCE_PER_FINDING {
+            break;
+        }
+        if !chosen.contains(&i) {
+            chosen.push(i);
+        }
+    }
+    chosen.sort_by_key(|&i| (events[i].ts_ns, i));
+    chosen
+        .into_iter()
+        .map(|i| evidence_of(events, sources, i))
         .collect()
+}
+
+/// The first event of each input among `idx` (which is in time order).
+fn first_per_source(events: &[Event], idx: &[usize]) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for &i in idx {
+        if !out.iter().any(|&o| events[o].source == events[i].source) {
+            out.push(i);
+        }
+    }
+    out
 }
 
 fn evidence_of(events: &[Event], sources: &[SourceInfo], i: usize) -> Evidence {
@@ -48,15 +79,20 @@ fn ts(v: Option<i64>) -> Option<String> {
 }
 
 /// Whether finding `a` can explain finding `b`.
-fn explains(rules: &[CompiledRule], a: &Finding, b: &Finding) -> bool {
+/// Whether finding `a` can explain finding `b`: its rule names `b`'s
+/// category, it began no later than `b` (within clock-skew tolerance), and
+/// they concern the same host, or requests of one trace crossed both (a
+/// gateway's 502s and the backend's 500s for the same traces).
+fn explains(rules: &[CompiledRule], a: &Finding, b: &Finding, share_traces: bool) -> bool {
     let (ra, rb) = (&rules[a.rule], &rules[b.rule]);
     if ra.category == rb.category || !ra.explains.contains(&rb.category) {
         return false;
     }
-    let same_scope = match (&a.subject.host, &b.subject.host) {
-        (Some(x), Some(y)) => x == y,
-        _ => true,
-    };
+    let same_scope = share_traces
+        || match (&a.subject.host, &b.subject.host) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        };
     let timely = match (a.first_ts, a.last_ts, b.first_ts) {
         (Some(af), Some(al), Some(bf)) => af <= bf + SKEW_TOLERANCE_NS && bf <= al + FOLLOW_WINDOW_NS,
         _ => true,
@@ -131,15 +167,25 @@ pub fn rank(
             i,
         )
     };
+    let traces: Vec<rustc_hash::FxHashSet<&str>> = findings
+        .iter()
+        .map(|f| {
+            f.events
+                .iter()
+                .filter_map(|&i| events[i].trace_id.as_deref())
+                .collect()
+        })
+        .collect();
+    let share = |a: usize, b: usize| traces[a].iter().any(|t| traces[b].contains(t));
     let mut parent: Vec<Option<usize>> = vec![None; findings.len()];
     for b in 0..findings.len() {
         let mut best: Option<usize> = None;
         for a in 0..findings.len() {
-            if a == b || !explains(rules, &findings[a], &findings[b]) {
+            if a == b || !explains(rules, &findings[a], &findings[b], share(a, b)) {
                 continue;
             }
             // Two findings that explain each other: the earlier one is the cause.
-            if explains(rules, &findings[b], &findings[a]) && order_key(b) < order_key(a) {
+            if explains(rules, &findings[b], &findings[a], share(a, b)) && order_key(b) < order_key(a) {
                 continue;
             }
             if best.is_none_or(|x| order_key(a) < order_key(x)) {
@@ -224,6 +270,27 @@ pub fn rank(
                         evidence: sf.events.first().map(|&i| evidence_of(events, sources, i)),
                     },
                 ));
+            }
+        }
+        // Where several inputs saw the failure, say when each first did.
+        let mut merged: Vec<usize> = all.iter().copied().collect();
+        merged.sort_by_key(|&i| (events[i].ts_ns, i));
+        let firsts = first_per_source(events, &merged);
+        if firsts.len() > 1 {
+            for &i in &firsts {
+                if let Some(t) = events[i].ts_ns {
+                    let ev = evidence_of(events, sources, i);
+                    timeline.push((
+                        t,
+                        2,
+                        TimelineEntry {
+                            ts: format_ns(t),
+                            kind: "seen_in".into(),
+                            text: format!("{}: first seen in {} ({})", rule.title, ev.path, ev.locator),
+                            evidence: Some(ev),
+                        },
+                    ));
+                }
             }
         }
         if let Some(t) = f.first_ts {

@@ -253,3 +253,99 @@ fn bad_user_rule_names_file_line_and_key() {
         "{err}"
     );
 }
+
+#[test]
+fn a_har_a_jsonl_log_and_an_es_export_share_one_timeline() {
+    let r = json(&run(&["analyze", "--format", "json", "samples/mixed-sources"]));
+    let formats: Vec<&str> = r["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .filter_map(|i| i["format"].as_str())
+        .collect();
+    assert_eq!(formats, vec!["json", "har", "jsonl"]);
+    // One timeline, in time order, with entries from all three inputs.
+    let timeline = r["timeline"].as_array().expect("timeline");
+    let ts: Vec<&str> = timeline.iter().filter_map(|t| t["ts"].as_str()).collect();
+    let mut sorted = ts.clone();
+    sorted.sort();
+    assert_eq!(ts, sorted);
+    for file in ["backend-search.json", "browser.har", "gateway.jsonl"] {
+        assert!(
+            timeline
+                .iter()
+                .any(|t| t["evidence"]["path"].as_str().is_some_and(|p| p.ends_with(file))),
+            "no timeline entry from {file}"
+        );
+    }
+    // The backend's timeouts are the cause; the gateway's and browser's 5xx
+    // for the same traces fold under them.
+    let c = &r["root_causes"][0];
+    assert_eq!(c["category"], "upstream.timeout");
+    assert_eq!(c["subject"]["service"], "orders-api");
+    let explained = c["explains_failures"].as_u64().unwrap_or(0) as f64;
+    let failures = r["summary"]["failures"].as_u64().unwrap_or(1) as f64;
+    assert!(explained / failures > 0.95, "{explained} of {failures}");
+    // The three sources share trace ids: one trace per request, not three.
+    assert_eq!(r["summary"]["traces"], r["inputs"][1]["records"]);
+}
+
+#[test]
+fn field_mappings_time_window_and_zone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("inhouse.log");
+    let mut text = String::new();
+    for i in 0..20 {
+        let code = if i >= 10 { 503 } else { 200 };
+        text.push_str(&format!(
+            "{{\"when\":\"2024-05-01 10:00:{i:02}\",\"resp\":{{\"code\":{code}}},\"where\":\"https://api.example.com/v1/x\"}}\n"
+        ));
+    }
+    std::fs::write(&log, text).expect("write");
+    let p = arg(&log);
+    let plain = json(&run(&["analyze", "--format", "json", &p]));
+    assert_eq!(plain["summary"]["failures"], 0, "unmapped fields mean nothing");
+    let mapped = json(&run(&[
+        "analyze",
+        "--format",
+        "json",
+        "--map",
+        "ts=when",
+        "--map",
+        "status=resp.code",
+        "--map",
+        "url=where",
+        "--tz",
+        "+02:00",
+        &p,
+    ]));
+    assert_eq!(mapped["summary"]["failures"], 10);
+    assert_eq!(
+        mapped["summary"]["first_ts"], "2024-05-01T08:00:00.000Z",
+        "read in +02:00"
+    );
+    assert_eq!(mapped["root_causes"][0]["category"], "upstream.server_error");
+    assert!(mapped["notes"][0].as_str().unwrap_or("").contains("UTC+02:00"));
+    let windowed = json(&run(&[
+        "analyze",
+        "--format",
+        "json",
+        "--map",
+        "ts=when",
+        "--map",
+        "status=resp.code",
+        "--since",
+        "2024-05-01T10:00:05Z",
+        "--until",
+        "2024-05-01T10:00:15Z",
+        &p,
+    ]));
+    assert_eq!(windowed["inputs"][0]["events"], 10);
+    assert_eq!(windowed["inputs"][0]["filtered"], 10);
+    assert_eq!(windowed["inputs"][0]["records"], 20);
+    let bad = run(&["analyze", "--map", "nonsense=x", &p]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("known names"));
+    let bad = run(&["analyze", "--tz", "Mars/Olympus", &p]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -366,6 +366,108 @@ fn server_errors(dir: &Path) -> std::io::Result<()> {
     std::fs::write(dir.join("checkout.jsonl"), text)
 }
 
+/// The same incident seen from three places: a customer's browser HAR, the
+/// API gateway's JSON lines, and the backend's logs exported from
+/// Elasticsearch as a `_search` response (newest first, as Kibana exports
+/// are). The orders service's database pool runs dry; it answers 500, the
+/// gateway turns that into 502, and the browser sees 502s. The three
+/// sources share trace ids, and their clocks differ slightly.
+fn mixed_sources(dir: &Path) -> std::io::Result<()> {
+    let mut rng = Rng(0x5eed_0004);
+    let t0: i64 = 1_722_506_400_000; // 2024-08-01T10:00:00Z
+    let onset = t0 + 3 * 60_000;
+    let recovery = t0 + 8 * 60_000;
+    let mut entries = Vec::new();
+    let mut gateway = Vec::new();
+    let mut hits = Vec::new();
+    let mut t = t0;
+    let mut n = 0u64;
+    while t < t0 + 10 * 60_000 {
+        n += 1;
+        let trace = rng.hex(32);
+        let span = rng.hex(16);
+        let order = 100_000 + rng.below(900_000);
+        let (method, route) = if rng.below(3) == 0 {
+            ("POST", "/v1/orders".to_string())
+        } else {
+            ("GET", format!("/v1/orders/{order}"))
+        };
+        let failing = t >= onset && t < recovery && rng.below(10) < 8;
+        let backend_ms = if failing {
+            5_000 + rng.below(100) as i64
+        } else {
+            20 + rng.below(80) as i64
+        };
+        let backend_status = if failing { 500 } else { 200 };
+        let gateway_status = if failing { 502 } else { 200 };
+        // Backend (Elasticsearch export): clock 0.4 s behind the gateway.
+        let mut src = format!(
+            r#"{{"@timestamp":"{}","log":{{"level":"{}"}},"message":"{} {} {}","service":{{"name":"orders-api","version":"2.3.0"}},"host":{{"name":"orders-7f9c"}},"http":{{"request":{{"method":"{}"}},"response":{{"status_code":{}}}}},"url":{{"path":"{}","domain":"orders.internal"}},"event":{{"duration":{}}},"trace":{{"id":"{}"}},"span":{{"id":"{}"}}"#,
+            iso(t + 30 - 400),
+            if failing { "error" } else { "info" },
+            method,
+            route,
+            backend_status,
+            method,
+            backend_status,
+            route,
+            backend_ms * 1_000_000,
+            trace,
+            rng.hex(16)
+        );
+        if failing {
+            src.push_str(r#","error":{"type":"java.sql.SQLTransientConnectionException","message":"HikariPool-1 - Connection is not available, request timed out after 5000ms."}"#);
+        }
+        src.push('}');
+        hits.push((t, format!(r#"{{"_index":"logs-orders-2024.08.01","_id":"o{n}","_score":null,"_source":{src},"sort":[{}]}}"#, t + 30 - 400)));
+        // Gateway (JSON lines): the reference clock.
+        gateway.push(format!(
+            r#"{{"time":"{}","level":"{}","msg":"proxied","method":"{}","host":"api.example.com","path":"{}","status":{},"upstream_status":"{}","duration_ms":{},"trace_id":"{}","request_id":"{}"}}"#,
+            iso(t + 10),
+            if failing { "error" } else { "info" },
+            method,
+            route,
+            gateway_status,
+            backend_status,
+            backend_ms + 3,
+            trace,
+            rng.hex(16)
+        ));
+        // Browser (HAR): clock 1.1 s ahead of the gateway.
+        entries.push(HarEntry {
+            start_ms: t + 1_100,
+            method,
+            url: format!("https://api.example.com{route}"),
+            status: gateway_status,
+            time_ms: (backend_ms + 25) as f64 + rng.below(1000) as f64 / 1000.0,
+            req_headers: vec![
+                ("traceparent".into(), format!("00-{trace}-{span}-01")),
+                ("accept".into(), "application/json".into()),
+            ],
+            resp_headers: vec![],
+            body: if failing {
+                r#"{"error":"bad_gateway"}"#.to_string()
+            } else {
+                r#"{"ok":true}"#.to_string()
+            },
+            error: None,
+        });
+        t += 1_500 + rng.below(2_500) as i64;
+    }
+    // Kibana and `_search` exports are usually sorted newest first.
+    hits.sort_by(|a, b| b.0.cmp(&a.0));
+    let hit_text: Vec<String> = hits.into_iter().map(|(_, h)| h).collect();
+    let es = format!(
+        "{{\n  \"took\": 12,\n  \"timed_out\": false,\n  \"_shards\": {{\"total\": 1, \"successful\": 1, \"skipped\": 0, \"failed\": 0}},\n  \"hits\": {{\n    \"total\": {{\"value\": {}, \"relation\": \"eq\"}},\n    \"max_score\": null,\n    \"hits\": [\n      {}\n    ]\n  }}\n}}\n",
+        hit_text.len(),
+        hit_text.join(",\n      ")
+    );
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("browser.har"), har(&entries))?;
+    std::fs::write(dir.join("gateway.jsonl"), gateway.join("\n") + "\n")?;
+    std::fs::write(dir.join("backend-search.json"), es)
+}
+
 /// A large gateway log in ECS form: steady traffic across many routes and
 /// hosts, a 503 burst on one upstream and a token-expiry burst midway.
 fn bench_jsonl(path: &Path, mib: u64) -> std::io::Result<()> {
@@ -457,7 +559,8 @@ fn main() -> std::process::ExitCode {
         .map_or_else(|| PathBuf::from("samples"), PathBuf::from);
     let result = token_expiry(&out.join("token-expiry"))
         .and_then(|()| upstream_timeout(&out.join("upstream-timeout")))
-        .and_then(|()| server_errors(&out.join("server-errors")));
+        .and_then(|()| server_errors(&out.join("server-errors")))
+        .and_then(|()| mixed_sources(&out.join("mixed-sources")));
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -171,12 +171,13 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
     // time
     ("@timestamp", Slot::Ts, Unit::None),
     ("timestamp", Slot::Ts, Unit::None),
+    // Request start beats the log line's own time (Traefik, Envoy).
+    ("StartUTC", Slot::Ts, Unit::None),
+    ("start_time", Slot::Ts, Unit::None),
     ("time", Slot::Ts, Unit::None),
     ("ts", Slot::Ts, Unit::None),
     ("timeUnixNano", Slot::Ts, Unit::None),
     ("observedTimeUnixNano", Slot::Ts, Unit::None),
-    ("start_time", Slot::Ts, Unit::None),
-    ("StartUTC", Slot::Ts, Unit::None),
     ("time_iso8601", Slot::Ts, Unit::None),
     ("time_local", Slot::Ts, Unit::None),
     ("msec", Slot::Ts, Unit::None),

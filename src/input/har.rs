@@ -490,6 +490,37 @@ mod tests {
     }
 
     #[test]
+    fn playwright_fiddler_charles_and_missing_responses() {
+        let har = r#"{"log":{"version":"1.2","creator":{"name":"Playwright","version":"1.40"},"entries":[
+          {"startedDateTime":"2024-05-01T10:00:00Z","time":-1,"request":{"method":"GET","url":"https://a.example/x","headers":[]},
+           "response":{"status":-1,"headers":[],"_failureText":"net::ERR_CONNECTION_REFUSED"}},
+          {"startedDateTime":"2024-05-01T10:00:01Z","time":20,"request":{"method":"GET","url":"https://b.example/y","headers":[]},
+           "response":{"status":502,"headers":[],"content":{"text":"[Fiddler] DNS Lookup for \"b.example\" failed. System.Net.Sockets.SocketException No such host is known"}}},
+          {"startedDateTime":"2024-05-01T10:00:02Z","time":20,"request":{"method":"GET","url":"https://c.example/z","headers":[]},
+           "response":{"status":200,"headers":[],"_charlesStatus":"FAILED"}},
+          {"startedDateTime":"2024-05-01T10:00:03Z","time":5,"request":{"method":"GET","url":"https://d.example/w","headers":[]}}
+        ]}}"#;
+        let out = parse(SourceId(0), "t.har", har.as_bytes()).unwrap();
+        assert_eq!(out.stats.skipped, 0);
+        let e = &out.events;
+        assert_eq!((e[0].status, e[0].duration_ms), (None, None));
+        assert_eq!(e[0].error_class, Some(ErrorClass::ConnectRefused));
+        assert_eq!(
+            e[1].error_class,
+            Some(ErrorClass::Dns),
+            "Fiddler's 502 is a client-side DNS failure"
+        );
+        assert_eq!(e[2].error_text.as_deref(), Some("Charles: FAILED"));
+        assert_eq!(e[3].status, None);
+        assert_eq!(
+            e[3].error_class,
+            Some(ErrorClass::Other),
+            "no response at all is a failure"
+        );
+        assert_eq!(out.dialect, "Playwright 1.40, HAR 1.2");
+    }
+
+    #[test]
     fn challenge_param() {
         assert_eq!(
             challenge_error(r#"Bearer realm="api", error="invalid_token", error_description="x""#).as_deref(),

@@ -352,4 +352,108 @@ mod tests {
         assert_eq!(n.duration_ms, Some(120.0));
         assert!(n.ts_ns.is_some());
     }
+
+    fn events(text: &str) -> Vec<Event> {
+        parse(SourceId(0), text.as_bytes(), &Options::default()).events
+    }
+
+    #[test]
+    fn traefik_json() {
+        let e = &events(
+            r#"{"StartUTC":"2024-05-01T10:00:00.5Z","RequestMethod":"GET","RequestHost":"shop.example.com","RequestPath":"/api/cart/77?x=1","DownstreamStatus":502,"OriginStatus":0,"Duration":1500000000,"RetryAttempts":2,"ServiceName":"cart@docker","level":"info","msg":"","time":"2024-05-01T10:00:02Z"}"#,
+        )[0];
+        assert_eq!(e.status, Some(502));
+        assert_eq!(e.duration_ms, Some(1500.0));
+        assert_eq!(e.method.as_deref(), Some("GET"));
+        assert_eq!(e.route.as_deref(), Some("/api/cart/{id}"));
+        assert_eq!(e.service.as_deref(), Some("cart@docker"));
+        assert_eq!(e.ts_ns, Some(1_714_557_600_500_000_000));
+    }
+
+    #[test]
+    fn log4j2_and_logstash_logback() {
+        let e = &events(
+            r#"{"instant":{"epochSecond":1714557600,"nanoOfSecond":123456789},"level":"ERROR","loggerName":"com.x.Api","message":"boom","thrown":{"name":"java.net.SocketTimeoutException","message":"Read timed out"},"contextMap":{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"}}"#,
+        )[0];
+        assert_eq!(e.ts_ns, Some(1_714_557_600_123_456_789));
+        assert_eq!(e.trace_id.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
+        assert_eq!(e.error_class, Some(ErrorClass::ReadTimeout));
+        let e = &events(
+            r#"{"@timestamp":"2024-05-01T12:00:00.000+02:00","@version":"1","message":"ok","logger_name":"a","level":"INFO","level_value":20000,"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7"}"#,
+        )[0];
+        assert_eq!(e.ts_ns, Some(1_714_557_600_000_000_000));
+        assert_eq!(e.span_id.as_deref(), Some("00f067aa0ba902b7"));
+    }
+
+    #[test]
+    fn wrapped_json_is_reparsed() {
+        let docker = r#"{"log":"{\"level\":\"error\",\"status\":503,\"msg\":\"upstream down\"}\n","stream":"stderr","time":"2024-05-01T10:00:00.000000001Z"}"#;
+        let e = &events(docker)[0];
+        assert_eq!(e.status, Some(503));
+        assert_eq!(e.message.as_deref(), Some("upstream down"));
+        assert_eq!(
+            e.ts_ns,
+            Some(1_714_557_600_000_000_001),
+            "time comes from the wrapper"
+        );
+        let failure = r#"{"@timestamp":"2024-05-01T10:00:00Z","tags":["_jsonparsefailure"],"message":"{\"status\":429,\"path\":\"/v1/x\"}"}"#;
+        let e = &events(failure)[0];
+        assert_eq!(e.status, Some(429));
+        assert_eq!(e.route.as_deref(), Some("/v1/x"));
+    }
+
+    #[test]
+    fn compose_prefix_names_the_service() {
+        let out = parse(
+            SourceId(0),
+            b"caddy  | {\"level\":\"error\",\"ts\":1716723772.5,\"status\":502,\"msg\":\"x\"}\nweb_1 | {\"msg\":\"y\"}\n",
+            &Options::default(),
+        );
+        assert_eq!(out.dialect, "docker-compose");
+        assert_eq!(out.events.len(), 2);
+        assert_eq!(out.events[0].service.as_deref(), Some("caddy"));
+        assert_eq!(out.events[0].status, Some(502));
+        assert_eq!(out.events[1].service.as_deref(), Some("web_1"));
+    }
+
+    #[test]
+    fn apm_metadata_applies_to_the_records_after_it() {
+        let text = r#"{"metadata":{"service":{"name":"checkout","version":"1.2.3"}}}
+{"transaction":{"id":"945254c567a5417e","trace_id":"0123456789abcdef0123456789abcdef","name":"GET /x","duration":32.5,"timestamp":1496170407154000,"context":{"request":{"method":"GET","url":{"full":"https://shop/x/1"}},"response":{"status_code":500}}}}
+{"metadata":{"service":{"name":"payments"}}}
+{"error":{"id":"e1","timestamp":1496170407155000,"exception":[{"message":"connection refused","type":"ECONNREFUSED"}]}}"#;
+        let out = parse(SourceId(0), text.as_bytes(), &Options::default());
+        assert_eq!(out.dialect, "elastic-apm");
+        let t = &out.events[1];
+        assert_eq!(t.service.as_deref(), Some("checkout"));
+        assert_eq!(t.service_version.as_deref(), Some("1.2.3"));
+        assert_eq!(t.status, Some(500));
+        assert_eq!(t.duration_ms, Some(32.5));
+        assert_eq!(t.ts_ns, Some(1_496_170_407_154_000_000));
+        let e = &out.events[3];
+        assert_eq!(e.service.as_deref(), Some("payments"));
+        assert_eq!(e.error_class, Some(ErrorClass::ConnectRefused));
+    }
+
+    #[test]
+    fn user_mappings_win() {
+        let opts = Options {
+            map: super::fields::FieldMap::with_user(&[
+                ("status".into(), "resp.code".into()),
+                ("ts".into(), "when".into()),
+                ("duration_ms".into(), "took".into()),
+            ])
+            .unwrap(),
+            ..Options::default()
+        };
+        let out = parse(
+            SourceId(0),
+            br#"{"when":"2024-05-01T10:00:00Z","resp":{"code":504},"status":"ok","took":12.5}"#,
+            &opts,
+        );
+        let e = &out.events[0];
+        assert_eq!(e.status, Some(504));
+        assert_eq!(e.duration_ms, Some(12.5));
+        assert_eq!(e.ts_ns, Some(1_714_557_600_000_000_000));
+    }
 }
