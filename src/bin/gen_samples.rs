@@ -455,7 +455,7 @@ fn mixed_sources(dir: &Path) -> std::io::Result<()> {
         t += 1_500 + rng.below(2_500) as i64;
     }
     // Kibana and `_search` exports are usually sorted newest first.
-    hits.sort_by(|a, b| b.0.cmp(&a.0));
+    hits.sort_by_key(|h| std::cmp::Reverse(h.0));
     let hit_text: Vec<String> = hits.into_iter().map(|(_, h)| h).collect();
     let es = format!(
         "{{\n  \"took\": 12,\n  \"timed_out\": false,\n  \"_shards\": {{\"total\": 1, \"successful\": 1, \"skipped\": 0, \"failed\": 0}},\n  \"hits\": {{\n    \"total\": {{\"value\": {}, \"relation\": \"eq\"}},\n    \"max_score\": null,\n    \"hits\": [\n      {}\n    ]\n  }}\n}}\n",
