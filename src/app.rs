@@ -72,6 +72,13 @@ fn data_quality_notes(events: &[Event], sources: &[SourceInfo], tz_offset_s: i32
             zone_name(tz_offset_s)
         ));
     }
+    let guessed = events.iter().filter(|e| e.duration_unit_guessed).count();
+    if guessed > 0 {
+        notes.push(format!(
+            "{guessed} events had a `duration` field whose unit was inferred \
+             (an integer was read as milliseconds, a fraction as seconds); use --map duration_ms=PATH if that is wrong."
+        ));
+    }
     let no_ts = events.iter().filter(|e| e.ts_ns.is_none()).count();
     if no_ts > 0 {
         notes.push(format!(

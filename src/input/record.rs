@@ -92,9 +92,9 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         .and_then(Scalar::as_i64)
         .filter(|s| (100..1000).contains(s))
         .map(|s| s as u16);
-    ev.duration_ms = f
-        .get_with_unit(Slot::Duration)
-        .and_then(|(v, u)| duration_ms(v, u));
+    let duration = f.get_with_unit(Slot::Duration);
+    ev.duration_ms = duration.and_then(|(v, u)| duration_ms(v, u));
+    ev.duration_unit_guessed = ev.duration_ms.is_some() && duration.is_some_and(|(_, u)| u == Unit::MsOrS);
 
     let mut method = f.str(Slot::Method).map(str::to_string);
     let mut target = f.str(Slot::Url).map(str::to_string);

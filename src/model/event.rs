@@ -211,6 +211,8 @@ pub struct Event {
     pub retry_after_s: Option<f64>,
     /// Authentication details, when the request carried any.
     pub auth: Option<Box<AuthInfo>>,
+    /// The duration's unit was inferred (`duration`: integer → ms, fraction → s).
+    pub duration_unit_guessed: bool,
     /// The record carries context for the records after it (an Elastic APM
     /// `metadata` line) rather than a request or log message of its own.
     pub context_record: bool,
