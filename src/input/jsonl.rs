@@ -7,36 +7,12 @@
 use rayon::prelude::*;
 
 use super::fields::{self, FieldError, Fields, Slot};
+use super::lines::{self, chunks, Chunk};
 use super::{esdoc, otel, record, Options, Output};
-use crate::model::{Event, InputStats, Locator, ParseIssue, SourceId};
+use crate::model::{Event, Locator, ParseIssue, SourceId};
 
 /// Target chunk size for parallel parsing.
 const CHUNK: usize = 4 << 20;
-
-/// Split `b` into chunks that end on a newline (or at the end).
-pub fn chunks(b: &[u8], target: usize) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < b.len() {
-        let want = (start + target).min(b.len());
-        let end = if want == b.len() {
-            want
-        } else {
-            memchr::memchr(b'\n', &b[want..]).map_or(b.len(), |k| want + k + 1)
-        };
-        out.push((start, end));
-        start = end;
-    }
-    out
-}
-
-struct ChunkOut {
-    events: Vec<Event>,
-    issues: Vec<ParseIssue>,
-    records: u64,
-    lines: u64,
-    dialect_votes: Vec<&'static str>,
-}
 
 /// The docker-compose `service  | ` prefix, if the line has one: returns
 /// the service name and the rest of the line.
@@ -54,34 +30,11 @@ pub fn compose_prefix(line: &[u8]) -> Option<(&str, &[u8])> {
 
 /// Parse a JSON-lines input.
 pub fn parse(id: SourceId, b: &[u8], opts: &Options) -> Output {
-    let parts: Vec<ChunkOut> = chunks(b, CHUNK)
+    let parts: Vec<Chunk> = chunks(b, CHUNK)
         .into_par_iter()
         .map(|(s, e)| parse_chunk(id, b, s, e, opts))
         .collect();
-    let mut stats = InputStats::default();
-    let mut events = Vec::with_capacity(parts.iter().map(|p| p.events.len()).sum());
-    let mut line_base = 0u64;
-    let mut votes: Vec<&'static str> = Vec::new();
-    for mut p in parts {
-        for ev in &mut p.events {
-            if let Some(Locator::Line(n)) = &mut ev.locator {
-                *n += line_base;
-            }
-        }
-        for is in &mut p.issues {
-            if let Locator::Line(n) = &mut is.locator {
-                *n += line_base;
-            }
-        }
-        line_base += p.lines;
-        stats.records += p.records;
-        stats.skipped += p.issues.len() as u64;
-        stats.issues.extend(p.issues);
-        events.extend(p.events);
-        if votes.len() < 64 {
-            votes.extend(p.dialect_votes);
-        }
-    }
+    let (mut events, stats, votes) = lines::merge(parts);
     let dialect = majority(&votes);
     if dialect == "elastic-apm" {
         apply_apm_metadata(&mut events);
@@ -189,14 +142,8 @@ fn line_events(
     Ok(records)
 }
 
-fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options) -> ChunkOut {
-    let mut out = ChunkOut {
-        events: Vec::new(),
-        issues: Vec::new(),
-        records: 0,
-        lines: 0,
-        dialect_votes: Vec::new(),
-    };
+fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options) -> Chunk {
+    let mut out = Chunk::default();
     let mut pos = start;
     while pos < end {
         let nl = memchr::memchr(b'\n', &b[pos..end]).map_or(end, |k| pos + k);
@@ -215,8 +162,8 @@ fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options)
             match line_events(id, json, loc, offset, opts, service, &mut out.events) {
                 Ok(n) => {
                     out.records += n;
-                    if out.dialect_votes.len() < 16 {
-                        out.dialect_votes.push(if service.is_some() {
+                    if out.votes.len() < 16 {
+                        out.votes.push(if service.is_some() {
                             "docker-compose"
                         } else {
                             dialect_of(json)

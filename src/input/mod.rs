@@ -15,6 +15,7 @@ pub mod fields;
 pub mod har;
 pub mod jsonl;
 pub mod kibana;
+pub mod lines;
 pub mod load;
 pub mod otel;
 pub mod record;

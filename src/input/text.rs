@@ -15,9 +15,9 @@ use rayon::prelude::*;
 use regex::Regex;
 
 use super::fields::{Fields, Scalar};
-use super::jsonl::chunks;
+use super::lines::{self, chunks, Chunk};
 use super::{record, Options, Output};
-use crate::model::{Event, InputStats, Locator, ParseIssue, SourceId, TextKind};
+use crate::model::{Locator, ParseIssue, SourceId, TextKind};
 use crate::normalize::trace;
 
 const CHUNK: usize = 4 << 20;
@@ -336,25 +336,13 @@ fn line_fields(
     Ok(Some(f))
 }
 
-struct ChunkOut {
-    events: Vec<Event>,
-    issues: Vec<ParseIssue>,
-    records: u64,
-    lines: u64,
-}
-
 /// Parse a text access log of a known kind.
 pub fn parse(id: SourceId, b: &[u8], kind: TextKind, opts: &Options) -> Output {
     let headers = Headers::scan(b, kind);
-    let parts: Vec<ChunkOut> = chunks(b, CHUNK)
+    let parts: Vec<Chunk> = chunks(b, CHUNK)
         .into_par_iter()
         .map(|(start, end)| {
-            let mut out = ChunkOut {
-                events: Vec::new(),
-                issues: Vec::new(),
-                records: 0,
-                lines: 0,
-            };
+            let mut out = Chunk::default();
             let mut pos = start;
             while pos < end {
                 let nl = memchr::memchr(b'\n', &b[pos..end]).map_or(end, |k| pos + k);
@@ -387,26 +375,7 @@ pub fn parse(id: SourceId, b: &[u8], kind: TextKind, opts: &Options) -> Output {
             out
         })
         .collect();
-    let mut stats = InputStats::default();
-    let mut events = Vec::new();
-    let mut base = 0u64;
-    for mut p in parts {
-        for e in &mut p.events {
-            if let Some(Locator::Line(n)) = &mut e.locator {
-                *n += base;
-            }
-        }
-        for i in &mut p.issues {
-            if let Locator::Line(n) = &mut i.locator {
-                *n += base;
-            }
-        }
-        base += p.lines;
-        stats.records += p.records;
-        stats.skipped += p.issues.len() as u64;
-        stats.issues.extend(p.issues);
-        events.extend(p.events);
-    }
+    let (events, stats, _) = lines::merge(parts);
     Output {
         events,
         stats,

@@ -61,6 +61,22 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     Some(v)
 }
 
+/// Read a fraction of a second (`123` of `.123`) starting at `*i`, as nanoseconds.
+fn fraction(b: &[u8], i: &mut usize) -> u32 {
+    let start = *i;
+    let mut nanos = 0u32;
+    while *i < b.len() && b[*i].is_ascii_digit() {
+        if *i - start < 9 {
+            nanos = nanos * 10 + u32::from(b[*i] - b'0');
+        }
+        *i += 1;
+    }
+    for _ in (*i - start).min(9)..9 {
+        nanos *= 10;
+    }
+    nanos
+}
+
 fn civil(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, nanos: u32) -> Option<i64> {
     let dt = NaiveDate::from_ymd_opt(y, mo, d)?.and_hms_nano_opt(h, mi, s.min(59), nanos)?;
     let extra = i64::from(s.saturating_sub(59)) * 1_000_000_000; // leap second 60
@@ -100,18 +116,9 @@ pub fn parse_rfc3339(s: &str) -> Option<Parsed> {
     if i < b.len() && (b[i] == b'.' || b[i] == b',') {
         i += 1;
         let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            if i - start < 9 {
-                nanos = nanos * 10 + u32::from(b[i] - b'0');
-            }
-            i += 1;
-        }
-        let n = i - start;
-        if n == 0 {
+        nanos = fraction(b, &mut i);
+        if i == start {
             return None;
-        }
-        for _ in n..9 {
-            nanos *= 10;
         }
     }
     let base = civil(y, mo, d, h, mi, sec, nanos)?;
@@ -172,16 +179,7 @@ pub fn parse_clf(s: &str) -> Option<Parsed> {
     let mut nanos = 0u32;
     if b.get(i) == Some(&b'.') {
         i += 1;
-        let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            if i - start < 9 {
-                nanos = nanos * 10 + u32::from(b[i] - b'0');
-            }
-            i += 1;
-        }
-        for _ in (i - start).min(9)..9 {
-            nanos *= 10;
-        }
+        nanos = fraction(b, &mut i);
     }
     let base = civil(y, mo, d, h, mi, sec, nanos)?;
     let rest = std::str::from_utf8(&b[i..]).ok()?.trim();
