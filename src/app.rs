@@ -315,7 +315,7 @@ pub fn parse_tz(s: &str) -> Option<i32> {
     };
     let (h, m) = match rest.split_once(':') {
         Some((h, m)) => (h, m),
-        None if rest.len() == 4 => (&rest[..2], &rest[2..]),
+        None if rest.len() == 4 => (rest.get(..2)?, rest.get(2..)?),
         None => (rest, "0"),
     };
     let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);

@@ -273,7 +273,8 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
 }
 
 /// A JSON-lines line that is a whole `_search` response (scroll pages saved
-/// one per line): its hits become events. Returns the number of hits, or
+/// one per line): its hits become events. Returns the number of hits and,
+/// for each hit that produced no event, its byte offset and the reason; or
 /// `None` when the line is not a response.
 pub fn response_line_events(
     id: SourceId,
@@ -282,16 +283,23 @@ pub fn response_line_events(
     offset: u64,
     opts: &Options,
     out: &mut Vec<Event>,
-) -> Option<u64> {
+) -> Option<(u64, Vec<(u64, String)>)> {
     let (hs, _) = member_span(line, 0, b"hits").filter(|(hs, _)| line[*hs] == b'{')?;
     let (as_, ae) = member_span(line, hs, b"hits")?;
     let arr = scan::array_elements(&line[..ae], as_);
+    let mut failed = Vec::new();
     for &(s, e) in &arr.elements {
-        if let Ok(f) = fields::extract_with(&opts.map, &line[s..e]) {
-            out.push(record::to_event(id, loc, offset + s as u64, &f, opts));
+        match fields::extract_with(&opts.map, &line[s..e]) {
+            Ok(f) => out.push(record::to_event(id, loc, offset + s as u64, &f, opts)),
+            Err(fields::FieldError::Json(err)) => {
+                failed.push((offset + s as u64, format!("hit: invalid JSON: {err}")))
+            }
+            Err(fields::FieldError::NotObject) => {
+                failed.push((offset + s as u64, "hit is not a JSON object".into()))
+            }
         }
     }
-    Some(arr.elements.len() as u64)
+    Some((arr.elements.len() as u64, failed))
 }
 
 #[cfg(test)]

@@ -402,7 +402,8 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
             // Fiddler answers failed connections itself with a [Fiddler] body.
             if let Some(text) = resp.content.as_ref().and_then(|c| c.text.as_deref()) {
                 if let Some(rest) = text.trim_start().strip_prefix("[Fiddler]") {
-                    error_text = Some(format!("[Fiddler]{}", &rest[..rest.len().min(200)]));
+                    let head: String = rest.chars().take(200).collect();
+                    error_text = Some(format!("[Fiddler]{head}"));
                 }
             }
         }

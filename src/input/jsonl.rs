@@ -104,8 +104,11 @@ fn line_events(
     offset: u64,
     opts: &Options,
     prefix_service: Option<&str>,
-    out: &mut Vec<Event>,
+    chunk: &mut Chunk,
 ) -> Result<u64, String> {
+    let Chunk {
+        events: out, issues, ..
+    } = chunk;
     let f = fields::extract_with(&opts.map, line).map_err(|e| match e {
         FieldError::Json(e) => format!("invalid JSON: {e}"),
         FieldError::NotObject => "valid JSON but not an object".to_string(),
@@ -116,8 +119,13 @@ fn line_events(
     if has("\"resourceLogs\"") {
         otel::batch_events(id, line, loc, offset, opts, out);
     } else if has("\"hits\"") {
-        if let Some(n) = esdoc::response_line_events(id, line, loc, offset, opts, out) {
+        if let Some((n, failed)) = esdoc::response_line_events(id, line, loc, offset, opts, out) {
             records = n;
+            issues.extend(failed.into_iter().map(|(offset, reason)| ParseIssue {
+                locator: loc,
+                offset,
+                reason,
+            }));
         }
     } else if let Some(inner) = embedded_json(line, &f) {
         if let Ok(mut inner_f) = fields::extract_with(&opts.map, inner.as_bytes()) {
@@ -159,7 +167,7 @@ fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options)
                 _ => (None, trimmed),
             };
             let loc = Locator::Line(lineno);
-            match line_events(id, json, loc, offset, opts, service, &mut out.events) {
+            match line_events(id, json, loc, offset, opts, service, &mut out) {
                 Ok(n) => {
                     out.records += n;
                     if out.votes.len() < 16 {

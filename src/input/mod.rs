@@ -88,3 +88,77 @@ pub fn parse(id: SourceId, loaded: &Loaded, opts: &Options) -> Result<Parsed> {
         events: out.events,
     })
 }
+
+#[cfg(test)]
+mod robustness {
+    //! Every parser, fed cut-off and corrupted versions of valid inputs of
+    //! every format, must return a result or an error: never panic, and
+    //! always account for every record.
+
+    use super::*;
+
+    const SEEDS: &[&str] = &[
+        r#"{"log":{"version":"1.2","creator":{"name":"x"},"entries":[{"startedDateTime":"2024-05-01T10:00:00Z","time":5,"request":{"method":"GET","url":"https://a/é/1?token=x","headers":[{"name":"Authorization","value":"Bearer eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln"}]},"response":{"status":401,"headers":[{"name":"WWW-Authenticate","value":"Bearer error=\"invalid_token\""}],"content":{"text":"[Fiddler] ünïcode"}}}]}}"#,
+        "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"http\":{\"response\":{\"status_code\":503}},\"url\":{\"path\":\"/é/1\"}}\n{\"ts\":1716723772.5,\"level\":30,\"msg\":\"ünï\"}\n",
+        r#"{"hits":{"hits":[{"_index":"i","_id":"1","_source":{"status":500}},{"_index":"i","_id":"1"}]}}"#,
+        r#"{"columns":[{"name":"status"}],"values":[[502],["x"]]}"#,
+        "\"@timestamp\",status,message\n\"Aug 19, 2026 @ 07:34:59.792\",\"1,503\",\"a\nb\"\n",
+        "1.2.3.4 - - [17/May/2015:10:05:03 +0000] \"GET /ü HTTP/1.1\" 503 5 \"-\" \"ü\"\n",
+        "#Fields: date time cs-method cs-uri-stem sc-status time-taken\n2015-01-13 00:32:17 GET /x 500 12\n",
+        "Feb 25 16:19:49 h haproxy[7]: 1.2.3.4:5 [25/Feb/2019:16:19:48.143] fe be/srv 0/0/7/1457/1487 504 1 - - sHéé 2/1/0/0/0 0/0 \"GET /x HTTP/1.1\"\n",
+        "[2016-04-15T20:17:00.310Z] \"POST /x HTTP/2\" 504 UT 1 0 15000 - \"a\" \"b\" \"c\" \"d\" \"e\"\n",
+        "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"timeUnixNano\":\"1\",\"body\":{\"stringValue\":\"é\"}}]}]}]}\n",
+        "web | {\"log\":\"{\\\"status\\\":503}\",\"stream\":\"stdout\"}\n",
+    ];
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    fn check(bytes: Vec<u8>) {
+        let loaded = Loaded {
+            display: "fuzz".into(),
+            data: Data::Owned(bytes),
+        };
+        if let Ok(p) = parse(SourceId(0), &loaded, &Options::default()) {
+            let s = &p.info.stats;
+            assert_eq!(s.issues.len() as u64, s.skipped);
+            assert!(s.skipped <= s.records);
+            assert!(
+                p.events.len() as u64 + s.skipped >= s.records,
+                "{:?} {s:?}",
+                String::from_utf8_lossy(loaded.data.bytes())
+            );
+        }
+    }
+
+    #[test]
+    fn cut_and_corrupted_inputs_never_panic() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for seed in SEEDS {
+            let b = seed.as_bytes();
+            for cut in 0..=b.len() {
+                check(b[..cut].to_vec());
+            }
+            for _ in 0..3000 {
+                let mut m = b.to_vec();
+                for _ in 0..1 + rng.next() % 4 {
+                    let i = (rng.next() as usize) % m.len();
+                    m[i] = match rng.next() % 4 {
+                        0 => b'"',
+                        1 => b'{',
+                        2 => 0xC3,
+                        _ => rng.next() as u8,
+                    };
+                }
+                check(m);
+            }
+        }
+    }
+}

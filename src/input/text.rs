@@ -297,7 +297,7 @@ fn line_fields(
                         // Termination state: first char is who ended the session,
                         // second is when; `sH` is a server timeout waiting for headers.
                         let term = g("term");
-                        let why = match &term[..2.min(term.len())] {
+                        let why = match term.get(..2).unwrap_or("") {
                             "sH" | "sD" | "sC" | "sQ" => Some("upstream server timeout"),
                             "SH" | "SD" => Some("upstream connection reset by server"),
                             "CD" | "CH" | "CR" | "CQ" => Some("client aborted the request"),
