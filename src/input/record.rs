@@ -178,8 +178,10 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         (None, None) => None,
     };
     let failed_level = ev.level.is_some_and(|l| l >= crate::model::Level::Error);
+    let flags = err_type.and_then(error_class::from_envoy_flags);
     ev.error_class = match (&error_text, ev.status) {
-        (Some(t), status) => error_class::from_text(t)
+        (Some(t), status) => flags
+            .or_else(|| error_class::from_text(t))
             .or_else(|| status.and_then(error_class::from_status))
             .or(Some(ErrorClass::Other)),
         (None, Some(s)) => error_class::from_status(s),

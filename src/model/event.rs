@@ -39,6 +39,8 @@ pub enum ErrorClass {
     Protocol,
     /// Upstream timed out behind a proxy (504, Envoy UT).
     UpstreamTimeout,
+    /// No healthy upstream, circuit open or overloaded (Envoy UH/UO/NC).
+    Unavailable,
     /// Rate limited (429).
     RateLimited,
     /// The credentials had expired.
@@ -73,6 +75,7 @@ impl ErrorClass {
             ErrorClass::Blocked => "blocked",
             ErrorClass::Protocol => "protocol",
             ErrorClass::UpstreamTimeout => "upstream_timeout",
+            ErrorClass::Unavailable => "unavailable",
             ErrorClass::RateLimited => "rate_limited",
             ErrorClass::AuthExpired => "auth_expired",
             ErrorClass::AuthInvalid => "auth_invalid",
@@ -84,7 +87,7 @@ impl ErrorClass {
     }
 
     /// All classes, for validating rule files.
-    pub const ALL: [ErrorClass; 21] = [
+    pub const ALL: [ErrorClass; 22] = [
         ErrorClass::Dns,
         ErrorClass::ConnectRefused,
         ErrorClass::ConnectTimeout,
@@ -99,6 +102,7 @@ impl ErrorClass {
         ErrorClass::Blocked,
         ErrorClass::Protocol,
         ErrorClass::UpstreamTimeout,
+        ErrorClass::Unavailable,
         ErrorClass::RateLimited,
         ErrorClass::AuthExpired,
         ErrorClass::AuthInvalid,
