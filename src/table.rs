@@ -27,6 +27,7 @@ pub const COLUMNS: &[&str] = &[
     "span_id",
     "parent_span_id",
     "request_id",
+    "client",
     "service",
     "service_version",
     "level",
@@ -95,6 +96,7 @@ pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
             strs(events, |e| e.parent_span_id.as_deref()),
         ),
         Column::new("request_id".into(), strs(events, |e| e.request_id.as_deref())),
+        Column::new("client".into(), strs(events, |e| e.client.as_deref())),
         Column::new("service".into(), strs(events, |e| e.service.as_deref())),
         Column::new(
             "service_version".into(),

@@ -303,6 +303,7 @@ pub fn auth_from_header(value: &str, auth: &mut AuthInfo) {
         if let Some(c) = jwt::decode(cred) {
             auth.jwt_exp = c.exp;
             auth.jwt_iat = c.iat;
+            auth.jwt_nbf = c.nbf;
         }
     }
 }

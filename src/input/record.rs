@@ -146,6 +146,7 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         })
         .map(Into::into);
     ev.service = boxed(f.str(Slot::Service));
+    ev.client = boxed(f.str(Slot::Client));
     ev.service_version = boxed(f.str(Slot::ServiceVersion));
     ev.retry_after_s = f
         .get(Slot::RetryAfter)

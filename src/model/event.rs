@@ -160,6 +160,8 @@ pub struct AuthInfo {
     pub jwt_exp: Option<i64>,
     /// `iat` claim of a bearer JWT.
     pub jwt_iat: Option<i64>,
+    /// `nbf` claim of a bearer JWT.
+    pub jwt_nbf: Option<i64>,
     /// `error` parameter of the response's `WWW-Authenticate` challenge.
     pub challenge_error: Option<Box<str>>,
     /// A short fingerprint of the credential, for grouping without revealing it.
@@ -203,6 +205,8 @@ pub struct Event {
     pub parent_span_id: Option<Box<str>>,
     /// Request or correlation id.
     pub request_id: Option<Box<str>>,
+    /// Client address.
+    pub client: Option<Box<str>>,
     /// Emitting service.
     pub service: Option<Box<str>>,
     /// Version of the emitting service.

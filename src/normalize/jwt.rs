@@ -10,6 +10,8 @@ pub struct Claims {
     pub exp: Option<i64>,
     /// Issued-at, seconds since the epoch.
     pub iat: Option<i64>,
+    /// Not-before, seconds since the epoch.
+    pub nbf: Option<i64>,
 }
 
 #[derive(serde::Deserialize)]
@@ -18,6 +20,8 @@ struct RawClaims {
     exp: Option<serde_json::Number>,
     #[serde(default)]
     iat: Option<serde_json::Number>,
+    #[serde(default)]
+    nbf: Option<serde_json::Number>,
 }
 
 fn secs(n: Option<serde_json::Number>) -> Option<i64> {
@@ -46,6 +50,7 @@ pub fn decode(token: &str) -> Option<Claims> {
     Some(Claims {
         exp: secs(raw.exp),
         iat: secs(raw.iat),
+        nbf: secs(raw.nbf),
     })
 }
 
@@ -62,7 +67,8 @@ mod tests {
             decode(&tok),
             Some(Claims {
                 exp: Some(1_714_557_600),
-                iat: Some(1_714_554_000)
+                iat: Some(1_714_554_000),
+                nbf: None
             })
         );
         assert_eq!(decode("not-a-jwt"), None);

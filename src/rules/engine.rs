@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::spec::{CompiledRule, GroupBy};
+use super::spec::{CompiledRule, GroupField, MAX_GROUP_FIELDS};
 use crate::model::{Event, SourceInfo, Subject};
 
 /// One rule firing on one group.
@@ -32,24 +32,30 @@ pub struct Finding {
     pub retry_after_max: Option<f64>,
 }
 
-/// The group an event belongs to under a rule, borrowed from the event.
-fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -> (&'a str, &'a str) {
+/// The group an event belongs to under a rule: one value per group field,
+/// borrowed from the event.
+type Key<'a> = [&'a str; MAX_GROUP_FIELDS];
+
+fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -> Key<'a> {
+    let mut key = [""; MAX_GROUP_FIELDS];
     let s = |v: &'a Option<Box<str>>| v.as_deref().unwrap_or("");
-    match rule.group_by {
-        GroupBy::None => ("", ""),
-        GroupBy::Host => (s(&e.host), ""),
-        GroupBy::Route => (s(&e.host), s(&e.route)),
-        GroupBy::Service => (s(&e.service), ""),
-        GroupBy::Source => (
-            sources
+    for (slot, field) in key.iter_mut().zip(&rule.group_by) {
+        *slot = match field {
+            GroupField::Host => s(&e.host),
+            GroupField::Route => s(&e.route),
+            GroupField::Method => s(&e.method),
+            GroupField::Service => s(&e.service),
+            GroupField::Version => s(&e.service_version),
+            GroupField::Client => s(&e.client),
+            GroupField::Source => sources
                 .get(e.source.0 as usize)
                 .map_or("", |x| x.display.as_str()),
-            "",
-        ),
+        };
     }
+    key
 }
 
-fn subject_for(rule: &CompiledRule, key: (&str, &str), events: &[Event], idx: &[usize]) -> Subject {
+fn subject_for(rule: &CompiledRule, key: &Key<'_>, events: &[Event], idx: &[usize]) -> Subject {
     let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_string());
     // A field every matching event agrees on is part of the subject too.
     let common = |f: &dyn Fn(&Event) -> Option<&str>| -> Option<String> {
@@ -59,15 +65,16 @@ fn subject_for(rule: &CompiledRule, key: (&str, &str), events: &[Event], idx: &[
             .then(|| first.to_string())
     };
     let mut subject = Subject::default();
-    match rule.group_by {
-        GroupBy::None => {}
-        GroupBy::Host => subject.host = nonempty(key.0),
-        GroupBy::Route => {
-            subject.host = nonempty(key.0);
-            subject.endpoint = nonempty(key.1);
+    let mut method = None;
+    for (field, value) in rule.group_by.iter().zip(key) {
+        match field {
+            GroupField::Host => subject.host = nonempty(value),
+            GroupField::Route => subject.endpoint = nonempty(value),
+            GroupField::Method => method = nonempty(value),
+            GroupField::Service => subject.service = nonempty(value),
+            GroupField::Version => subject.version = nonempty(value),
+            GroupField::Source | GroupField::Client => subject.client = nonempty(value),
         }
-        GroupBy::Service => subject.service = nonempty(key.0),
-        GroupBy::Source => subject.client = nonempty(key.0),
     }
     if subject.host.is_none() {
         subject.host = common(&|e| e.host.as_deref());
@@ -75,8 +82,11 @@ fn subject_for(rule: &CompiledRule, key: (&str, &str), events: &[Event], idx: &[
     if subject.service.is_none() {
         subject.service = common(&|e| e.service.as_deref());
     }
-    if subject.endpoint.is_none() && rule.group_by != GroupBy::None {
+    if subject.endpoint.is_none() && !rule.group_by.is_empty() {
         subject.endpoint = common(&|e| e.route.as_deref());
+    }
+    if let (Some(m), Some(r)) = (method, &subject.endpoint) {
+        subject.endpoint = Some(format!("{m} {r}"));
     }
     subject
 }
@@ -99,7 +109,7 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
         return Vec::new();
     }
     let total = matched.len() as f64;
-    let mut groups: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<Key<'_>, Vec<usize>> = BTreeMap::new();
     for &i in &matched {
         groups
             .entry(group_key(rule, &events[i], sources))
@@ -111,13 +121,27 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
         return Vec::new();
     }
     // All events (matching or not) per group and bucket, for shares.
-    let wanted: FxHashSet<(&str, &str)> = groups.keys().copied().collect();
-    let mut totals: FxHashMap<((&str, &str), i64), u64> = FxHashMap::default();
+    let wanted: FxHashSet<Key<'_>> = groups.keys().copied().collect();
+    let mut totals: FxHashMap<(Key<'_>, i64), u64> = FxHashMap::default();
+    let mut first_seen: FxHashMap<Key<'_>, i64> = FxHashMap::default();
+    let input_start = events.iter().filter_map(|e| e.ts_ns).min();
     for e in events {
         let key = group_key(rule, e, sources);
         if wanted.contains(&key) {
             *totals.entry((key, bucket(e.ts_ns, rule.window_ns))).or_default() += 1;
+            if let Some(t) = e.ts_ns {
+                let f = first_seen.entry(key).or_insert(t);
+                *f = (*f).min(t);
+            }
         }
+    }
+    if rule.new_group_only {
+        // Only groups (a service version, a client) that appear after the
+        // input began: what was there from the start is the baseline.
+        groups.retain(|k, _| match (first_seen.get(k), input_start) {
+            (Some(&f), Some(s)) => f > s + rule.window_ns,
+            _ => false,
+        });
     }
     let mut out = Vec::new();
     for (key, mut idx) in groups {
@@ -157,7 +181,7 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
             .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
         out.push(Finding {
             rule: ri,
-            subject: subject_for(rule, key, events, &qualifying),
+            subject: subject_for(rule, &key, events, &qualifying),
             events: qualifying,
             first_ts,
             last_ts,

@@ -74,14 +74,25 @@ struct MatchSpec {
     has_response: Option<bool>,
     level: Option<String>,
     message_regex: Option<String>,
+    text: Option<Vec<String>>,
+    route_regex: Option<String>,
+    failed: Option<bool>,
+    jwt_not_yet_valid: Option<bool>,
 }
 
 /// The `[aggregate]` table.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum GroupSpec {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AggregateSpec {
     #[serde(default = "default_group")]
-    group_by: String,
+    group_by: GroupSpec,
     #[serde(default = "default_window")]
     window: String,
     #[serde(default = "default_min_events")]
@@ -90,10 +101,12 @@ struct AggregateSpec {
     min_share: f64,
     #[serde(default)]
     min_concentration: f64,
+    #[serde(default)]
+    new_group_only: bool,
 }
 
-fn default_group() -> String {
-    "none".into()
+fn default_group() -> GroupSpec {
+    GroupSpec::One("none".into())
 }
 fn default_window() -> String {
     "60s".into()
@@ -110,6 +123,7 @@ impl Default for AggregateSpec {
             min_events: default_min_events(),
             min_share: 0.0,
             min_concentration: 0.0,
+            new_group_only: false,
         }
     }
 }
@@ -130,10 +144,87 @@ struct RuleSpec {
     explains: Vec<String>,
     explanation: Option<String>,
     remediation: Option<String>,
+    #[serde(default)]
+    role: Role,
+    #[serde(default)]
+    doc: Option<DocSpec>,
     #[serde(default, rename = "match")]
     matches: Vec<MatchSpec>,
     #[serde(default)]
+    exclude: Vec<MatchSpec>,
+    #[serde(default)]
     aggregate: Option<AggregateSpec>,
+    #[serde(default, rename = "fixture")]
+    fixtures: Vec<Fixture>,
+}
+
+/// Whether a rule names a root cause or a symptom of one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Usually the thing that broke.
+    #[default]
+    Cause,
+    /// Usually the consequence of something else (retries, 429s).
+    Symptom,
+}
+
+/// The runbook text of a rule (`logsleuth rules explain`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocSpec {
+    /// What it detects.
+    pub detects: String,
+    /// Why it matters.
+    pub why: String,
+    /// An example of the evidence.
+    pub example: String,
+    /// Likely false positives.
+    pub false_positives: String,
+}
+
+/// A test case carried in the rule file: JSON lines and whether the rule
+/// must fire on them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixture {
+    /// Short name.
+    pub name: String,
+    /// `fire` or `quiet`.
+    pub expect: Expect,
+    /// JSON lines; `{i}` is replaced by the repetition number.
+    pub lines: Vec<String>,
+    /// How many times to repeat `lines` (default 1).
+    #[serde(default = "one")]
+    pub repeat: u32,
+}
+
+/// What a fixture expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    /// At least one finding.
+    Fire,
+    /// No finding.
+    Quiet,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Fixture {
+    /// The fixture's JSON lines, repeated and numbered.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for i in 0..self.repeat.max(1) {
+            for l in &self.lines {
+                out.push_str(&l.replace("{i}", &i.to_string()));
+                out.push('\n');
+            }
+        }
+        out
+    }
 }
 
 fn yes() -> bool {
@@ -143,20 +234,42 @@ fn half() -> f64 {
     0.5
 }
 
-/// What events are grouped by before counting.
+/// A field events are grouped by before counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupBy {
-    /// All matching events together.
-    None,
-    /// By host.
+pub enum GroupField {
+    /// Host.
     Host,
-    /// By host and route template.
+    /// Route template.
     Route,
-    /// By service.
+    /// HTTP method.
+    Method,
+    /// Service.
     Service,
-    /// By input (one HAR is one client).
+    /// Service version.
+    Version,
+    /// The input the event came from (one HAR is one client).
     Source,
+    /// Client address.
+    Client,
 }
+
+impl GroupField {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "host" => GroupField::Host,
+            "route" => GroupField::Route,
+            "method" => GroupField::Method,
+            "service" => GroupField::Service,
+            "version" => GroupField::Version,
+            "source" => GroupField::Source,
+            "client" => GroupField::Client,
+            _ => return None,
+        })
+    }
+}
+
+/// At most this many group-by fields.
+pub const MAX_GROUP_FIELDS: usize = 4;
 
 #[derive(Debug, Clone)]
 enum StatusRange {
@@ -174,6 +287,22 @@ pub struct Condition {
     has_response: Option<bool>,
     level: Option<Level>,
     message_regex: Option<Regex>,
+    text: Option<Vec<String>>,
+    route_regex: Option<Regex>,
+    failed: Option<bool>,
+    jwt_not_yet_valid: Option<bool>,
+}
+
+/// Seconds of clock skew tolerated before a token counts as not yet valid.
+const NBF_LEEWAY_S: i64 = 60;
+
+fn jwt_not_yet_valid(e: &Event) -> bool {
+    let (Some(auth), Some(ts)) = (&e.auth, e.ts_ns) else {
+        return false;
+    };
+    let now = ts.div_euclid(1_000_000_000);
+    auth.jwt_nbf.is_some_and(|nbf| now + NBF_LEEWAY_S < nbf)
+        || auth.jwt_iat.is_some_and(|iat| now + NBF_LEEWAY_S < iat)
 }
 
 impl Condition {
@@ -231,6 +360,31 @@ impl Condition {
                 return false;
             }
         }
+        if let Some(needles) = &self.text {
+            let hay = |t: Option<&str>| t.map(str::to_ascii_lowercase).unwrap_or_default();
+            let (a, b) = (hay(e.error_text.as_deref()), hay(e.message.as_deref()));
+            if !needles
+                .iter()
+                .any(|n| a.contains(n.as_str()) || b.contains(n.as_str()))
+            {
+                return false;
+            }
+        }
+        if let Some(re) = &self.route_regex {
+            if !e.route.as_deref().is_some_and(|r| re.is_match(r)) {
+                return false;
+            }
+        }
+        if let Some(want) = self.failed {
+            if e.is_failure() != want {
+                return false;
+            }
+        }
+        if let Some(want) = self.jwt_not_yet_valid {
+            if jwt_not_yet_valid(e) != want {
+                return false;
+            }
+        }
         true
     }
 }
@@ -254,10 +408,20 @@ pub struct CompiledRule {
     pub explanation: String,
     /// What to do about it.
     pub remediation: String,
+    /// Cause or symptom.
+    pub role: Role,
+    /// Runbook text, when the file has it.
+    pub doc: Option<DocSpec>,
     /// Event conditions (any block).
     pub conditions: Vec<Condition>,
-    /// Grouping.
-    pub group_by: GroupBy,
+    /// Events matching any of these never match.
+    pub exclusions: Vec<Condition>,
+    /// Grouping fields (empty: all matches together).
+    pub group_by: Vec<GroupField>,
+    /// Only groups that first appear after the input's start (a new version).
+    pub new_group_only: bool,
+    /// Test cases.
+    pub fixtures: Vec<Fixture>,
     /// Burst gap in nanoseconds.
     pub window_ns: i64,
     /// Minimum matching events per finding.
@@ -273,7 +437,7 @@ pub struct CompiledRule {
 impl CompiledRule {
     /// Whether an event matches any condition block.
     pub fn matches(&self, e: &Event) -> bool {
-        self.conditions.iter().any(|c| c.matches(e))
+        self.conditions.iter().any(|c| c.matches(e)) && !self.exclusions.iter().any(|c| c.matches(e))
     }
 }
 
@@ -357,6 +521,10 @@ fn compile_condition(origin: &str, m: MatchSpec) -> Result<Condition> {
         .message_regex
         .map(|r| Regex::new(&r).map_err(|e| bad(origin, format!("key `match.message_regex`: {e}"))))
         .transpose()?;
+    let route_regex = m
+        .route_regex
+        .map(|r| Regex::new(&r).map_err(|e| bad(origin, format!("key `match.route_regex`: {e}"))))
+        .transpose()?;
     Ok(Condition {
         status,
         error_class,
@@ -370,6 +538,10 @@ fn compile_condition(origin: &str, m: MatchSpec) -> Result<Condition> {
         has_response: m.has_response,
         level,
         message_regex,
+        text: m.text.map(|v| v.iter().map(|s| s.to_ascii_lowercase()).collect()),
+        route_regex,
+        failed: m.failed,
+        jwt_not_yet_valid: m.jwt_not_yet_valid,
     })
 }
 
@@ -404,21 +576,28 @@ pub fn compile(origin: &str, text: &str) -> Result<(String, Option<CompiledRule>
         return Err(bad(origin, "missing `[[match]]` block"));
     }
     let agg = spec.aggregate.unwrap_or_default();
-    let group_by = match agg.group_by.as_str() {
-        "none" => GroupBy::None,
-        "host" => GroupBy::Host,
-        "route" => GroupBy::Route,
-        "service" => GroupBy::Service,
-        "source" => GroupBy::Source,
-        other => {
-            return Err(bad(
-                origin,
-                format!(
-                    "key `aggregate.group_by`: {other:?} is not one of none, host, route, service, source"
-                ),
-            ))
-        }
+    let names: Vec<String> = match &agg.group_by {
+        GroupSpec::One(n) if n == "none" => Vec::new(),
+        GroupSpec::One(n) => vec![n.clone()],
+        GroupSpec::Many(v) => v.clone(),
     };
+    if names.len() > MAX_GROUP_FIELDS {
+        return Err(bad(
+            origin,
+            format!("key `aggregate.group_by`: at most {MAX_GROUP_FIELDS} fields"),
+        ));
+    }
+    let group_by = names
+        .iter()
+        .map(|n| {
+            GroupField::parse(n).ok_or_else(|| {
+                bad(
+                    origin,
+                    format!("key `aggregate.group_by`: {n:?} is not one of host, route, method, service, version, source, client"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let window_ns = parse_duration(&agg.window).ok_or_else(|| {
         bad(
             origin,
@@ -444,6 +623,11 @@ pub fn compile(origin: &str, text: &str) -> Result<(String, Option<CompiledRule>
         .into_iter()
         .map(|m| compile_condition(origin, m))
         .collect::<Result<Vec<_>>>()?;
+    let exclusions = spec
+        .exclude
+        .into_iter()
+        .map(|m| compile_condition(origin, m))
+        .collect::<Result<Vec<_>>>()?;
     let rule = CompiledRule {
         id: spec.id.clone(),
         category,
@@ -455,8 +639,13 @@ pub fn compile(origin: &str, text: &str) -> Result<(String, Option<CompiledRule>
         explains: spec.explains,
         explanation: need(spec.explanation, "explanation")?,
         remediation: need(spec.remediation, "remediation")?,
+        role: spec.role,
+        doc: spec.doc,
         conditions,
+        exclusions,
         group_by,
+        new_group_only: agg.new_group_only,
+        fixtures: spec.fixtures,
         window_ns,
         min_events: agg.min_events.max(1),
         min_share: agg.min_share,
