@@ -384,39 +384,124 @@ fn severity_of(name: &str) -> Option<Severity> {
     .find(|s| s.name() == name)
 }
 
-/// `logsleuth rules list|explain`.
+/// `logsleuth rules list|explain|check`. Returns whether everything checked passed.
 pub fn run_rules(action: &crate::cli::RulesAction, dirs: &[PathBuf], out: &mut dyn Write) -> Result<bool> {
-    let rules = rules::load(dirs)?;
+    use crate::cli::{ListFormat, RulesAction};
     let werr = |source| Error::Output {
         path: PathBuf::from("-"),
         source,
     };
     match action {
-        crate::cli::RulesAction::List => {
-            for r in &rules {
-                writeln!(out, "{:<28} {:<9} {}", r.id, r.severity.name(), r.title).map_err(werr)?;
+        RulesAction::List { format } => {
+            let rules = rules::load(dirs)?;
+            match format {
+                ListFormat::Text => {
+                    for r in &rules {
+                        writeln!(
+                            out,
+                            "{:<32} {:<9} {:<8} {}",
+                            r.id,
+                            r.severity.name(),
+                            role_name(r.role),
+                            r.title
+                        )
+                        .map_err(werr)?;
+                    }
+                }
+                ListFormat::Json => {
+                    let list: Vec<serde_json::Value> = rules
+                        .iter()
+                        .map(|r| {
+                            serde_json::json!({
+                                "id": r.id, "category": r.category, "severity": r.severity.name(),
+                                "role": role_name(r.role), "title": r.title, "explains": r.explains,
+                                "origin": r.origin,
+                            })
+                        })
+                        .collect();
+                    serde_json::to_writer_pretty(&mut *out, &list)
+                        .map_err(|e| werr(std::io::Error::other(e)))?;
+                    writeln!(out).map_err(werr)?;
+                }
             }
             Ok(true)
         }
-        crate::cli::RulesAction::Explain { id } => {
+        RulesAction::Explain { id } => {
+            let rules = rules::load(dirs)?;
             let Some(r) = rules.iter().find(|r| &r.id == id) else {
                 return Err(Error::Usage(format!(
                     "no rule {id:?}; `logsleuth rules list` shows the ids"
                 )));
             };
-            let text = format!(
-                "{id}  ({sev}, category {cat}, from {origin})\n{title}\n\nWhat it means:\n{expl}\n\nWhat to do:\n{rem}\n\nCan explain: {explains}\n",
+            let w = |t: &str| report::text::wrap(t, "  ", 100);
+            let mut text = format!(
+                "{id}  ({sev} {role}, category {cat}, from {origin})\n{title}\n",
                 id = r.id,
                 sev = r.severity.name(),
+                role = role_name(r.role),
                 cat = r.category,
                 origin = r.origin,
                 title = r.title,
-                expl = report::text::wrap(&r.explanation, "  ", 100),
-                rem = report::text::wrap(&r.remediation, "  ", 100),
-                explains = if r.explains.is_empty() { "-".to_string() } else { r.explains.join(", ") },
             );
+            if let Some(d) = &r.doc {
+                text.push_str(&format!(
+                    "\nWhat it detects:\n{}\nWhy it matters:\n{}\nExample evidence:\n{}\nFalse positives:\n{}",
+                    w(&d.detects),
+                    w(&d.why),
+                    w(&d.example),
+                    w(&d.false_positives)
+                ));
+            }
+            text.push_str(&format!(
+                "\nIn a report:\n{}\nWhat to do:\n{}\nCan explain: {}\n",
+                w(&r.explanation),
+                w(&r.remediation),
+                if r.explains.is_empty() {
+                    "-".to_string()
+                } else {
+                    r.explains.join(", ")
+                }
+            ));
             out.write_all(text.as_bytes()).map_err(werr)?;
             Ok(true)
         }
+        RulesAction::Check { dir } => {
+            let rules = match dir {
+                Some(d) => rules::load_dir(d)?,
+                None => rules::load(dirs)?,
+            };
+            let mut all_ok = true;
+            let mut count = 0;
+            for r in &rules {
+                if r.fixtures.is_empty() {
+                    writeln!(out, "warn  {:<32} no fixtures", r.id).map_err(werr)?;
+                }
+                for res in rules::run_fixtures(r) {
+                    count += 1;
+                    all_ok &= res.passed;
+                    if res.passed {
+                        writeln!(out, "ok    {:<32} {}", res.rule, res.fixture).map_err(werr)?;
+                    } else {
+                        writeln!(out, "FAIL  {:<32} {}: {}", res.rule, res.fixture, res.detail)
+                            .map_err(werr)?;
+                    }
+                }
+            }
+            writeln!(
+                out,
+                "{} rules valid; {count} fixtures, {}",
+                rules.len(),
+                if all_ok { "all passed" } else { "some FAILED" }
+            )
+            .map_err(werr)?;
+            Ok(all_ok)
+        }
+    }
+}
+
+fn role_name(r: crate::rules::spec::Role) -> &'static str {
+    match r {
+        crate::rules::spec::Role::Cause => "cause",
+        crate::rules::spec::Role::Symptom => "symptom",
     }
 }

@@ -37,13 +37,31 @@ pub enum Command {
 /// `rules` actions.
 #[derive(Debug, Subcommand)]
 pub enum RulesAction {
-    /// One line per rule.
-    List,
-    /// The full text of one rule.
+    /// One line per rule (or a JSON array with `--format json`).
+    List {
+        /// `text` or `json`.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+    },
+    /// The runbook text of one rule.
     Explain {
         /// Rule id, e.g. auth.token_expired.
         id: String,
     },
+    /// Validate rule files and run their fixtures (default: the built-in rules).
+    Check {
+        /// A directory of rule files to check instead of the built-in rules.
+        dir: Option<PathBuf>,
+    },
+}
+
+/// Output of `rules list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns.
+    Text,
+    /// An array of objects with id, category, severity, role, title.
+    Json,
 }
 
 /// When to colour terminal output.

@@ -13,9 +13,8 @@ fn main() -> ExitCode {
     let mut stderr = std::io::stderr();
     let result = match &cli.command {
         Command::Analyze(args) => app::run_analyze(args, &mut stderr),
-        Command::Rules { action, rules } => {
-            app::run_rules(action, rules, &mut std::io::stdout().lock()).map(|_| Outcome::Clean)
-        }
+        Command::Rules { action, rules } => app::run_rules(action, rules, &mut std::io::stdout().lock())
+            .map(|ok| if ok { Outcome::Clean } else { Outcome::FailOn }),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -191,7 +191,15 @@ fn markdown_has_the_postmortem_sections() {
     ] {
         assert!(md.contains(section), "missing {section}");
     }
-    assert!(md.contains("Access tokens expired → Requests were rate limited (429)"));
+    let chain = md
+        .lines()
+        .find(|l| l.starts_with("- **Why-chain:**"))
+        .expect("a why-chain line");
+    assert!(
+        chain.starts_with("- **Why-chain:** Access tokens expired → "),
+        "{chain}"
+    );
+    assert!(chain.contains("Requests were rate limited (429)"), "{chain}");
 }
 
 #[test]
@@ -324,7 +332,10 @@ fn field_mappings_time_window_and_zone() {
         mapped["summary"]["first_ts"], "2024-05-01T08:00:00.000Z",
         "read in +02:00"
     );
-    assert_eq!(mapped["root_causes"][0]["category"], "upstream.server_error");
+    assert_eq!(
+        mapped["root_causes"][0]["category"], "upstream.unavailable",
+        "503s without Retry-After"
+    );
     assert!(mapped["notes"][0].as_str().unwrap_or("").contains("UTC+02:00"));
     let windowed = json(&run(&[
         "analyze",
@@ -348,4 +359,104 @@ fn field_mappings_time_window_and_zone() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("known names"));
     let bad = run(&["analyze", "--tz", "Mars/Olympus", &p]);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn rules_list_json_covers_every_category_and_check_passes() {
+    let out = run(&["rules", "list", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let cats: std::collections::BTreeSet<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["category"].as_str())
+        .collect();
+    assert_eq!(cats.len(), 19, "{cats:?}");
+    for r in list.as_array().expect("array") {
+        for key in ["id", "category", "severity", "title"] {
+            assert!(r[key].is_string(), "{key} missing in {r}");
+        }
+    }
+    let check = run(&["rules", "check", "rules"]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    assert!(String::from_utf8_lossy(&check.stdout).contains("all passed"));
+}
+
+#[test]
+fn a_user_rule_is_reported_by_the_next_analyze() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("reports.toml"),
+        r#"id = "acme.report_export_slow"
+category = "upstream.timeout"
+title = "Report exports time out (ACME rule)"
+severity = "critical"
+prior = 0.99
+explanation = "{events} report exports timed out on {subject}."
+remediation = "Page the reporting team."
+
+[[match]]
+status = [504]
+route_regex = '^/api/reports/'
+
+[aggregate]
+group_by = ["host", "route"]
+window = "5m"
+min_events = 3
+
+[[fixture]]
+name = "fires"
+expect = "fire"
+repeat = 3
+lines = ['{"@timestamp":"2024-05-01T10:00:00Z","url.full":"https://r.example/api/reports/1/export","http.response.status_code":504}']
+
+[[fixture]]
+name = "quiet"
+expect = "quiet"
+repeat = 3
+lines = ['{"@timestamp":"2024-05-01T10:00:00Z","url.full":"https://r.example/api/other","http.response.status_code":504}']
+"#,
+    )
+    .expect("write rule");
+    let d = arg(dir.path());
+    let check = run(&["rules", "check", &d]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let r = json(&run(&[
+        "analyze",
+        "--format",
+        "json",
+        "--rules",
+        &d,
+        "samples/upstream-timeout",
+    ]));
+    let ids: Vec<&str> = r["root_causes"]
+        .as_array()
+        .expect("causes")
+        .iter()
+        .filter_map(|c| c["rule"].as_str())
+        .collect();
+    assert!(ids.contains(&"acme.report_export_slow"), "{ids:?}");
+    let listed = run(&["rules", "list", "--rules", &d]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("acme.report_export_slow"));
+    // A failing fixture makes `rules check` exit 1.
+    let text = std::fs::read_to_string(dir.path().join("reports.toml")).expect("read");
+    std::fs::write(
+        dir.path().join("reports.toml"),
+        text.replace("expect = \"quiet\"", "expect = \"fire\""),
+    )
+    .expect("write");
+    let check = run(&["rules", "check", &d]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&check.stdout).contains("FAIL"));
 }

@@ -218,7 +218,13 @@ pub fn parse(id: SourceId, display: &str, b: &[u8]) -> Result<Output> {
         .elements
         .par_iter()
         .enumerate()
-        .map(|(i, &(s, e))| parse_entry(id, i as u64, s as u64, &b[s..e]))
+        .map(|(i, &(s, e))| {
+            parse_entry(id, i as u64, s as u64, &b[s..e]).map(|mut ev| {
+                // A HAR is one client's view: the browser that recorded it.
+                ev.client = Some(display.into());
+                ev
+            })
+        })
         .collect();
 
     let mut stats = InputStats::default();

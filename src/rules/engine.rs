@@ -47,6 +47,7 @@ fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -
             GroupField::Service => s(&e.service),
             GroupField::Version => s(&e.service_version),
             GroupField::Client => s(&e.client),
+            GroupField::Url => s(&e.url),
             GroupField::Source => sources
                 .get(e.source.0 as usize)
                 .map_or("", |x| x.display.as_str()),
@@ -74,6 +75,7 @@ fn subject_for(rule: &CompiledRule, key: &Key<'_>, events: &[Event], idx: &[usiz
             GroupField::Service => subject.service = nonempty(value),
             GroupField::Version => subject.version = nonempty(value),
             GroupField::Source | GroupField::Client => subject.client = nonempty(value),
+            GroupField::Url => {}
         }
     }
     if subject.host.is_none() {

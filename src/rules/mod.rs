@@ -16,26 +16,147 @@ pub use spec::{CompiledRule, Severity};
 /// The rule files shipped in the binary, as (name, TOML text).
 pub const BUILTIN: &[(&str, &str)] = &[
     (
+        "auth.clock_skew.toml",
+        include_str!("../../rules/auth.clock_skew.toml"),
+    ),
+    (
+        "auth.forbidden.toml",
+        include_str!("../../rules/auth.forbidden.toml"),
+    ),
+    (
+        "auth.invalid_credentials.toml",
+        include_str!("../../rules/auth.invalid_credentials.toml"),
+    ),
+    (
         "auth.token_expired.toml",
         include_str!("../../rules/auth.token_expired.toml"),
+    ),
+    (
+        "client.retry_storm.toml",
+        include_str!("../../rules/client.retry_storm.toml"),
+    ),
+    (
+        "config.endpoint_missing.toml",
+        include_str!("../../rules/config.endpoint_missing.toml"),
+    ),
+    (
+        "deploy.regression.toml",
+        include_str!("../../rules/deploy.regression.toml"),
+    ),
+    (
+        "network.client_offline.toml",
+        include_str!("../../rules/network.client_offline.toml"),
+    ),
+    (
+        "network.connection.toml",
+        include_str!("../../rules/network.connection.toml"),
+    ),
+    ("network.dns.toml", include_str!("../../rules/network.dns.toml")),
+    ("network.tls.toml", include_str!("../../rules/network.tls.toml")),
+    (
+        "payload.content_type.toml",
+        include_str!("../../rules/payload.content_type.toml"),
+    ),
+    (
+        "payload.schema_drift.toml",
+        include_str!("../../rules/payload.schema_drift.toml"),
+    ),
+    (
+        "payload.too_large.toml",
+        include_str!("../../rules/payload.too_large.toml"),
+    ),
+    (
+        "payload.validation.toml",
+        include_str!("../../rules/payload.validation.toml"),
     ),
     (
         "rate_limit.exceeded.toml",
         include_str!("../../rules/rate_limit.exceeded.toml"),
     ),
     (
-        "upstream.timeout.toml",
-        include_str!("../../rules/upstream.timeout.toml"),
-    ),
-    (
         "upstream.server_error.toml",
         include_str!("../../rules/upstream.server_error.toml"),
     ),
     (
-        "network.client_offline.toml",
-        include_str!("../../rules/network.client_offline.toml"),
+        "upstream.timeout.toml",
+        include_str!("../../rules/upstream.timeout.toml"),
+    ),
+    (
+        "upstream.unavailable.toml",
+        include_str!("../../rules/upstream.unavailable.toml"),
     ),
 ];
+
+/// The rule files of one directory, compiled, in file-name order
+/// (disabled rules are left out).
+pub fn load_dir(dir: &Path) -> Result<Vec<CompiledRule>> {
+    let read = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut paths: Vec<_> = read
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for p in paths {
+        let text = std::fs::read_to_string(&p).map_err(|source| Error::Io {
+            path: p.clone(),
+            source,
+        })?;
+        if let (_, Some(r)) = spec::compile(&p.display().to_string(), &text)? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// The result of running one fixture.
+#[derive(Debug, Clone)]
+pub struct FixtureResult {
+    /// Rule id.
+    pub rule: String,
+    /// Fixture name.
+    pub fixture: String,
+    /// Whether the rule behaved as the fixture expects.
+    pub passed: bool,
+    /// What happened, for a failure.
+    pub detail: String,
+}
+
+/// Run a rule's fixtures: parse each as JSON lines and evaluate the rule alone.
+pub fn run_fixtures(rule: &CompiledRule) -> Vec<FixtureResult> {
+    rule.fixtures
+        .iter()
+        .map(|fx| {
+            let text = fx.text();
+            let parsed = crate::input::jsonl::parse(
+                crate::model::SourceId(0),
+                text.as_bytes(),
+                &crate::input::Options::default(),
+            );
+            let findings = evaluate(std::slice::from_ref(rule), &parsed.events, &[]);
+            let fired = !findings.is_empty();
+            let want = fx.expect == spec::Expect::Fire;
+            FixtureResult {
+                rule: rule.id.clone(),
+                fixture: fx.name.clone(),
+                passed: fired == want && parsed.stats.skipped == 0,
+                detail: if parsed.stats.skipped > 0 {
+                    format!(
+                        "{} fixture lines are not valid JSON objects",
+                        parsed.stats.skipped
+                    )
+                } else if want {
+                    "expected the rule to fire; it stayed quiet".into()
+                } else {
+                    format!("expected no finding; got {}", findings.len())
+                },
+            }
+        })
+        .collect()
+}
 
 /// Load the built-in rules, then each user directory in order. A later rule
 /// with the same `id` replaces an earlier one; `enabled = false` removes it.
@@ -86,6 +207,44 @@ mod tests {
         for r in &rules {
             assert!(category::is_known(&r.category), "{}", r.category);
             assert!(!r.explanation.is_empty() && !r.remediation.is_empty());
+        }
+    }
+
+    #[test]
+    fn every_builtin_rule_has_docs_and_passing_fixtures_both_ways() {
+        let rules = load(&[] as &[&Path]).unwrap();
+        for r in &rules {
+            let doc = r.doc.as_ref().unwrap_or_else(|| panic!("{}: no [doc]", r.id));
+            for (k, v) in [
+                ("detects", &doc.detects),
+                ("why", &doc.why),
+                ("example", &doc.example),
+                ("false_positives", &doc.false_positives),
+            ] {
+                assert!(!v.trim().is_empty(), "{}: empty doc.{k}", r.id);
+            }
+            let kinds: Vec<spec::Expect> = r.fixtures.iter().map(|f| f.expect).collect();
+            assert!(
+                kinds.contains(&spec::Expect::Fire),
+                "{}: no positive fixture",
+                r.id
+            );
+            assert!(
+                kinds.contains(&spec::Expect::Quiet),
+                "{}: no negative fixture",
+                r.id
+            );
+            for res in run_fixtures(r) {
+                assert!(res.passed, "{} / {}: {}", res.rule, res.fixture, res.detail);
+            }
+        }
+    }
+
+    #[test]
+    fn the_pack_covers_every_category() {
+        let rules = load(&[] as &[&Path]).unwrap();
+        for (c, _) in category::CATEGORIES {
+            assert!(rules.iter().any(|r| r.category == *c), "no rule for {c}");
         }
     }
 

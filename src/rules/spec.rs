@@ -78,6 +78,7 @@ struct MatchSpec {
     route_regex: Option<String>,
     failed: Option<bool>,
     jwt_not_yet_valid: Option<bool>,
+    has_client: Option<bool>,
 }
 
 /// The `[aggregate]` table.
@@ -249,8 +250,10 @@ pub enum GroupField {
     Version,
     /// The input the event came from (one HAR is one client).
     Source,
-    /// Client address.
+    /// Client address (for a HAR, the HAR itself).
     Client,
+    /// The full request URL (credentials redacted): the same request repeated.
+    Url,
 }
 
 impl GroupField {
@@ -263,6 +266,7 @@ impl GroupField {
             "version" => GroupField::Version,
             "source" => GroupField::Source,
             "client" => GroupField::Client,
+            "url" => GroupField::Url,
             _ => return None,
         })
     }
@@ -291,6 +295,7 @@ pub struct Condition {
     route_regex: Option<Regex>,
     failed: Option<bool>,
     jwt_not_yet_valid: Option<bool>,
+    has_client: Option<bool>,
 }
 
 /// Seconds of clock skew tolerated before a token counts as not yet valid.
@@ -382,6 +387,11 @@ impl Condition {
         }
         if let Some(want) = self.jwt_not_yet_valid {
             if jwt_not_yet_valid(e) != want {
+                return false;
+            }
+        }
+        if let Some(want) = self.has_client {
+            if e.client.is_some() != want {
                 return false;
             }
         }
@@ -542,6 +552,7 @@ fn compile_condition(origin: &str, m: MatchSpec) -> Result<Condition> {
         route_regex,
         failed: m.failed,
         jwt_not_yet_valid: m.jwt_not_yet_valid,
+        has_client: m.has_client,
     })
 }
 
@@ -593,7 +604,7 @@ pub fn compile(origin: &str, text: &str) -> Result<(String, Option<CompiledRule>
             GroupField::parse(n).ok_or_else(|| {
                 bad(
                     origin,
-                    format!("key `aggregate.group_by`: {n:?} is not one of host, route, method, service, version, source, client"),
+                    format!("key `aggregate.group_by`: {n:?} is not one of host, route, method, service, version, source, client, url"),
                 )
             })
         })
