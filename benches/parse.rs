@@ -68,6 +68,28 @@ fn har_group(c: &mut Criterion) {
     g.finish();
 }
 
+/// Events per second: parsing alone against parsing plus every built-in
+/// rule, on the same bytes, in the same run.
+fn rules_group(c: &mut Criterion) {
+    let data = repeated("samples/token-expiry/gateway.jsonl");
+    let opts = Options::default();
+    let events = jsonl::parse(SourceId(0), &data, &opts).events.len() as u64;
+    let rules = logsleuth::rules::load(&[] as &[&std::path::Path]).expect("built-in rules");
+    let mut g = c.benchmark_group("rules");
+    g.throughput(Throughput::Elements(events));
+    g.sample_size(10);
+    g.bench_function("baseline/parse-only", |b| {
+        b.iter(|| black_box(jsonl::parse(SourceId(0), &data, &opts).events.len()))
+    });
+    g.bench_function("logsleuth/parse+all-rules", |b| {
+        b.iter(|| {
+            let parsed = jsonl::parse(SourceId(0), &data, &opts);
+            black_box(logsleuth::rules::evaluate(&rules, &parsed.events, &[]).len())
+        })
+    });
+    g.finish();
+}
+
 fn end_to_end(c: &mut Criterion) {
     let data = repeated("samples/upstream-timeout/nginx.jsonl");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -88,5 +110,5 @@ fn end_to_end(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, jsonl_group, har_group, end_to_end);
+criterion_group!(benches, jsonl_group, har_group, rules_group, end_to_end);
 criterion_main!(benches);

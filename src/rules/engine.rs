@@ -119,6 +119,15 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
             .push(i);
     }
     groups.retain(|_, idx| (idx.len() as f64) / total >= rule.min_concentration);
+    // Only groups with a bucket that can be hot need the (full-scan) totals.
+    groups.retain(|_, idx| {
+        let mut counts: FxHashMap<i64, u64> = FxHashMap::default();
+        idx.iter().any(|&i| {
+            let c = counts.entry(bucket(events[i].ts_ns, rule.window_ns)).or_default();
+            *c += 1;
+            *c >= rule.min_events
+        })
+    });
     if groups.is_empty() {
         return Vec::new();
     }

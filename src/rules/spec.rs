@@ -313,6 +313,18 @@ fn jwt_not_yet_valid(e: &Event) -> bool {
 impl Condition {
     /// Whether the event satisfies every condition of the block.
     pub fn matches(&self, e: &Event) -> bool {
+        // Cheap checks first: most events fail one of them, and the text
+        // checks below lower-case strings.
+        if let Some(want) = self.failed {
+            if e.is_failure() != want {
+                return false;
+            }
+        }
+        if let Some(want) = self.has_client {
+            if e.client.is_some() != want {
+                return false;
+            }
+        }
         if let Some(ranges) = &self.status {
             let Some(s) = e.status else { return false };
             if !ranges
@@ -380,18 +392,8 @@ impl Condition {
                 return false;
             }
         }
-        if let Some(want) = self.failed {
-            if e.is_failure() != want {
-                return false;
-            }
-        }
         if let Some(want) = self.jwt_not_yet_valid {
             if jwt_not_yet_valid(e) != want {
-                return false;
-            }
-        }
-        if let Some(want) = self.has_client {
-            if e.client.is_some() != want {
                 return false;
             }
         }
