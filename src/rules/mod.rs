@@ -4,7 +4,9 @@
 //! them over the events (`engine`) to produce [`Finding`]s for `rank`.
 
 pub mod category;
+pub mod condition;
 pub mod engine;
+pub mod selection;
 pub mod spec;
 
 use std::path::Path;

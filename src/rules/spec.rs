@@ -152,6 +152,9 @@ struct RuleSpec {
     #[serde(default, rename = "match")]
     matches: Vec<MatchSpec>,
     #[serde(default)]
+    selection: std::collections::BTreeMap<String, toml::Table>,
+    condition: Option<String>,
+    #[serde(default)]
     exclude: Vec<MatchSpec>,
     #[serde(default)]
     aggregate: Option<AggregateSpec>,
@@ -426,6 +429,10 @@ pub struct CompiledRule {
     pub doc: Option<DocSpec>,
     /// Event conditions (any block).
     pub conditions: Vec<Condition>,
+    /// Named selections, for `condition`.
+    pub selections: Vec<super::selection::Selection>,
+    /// A boolean expression over the selections, instead of `[[match]]`.
+    pub condition: Option<super::condition::Expr>,
     /// Events matching any of these never match.
     pub exclusions: Vec<Condition>,
     /// Grouping fields (empty: all matches together).
@@ -449,7 +456,11 @@ pub struct CompiledRule {
 impl CompiledRule {
     /// Whether an event matches any condition block.
     pub fn matches(&self, e: &Event) -> bool {
-        self.conditions.iter().any(|c| c.matches(e)) && !self.exclusions.iter().any(|c| c.matches(e))
+        let hit = match &self.condition {
+            Some(expr) => expr.eval(&|i| self.selections[i].matches(e)),
+            None => self.conditions.iter().any(|c| c.matches(e)),
+        };
+        hit && !self.exclusions.iter().any(|c| c.matches(e))
     }
 }
 
@@ -559,8 +570,47 @@ fn compile_condition(origin: &str, m: MatchSpec) -> Result<Condition> {
 }
 
 /// Validate and compile one rule file. Returns the id and the rule, or
-/// `None` when the file disables the rule.
+/// `None` when the file disables the rule. Errors name the file, the key and,
+/// where it can be found, the line.
 pub fn compile(origin: &str, text: &str) -> Result<(String, Option<CompiledRule>)> {
+    compile_inner(origin, text).map_err(|e| match e {
+        Error::Rule { path, message } if !message.contains("line ") => {
+            let line = key_line(text, &message);
+            Error::Rule {
+                path,
+                message: match line {
+                    Some(n) => format!("line {n}: {message}"),
+                    None => message,
+                },
+            }
+        }
+        other => other,
+    })
+}
+
+/// The line of the key an error message names (`key `a.b``), if it is in the text.
+fn key_line(text: &str, message: &str) -> Option<usize> {
+    let start = message.find("key `")? + 5;
+    let key = &message[start..start + message[start..].find('`')?];
+    // `selection.s.status|gt` → look for `status|gt`; `aggregate.window` → `window`.
+    let last = if key.starts_with("selection.") {
+        key.splitn(3, '.').nth(2).unwrap_or(key)
+    } else {
+        key.rsplit('.').next().unwrap_or(key)
+    };
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start().trim_start_matches('"');
+            t.starts_with(last)
+                && t[last.len()..]
+                    .trim_start_matches('"')
+                    .trim_start()
+                    .starts_with('=')
+        })
+        .map(|i| i + 1)
+}
+
+fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRule>)> {
     let spec: RuleSpec =
         toml::from_str(text).map_err(|e| bad(origin, e.to_string().trim_end().replace('\n', " ")))?;
     if spec.id.trim().is_empty() {
@@ -585,9 +635,25 @@ pub fn compile(origin: &str, text: &str) -> Result<(String, Option<CompiledRule>
     if !(0.0..=1.0).contains(&spec.prior) {
         return Err(bad(origin, "key `prior`: must be between 0 and 1"));
     }
-    if spec.matches.is_empty() {
-        return Err(bad(origin, "missing `[[match]]` block"));
-    }
+    let (selections, condition) = match (&spec.condition, spec.selection.is_empty(), spec.matches.is_empty()) {
+        (Some(_), _, false) => {
+            return Err(bad(origin, "key `condition`: use either `condition` with `[selection.NAME]` tables or `[[match]]` blocks, not both"))
+        }
+        (Some(c), false, true) => {
+            let names: Vec<String> = spec.selection.keys().cloned().collect();
+            let sels = spec
+                .selection
+                .iter()
+                .map(|(n, t)| super::selection::compile(n, t).map_err(|m| bad(origin, m)))
+                .collect::<Result<Vec<_>>>()?;
+            let expr = super::condition::parse(c, &names).map_err(|m| bad(origin, format!("key `condition`: {m}")))?;
+            (sels, Some(expr))
+        }
+        (Some(_), true, true) => return Err(bad(origin, "key `condition`: no `[selection.NAME]` tables to refer to")),
+        (None, false, _) => return Err(bad(origin, "missing key `condition` for the `[selection.NAME]` tables")),
+        (None, true, true) => return Err(bad(origin, "missing `[[match]]` block or `condition`")),
+        (None, true, false) => (Vec::new(), None),
+    };
     let agg = spec.aggregate.unwrap_or_default();
     let names: Vec<String> = match &agg.group_by {
         GroupSpec::One(n) if n == "none" => Vec::new(),
@@ -655,6 +721,8 @@ pub fn compile(origin: &str, text: &str) -> Result<(String, Option<CompiledRule>
         role: spec.role,
         doc: spec.doc,
         conditions,
+        selections,
+        condition,
         exclusions,
         group_by,
         new_group_only: agg.new_group_only,
@@ -716,6 +784,54 @@ status = ["5xx", 429, "400-401"]
             .unwrap_err()
             .to_string();
         assert!(e.contains("message_regex"), "{e}");
+    }
+
+    #[test]
+    fn selections_and_conditions() {
+        let text = r#"
+id = "x.sel"
+category = "upstream.server_error"
+title = "t"
+severity = "high"
+explanation = "e"
+remediation = "r"
+condition = "server and not (health or internal)"
+[selection.server]
+"status|gte" = 500
+[selection.health]
+"route|endswith" = "/healthz"
+[selection.internal]
+"client|cidr" = "10.0.0.0/8"
+"#;
+        let r = compile("f.toml", text).unwrap().1.unwrap();
+        let mut e = Event {
+            status: Some(502),
+            route: Some("/v1/x".into()),
+            client: Some("203.0.113.9".into()),
+            ..Event::default()
+        };
+        assert!(r.matches(&e));
+        e.client = Some("10.9.9.9".into());
+        assert!(!r.matches(&e));
+        let err = compile("f.toml", &text.replace("not (health", "not (healthy"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown selection \"healthy\""), "{err}");
+        let err = compile("f.toml", &text.replace("\"status|gte\"", "\"status|between\""))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 10") && err.contains("selection.server.status|between"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn semantic_errors_carry_the_line() {
+        let e = compile("f.toml", &format!("{OK}\n[aggregate]\nwindow = \"soon\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 12") && e.contains("aggregate.window"), "{e}");
     }
 
     #[test]
