@@ -93,6 +93,30 @@ fn subject_for(rule: &CompiledRule, key: &Key<'_>, events: &[Event], idx: &[usiz
     subject
 }
 
+/// Robust z-score of bucket `b`'s count against the buckets from `start` up
+/// to `b` (the last 60 at most; empty ones count as zero): `(x − median) /
+/// (1.4826 · MAD)`, with the scale at least 1. `None` with fewer than three
+/// baseline buckets (or no timestamps): too little history to judge.
+fn robust_z(counts: &BTreeMap<i64, u64>, start: i64, b: i64) -> Option<f64> {
+    if b == i64::MIN {
+        return None;
+    }
+    let from = start.max(b.saturating_sub(60));
+    if b - from < 3 {
+        return None;
+    }
+    let mut base: Vec<f64> = (from..b)
+        .map(|k| counts.get(&k).copied().unwrap_or(0) as f64)
+        .collect();
+    base.sort_by(f64::total_cmp);
+    let median = base[base.len() / 2];
+    let mut dev: Vec<f64> = base.iter().map(|x| (x - median).abs()).collect();
+    dev.sort_by(f64::total_cmp);
+    let mad = dev[dev.len() / 2];
+    let x = counts.get(&b).copied().unwrap_or(0) as f64;
+    Some((x - median) / (1.4826 * mad).max(1.0))
+}
+
 /// Window bucket of a timestamp; events without one share a bucket.
 fn bucket(ts: Option<i64>, window: i64) -> i64 {
     ts.map_or(i64::MIN, |t| t.div_euclid(window))
@@ -168,10 +192,32 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
         let mut group_events = 0u64;
         let mut bursts = 0u32;
         let mut prev_hot: Option<i64> = None;
+        let counts: BTreeMap<i64, u64> = per_bucket.iter().map(|(b, m)| (*b, m.len() as u64)).collect();
+        let start_bucket = input_start.map(|t| bucket(Some(t), rule.window_ns));
         for (b, members) in per_bucket {
             let all = totals.get(&(key, b)).copied().unwrap_or(members.len() as u64);
             let share = members.len() as f64 / all.max(1) as f64;
             if (members.len() as u64) < rule.min_events || share < rule.min_share {
+                continue;
+            }
+            let rate = members.len() as f64 / (rule.window_ns as f64 / 1e9);
+            if rate < rule.min_rate {
+                continue;
+            }
+            if let Some(field) = rule.distinct {
+                let values: FxHashSet<String> = members
+                    .iter()
+                    .filter_map(|&i| super::selection::field_text(&events[i], field))
+                    .collect();
+                if (values.len() as u64) < rule.min_distinct {
+                    continue;
+                }
+            }
+            // Baseline-relative: a window with no history to compare with
+            // cannot stand out from it.
+            if rule.min_zscore > 0.0
+                && robust_z(&counts, start_bucket.unwrap_or(b), b).is_none_or(|z| z < rule.min_zscore)
+            {
                 continue;
             }
             if prev_hot.is_none_or(|p| b - p > 1) {
@@ -267,6 +313,27 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].first_ts, Some(3600 * 1_000_000_000));
         assert_eq!(f[0].bursts, 1);
+    }
+
+    #[test]
+    fn rate_distinct_and_zscore() {
+        // 5xx on host a: 2 per minute for 10 minutes, then 30 in one minute.
+        let mut events: Vec<Event> = (0..20).map(|i| ev(i, i as i64 * 30, 500, "a")).collect();
+        events.extend((0..30).map(|i| ev(100 + i, 600 + i as i64, 503, "a")));
+        let z = rule("group_by = \"host\"\nwindow = \"60s\"\nmin_events = 2\nmin_zscore = 4.0");
+        let f = evaluate(&[z], &events, &[]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].first_ts,
+            Some(600 * 1_000_000_000),
+            "only the burst stands out"
+        );
+        let rate = rule("group_by = \"host\"\nwindow = \"60s\"\nmin_events = 1\nmin_rate = 0.4");
+        assert_eq!(evaluate(&[rate], &events, &[])[0].events.len(), 30);
+        let d = rule(
+            "group_by = \"host\"\nwindow = \"60s\"\nmin_events = 1\ndistinct = \"status\"\nmin_distinct = 2",
+        );
+        assert!(evaluate(&[d], &events, &[]).is_empty(), "one status per window");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::model::Event;
 
 /// An event field a selection can test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
 pub enum Field {
     Status,
     Method,
@@ -62,6 +63,19 @@ pub const FIELDS: &[(&str, Field)] = &[
     ("jwt.iat", Field::JwtIat),
     ("jwt.nbf", Field::JwtNbf),
 ];
+
+/// A field by its selection name.
+pub fn field_by_name(name: &str) -> Option<Field> {
+    FIELDS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+}
+
+/// A field's value as text (numbers formatted), for distinct counts.
+pub fn field_text(e: &Event, f: Field) -> Option<String> {
+    get(e, f).map(|v| match v {
+        Val::Str(s) => s.to_string(),
+        Val::Num(n) => n.to_string(),
+    })
+}
 
 /// A field's value on one event.
 enum Val<'a> {

@@ -104,6 +104,13 @@ struct AggregateSpec {
     min_concentration: f64,
     #[serde(default)]
     new_group_only: bool,
+    #[serde(default)]
+    min_rate: f64,
+    distinct: Option<String>,
+    #[serde(default)]
+    min_distinct: u64,
+    #[serde(default)]
+    min_zscore: f64,
 }
 
 fn default_group() -> GroupSpec {
@@ -125,6 +132,10 @@ impl Default for AggregateSpec {
             min_share: 0.0,
             min_concentration: 0.0,
             new_group_only: false,
+            min_rate: 0.0,
+            distinct: None,
+            min_distinct: 0,
+            min_zscore: 0.0,
         }
     }
 }
@@ -439,6 +450,15 @@ pub struct CompiledRule {
     pub group_by: Vec<GroupField>,
     /// Only groups that first appear after the input's start (a new version).
     pub new_group_only: bool,
+    /// Minimum matches per second in a window.
+    pub min_rate: f64,
+    /// Count distinct values of this field among a window's matches.
+    pub distinct: Option<super::selection::Field>,
+    /// Minimum distinct values (with `distinct`).
+    pub min_distinct: u64,
+    /// Minimum robust z-score of a window's match count against the group's
+    /// earlier windows (median and MAD); 0 turns it off.
+    pub min_zscore: f64,
     /// Test cases.
     pub fixtures: Vec<Fixture>,
     /// Burst gap in nanoseconds.
@@ -697,6 +717,27 @@ fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRul
             ));
         }
     }
+    let distinct = agg
+        .distinct
+        .as_deref()
+        .map(|n| {
+            super::selection::field_by_name(n)
+                .ok_or_else(|| bad(origin, format!("key `aggregate.distinct`: unknown field {n:?}")))
+        })
+        .transpose()?;
+    if agg.min_rate < 0.0 || agg.min_zscore < 0.0 || !agg.min_rate.is_finite() || !agg.min_zscore.is_finite()
+    {
+        return Err(bad(
+            origin,
+            "key `aggregate.min_rate`/`min_zscore`: must be a non-negative number",
+        ));
+    }
+    if distinct.is_some() != (agg.min_distinct > 0) {
+        return Err(bad(
+            origin,
+            "key `aggregate.min_distinct`: set `distinct` and `min_distinct` together",
+        ));
+    }
     let conditions = spec
         .matches
         .into_iter()
@@ -726,6 +767,10 @@ fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRul
         exclusions,
         group_by,
         new_group_only: agg.new_group_only,
+        min_rate: agg.min_rate,
+        distinct,
+        min_distinct: agg.min_distinct,
+        min_zscore: agg.min_zscore,
         fixtures: spec.fixtures,
         window_ns,
         min_events: agg.min_events.max(1),
