@@ -93,6 +93,81 @@ fn subject_for(rule: &CompiledRule, key: &Key<'_>, events: &[Event], idx: &[usiz
     subject
 }
 
+/// The events that complete a sequence: per key, the steps' selections
+/// matched in order within `within`, each step (with `before_elapsed`)
+/// before the previous step's value of that field, in seconds, had elapsed.
+/// An event that matches the first step starts a new sequence.
+fn sequence_matches(rule: &CompiledRule, seq: &super::spec::Sequence, events: &[Event]) -> Vec<usize> {
+    use super::selection::field_text;
+    struct State {
+        step: usize,
+        start: i64,
+        last: i64,
+        budget_s: Option<f64>,
+    }
+    let mut order: Vec<usize> = (0..events.len()).filter(|&i| events[i].ts_ns.is_some()).collect();
+    order.sort_by_key(|&i| (events[i].ts_ns, i));
+    let mut states: FxHashMap<Vec<String>, State> = FxHashMap::default();
+    let mut out = Vec::new();
+    let budget = |e: &Event| {
+        seq.before_elapsed
+            .and_then(|f| field_text(e, f))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    for i in order {
+        let e = &events[i];
+        let Some(ts) = e.ts_ns else { continue };
+        if rule.exclusions.iter().any(|c| c.matches(e)) {
+            continue;
+        }
+        let Some(key) = seq
+            .by
+            .iter()
+            .map(|f| field_text(e, *f))
+            .collect::<Option<Vec<String>>>()
+        else {
+            continue;
+        };
+        let mut advanced = false;
+        if let Some(st) = states.get_mut(&key) {
+            let next = seq.steps[st.step];
+            let in_span = ts - st.start <= seq.within_ns;
+            let in_budget = match (seq.before_elapsed, st.budget_s) {
+                (None, _) => true,
+                (Some(_), Some(b)) => ((ts - st.last) as f64) < b * 1e9,
+                (Some(_), None) => false,
+            };
+            if in_span && in_budget && rule.selections[next].matches(e) {
+                advanced = true;
+                if st.step + 1 == seq.steps.len() {
+                    out.push(i);
+                    states.remove(&key);
+                } else {
+                    st.step += 1;
+                    st.last = ts;
+                    st.budget_s = budget(e);
+                }
+            }
+        }
+        // Every event that matches the first step can start a sequence,
+        // including the one that just completed one (a retry that is
+        // throttled again).
+        if rule.selections[seq.steps[0]].matches(e) && (!advanced || !states.contains_key(&key)) {
+            states.insert(
+                key,
+                State {
+                    step: 1,
+                    start: ts,
+                    last: ts,
+                    budget_s: budget(e),
+                },
+            );
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
 /// Robust z-score of bucket `b`'s count against the buckets from `start` up
 /// to `b` (the last 60 at most; empty ones count as zero): `(x − median) /
 /// (1.4826 · MAD)`, with the scale at least 1. `None` with fewer than three
@@ -130,7 +205,10 @@ fn bucket(ts: Option<i64>, window: i64) -> i64 {
 /// Hot buckets make the finding; a steady trickle of background errors
 /// never chains into one long "burst".
 fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceInfo]) -> Vec<Finding> {
-    let matched: Vec<usize> = (0..events.len()).filter(|&i| rule.matches(&events[i])).collect();
+    let matched: Vec<usize> = match &rule.sequence {
+        Some(seq) => sequence_matches(rule, seq, events),
+        None => (0..events.len()).filter(|&i| rule.matches(&events[i])).collect(),
+    };
     if matched.is_empty() {
         return Vec::new();
     }

@@ -34,6 +34,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/auth.token_expired.toml"),
     ),
     (
+        "client.retry_ignores_retry_after.toml",
+        include_str!("../../rules/client.retry_ignores_retry_after.toml"),
+    ),
+    (
         "client.retry_storm.toml",
         include_str!("../../rules/client.retry_storm.toml"),
     ),

@@ -171,6 +171,76 @@ struct RuleSpec {
     aggregate: Option<AggregateSpec>,
     #[serde(default, rename = "fixture")]
     fixtures: Vec<Fixture>,
+    sequence: Option<SequenceSpec>,
+}
+
+/// The `[sequence]` table: ordered steps per key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SequenceSpec {
+    by: Vec<String>,
+    steps: Vec<String>,
+    within: String,
+    before_elapsed: Option<String>,
+}
+
+/// A compiled sequence: events of one key (e.g. client + URL) that match the
+/// steps' selections in order, within a span.
+#[derive(Debug, Clone)]
+pub struct Sequence {
+    /// Fields that make the key.
+    pub by: Vec<super::selection::Field>,
+    /// Selection index of each step, in order.
+    pub steps: Vec<usize>,
+    /// Longest span from the first step to the last, in ns.
+    pub within_ns: i64,
+    /// Each next step must come before this many seconds (a field of the
+    /// previous step's event, e.g. its Retry-After) had elapsed.
+    pub before_elapsed: Option<super::selection::Field>,
+}
+
+fn compile_sequence(origin: &str, q: &SequenceSpec, names: &[String]) -> Result<Sequence> {
+    let field = |n: &str, key: &str| {
+        super::selection::field_by_name(n)
+            .ok_or_else(|| bad(origin, format!("key `sequence.{key}`: unknown field {n:?}")))
+    };
+    if q.steps.len() < 2 {
+        return Err(bad(
+            origin,
+            "key `sequence.steps`: a sequence needs at least two steps",
+        ));
+    }
+    if q.by.is_empty() {
+        return Err(bad(
+            origin,
+            "key `sequence.by`: name the fields that tie the steps together",
+        ));
+    }
+    let steps = q
+        .steps
+        .iter()
+        .map(|s| {
+            names
+                .iter()
+                .position(|n| n == s)
+                .ok_or_else(|| bad(origin, format!("key `sequence.steps`: unknown selection {s:?}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Sequence {
+        by: q.by.iter().map(|n| field(n, "by")).collect::<Result<Vec<_>>>()?,
+        steps,
+        within_ns: parse_duration(&q.within).ok_or_else(|| {
+            bad(
+                origin,
+                format!("key `sequence.within`: {:?} is not a duration like 5m", q.within),
+            )
+        })?,
+        before_elapsed: q
+            .before_elapsed
+            .as_deref()
+            .map(|n| field(n, "before_elapsed"))
+            .transpose()?,
+    })
 }
 
 /// Whether a rule names a root cause or a symptom of one.
@@ -444,6 +514,8 @@ pub struct CompiledRule {
     pub selections: Vec<super::selection::Selection>,
     /// A boolean expression over the selections, instead of `[[match]]`.
     pub condition: Option<super::condition::Expr>,
+    /// Ordered steps; the events that complete a sequence are the matches.
+    pub sequence: Option<Sequence>,
     /// Events matching any of these never match.
     pub exclusions: Vec<Condition>,
     /// Grouping fields (empty: all matches together).
@@ -655,25 +727,35 @@ fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRul
     if !(0.0..=1.0).contains(&spec.prior) {
         return Err(bad(origin, "key `prior`: must be between 0 and 1"));
     }
-    let (selections, condition) = match (&spec.condition, spec.selection.is_empty(), spec.matches.is_empty()) {
-        (Some(_), _, false) => {
-            return Err(bad(origin, "key `condition`: use either `condition` with `[selection.NAME]` tables or `[[match]]` blocks, not both"))
+    let names: Vec<String> = spec.selection.keys().cloned().collect();
+    let selections = spec
+        .selection
+        .iter()
+        .map(|(n, t)| super::selection::compile(n, t).map_err(|m| bad(origin, m)))
+        .collect::<Result<Vec<_>>>()?;
+    let condition = spec
+        .condition
+        .as_deref()
+        .map(|c| super::condition::parse(c, &names).map_err(|m| bad(origin, format!("key `condition`: {m}"))))
+        .transpose()?;
+    let sequence = spec
+        .sequence
+        .as_ref()
+        .map(|q| compile_sequence(origin, q, &names))
+        .transpose()?;
+    match (&condition, &sequence, spec.matches.is_empty()) {
+        (Some(_), _, false) | (_, Some(_), false) => {
+            return Err(bad(
+                origin,
+                "key `condition`: use either `[[match]]` blocks or `[selection.NAME]` tables with `condition`/`[sequence]`, not both",
+            ))
         }
-        (Some(c), false, true) => {
-            let names: Vec<String> = spec.selection.keys().cloned().collect();
-            let sels = spec
-                .selection
-                .iter()
-                .map(|(n, t)| super::selection::compile(n, t).map_err(|m| bad(origin, m)))
-                .collect::<Result<Vec<_>>>()?;
-            let expr = super::condition::parse(c, &names).map_err(|m| bad(origin, format!("key `condition`: {m}")))?;
-            (sels, Some(expr))
+        (None, None, true) => return Err(bad(origin, "missing `[[match]]` block, `condition` or `[sequence]`")),
+        (None, None, false) if !selections.is_empty() => {
+            return Err(bad(origin, "missing key `condition` for the `[selection.NAME]` tables"))
         }
-        (Some(_), true, true) => return Err(bad(origin, "key `condition`: no `[selection.NAME]` tables to refer to")),
-        (None, false, _) => return Err(bad(origin, "missing key `condition` for the `[selection.NAME]` tables")),
-        (None, true, true) => return Err(bad(origin, "missing `[[match]]` block or `condition`")),
-        (None, true, false) => (Vec::new(), None),
-    };
+        _ => {}
+    }
     let agg = spec.aggregate.unwrap_or_default();
     let names: Vec<String> = match &agg.group_by {
         GroupSpec::One(n) if n == "none" => Vec::new(),
@@ -764,6 +846,7 @@ fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRul
         conditions,
         selections,
         condition,
+        sequence,
         exclusions,
         group_by,
         new_group_only: agg.new_group_only,
