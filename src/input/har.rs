@@ -97,6 +97,10 @@ struct Request<'a> {
 struct Content<'a> {
     #[serde(borrow, default)]
     text: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "mimeType")]
+    mime_type: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    encoding: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -415,13 +419,39 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
             }
         }
     }
+    // JSON bodies: their shape, and business errors hidden in 2xx responses.
+    let mut business = None;
+    if let Some(c) = entry.response.as_ref().and_then(|r| r.content.as_ref()) {
+        let json_like = c.mime_type.as_deref().is_some_and(|m| m.contains("json"))
+            || c.text.as_deref().is_some_and(|t| t.trim_start().starts_with('{'));
+        let plain = c.encoding.as_deref().is_none_or(|e| e.is_empty() || e == "utf-8");
+        if let (true, true, Some(text)) = (json_like, plain, c.text.as_deref()) {
+            if text.len() <= crate::normalize::body::MAX_BODY {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+                    ev.body_shape = Some(crate::normalize::body::shape(&v));
+                    if ev.status.is_some_and(|s| (200..300).contains(&s)) {
+                        business = crate::normalize::body::business_error(&v);
+                    }
+                }
+            }
+        }
+    }
+    if error_text.is_none() {
+        if let Some(b) = &business {
+            error_text = Some(b.clone());
+        }
+    }
     if entry.was_aborted == Some(true) && error_text.is_none() {
         error_text = Some("aborted by the client".into());
     }
     if has_auth {
         ev.auth = Some(Box::new(auth));
     }
-    ev.error_class = error_class::classify(ev.status, error_text.as_deref(), responded);
+    ev.error_class = if business.is_some() && error_text == business {
+        Some(ErrorClass::Business)
+    } else {
+        error_class::classify(ev.status, error_text.as_deref(), responded)
+    };
     ev.error_text = error_text.map(|t| crate::redact::text(&t).into_owned().into());
     refine_auth(&mut ev);
     Ok(ev)
@@ -526,6 +556,25 @@ mod tests {
             "no response at all is a failure"
         );
         assert_eq!(out.dialect, "Playwright 1.40, HAR 1.2");
+    }
+
+    #[test]
+    fn business_errors_inside_200s_are_failures() {
+        let har = r#"{"log":{"version":"1.2","entries":[
+          {"startedDateTime":"2024-05-01T10:00:00Z","time":5,"request":{"method":"POST","url":"https://a.example/pay","headers":[]},
+           "response":{"status":200,"headers":[],"content":{"mimeType":"application/json","text":"{\"code\":4001,\"message\":\"insufficient balance\"}"}}},
+          {"startedDateTime":"2024-05-01T10:00:01Z","time":5,"request":{"method":"POST","url":"https://a.example/pay","headers":[]},
+           "response":{"status":200,"headers":[],"content":{"mimeType":"application/json","text":"{\"code\":0,\"data\":{\"id\":7}}"}}}
+        ]}}"#;
+        let out = parse(SourceId(0), "t.har", har.as_bytes()).unwrap();
+        let e = &out.events;
+        assert_eq!(e[0].error_class, Some(ErrorClass::Business));
+        assert_eq!(
+            e[0].error_text.as_deref(),
+            Some("business error 4001 in a 2xx response: insufficient balance")
+        );
+        assert_eq!(e[1].error_class, None);
+        assert!(e[0].body_shape.is_some() && e[0].body_shape != e[1].body_shape);
     }
 
     #[test]

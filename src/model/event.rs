@@ -53,6 +53,8 @@ pub enum ErrorClass {
     Http4xx,
     /// Another 5xx.
     Http5xx,
+    /// A business error inside a 2xx response (`{"code": 4001}`, GraphQL `errors`).
+    Business,
     /// An error we could not classify further.
     Other,
 }
@@ -82,12 +84,13 @@ impl ErrorClass {
             ErrorClass::Forbidden => "forbidden",
             ErrorClass::Http4xx => "http_4xx",
             ErrorClass::Http5xx => "http_5xx",
+            ErrorClass::Business => "business",
             ErrorClass::Other => "other",
         }
     }
 
     /// All classes, for validating rule files.
-    pub const ALL: [ErrorClass; 22] = [
+    pub const ALL: [ErrorClass; 23] = [
         ErrorClass::Dns,
         ErrorClass::ConnectRefused,
         ErrorClass::ConnectTimeout,
@@ -109,6 +112,7 @@ impl ErrorClass {
         ErrorClass::Forbidden,
         ErrorClass::Http4xx,
         ErrorClass::Http5xx,
+        ErrorClass::Business,
         ErrorClass::Other,
     ];
 
@@ -219,6 +223,8 @@ pub struct Event {
     pub retry_after_s: Option<f64>,
     /// Authentication details, when the request carried any.
     pub auth: Option<Box<AuthInfo>>,
+    /// Fingerprint of the JSON response body's shape (field paths and types).
+    pub body_shape: Option<u64>,
     /// The duration's unit was inferred (`duration`: integer → ms, fraction → s).
     pub duration_unit_guessed: bool,
     /// The record carries context for the records after it (an Elastic APM
