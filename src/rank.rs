@@ -118,6 +118,7 @@ fn fill(template: &str, f: &Finding, rule: &CompiledRule) -> String {
         )
         .replace("{retry_after}", &retry)
         .replace("{title}", &rule.title)
+        .replace("{detail}", f.detail.as_deref().unwrap_or("a field changed"))
         .trim()
         .to_string()
 }

@@ -74,10 +74,12 @@ pub enum Slot {
     EsId,
     /// Logstash/Beats `tags`.
     Tags,
+    /// The response body, as JSON text.
+    ResponseBody,
 }
 
 /// Number of slots.
-pub const SLOTS: usize = Slot::Tags as usize + 1;
+pub const SLOTS: usize = Slot::ResponseBody as usize + 1;
 
 impl Slot {
     /// Every slot, in declaration order.
@@ -111,6 +113,7 @@ impl Slot {
         Slot::EsIndex,
         Slot::EsId,
         Slot::Tags,
+        Slot::ResponseBody,
     ];
 
     /// The name used by `--map NAME=PATH`.
@@ -145,6 +148,7 @@ impl Slot {
             Slot::EsIndex => "es_index",
             Slot::EsId => "es_id",
             Slot::Tags => "tags",
+            Slot::ResponseBody => "response_body",
         }
     }
 }
@@ -401,6 +405,9 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
     ("_index", Slot::EsIndex, Unit::None),
     ("_id", Slot::EsId, Unit::None),
     ("tags", Slot::Tags, Unit::None),
+    ("http.response.body.content", Slot::ResponseBody, Unit::None),
+    ("response_body", Slot::ResponseBody, Unit::None),
+    ("resp_body", Slot::ResponseBody, Unit::None),
     // ALB in Filebeat form, Traefik, Log4j2, logstash-logback, OTel attributes
     ("aws.elb.request_processing_time.sec", Slot::Duration, Unit::S),
     ("RequestAddr", Slot::Host, Unit::None),

@@ -428,7 +428,7 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
         if let (true, true, Some(text)) = (json_like, plain, c.text.as_deref()) {
             if text.len() <= crate::normalize::body::MAX_BODY {
                 if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
-                    ev.body_shape = Some(crate::normalize::body::shape(&v));
+                    crate::normalize::body::set_body(&mut ev, &v);
                     if ev.status.is_some_and(|s| (200..300).contains(&s)) {
                         business = crate::normalize::body::business_error(&v);
                     }

@@ -147,6 +147,14 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         .map(Into::into);
     ev.service = boxed(f.str(Slot::Service));
     ev.client = boxed(f.str(Slot::Client));
+    if let Some(body) = f
+        .str(Slot::ResponseBody)
+        .filter(|b| b.len() <= crate::normalize::body::MAX_BODY)
+    {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
+            crate::normalize::body::set_body(&mut ev, &v);
+        }
+    }
     ev.service_version = boxed(f.str(Slot::ServiceVersion));
     ev.retry_after_s = f
         .get(Slot::RetryAfter)

@@ -225,6 +225,8 @@ pub struct Event {
     pub auth: Option<Box<AuthInfo>>,
     /// Fingerprint of the JSON response body's shape (field paths and types).
     pub body_shape: Option<u64>,
+    /// The JSON response body's field paths with their types, sorted.
+    pub body_fields: Option<Box<[Box<str>]>>,
     /// The duration's unit was inferred (`duration`: integer → ms, fraction → s).
     pub duration_unit_guessed: bool,
     /// The record carries context for the records after it (an Elastic APM

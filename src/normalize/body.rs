@@ -49,13 +49,19 @@ fn walk(v: &Value, path: &mut String, depth: usize, out: &mut Vec<String>) {
     }
 }
 
-/// A stable fingerprint of a JSON value's shape: its field paths and types.
-pub fn shape(v: &Value) -> u64 {
+/// A JSON value's shape: its field paths with their types (`.price:number`),
+/// sorted. Arrays contribute their first element's shape.
+pub fn fields(v: &Value) -> Vec<String> {
     let mut parts = Vec::new();
     walk(v, &mut String::new(), 0, &mut parts);
     parts.sort();
+    parts
+}
+
+/// A stable fingerprint of a JSON value's shape: its field paths and types.
+pub fn shape(v: &Value) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    parts.hash(&mut h);
+    fields(v).hash(&mut h);
     h.finish()
 }
 
@@ -65,6 +71,15 @@ fn text_of(v: Option<&Value>) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
+}
+
+/// Record a response body's shape on an event.
+pub fn set_body(ev: &mut crate::model::Event, v: &Value) {
+    let f = fields(v);
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    f.hash(&mut h);
+    ev.body_shape = Some(h.finish());
+    ev.body_fields = Some(f.into_iter().map(String::into_boxed_str).collect());
 }
 
 /// A business error reported inside a successful response, as text.

@@ -30,6 +30,8 @@ pub struct Finding {
     pub bursts: u32,
     /// Largest Retry-After seen on the matching events, in seconds.
     pub retry_after_max: Option<f64>,
+    /// What changed, for drift findings (`.price: number → string`).
+    pub detail: Option<String>,
 }
 
 /// The group an event belongs to under a rule: one value per group field,
@@ -91,6 +93,90 @@ fn subject_for(rule: &CompiledRule, key: &Key<'_>, events: &[Event], idx: &[usiz
         subject.endpoint = Some(format!("{m} {r}"));
     }
     subject
+}
+
+/// Response-shape drift. Per group, the first `baseline` share of responses
+/// with a JSON body (at least two) are the baseline; a later response is a
+/// match when a field every baseline response had is missing or changed
+/// type, or a field none of them had appears. `details` gets, for each
+/// match, what changed (`.price: number → string`).
+fn drift_matches(
+    rule: &CompiledRule,
+    baseline: f64,
+    events: &[Event],
+    sources: &[SourceInfo],
+    details: &mut FxHashMap<usize, String>,
+) -> Vec<usize> {
+    let mut groups: BTreeMap<Key<'_>, Vec<usize>> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if e.body_fields.is_some() && !rule.exclusions.iter().any(|c| c.matches(e)) {
+            groups.entry(group_key(rule, e, sources)).or_default().push(i);
+        }
+    }
+    let split = |f: &str| -> (String, String) {
+        let (p, t) = f.rsplit_once(':').unwrap_or((f, ""));
+        (p.to_string(), t.to_string())
+    };
+    let mut out = Vec::new();
+    for idx in groups.values_mut() {
+        idx.sort_by_key(|&i| (events[i].ts_ns, i));
+        let n_base = ((idx.len() as f64 * baseline).ceil() as usize).max(2);
+        if idx.len() <= n_base {
+            continue;
+        }
+        let fields_of = |i: usize| -> Vec<(String, String)> {
+            events[i]
+                .body_fields
+                .as_deref()
+                .unwrap_or(&[])
+                .iter()
+                .map(|f| split(f))
+                .collect()
+        };
+        // Fields every baseline response had, and every field any had.
+        let base: Vec<Vec<(String, String)>> = idx[..n_base].iter().map(|&i| fields_of(i)).collect();
+        let stable: Vec<&(String, String)> = base[0]
+            .iter()
+            .filter(|f| base.iter().all(|b| b.contains(f)))
+            .collect();
+        let seen: std::collections::BTreeSet<&str> = base.iter().flatten().map(|(p, _)| p.as_str()).collect();
+        for &i in &idx[n_base..] {
+            let now = fields_of(i);
+            let mut change = None;
+            for (path, ty) in &stable {
+                if now.iter().any(|(p, t)| p == path && t == ty) {
+                    continue;
+                }
+                change = Some(match now.iter().find(|(p, _)| p == path) {
+                    Some((_, t)) => format!("{}: {ty} → {t}", display_path(path)),
+                    None => format!("{}: missing (was {ty})", display_path(path)),
+                });
+                break;
+            }
+            if change.is_none() {
+                change = now
+                    .iter()
+                    .find(|(p, _)| !seen.contains(p.as_str()))
+                    .map(|(p, t)| format!("{}: new field ({t})", display_path(p)));
+            }
+            if let Some(c) = change {
+                details.insert(i, c);
+                out.push(i);
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// `.items[].price` → `items[].price`; the root is `(body)`.
+fn display_path(p: &str) -> String {
+    let t = p.trim_start_matches('.');
+    if t.is_empty() {
+        "(body)".to_string()
+    } else {
+        t.to_string()
+    }
 }
 
 /// The events that complete a sequence: per key, the steps' selections
@@ -205,9 +291,11 @@ fn bucket(ts: Option<i64>, window: i64) -> i64 {
 /// Hot buckets make the finding; a steady trickle of background errors
 /// never chains into one long "burst".
 fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceInfo]) -> Vec<Finding> {
-    let matched: Vec<usize> = match &rule.sequence {
-        Some(seq) => sequence_matches(rule, seq, events),
-        None => (0..events.len()).filter(|&i| rule.matches(&events[i])).collect(),
+    let mut details: FxHashMap<usize, String> = FxHashMap::default();
+    let matched: Vec<usize> = match (&rule.sequence, rule.drift) {
+        (Some(seq), _) => sequence_matches(rule, seq, events),
+        (None, Some(baseline)) => drift_matches(rule, baseline, events, sources, &mut details),
+        (None, None) => (0..events.len()).filter(|&i| rule.matches(&events[i])).collect(),
     };
     if matched.is_empty() {
         return Vec::new();
@@ -314,15 +402,33 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
             .iter()
             .filter_map(|&i| events[i].retry_after_s)
             .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+        // The most frequent change among the matches names the field.
+        let detail = {
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for i in &qualifying {
+                if let Some(d) = details.get(i) {
+                    *counts.entry(d.as_str()).or_default() += 1;
+                }
+            }
+            counts
+                .into_iter()
+                .max_by_key(|(d, n)| (*n, std::cmp::Reverse(*d)))
+                .map(|(d, _)| d.to_string())
+        };
+        let mut subject = subject_for(rule, &key, events, &qualifying);
+        if let Some(d) = &detail {
+            subject.field = d.split(':').next().map(str::to_string);
+        }
         out.push(Finding {
             rule: ri,
-            subject: subject_for(rule, &key, events, &qualifying),
+            subject,
             events: qualifying,
             first_ts,
             last_ts,
             group_events,
             bursts,
             retry_after_max,
+            detail,
         });
     }
     out

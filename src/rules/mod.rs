@@ -64,6 +64,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/payload.content_type.toml"),
     ),
     (
+        "payload.response_shape_drift.toml",
+        include_str!("../../rules/payload.response_shape_drift.toml"),
+    ),
+    (
         "payload.schema_drift.toml",
         include_str!("../../rules/payload.schema_drift.toml"),
     ),

@@ -172,6 +172,20 @@ struct RuleSpec {
     #[serde(default, rename = "fixture")]
     fixtures: Vec<Fixture>,
     sequence: Option<SequenceSpec>,
+    drift: Option<DriftSpec>,
+}
+
+/// The `[drift]` table: learn each group's response shape from its own
+/// first responses, and match the later responses whose shape differs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DriftSpec {
+    #[serde(default = "default_baseline")]
+    baseline: f64,
+}
+
+fn default_baseline() -> f64 {
+    0.3
 }
 
 /// The `[sequence]` table: ordered steps per key.
@@ -516,6 +530,9 @@ pub struct CompiledRule {
     pub condition: Option<super::condition::Expr>,
     /// Ordered steps; the events that complete a sequence are the matches.
     pub sequence: Option<Sequence>,
+    /// Response-shape drift: the share of each group's first responses that
+    /// forms its baseline.
+    pub drift: Option<f64>,
     /// Events matching any of these never match.
     pub exclusions: Vec<Condition>,
     /// Grouping fields (empty: all matches together).
@@ -743,6 +760,10 @@ fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRul
         .as_ref()
         .map(|q| compile_sequence(origin, q, &names))
         .transpose()?;
+    let drift = spec.drift.as_ref().map(|d| d.baseline);
+    if drift.is_some_and(|b| !(0.05..=0.9).contains(&b)) {
+        return Err(bad(origin, "key `drift.baseline`: must be between 0.05 and 0.9"));
+    }
     match (&condition, &sequence, spec.matches.is_empty()) {
         (Some(_), _, false) | (_, Some(_), false) => {
             return Err(bad(
@@ -750,7 +771,9 @@ fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRul
                 "key `condition`: use either `[[match]]` blocks or `[selection.NAME]` tables with `condition`/`[sequence]`, not both",
             ))
         }
-        (None, None, true) => return Err(bad(origin, "missing `[[match]]` block, `condition` or `[sequence]`")),
+        (None, None, true) if drift.is_none() => {
+            return Err(bad(origin, "missing `[[match]]` block, `condition`, `[sequence]` or `[drift]`"))
+        }
         (None, None, false) if !selections.is_empty() => {
             return Err(bad(origin, "missing key `condition` for the `[selection.NAME]` tables"))
         }
@@ -847,6 +870,7 @@ fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRul
         selections,
         condition,
         sequence,
+        drift,
         exclusions,
         group_by,
         new_group_only: agg.new_group_only,
