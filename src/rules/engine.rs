@@ -95,8 +95,8 @@ fn subject_for(rule: &CompiledRule, key: &Key<'_>, events: &[Event], idx: &[usiz
     subject
 }
 
-/// Response-shape drift. Per group, the first `baseline` share of responses
-/// with a JSON body (at least two) are the baseline; a later response is a
+/// Response-shape drift. Per group, the first `baseline` share of successful
+/// responses with a JSON body (at least two) are the baseline; a later response is a
 /// match when a field every baseline response had is missing or changed
 /// type, or a field none of them had appears. `details` gets, for each
 /// match, what changed (`.price: number → string`).
@@ -109,7 +109,10 @@ fn drift_matches(
 ) -> Vec<usize> {
     let mut groups: BTreeMap<Key<'_>, Vec<usize>> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
-        if e.body_fields.is_some() && !rule.exclusions.iter().any(|c| c.matches(e)) {
+        // Only successful responses define an API's shape: error bodies
+        // (401, 429, 5xx) always look different.
+        let ok = e.status.is_none_or(|s| (200..300).contains(&s));
+        if ok && e.body_fields.is_some() && !rule.exclusions.iter().any(|c| c.matches(e)) {
             groups.entry(group_key(rule, e, sources)).or_default().push(i);
         }
     }
