@@ -194,7 +194,13 @@ fn sequence_matches(rule: &CompiledRule, seq: &super::spec::Sequence, events: &[
         last: i64,
         budget_s: Option<f64>,
     }
-    let mut order: Vec<usize> = (0..events.len()).filter(|&i| events[i].ts_ns.is_some()).collect();
+    // Only events that have every key field can take part.
+    let mut order: Vec<usize> = (0..events.len())
+        .filter(|&i| {
+            let e = &events[i];
+            e.ts_ns.is_some() && seq.by.iter().all(|f| super::selection::has_field(e, *f))
+        })
+        .collect();
     order.sort_by_key(|&i| (events[i].ts_ns, i));
     let mut states: FxHashMap<Vec<String>, State> = FxHashMap::default();
     let mut out = Vec::new();
@@ -324,18 +330,60 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
     if groups.is_empty() {
         return Vec::new();
     }
-    // All events (matching or not) per group and bucket, for shares.
+    // All events (matching or not) per group and bucket, for shares. When
+    // the events are in time order (the pipeline sorts them), only the
+    // windows that can be hot are scanned; otherwise, and when first
+    // sightings are needed, every event is.
     let wanted: FxHashSet<Key<'_>> = groups.keys().copied().collect();
     let mut totals: FxHashMap<(Key<'_>, i64), u64> = FxHashMap::default();
     let mut first_seen: FxHashMap<Key<'_>, i64> = FxHashMap::default();
     let input_start = events.iter().filter_map(|e| e.ts_ns).min();
-    for e in events {
-        let key = group_key(rule, e, sources);
-        if wanted.contains(&key) {
-            *totals.entry((key, bucket(e.ts_ns, rule.window_ns))).or_default() += 1;
-            if let Some(t) = e.ts_ns {
-                let f = first_seen.entry(key).or_insert(t);
-                *f = (*f).min(t);
+    let sorted = events.is_sorted_by_key(|e| (e.ts_ns.is_none(), e.ts_ns));
+    if sorted && !rule.new_group_only {
+        let mut hot: Vec<i64> = Vec::new();
+        for idx in groups.values() {
+            let mut counts: FxHashMap<i64, u64> = FxHashMap::default();
+            for &i in idx {
+                *counts.entry(bucket(events[i].ts_ns, rule.window_ns)).or_default() += 1;
+            }
+            hot.extend(
+                counts
+                    .into_iter()
+                    .filter(|(_, c)| *c >= rule.min_events)
+                    .map(|(b, _)| b),
+            );
+        }
+        hot.sort_unstable();
+        hot.dedup();
+        let timed = events.partition_point(|e| e.ts_ns.is_some());
+        for b in hot {
+            let range: &[Event] = if b == i64::MIN {
+                &events[timed..]
+            } else {
+                let (lo, hi) = (
+                    b.saturating_mul(rule.window_ns),
+                    (b + 1).saturating_mul(rule.window_ns),
+                );
+                let start = events[..timed].partition_point(|e| e.ts_ns.is_some_and(|t| t < lo));
+                let end = events[..timed].partition_point(|e| e.ts_ns.is_some_and(|t| t < hi));
+                &events[start..end]
+            };
+            for e in range {
+                let key = group_key(rule, e, sources);
+                if wanted.contains(&key) {
+                    *totals.entry((key, b)).or_default() += 1;
+                }
+            }
+        }
+    } else {
+        for e in events {
+            let key = group_key(rule, e, sources);
+            if wanted.contains(&key) {
+                *totals.entry((key, bucket(e.ts_ns, rule.window_ns))).or_default() += 1;
+                if let Some(t) = e.ts_ns {
+                    let f = first_seen.entry(key).or_insert(t);
+                    *f = (*f).min(t);
+                }
             }
         }
     }
@@ -521,6 +569,34 @@ mod tests {
             "group_by = \"host\"\nwindow = \"60s\"\nmin_events = 1\ndistinct = \"status\"\nmin_distinct = 2",
         );
         assert!(evaluate(&[d], &events, &[]).is_empty(), "one status per window");
+    }
+
+    #[test]
+    fn windowed_totals_match_a_full_scan() {
+        // Sorted input takes the windowed path; the same events reversed take
+        // the full scan. Both must count the same group totals.
+        let r = rule("group_by = \"host\"\nwindow = \"60s\"\nmin_events = 3\nmin_share = 0.2");
+        let mut events: Vec<Event> = Vec::new();
+        for i in 0..400u64 {
+            let host = if i % 3 == 0 { "a" } else { "b" };
+            let status = if (150..200).contains(&i) || i % 17 == 0 {
+                503
+            } else {
+                200
+            };
+            events.push(ev(i, i as i64 * 2, status, host));
+        }
+        let sorted = evaluate(std::slice::from_ref(&r), &events, &[]);
+        let mut reversed = events.clone();
+        reversed.reverse();
+        let full = evaluate(std::slice::from_ref(&r), &reversed, &[]);
+        let summary = |f: &[Finding]| -> Vec<(Option<String>, usize, u64, Option<i64>)> {
+            f.iter()
+                .map(|x| (x.subject.host.clone(), x.events.len(), x.group_events, x.first_ts))
+                .collect()
+        };
+        assert!(!sorted.is_empty());
+        assert_eq!(summary(&sorted), summary(&full));
     }
 
     #[test]

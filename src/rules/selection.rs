@@ -77,6 +77,11 @@ pub fn field_text(e: &Event, f: Field) -> Option<String> {
     })
 }
 
+/// Whether the event has a value for the field (no allocation).
+pub fn has_field(e: &Event, f: Field) -> bool {
+    get(e, f).is_some()
+}
+
 /// A field's value on one event.
 enum Val<'a> {
     Str(&'a str),
