@@ -54,6 +54,52 @@ pub struct AnalyzeOptions {
     pub until: Option<i64>,
 }
 
+/// The most frequent error templates, with when they were first and last
+/// seen and the first record of each.
+fn top_templates(
+    miner: &crate::normalize::template::Miner,
+    events: &[Event],
+    sources: &[SourceInfo],
+) -> Vec<report::ErrorTemplate> {
+    let mut first: Vec<Option<usize>> = vec![None; miner.templates.len()];
+    let mut last: Vec<Option<i64>> = vec![None; miner.templates.len()];
+    for (i, e) in events.iter().enumerate() {
+        let Some(id) = e.template.as_deref().and_then(|t| t[1..].parse::<usize>().ok()) else {
+            continue;
+        };
+        if id < first.len() {
+            first[id].get_or_insert(i);
+            if e.ts_ns.is_some() {
+                last[id] = e.ts_ns;
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..miner.templates.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(miner.templates[i].count), i));
+    order
+        .into_iter()
+        .take(10)
+        .filter_map(|i| {
+            let f = first[i]?;
+            let e = &events[f];
+            Some(report::ErrorTemplate {
+                template: crate::redact::text(&miner.templates[i].text()).into_owned(),
+                count: miner.templates[i].count,
+                first_seen: e.ts_ns.map(format_ns),
+                last_seen: last[i].map(format_ns),
+                evidence: report::Evidence {
+                    path: sources
+                        .get(e.source.0 as usize)
+                        .map_or_else(String::new, |s| s.display.clone()),
+                    locator: e.locator.map_or_else(String::new, |l| l.to_string()),
+                    offset: e.offset,
+                    trace_id: e.trace_id.as_deref().map(str::to_string),
+                },
+            })
+        })
+        .collect()
+}
+
 fn zone_name(offset_s: i32) -> String {
     if offset_s == 0 {
         return "UTC".into();
@@ -162,6 +208,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
     if !events.is_sorted_by_key(time_key) {
         events.sort_by_key(time_key);
     }
+    let miner = crate::normalize::template::assign(&mut events);
 
     // The table and the rules read the same events; build them side by side.
     let (sums, findings) = rayon::join(
@@ -171,6 +218,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
     let sums = sums?;
     let (root_causes, timeline) = rank::rank(&rules, &findings, &events, &sources);
     let notes = data_quality_notes(&events, &sources, opts.input.tz_offset_s);
+    let error_templates = top_templates(&miner, &events, &sources);
 
     let inputs = sources
         .iter()
@@ -209,6 +257,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         },
         root_causes,
         timeline,
+        error_templates,
         notes,
     };
     Ok(Analysis { report, errors })

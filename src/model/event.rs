@@ -227,6 +227,8 @@ pub struct Event {
     pub body_shape: Option<u64>,
     /// The JSON response body's field paths with their types, sorted.
     pub body_fields: Option<Box<[Box<str>]>>,
+    /// The error template this failure's text belongs to (`t17`).
+    pub template: Option<Box<str>>,
     /// The duration's unit was inferred (`duration`: integer → ms, fraction → s).
     pub duration_unit_guessed: bool,
     /// The record carries context for the records after it (an Elastic APM

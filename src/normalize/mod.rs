@@ -9,5 +9,6 @@ pub mod error_class;
 pub mod jwt;
 pub mod level;
 pub mod route;
+pub mod template;
 pub mod time;
 pub mod trace;

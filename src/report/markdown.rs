@@ -106,6 +106,24 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         }
         writeln!(w)?;
     }
+    if !r.error_templates.is_empty() {
+        writeln!(w, "## Top error templates")?;
+        writeln!(w)?;
+        writeln!(w, "| Count | Template | First seen | Evidence |")?;
+        writeln!(w, "|---:|---|---|---|")?;
+        for t in &r.error_templates {
+            writeln!(
+                w,
+                "| {} | `{}` | {} | `{}` {} |",
+                t.count,
+                cell(&t.template).replace('`', "'"),
+                t.first_seen.as_deref().unwrap_or("?"),
+                cell(&t.evidence.path),
+                t.evidence.locator
+            )?;
+        }
+        writeln!(w)?;
+    }
     writeln!(w, "## Inputs and data quality")?;
     writeln!(w)?;
     writeln!(w, "| Input | Format | Dialect | Records | Events | Skipped |")?;

@@ -40,6 +40,8 @@ pub struct Report {
     pub root_causes: Vec<Cause>,
     /// The incident in time order.
     pub timeline: Vec<TimelineEntry>,
+    /// The most frequent error templates among the failures.
+    pub error_templates: Vec<ErrorTemplate>,
     /// Data-quality notes: what could not be analysed and why.
     pub notes: Vec<String>,
 }
@@ -189,6 +191,21 @@ pub struct Cause {
     pub explanation: String,
     /// What to do.
     pub remediation: String,
+}
+
+/// An error message template (variables masked) and how often it occurred.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorTemplate {
+    /// The template, with `<*>` for the parts that vary.
+    pub template: String,
+    /// Failures with this template.
+    pub count: u64,
+    /// First occurrence.
+    pub first_seen: Option<String>,
+    /// Last occurrence.
+    pub last_seen: Option<String>,
+    /// The first record with it.
+    pub evidence: Evidence,
 }
 
 /// One moment of the incident.

@@ -211,6 +211,19 @@ pub fn render(r: &Report, color: bool, w: &mut dyn Write) -> std::io::Result<()>
         }
         writeln!(w)?;
     }
+    if !r.error_templates.is_empty() {
+        writeln!(w, "{}", st.bold("TOP ERROR TEMPLATES"))?;
+        for t in r.error_templates.iter().take(5) {
+            let line = format!(
+                "{:>6}×  {}  (from {})",
+                t.count,
+                t.template,
+                short_ts(t.first_seen.as_deref())
+            );
+            write!(w, "{}", wrap(&line, "  ", WIDTH))?;
+        }
+        writeln!(w)?;
+    }
     writeln!(w, "{}", st.bold("INPUTS"))?;
     for i in &r.inputs {
         let line = format!(

@@ -50,6 +50,7 @@ fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -
             GroupField::Version => s(&e.service_version),
             GroupField::Client => s(&e.client),
             GroupField::Url => s(&e.url),
+            GroupField::Template => s(&e.template),
             GroupField::Source => sources
                 .get(e.source.0 as usize)
                 .map_or("", |x| x.display.as_str()),
@@ -77,7 +78,7 @@ fn subject_for(rule: &CompiledRule, key: &Key<'_>, events: &[Event], idx: &[usiz
             GroupField::Service => subject.service = nonempty(value),
             GroupField::Version => subject.version = nonempty(value),
             GroupField::Source | GroupField::Client => subject.client = nonempty(value),
-            GroupField::Url => {}
+            GroupField::Url | GroupField::Template => {}
         }
     }
     if subject.host.is_none() {

@@ -84,6 +84,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/rate_limit.exceeded.toml"),
     ),
     (
+        "upstream.new_error.toml",
+        include_str!("../../rules/upstream.new_error.toml"),
+    ),
+    (
         "upstream.server_error.toml",
         include_str!("../../rules/upstream.server_error.toml"),
     ),
@@ -141,11 +145,13 @@ pub fn run_fixtures(rule: &CompiledRule) -> Vec<FixtureResult> {
         .iter()
         .map(|fx| {
             let text = fx.text();
-            let parsed = crate::input::jsonl::parse(
+            let mut parsed = crate::input::jsonl::parse(
                 crate::model::SourceId(0),
                 text.as_bytes(),
                 &crate::input::Options::default(),
             );
+            parsed.events.sort_by_key(|e| (e.ts_ns.is_none(), e.ts_ns));
+            crate::normalize::template::assign(&mut parsed.events);
             let findings = evaluate(std::slice::from_ref(rule), &parsed.events, &[]);
             let fired = !findings.is_empty();
             let want = fx.expect == spec::Expect::Fire;

@@ -352,6 +352,8 @@ pub enum GroupField {
     Client,
     /// The full request URL (credentials redacted): the same request repeated.
     Url,
+    /// The error template of a failure.
+    Template,
 }
 
 impl GroupField {
@@ -365,6 +367,7 @@ impl GroupField {
             "source" => GroupField::Source,
             "client" => GroupField::Client,
             "url" => GroupField::Url,
+            "template" => GroupField::Template,
             _ => return None,
         })
     }
@@ -797,7 +800,7 @@ fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRul
             GroupField::parse(n).ok_or_else(|| {
                 bad(
                     origin,
-                    format!("key `aggregate.group_by`: {n:?} is not one of host, route, method, service, version, source, client, url"),
+                    format!("key `aggregate.group_by`: {n:?} is not one of host, route, method, service, version, source, client, url, template"),
                 )
             })
         })

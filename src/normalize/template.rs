@@ -1,0 +1,228 @@
+//! Error templates: error messages clustered into templates, Drain-style.
+//! Variables are masked first (numbers, hex and UUIDs, IP addresses, quoted
+//! strings, URL ids and queries, JSON values), with a tokenizer that keeps
+//! the structure of compact JSON and URLs, so `{"user":17,"err":"x"}` and
+//! `{"user":18,"err":"y"}` are one template, not two. Messages with the same
+//! token count and the same first token share a bucket; within a bucket a
+//! message joins the first template it shares at least half its tokens
+//! with, and the positions that differ become `<*>`.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// The wildcard in templates.
+pub const WILD: &str = "<*>";
+
+static VARIABLES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        // quoted strings
+        r#""(?:[^"\\]|\\.)*""#,
+        r"'(?:[^'\\]|\\.)*'",
+        // UUIDs, long hex, IPv4 (with port), numbers (with units)
+        r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b",
+        r"\b0x[0-9a-fA-F]+\b",
+        r"\b[0-9a-fA-F]{12,}\b",
+        r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b",
+        r"\b\d+(?:\.\d+)?(?:ms|s|m|h|b|kb|mb|%)?\b",
+    ]
+    .iter()
+    .map(|p| Regex::new(p).expect("static regex is valid"))
+    .collect()
+});
+
+static URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)\bhttps?://[^\s"'<>]+"#).expect("static regex is valid"));
+
+/// Mask the variable parts of a message.
+pub fn mask(msg: &str) -> String {
+    // URLs keep their host and route template, lose ids and queries.
+    let mut out = URL
+        .replace_all(msg, |c: &regex::Captures<'_>| {
+            let u = &c[0];
+            let (host, path) = crate::normalize::route::split_url(u);
+            format!(
+                "{}{}",
+                host.unwrap_or(""),
+                crate::normalize::route::template(path).replace("{id}", WILD)
+            )
+        })
+        .into_owned();
+    // JSON keys are structure, not variables: hide their quotes while masking.
+    out = JSON_KEY.replace_all(&out, "\u{2}$1\u{2}:").into_owned();
+    for re in VARIABLES.iter() {
+        out = re.replace_all(&out, WILD).into_owned();
+    }
+    out.replace('\u{2}', "\"")
+}
+
+static JSON_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#""([A-Za-z_@$][A-Za-z0-9_.@$-]*)"\s*:"#).expect("static regex is valid"));
+
+/// Split a masked message into tokens: whitespace, and JSON/URL punctuation
+/// kept as its own token so structure lines up position by position.
+pub fn tokens(masked: &str) -> Vec<String> {
+    spaced_tokens(masked).into_iter().map(|(t, _)| t).collect()
+}
+
+/// Tokens with whether each was preceded by whitespace.
+fn spaced_tokens(masked: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut space = false;
+    let mut cur_space = false;
+    for c in masked.chars() {
+        if c.is_whitespace() {
+            if !cur.is_empty() {
+                out.push((std::mem::take(&mut cur), cur_space));
+            }
+            space = true;
+        } else if matches!(c, '{' | '}' | '[' | ']' | ',' | ':' | '=' | '(' | ')') {
+            if !cur.is_empty() {
+                out.push((std::mem::take(&mut cur), cur_space));
+            }
+            out.push((c.to_string(), space));
+            space = false;
+        } else {
+            if cur.is_empty() {
+                cur_space = space;
+                space = false;
+            }
+            cur.push(c);
+        }
+    }
+    if !cur.is_empty() {
+        out.push((cur, cur_space));
+    }
+    out
+}
+
+/// One template and what it has absorbed.
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// Tokens, with `<*>` where messages differed.
+    pub tokens: Vec<String>,
+    /// Whether each token was preceded by whitespace in the first message.
+    spaced: Vec<bool>,
+    /// Messages in it.
+    pub count: u64,
+}
+
+impl Template {
+    /// The template as text, spaced as its first message was.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for (i, t) in self.tokens.iter().enumerate() {
+            if i > 0 && self.spaced.get(i).copied().unwrap_or(true) {
+                s.push(' ');
+            }
+            s.push_str(t);
+        }
+        s
+    }
+}
+
+/// The clusterer. Feed messages in a fixed order for deterministic ids.
+#[derive(Debug, Default)]
+pub struct Miner {
+    /// All templates, by id.
+    pub templates: Vec<Template>,
+    buckets: std::collections::BTreeMap<(usize, String), Vec<usize>>,
+}
+
+/// Share of equal positions needed to join a template.
+const SIMILARITY: f64 = 0.5;
+
+impl Miner {
+    /// Add a message; returns its template id.
+    pub fn add(&mut self, msg: &str) -> usize {
+        let spaced = spaced_tokens(&mask(msg));
+        let toks: Vec<String> = spaced.iter().map(|(t, _)| t.clone()).collect();
+        let first = toks.first().cloned().unwrap_or_default();
+        let key = (
+            toks.len(),
+            if first.contains('<') {
+                WILD.to_string()
+            } else {
+                first
+            },
+        );
+        let ids = self.buckets.entry(key).or_default();
+        for &id in ids.iter() {
+            let t = &mut self.templates[id];
+            let same = t
+                .tokens
+                .iter()
+                .zip(&toks)
+                .filter(|(a, b)| a == b || *a == WILD)
+                .count();
+            if toks.is_empty() || same as f64 / toks.len() as f64 >= SIMILARITY {
+                for (a, b) in t.tokens.iter_mut().zip(&toks) {
+                    if a != b {
+                        *a = WILD.to_string();
+                    }
+                }
+                t.count += 1;
+                return id;
+            }
+        }
+        let id = self.templates.len();
+        self.templates.push(Template {
+            tokens: toks,
+            spaced: spaced.iter().map(|(_, s)| *s).collect(),
+            count: 1,
+        });
+        ids.push(id);
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_variables_but_keeps_structure() {
+        assert_eq!(
+            mask(
+                r#"timeout after 30000ms calling https://api.example.com/v1/orders/42?x=1 from 10.0.0.7:5432"#
+            ),
+            "timeout after <*> calling api.example.com/v1/orders/<*> from <*>"
+        );
+        assert_eq!(mask(r#"{"user":17,"err":"boom"}"#), r#"{"user":<*>,"err":<*>}"#);
+    }
+
+    #[test]
+    fn clusters_messages_into_templates() {
+        let mut m = Miner::default();
+        let a = m.add("HikariPool-1 - Connection is not available, request timed out after 30000ms.");
+        let b = m.add("HikariPool-1 - Connection is not available, request timed out after 5000ms.");
+        let c = m.add(r#"{"user":17,"error":"card declined","code":"D17"}"#);
+        let d = m.add(r#"{"user":18,"error":"card expired","code":"E01"}"#);
+        let e = m.add("connection refused");
+        assert_eq!(a, b);
+        assert_eq!(c, d);
+        assert_ne!(a, e);
+        assert_eq!(m.templates[a].count, 2);
+        assert_eq!(m.templates[c].text(), r#"{"user":<*>,"error":<*>,"code":<*>}"#);
+        assert_eq!(m.templates.len(), 3);
+        assert_eq!(
+            m.templates[a].text(),
+            "HikariPool-<*> - Connection is not available, request timed out after <*>."
+        );
+    }
+}
+
+/// Cluster the failures' error texts (or messages) in event order and set
+/// each failure's `template`. Events must already be in their final order
+/// so ids are deterministic.
+pub fn assign(events: &mut [crate::model::Event]) -> Miner {
+    let mut miner = Miner::default();
+    for e in events.iter_mut().filter(|e| e.is_failure()) {
+        let text = e.error_text.as_deref().or(e.message.as_deref());
+        if let Some(t) = text.filter(|t| !t.trim().is_empty()) {
+            e.template = Some(format!("t{}", miner.add(t)).into());
+        }
+    }
+    miner
+}
