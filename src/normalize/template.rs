@@ -177,6 +177,20 @@ impl Miner {
     }
 }
 
+/// Cluster the failures' error texts (or messages) in event order and set
+/// each failure's `template`. Events must already be in their final order
+/// so ids are deterministic.
+pub fn assign(events: &mut [crate::model::Event]) -> Miner {
+    let mut miner = Miner::default();
+    for e in events.iter_mut().filter(|e| e.is_failure()) {
+        let text = e.error_text.as_deref().or(e.message.as_deref());
+        if let Some(t) = text.filter(|t| !t.trim().is_empty()) {
+            e.template = Some(format!("t{}", miner.add(t)).into());
+        }
+    }
+    miner
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,18 +225,4 @@ mod tests {
             "HikariPool-<*> - Connection is not available, request timed out after <*>."
         );
     }
-}
-
-/// Cluster the failures' error texts (or messages) in event order and set
-/// each failure's `template`. Events must already be in their final order
-/// so ids are deterministic.
-pub fn assign(events: &mut [crate::model::Event]) -> Miner {
-    let mut miner = Miner::default();
-    for e in events.iter_mut().filter(|e| e.is_failure()) {
-        let text = e.error_text.as_deref().or(e.message.as_deref());
-        if let Some(t) = text.filter(|t| !t.trim().is_empty()) {
-            e.template = Some(format!("t{}", miner.add(t)).into());
-        }
-    }
-    miner
 }
