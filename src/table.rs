@@ -33,6 +33,8 @@ pub const COLUMNS: &[&str] = &[
     "level",
     "message",
     "retry_after_s",
+    "req_bytes",
+    "resp_bytes",
 ];
 
 fn strs<'a>(events: &'a [Event], f: impl Fn(&'a Event) -> Option<&'a str>) -> Vec<Option<&'a str>> {
@@ -105,6 +107,14 @@ pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
         Column::new("level".into(), strs(events, |e| e.level.map(|l| l.name()))),
         Column::new("message".into(), strs(events, |e| e.message.as_deref())),
         Column::new("retry_after_s".into(), retry),
+        Column::new(
+            "req_bytes".into(),
+            events.iter().map(|e| e.req_bytes).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "resp_bytes".into(),
+            events.iter().map(|e| e.resp_bytes).collect::<Vec<_>>(),
+        ),
     ];
     Ok(DataFrame::new(n, columns)?)
 }

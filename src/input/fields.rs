@@ -76,10 +76,16 @@ pub enum Slot {
     Tags,
     /// The response body, as JSON text.
     ResponseBody,
+    /// Request body bytes.
+    ReqBytes,
+    /// Response body bytes.
+    RespBytes,
+    /// Rate-limit requests remaining.
+    RlRemaining,
 }
 
 /// Number of slots.
-pub const SLOTS: usize = Slot::ResponseBody as usize + 1;
+pub const SLOTS: usize = Slot::RlRemaining as usize + 1;
 
 impl Slot {
     /// Every slot, in declaration order.
@@ -114,6 +120,9 @@ impl Slot {
         Slot::EsId,
         Slot::Tags,
         Slot::ResponseBody,
+        Slot::ReqBytes,
+        Slot::RespBytes,
+        Slot::RlRemaining,
     ];
 
     /// The name used by `--map NAME=PATH`.
@@ -149,6 +158,9 @@ impl Slot {
             Slot::EsId => "es_id",
             Slot::Tags => "tags",
             Slot::ResponseBody => "response_body",
+            Slot::ReqBytes => "req_bytes",
+            Slot::RespBytes => "resp_bytes",
+            Slot::RlRemaining => "ratelimit_remaining",
         }
     }
 }
@@ -408,6 +420,32 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
     ("http.response.body.content", Slot::ResponseBody, Unit::None),
     ("response_body", Slot::ResponseBody, Unit::None),
     ("resp_body", Slot::ResponseBody, Unit::None),
+    ("http.request.body.bytes", Slot::ReqBytes, Unit::None),
+    ("request_length", Slot::ReqBytes, Unit::None),
+    ("bytes_received", Slot::ReqBytes, Unit::None),
+    ("cs-bytes", Slot::ReqBytes, Unit::None),
+    ("request_body_len", Slot::ReqBytes, Unit::None),
+    ("bytes_read", Slot::ReqBytes, Unit::None),
+    ("http.response.body.bytes", Slot::RespBytes, Unit::None),
+    ("body_bytes_sent", Slot::RespBytes, Unit::None),
+    ("bytes_sent", Slot::RespBytes, Unit::None),
+    ("EdgeResponseBytes", Slot::RespBytes, Unit::None),
+    ("DownstreamContentSize", Slot::RespBytes, Unit::None),
+    ("sc-bytes", Slot::RespBytes, Unit::None),
+    ("response_body_len", Slot::RespBytes, Unit::None),
+    ("resp_bytes", Slot::RespBytes, Unit::None),
+    (
+        "http.response.headers.x-ratelimit-remaining",
+        Slot::RlRemaining,
+        Unit::None,
+    ),
+    ("x_ratelimit_remaining", Slot::RlRemaining, Unit::None),
+    ("ratelimit_remaining", Slot::RlRemaining, Unit::None),
+    (
+        "resp_headers.X-Ratelimit-Remaining",
+        Slot::RlRemaining,
+        Unit::None,
+    ),
     // ALB in Filebeat form, Traefik, Log4j2, logstash-logback, OTel attributes
     ("aws.elb.request_processing_time.sec", Slot::Duration, Unit::S),
     ("RequestAddr", Slot::Host, Unit::None),
@@ -572,11 +610,20 @@ fn strip_grouping(s: &str) -> Cow<'_, str> {
 }
 
 /// The fields found in one record.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Fields<'de> {
     slots: [Option<(u8, Scalar<'de>, Unit)>; SLOTS],
     /// Number of top-level keys seen (0 for `{}`).
     pub keys: usize,
+}
+
+impl Default for Fields<'_> {
+    fn default() -> Self {
+        Fields {
+            slots: std::array::from_fn(|_| None),
+            keys: 0,
+        }
+    }
 }
 
 impl<'de> Fields<'de> {

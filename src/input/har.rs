@@ -85,6 +85,8 @@ fn headers_or_default<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Ve
 
 #[derive(Debug, Deserialize)]
 struct Request<'a> {
+    #[serde(default, rename = "bodySize")]
+    body_size: Num,
     #[serde(borrow, default)]
     method: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
@@ -95,6 +97,8 @@ struct Request<'a> {
 
 #[derive(Debug, Deserialize, Default)]
 struct Content<'a> {
+    #[serde(default)]
+    size: Num,
     #[serde(borrow, default)]
     text: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "mimeType")]
@@ -107,6 +111,8 @@ struct Content<'a> {
 struct Response<'a> {
     #[serde(default)]
     status: Num,
+    #[serde(default, rename = "bodySize")]
+    body_size: Num,
     #[serde(borrow, default, deserialize_with = "headers_or_default")]
     headers: Vec<Header<'a>>,
     #[serde(borrow, default, rename = "_error")]
@@ -371,6 +377,15 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
     ev.span_id = ctx.span_id.map(Into::into);
     ev.parent_span_id = ctx.parent_span_id.map(Into::into);
 
+    let size = |n: Num| n.0.filter(|v| *v >= 0.0 && v.is_finite()).map(|v| v as u64);
+    ev.req_bytes = size(entry.request.body_size);
+    if let Some(resp) = &entry.response {
+        ev.resp_bytes = resp
+            .content
+            .as_ref()
+            .and_then(|c| size(c.size))
+            .or_else(|| size(resp.body_size));
+    }
     let mut responded = false;
     let mut error_text: Option<String> = None;
     if let Some(resp) = &entry.response {
@@ -392,6 +407,19 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
                     }
                 }
                 "retry-after" => ev.retry_after_s = retry_after(value, ev.ts_ns),
+                "x-ratelimit-remaining" | "ratelimit-remaining" | "x-rate-limit-remaining" => {
+                    ev.ratelimit.get_or_insert_with(Default::default).remaining = value.trim().parse().ok();
+                }
+                "x-ratelimit-limit" | "ratelimit-limit" | "x-rate-limit-limit" => {
+                    ev.ratelimit.get_or_insert_with(Default::default).limit =
+                        value.split([',', ';']).next().and_then(|v| v.trim().parse().ok());
+                }
+                // IETF draft 7+: `RateLimit: "default";r=0;t=30`
+                "ratelimit" => {
+                    if let Some(r) = value.split(';').find_map(|p| p.trim().strip_prefix("r=")) {
+                        ev.ratelimit.get_or_insert_with(Default::default).remaining = r.trim().parse().ok();
+                    }
+                }
                 "x-request-id" if ev.request_id.is_none() && !value.is_empty() => {
                     ev.request_id = Some(value.into());
                 }
@@ -431,6 +459,10 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
                     crate::normalize::body::set_body(&mut ev, &v);
                     if ev.status.is_some_and(|s| (200..300).contains(&s)) {
                         business = crate::normalize::body::business_error(&v);
+                    } else if error_text.is_none() {
+                        // OAuth token endpoints (RFC 6749 §5.2) and many APIs
+                        // name the error in the body: `{"error": "invalid_grant"}`.
+                        error_text = crate::normalize::body::error_field(&v);
                     }
                 }
             }
@@ -575,6 +607,29 @@ mod tests {
         );
         assert_eq!(e[1].error_class, None);
         assert!(e[0].body_shape.is_some() && e[0].body_shape != e[1].body_shape);
+    }
+
+    #[test]
+    fn sizes_rate_limits_and_oauth_errors() {
+        let har = r#"{"log":{"version":"1.2","entries":[
+          {"startedDateTime":"2024-05-01T10:00:00Z","time":5,"request":{"method":"POST","url":"https://auth.example/token","headers":[],"bodySize":120},
+           "response":{"status":400,"bodySize":-1,"headers":[{"name":"X-RateLimit-Limit","value":"100"},{"name":"X-RateLimit-Remaining","value":"0"}],
+             "content":{"size":87,"mimeType":"application/json","text":"{\"error\":\"invalid_grant\",\"error_description\":\"refresh token expired\"}"}}}
+        ]}}"#;
+        let out = parse(SourceId(0), "t.har", har.as_bytes()).unwrap();
+        let e = &out.events[0];
+        assert_eq!((e.req_bytes, e.resp_bytes), (Some(120), Some(87)));
+        let rl = e.ratelimit.as_deref().unwrap();
+        assert_eq!((rl.limit, rl.remaining), (Some(100), Some(0)));
+        assert_eq!(
+            e.error_text.as_deref(),
+            Some("invalid_grant: refresh token expired")
+        );
+        assert_eq!(
+            e.error_class,
+            Some(ErrorClass::AuthExpired),
+            "an expired refresh token"
+        );
     }
 
     #[test]

@@ -391,6 +391,15 @@ mod tests {
     }
 
     #[test]
+    fn sizes_and_rate_limits_from_logs() {
+        let e = &events(
+            r#"{"time_local":"10/Oct/2000:13:55:36 +0000","request":"POST /upload HTTP/1.1","status":413,"request_length":"10485760","body_bytes_sent":183,"x_ratelimit_remaining":"3"}"#,
+        )[0];
+        assert_eq!((e.req_bytes, e.resp_bytes), (Some(10_485_760), Some(183)));
+        assert_eq!(e.ratelimit.as_deref().and_then(|r| r.remaining), Some(3));
+    }
+
+    #[test]
     fn user_mappings_win() {
         let opts = Options {
             map: super::fields::FieldMap::with_user(&[

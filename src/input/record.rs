@@ -147,6 +147,19 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         .map(Into::into);
     ev.service = boxed(f.str(Slot::Service));
     ev.client = boxed(f.str(Slot::Client));
+    let bytes = |slot| {
+        f.get(slot)
+            .and_then(Scalar::as_i64)
+            .and_then(|v| u64::try_from(v).ok())
+    };
+    ev.req_bytes = bytes(Slot::ReqBytes);
+    ev.resp_bytes = bytes(Slot::RespBytes);
+    if let Some(r) = f.get(Slot::RlRemaining).and_then(Scalar::as_i64) {
+        ev.ratelimit = Some(Box::new(crate::model::RateLimitInfo {
+            limit: None,
+            remaining: Some(r),
+        }));
+    }
     if let Some(body) = f
         .str(Slot::ResponseBody)
         .filter(|b| b.len() <= crate::normalize::body::MAX_BODY)

@@ -172,6 +172,15 @@ pub struct AuthInfo {
     pub credential_fp: Option<Box<str>>,
 }
 
+/// Rate-limit state a response advertised (`X-RateLimit-*`, `RateLimit-*`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RateLimitInfo {
+    /// Requests allowed in the window.
+    pub limit: Option<i64>,
+    /// Requests left in the window.
+    pub remaining: Option<i64>,
+}
+
 /// One normalized event.
 #[derive(Debug, Clone, Default)]
 pub struct Event {
@@ -223,6 +232,12 @@ pub struct Event {
     pub retry_after_s: Option<f64>,
     /// Authentication details, when the request carried any.
     pub auth: Option<Box<AuthInfo>>,
+    /// Rate-limit headers of the response.
+    pub ratelimit: Option<Box<RateLimitInfo>>,
+    /// Request body size in bytes.
+    pub req_bytes: Option<u64>,
+    /// Response body size in bytes.
+    pub resp_bytes: Option<u64>,
     /// Fingerprint of the JSON response body's shape (field paths and types).
     pub body_shape: Option<u64>,
     /// The JSON response body's field paths with their types, sorted.

@@ -82,6 +82,17 @@ pub fn set_body(ev: &mut crate::model::Event, v: &Value) {
     ev.body_fields = Some(f.into_iter().map(String::into_boxed_str).collect());
 }
 
+/// The `error` of an error response body (`{"error": "invalid_grant",
+/// "error_description": "…"}`), as text.
+pub fn error_field(v: &Value) -> Option<String> {
+    let obj = v.as_object()?;
+    let err = obj.get("error")?.as_str().filter(|s| !s.is_empty())?;
+    Some(match obj.get("error_description").and_then(Value::as_str) {
+        Some(d) if !d.is_empty() => format!("{err}: {d}"),
+        _ => err.to_string(),
+    })
+}
+
 /// A business error reported inside a successful response, as text.
 pub fn business_error(v: &Value) -> Option<String> {
     let obj = v.as_object()?;

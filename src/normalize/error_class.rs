@@ -15,6 +15,12 @@ const TEXT_PATTERNS: &[(&str, ErrorClass)] = &[
     ("token has expired", ErrorClass::AuthExpired),
     ("token is expired", ErrorClass::AuthExpired),
     ("invalid_token", ErrorClass::AuthExpired),
+    // OAuth token endpoint errors (RFC 6749 §5.2): an expired or revoked
+    // refresh token or code is `invalid_grant`.
+    ("invalid_grant", ErrorClass::AuthExpired),
+    ("invalid_client", ErrorClass::AuthInvalid),
+    ("unauthorized_client", ErrorClass::AuthInvalid),
+    ("insufficient_scope", ErrorClass::Forbidden),
     ("err_internet_disconnected", ErrorClass::Offline),
     ("err_network_changed", ErrorClass::Offline),
     ("network is unreachable", ErrorClass::Offline),

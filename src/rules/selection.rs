@@ -37,6 +37,10 @@ pub enum Field {
     JwtExp,
     JwtIat,
     JwtNbf,
+    ReqBytes,
+    RespBytes,
+    RateLimitRemaining,
+    RateLimitLimit,
 }
 
 /// Field names accepted in selections.
@@ -62,6 +66,10 @@ pub const FIELDS: &[(&str, Field)] = &[
     ("jwt.exp", Field::JwtExp),
     ("jwt.iat", Field::JwtIat),
     ("jwt.nbf", Field::JwtNbf),
+    ("req_bytes", Field::ReqBytes),
+    ("resp_bytes", Field::RespBytes),
+    ("ratelimit.remaining", Field::RateLimitRemaining),
+    ("ratelimit.limit", Field::RateLimitLimit),
 ];
 
 /// A field by its selection name.
@@ -116,6 +124,18 @@ fn get(e: &Event, f: Field) -> Option<Val<'_>> {
         Field::JwtExp => auth.and_then(|a| a.jwt_exp).map(|v| Val::Num(v as f64)),
         Field::JwtIat => auth.and_then(|a| a.jwt_iat).map(|v| Val::Num(v as f64)),
         Field::JwtNbf => auth.and_then(|a| a.jwt_nbf).map(|v| Val::Num(v as f64)),
+        Field::ReqBytes => e.req_bytes.map(|v| Val::Num(v as f64)),
+        Field::RespBytes => e.resp_bytes.map(|v| Val::Num(v as f64)),
+        Field::RateLimitRemaining => e
+            .ratelimit
+            .as_ref()
+            .and_then(|r| r.remaining)
+            .map(|v| Val::Num(v as f64)),
+        Field::RateLimitLimit => e
+            .ratelimit
+            .as_ref()
+            .and_then(|r| r.limit)
+            .map(|v| Val::Num(v as f64)),
     }
 }
 
@@ -360,6 +380,11 @@ mod tests {
             message: Some("Upstream connect error".into()),
             client: Some("10.1.2.3:5555".into()),
             duration_ms: Some(1500.0),
+            resp_bytes: Some(4096),
+            ratelimit: Some(Box::new(crate::model::RateLimitInfo {
+                limit: Some(100),
+                remaining: Some(0),
+            })),
             auth: Some(Box::new(AuthInfo {
                 jwt_exp: Some(100),
                 ..AuthInfo::default()
@@ -387,6 +412,8 @@ mod tests {
             "\"jwt.exp|lt\" = 1000",
             "\"message|contains|all|i\" = [\"upstream\", \"error\"]",
             "error_class = \"http_5xx\"",
+            "\"resp_bytes|gt\" = 1000",
+            "\"ratelimit.remaining\" = 0",
         ];
         for y in yes {
             assert!(sel(y).unwrap().matches(&e), "{y}");
