@@ -486,6 +486,19 @@ impl FieldMap {
     /// The built-in aliases plus user mappings `(slot name, dotted path)`.
     /// Returns the unknown slot name on error.
     pub fn with_user(user: &[(String, String)]) -> Result<Self, String> {
+        let mut resolved = Vec::with_capacity(user.len());
+        for (name, path) in user {
+            let slot = Slot::ALL
+                .iter()
+                .copied()
+                .find(|s| s.name() == name)
+                .ok_or_else(|| name.clone())?;
+            resolved.push((slot, path.as_str()));
+        }
+        Ok(Self::build(&resolved))
+    }
+
+    fn build(user: &[(Slot, &str)]) -> Self {
         let mut exact: FxHashMap<String, (Slot, u8, Unit)> = FxHashMap::default();
         let mut prefixes = FxHashSet::default();
         let mut add = |path: &str, slot: Slot, rank: u8, unit: Unit, replace: bool| {
@@ -500,12 +513,7 @@ impl FieldMap {
                 }
             }
         };
-        for (name, path) in user {
-            let slot = Slot::ALL
-                .iter()
-                .copied()
-                .find(|s| s.name() == name)
-                .ok_or_else(|| name.clone())?;
+        for &(slot, path) in user {
             let unit = if slot == Slot::Duration {
                 Unit::Ms
             } else {
@@ -519,7 +527,7 @@ impl FieldMap {
             add(path, slot, *r, unit, false);
             *r = r.saturating_add(1);
         }
-        Ok(FieldMap { exact, prefixes })
+        FieldMap { exact, prefixes }
     }
 
     /// Whether `path` is a known alias.
@@ -537,10 +545,7 @@ impl FieldMap {
 }
 
 /// The built-in aliases, shared.
-pub static BUILTIN: LazyLock<FieldMap> = LazyLock::new(|| match FieldMap::with_user(&[]) {
-    Ok(m) => m,
-    Err(_) => unreachable!("no user mappings, so no unknown slot names"),
-});
+pub static BUILTIN: LazyLock<FieldMap> = LazyLock::new(|| FieldMap::build(&[]));
 
 /// A leaf value, borrowed from the input when it had no escapes.
 #[derive(Debug, Clone, PartialEq)]
