@@ -81,20 +81,12 @@ fn top_templates(
         .take(10)
         .filter_map(|i| {
             let f = first[i]?;
-            let e = &events[f];
             Some(report::ErrorTemplate {
                 template: crate::redact::text(&miner.templates[i].text()).into_owned(),
                 count: miner.templates[i].count,
-                first_seen: e.ts_ns.map(format_ns),
+                first_seen: events[f].ts_ns.map(format_ns),
                 last_seen: last[i].map(format_ns),
-                evidence: report::Evidence {
-                    path: sources
-                        .get(e.source.0 as usize)
-                        .map_or_else(String::new, |s| s.display.clone()),
-                    locator: e.locator.map_or_else(String::new, |l| l.to_string()),
-                    offset: e.offset,
-                    trace_id: e.trace_id.as_deref().map(str::to_string),
-                },
+                evidence: rank::evidence_of(events, sources, f),
             })
         })
         .collect()

@@ -62,7 +62,8 @@ fn first_per_source(events: &[Event], idx: &[usize]) -> Vec<usize> {
     out
 }
 
-fn evidence_of(events: &[Event], sources: &[SourceInfo], i: usize) -> Evidence {
+/// The evidence pointer of event `i`: input path, locator, offset, trace id.
+pub fn evidence_of(events: &[Event], sources: &[SourceInfo], i: usize) -> Evidence {
     let e = &events[i];
     Evidence {
         path: sources

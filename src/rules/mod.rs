@@ -101,9 +101,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
-/// The rule files of one directory, compiled, in file-name order
-/// (disabled rules are left out).
-pub fn load_dir(dir: &Path) -> Result<Vec<CompiledRule>> {
+/// The `*.toml` files of a directory with their text, in file-name order.
+fn rule_files(dir: &Path) -> Result<Vec<(std::path::PathBuf, String)>> {
     let read = std::fs::read_dir(dir).map_err(|source| Error::Io {
         path: dir.to_path_buf(),
         source,
@@ -113,12 +112,23 @@ pub fn load_dir(dir: &Path) -> Result<Vec<CompiledRule>> {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).map_err(|source| Error::Io {
+                path: p.clone(),
+                source,
+            })?;
+            Ok((p, text))
+        })
+        .collect()
+}
+
+/// The rule files of one directory, compiled, in file-name order
+/// (disabled rules are left out).
+pub fn load_dir(dir: &Path) -> Result<Vec<CompiledRule>> {
     let mut out = Vec::new();
-    for p in paths {
-        let text = std::fs::read_to_string(&p).map_err(|source| Error::Io {
-            path: p.clone(),
-            source,
-        })?;
+    for (p, text) in rule_files(dir)? {
         if let (_, Some(r)) = spec::compile(&p.display().to_string(), &text)? {
             out.push(r);
         }
@@ -189,21 +199,7 @@ pub fn load(user_dirs: &[impl AsRef<Path>]) -> Result<Vec<CompiledRule>> {
         add(r, id);
     }
     for dir in user_dirs {
-        let dir = dir.as_ref();
-        let read = std::fs::read_dir(dir).map_err(|source| Error::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let mut paths: Vec<_> = read
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        paths.sort();
-        for p in paths {
-            let text = std::fs::read_to_string(&p).map_err(|source| Error::Io {
-                path: p.clone(),
-                source,
-            })?;
+        for (p, text) in rule_files(dir.as_ref())? {
             let (id, r) = spec::compile(&p.display().to_string(), &text)?;
             add(r, id);
         }
