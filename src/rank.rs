@@ -346,6 +346,7 @@ pub fn rank(
                 },
                 subject: f.subject.clone(),
                 first_seen: ts(f.first_ts),
+                onset: ts(f.onset_ts),
                 last_seen: ts(f.last_ts),
                 events: f.events.len() as u64,
                 explains_failures: explained as u64,

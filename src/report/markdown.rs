@@ -66,10 +66,14 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         writeln!(w, "- **Why-chain:** {}", c.why_chain)?;
         writeln!(
             w,
-            "- **When:** {} → {}, {} events",
+            "- **When:** {} → {}, {} events{}",
             c.first_seen.as_deref().unwrap_or("?"),
             c.last_seen.as_deref().unwrap_or("?"),
-            c.events
+            c.events,
+            match (&c.onset, &c.first_seen) {
+                (Some(o), Some(f)) if o != f => format!(" (rising from {o})"),
+                _ => String::new(),
+            }
         )?;
         writeln!(w, "- **Evidence:** {}", ev(&c.evidence))?;
         if let Some(t) = &c.example_trace {

@@ -170,8 +170,10 @@ pub struct Cause {
     pub factors: Factors,
     /// What is at fault.
     pub subject: Subject,
-    /// Onset.
+    /// First matching event of the first window over the rule's thresholds.
     pub first_seen: Option<String>,
+    /// When the matches began to rise (change point); at or before `first_seen`.
+    pub onset: Option<String>,
     /// End.
     pub last_seen: Option<String>,
     /// Matching events.

@@ -32,6 +32,9 @@ pub struct Finding {
     pub retry_after_max: Option<f64>,
     /// What changed, for drift findings (`.price: number → string`).
     pub detail: Option<String>,
+    /// When the matches began to rise, by change point: at or before
+    /// `first_ts`, which is the first window over the thresholds.
+    pub onset_ts: Option<i64>,
 }
 
 /// The group an event belongs to under a rule: one value per group field,
@@ -264,6 +267,36 @@ fn sequence_matches(rule: &CompiledRule, seq: &super::spec::Sequence, events: &[
     out
 }
 
+/// The bucket where a group's match counts began to rise, searching
+/// `from..=hot` (`hot` being the first window over the thresholds), by
+/// Page's CUSUM: with the baseline level μ (median of the windows before
+/// `hot`) and scale σ (1.4826 · MAD, at least 1), the sum
+/// `S = max(0, S + x − μ − σ/2)` last left zero at the onset. `None` when
+/// there is too little history or no rise before `hot`.
+fn change_point(counts: &BTreeMap<i64, u64>, from: i64, hot: i64) -> Option<i64> {
+    if hot - from < 3 {
+        return None;
+    }
+    let series: Vec<f64> = (from..=hot)
+        .map(|k| counts.get(&k).copied().unwrap_or(0) as f64)
+        .collect();
+    let mut base = series[..series.len() - 1].to_vec();
+    base.sort_by(f64::total_cmp);
+    let mu = base[base.len() / 2];
+    let mut dev: Vec<f64> = base.iter().map(|x| (x - mu).abs()).collect();
+    dev.sort_by(f64::total_cmp);
+    let sigma = (1.4826 * dev[dev.len() / 2]).max(1.0);
+    let mut sum = 0.0f64;
+    let mut onset = 0usize;
+    for (j, x) in series.iter().enumerate() {
+        sum = (sum + x - mu - sigma / 2.0).max(0.0);
+        if sum == 0.0 {
+            onset = j + 1;
+        }
+    }
+    (onset < series.len()).then(|| from + onset as i64)
+}
+
 /// Robust z-score of bucket `b`'s count against the buckets from `start` up
 /// to `b` (the last 60 at most; empty ones count as zero): `(x − median) /
 /// (1.4826 · MAD)`, with the scale at least 1. `None` with fewer than three
@@ -450,6 +483,17 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
         }
         let first_ts = qualifying.iter().filter_map(|&i| events[i].ts_ns).min();
         let last_ts = qualifying.iter().filter_map(|&i| events[i].ts_ns).max();
+        let onset_ts = first_ts
+            .and_then(|f| {
+                let hot = bucket(Some(f), rule.window_ns);
+                let from = start_bucket.unwrap_or(hot).max(hot.saturating_sub(120));
+                let k = change_point(&counts, from, hot)?;
+                idx.iter()
+                    .filter_map(|&i| events[i].ts_ns)
+                    .find(|&t| bucket(Some(t), rule.window_ns) >= k)
+                    .filter(|&t| t < f)
+            })
+            .or(first_ts);
         let retry_after_max = qualifying
             .iter()
             .filter_map(|&i| events[i].retry_after_s)
@@ -481,6 +525,7 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
             bursts,
             retry_after_max,
             detail,
+            onset_ts,
         });
     }
     out
@@ -598,6 +643,30 @@ mod tests {
         };
         assert!(!sorted.is_empty());
         assert_eq!(summary(&sorted), summary(&full));
+    }
+
+    #[test]
+    fn onset_by_change_point_precedes_the_first_hot_window() {
+        // One 5xx a minute for 10 minutes, then 3, 5, 8 a minute, then 20.
+        let mut events: Vec<Event> = Vec::new();
+        let mut n = 0u64;
+        let mut push = |minute: i64, count: i64, events: &mut Vec<Event>| {
+            for j in 0..count {
+                events.push(ev(n, minute * 60 + j, 500, "a"));
+                n += 1;
+            }
+        };
+        for m in 0..10 {
+            push(m, 1, &mut events);
+        }
+        for (m, c) in [(10, 3), (11, 5), (12, 8), (13, 20)] {
+            push(m, c, &mut events);
+        }
+        let r = rule("group_by = \"host\"\nwindow = \"60s\"\nmin_events = 10");
+        let f = &evaluate(&[r], &events, &[])[0];
+        assert_eq!(f.first_ts, Some(13 * 60 * 1_000_000_000));
+        let onset = f.onset_ts.unwrap() / 1_000_000_000;
+        assert!((600..=720).contains(&onset), "onset at {onset} s");
     }
 
     #[test]
