@@ -284,7 +284,7 @@ pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Out
         inputs: args.inputs.clone(),
         mmap: !args.no_mmap,
         quiet: args.quiet,
-        rule_dirs: args.rules.clone(),
+        rule_dirs: rules::dirs_with_project(&args.rules),
         input: input_options(args)?,
         since: args
             .since
@@ -427,6 +427,7 @@ fn severity_of(name: &str) -> Option<Severity> {
 
 /// `logsleuth rules list|explain|check`. Returns whether everything checked passed.
 pub fn run_rules(action: &crate::cli::RulesAction, dirs: &[PathBuf], out: &mut dyn Write) -> Result<bool> {
+    let dirs = &rules::dirs_with_project(dirs);
     use crate::cli::{ListFormat, RulesAction};
     let werr = |source| Error::Output {
         path: PathBuf::from("-"),

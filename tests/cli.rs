@@ -460,3 +460,39 @@ lines = ['{"@timestamp":"2024-05-01T10:00:00Z","url.full":"https://r.example/api
     assert_eq!(check.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&check.stdout).contains("FAIL"));
 }
+
+#[test]
+fn a_project_local_rule_directory_is_loaded_by_default() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join(".logsleuth/rules");
+    std::fs::create_dir_all(&rules).expect("mkdir");
+    std::fs::write(
+        rules.join("off.toml"),
+        "id = \"upstream.timeout\"\nenabled = false\n",
+    )
+    .expect("write");
+    let sample = arg(&root().join("samples/upstream-timeout"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_logsleuth"))
+        .args(["analyze", "--format", "json", &sample])
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ids: Vec<&str> = r["root_causes"]
+        .as_array()
+        .expect("causes")
+        .iter()
+        .filter_map(|c| c["rule"].as_str())
+        .collect();
+    assert!(
+        !ids.contains(&"upstream.timeout"),
+        "the project-local file disables it: {ids:?}"
+    );
+    let listed = std::process::Command::new(env!("CARGO_BIN_EXE_logsleuth"))
+        .args(["rules", "list"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("upstream.timeout "));
+}

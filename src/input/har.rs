@@ -320,6 +320,8 @@ pub fn auth_from_header(value: &str, auth: &mut AuthInfo) {
             auth.jwt_exp = c.exp;
             auth.jwt_iat = c.iat;
             auth.jwt_nbf = c.nbf;
+            auth.jwt_iss = c.iss.map(Into::into);
+            auth.jwt_aud = c.aud.map(Into::into);
         }
     }
 }

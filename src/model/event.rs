@@ -166,6 +166,10 @@ pub struct AuthInfo {
     pub jwt_iat: Option<i64>,
     /// `nbf` claim of a bearer JWT.
     pub jwt_nbf: Option<i64>,
+    /// `iss` claim of a bearer JWT.
+    pub jwt_iss: Option<Box<str>>,
+    /// `aud` claim of a bearer JWT (the first, when a list).
+    pub jwt_aud: Option<Box<str>>,
     /// `error` parameter of the response's `WWW-Authenticate` challenge.
     pub challenge_error: Option<Box<str>>,
     /// A short fingerprint of the credential, for grouping without revealing it.

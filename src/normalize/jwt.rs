@@ -4,8 +4,12 @@
 use base64::Engine as _;
 
 /// The claims we keep from a JWT.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Claims {
+    /// Issuer.
+    pub iss: Option<String>,
+    /// Audience (the first, when a list).
+    pub aud: Option<String>,
     /// Expiry, seconds since the epoch.
     pub exp: Option<i64>,
     /// Issued-at, seconds since the epoch.
@@ -22,6 +26,18 @@ struct RawClaims {
     iat: Option<serde_json::Number>,
     #[serde(default)]
     nbf: Option<serde_json::Number>,
+    #[serde(default)]
+    iss: Option<serde_json::Value>,
+    #[serde(default)]
+    aud: Option<serde_json::Value>,
+}
+
+fn first_str(v: Option<serde_json::Value>) -> Option<String> {
+    match v? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Array(a) => a.into_iter().find_map(|x| x.as_str().map(str::to_string)),
+        _ => None,
+    }
 }
 
 fn secs(n: Option<serde_json::Number>) -> Option<i64> {
@@ -51,6 +67,8 @@ pub fn decode(token: &str) -> Option<Claims> {
         exp: secs(raw.exp),
         iat: secs(raw.iat),
         nbf: secs(raw.nbf),
+        iss: first_str(raw.iss),
+        aud: first_str(raw.aud),
     })
 }
 
@@ -68,10 +86,17 @@ mod tests {
             Some(Claims {
                 exp: Some(1_714_557_600),
                 iat: Some(1_714_554_000),
-                nbf: None
+                nbf: None,
+                iss: None,
+                aud: None,
             })
         );
         assert_eq!(decode("not-a-jwt"), None);
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"iss":"https://auth.example.com","aud":["api","web"],"exp":1}"#);
+        let c = decode(&format!("eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln")).unwrap();
+        assert_eq!(c.iss.as_deref(), Some("https://auth.example.com"));
+        assert_eq!(c.aud.as_deref(), Some("api"));
         assert_eq!(decode("a.b.c.d.e"), None);
     }
 }

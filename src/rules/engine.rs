@@ -54,6 +54,11 @@ fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -
             GroupField::Client => s(&e.client),
             GroupField::Url => s(&e.url),
             GroupField::Template => s(&e.template),
+            GroupField::Token => e
+                .auth
+                .as_deref()
+                .and_then(|a| a.credential_fp.as_deref())
+                .unwrap_or(""),
             GroupField::Source => sources
                 .get(e.source.0 as usize)
                 .map_or("", |x| x.display.as_str()),
@@ -81,7 +86,7 @@ fn subject_for(rule: &CompiledRule, key: &Key<'_>, events: &[Event], idx: &[usiz
             GroupField::Service => subject.service = nonempty(value),
             GroupField::Version => subject.version = nonempty(value),
             GroupField::Source | GroupField::Client => subject.client = nonempty(value),
-            GroupField::Url | GroupField::Template => {}
+            GroupField::Url | GroupField::Template | GroupField::Token => {}
         }
     }
     if subject.host.is_none() {

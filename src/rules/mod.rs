@@ -184,6 +184,22 @@ pub fn run_fixtures(rule: &CompiledRule) -> Vec<FixtureResult> {
         .collect()
 }
 
+/// The project-local rule directory, loaded after the built-in rules and
+/// before `--rules` directories when it exists in the working directory.
+pub const PROJECT_DIR: &str = ".logsleuth/rules";
+
+/// The rule directories of a run: the project-local one if present, then
+/// the ones given with `--rules`.
+pub fn dirs_with_project(user: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let local = Path::new(PROJECT_DIR);
+    if local.is_dir() {
+        out.push(local.to_path_buf());
+    }
+    out.extend(user.iter().cloned());
+    out
+}
+
 /// Load the built-in rules, then each user directory in order. A later rule
 /// with the same `id` replaces an earlier one; `enabled = false` removes it.
 pub fn load(user_dirs: &[impl AsRef<Path>]) -> Result<Vec<CompiledRule>> {

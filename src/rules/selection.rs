@@ -41,6 +41,9 @@ pub enum Field {
     RespBytes,
     RateLimitRemaining,
     RateLimitLimit,
+    JwtIss,
+    JwtAud,
+    AuthToken,
 }
 
 /// Field names accepted in selections.
@@ -70,6 +73,9 @@ pub const FIELDS: &[(&str, Field)] = &[
     ("resp_bytes", Field::RespBytes),
     ("ratelimit.remaining", Field::RateLimitRemaining),
     ("ratelimit.limit", Field::RateLimitLimit),
+    ("jwt.iss", Field::JwtIss),
+    ("jwt.aud", Field::JwtAud),
+    ("auth.token", Field::AuthToken),
 ];
 
 /// A field by its selection name.
@@ -136,6 +142,10 @@ fn get(e: &Event, f: Field) -> Option<Val<'_>> {
             .as_ref()
             .and_then(|r| r.limit)
             .map(|v| Val::Num(v as f64)),
+        Field::JwtIss => auth.and_then(|a| a.jwt_iss.as_deref()).map(Val::Str),
+        Field::JwtAud => auth.and_then(|a| a.jwt_aud.as_deref()).map(Val::Str),
+        // The credential's fingerprint, never the credential.
+        Field::AuthToken => auth.and_then(|a| a.credential_fp.as_deref()).map(Val::Str),
     }
 }
 

@@ -354,6 +354,8 @@ pub enum GroupField {
     Url,
     /// The error template of a failure.
     Template,
+    /// The fingerprint of the request's credential (`tok:…`).
+    Token,
 }
 
 impl GroupField {
@@ -368,6 +370,7 @@ impl GroupField {
             "client" => GroupField::Client,
             "url" => GroupField::Url,
             "template" => GroupField::Template,
+            "token" => GroupField::Token,
             _ => return None,
         })
     }
@@ -800,7 +803,7 @@ fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRul
             GroupField::parse(n).ok_or_else(|| {
                 bad(
                     origin,
-                    format!("key `aggregate.group_by`: {n:?} is not one of host, route, method, service, version, source, client, url, template"),
+                    format!("key `aggregate.group_by`: {n:?} is not one of host, route, method, service, version, source, client, url, template, token"),
                 )
             })
         })
