@@ -618,15 +618,12 @@ fn strip_grouping(s: &str) -> Cow<'_, str> {
 #[derive(Debug)]
 pub struct Fields<'de> {
     slots: [Option<(u8, Scalar<'de>, Unit)>; SLOTS],
-    /// Number of top-level keys seen (0 for `{}`).
-    pub keys: usize,
 }
 
 impl Default for Fields<'_> {
     fn default() -> Self {
         Fields {
             slots: std::array::from_fn(|_| None),
-            keys: 0,
         }
     }
 }
@@ -663,10 +660,7 @@ impl<'de> Fields<'de> {
 impl Fields<'_> {
     /// A copy that owns all its strings.
     pub fn to_static_fields(&self) -> Fields<'static> {
-        let mut out = Fields::<'static> {
-            keys: self.keys,
-            ..Fields::default()
-        };
+        let mut out = Fields::<'static>::default();
         for (i, cell) in self.slots.iter().enumerate() {
             out.slots[i] = cell.as_ref().map(|(r, v, u)| (*r, v.to_static(), *u));
         }
@@ -824,9 +818,6 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         let base = self.path.len();
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            if self.root {
-                self.fields.keys += 1;
-            }
             // Elasticsearch hits: `_source` holds the document itself, and
             // `fields` the same document as dotted keys with array values.
             if self.root && (key.0 == "_source" || key.0 == "fields") {

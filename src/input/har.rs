@@ -16,7 +16,7 @@ use super::scan::{self, MemberWalk, ScanError};
 use super::Output;
 use crate::error::{Error, Result};
 use crate::model::{AuthInfo, ErrorClass, Event, InputStats, Locator, ParseIssue, SourceId};
-use crate::normalize::{error_class, jwt, route, time, trace};
+use crate::normalize::{auth, error_class, route, time, trace};
 
 /// A number that may arrive as a number, a numeric string or null.
 #[derive(Debug, Clone, Copy, Default)]
@@ -295,53 +295,6 @@ fn retry_after(v: &str, ts_ns: Option<i64>) -> Option<f64> {
     Some(((at - ts_ns?) as f64 / 1e9).max(0.0))
 }
 
-/// The `error` parameter of a `WWW-Authenticate` challenge (RFC 6750).
-pub fn challenge_error(v: &str) -> Option<String> {
-    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r#"(?i)(?:^|[\s,])error\s*=\s*(?:"([^"]*)"|([^\s,"]+))"#)
-            .expect("static regex is valid")
-    });
-    let c = RE.captures(v)?;
-    let val = c.get(1).or_else(|| c.get(2))?.as_str();
-    (!val.is_empty()).then(|| val.to_string())
-}
-
-/// Credential facts from an `Authorization` header value.
-pub fn auth_from_header(value: &str, auth: &mut AuthInfo) {
-    let v = value.trim();
-    let (scheme, cred) = v.split_once(' ').unwrap_or((v, ""));
-    auth.scheme = Some(scheme.into());
-    let cred = cred.trim();
-    if !cred.is_empty() {
-        auth.credential_fp = Some(crate::redact::fingerprint(cred).into());
-    }
-    if scheme.eq_ignore_ascii_case("bearer") {
-        if let Some(c) = jwt::decode(cred) {
-            auth.jwt_exp = c.exp;
-            auth.jwt_iat = c.iat;
-            auth.jwt_nbf = c.nbf;
-            auth.jwt_iss = c.iss.map(Into::into);
-            auth.jwt_aud = c.aud.map(Into::into);
-        }
-    }
-}
-
-/// Refine a 401 into `AuthExpired` when the challenge or the JWT says so.
-pub fn refine_auth(ev: &mut Event) {
-    if ev.status != Some(401) {
-        return;
-    }
-    let Some(auth) = &ev.auth else { return };
-    let challenge_expired = auth.challenge_error.as_deref() == Some("invalid_token");
-    let jwt_expired = match (auth.jwt_exp, ev.ts_ns) {
-        (Some(exp), Some(ts)) => ts / 1_000_000_000 >= exp,
-        _ => false,
-    };
-    if challenge_expired || jwt_expired {
-        ev.error_class = Some(ErrorClass::AuthExpired);
-    }
-}
-
 fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::Result<Event, String> {
     let entry: Entry<'_> = serde_json::from_slice(raw).map_err(|e| format!("invalid HAR entry: {e}"))?;
     let mut ev = Event::at(id, Locator::Entry(idx), offset);
@@ -371,7 +324,7 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
         if trace::is_request_id_header(&lname) && ev.request_id.is_none() && !value.is_empty() {
             ev.request_id = Some(value.into());
         } else if lname == "authorization" {
-            auth_from_header(value, &mut auth);
+            auth::from_header(value, &mut auth);
             has_auth = true;
         }
     }
@@ -403,7 +356,7 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
             let lname = name.to_ascii_lowercase();
             match lname.as_str() {
                 "www-authenticate" => {
-                    if let Some(e) = challenge_error(value) {
+                    if let Some(e) = auth::challenge_error(value) {
                         auth.challenge_error = Some(e.into());
                         has_auth = true;
                     }
@@ -487,7 +440,7 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
         error_class::classify(ev.status, error_text.as_deref(), responded)
     };
     ev.error_text = error_text.map(|t| crate::redact::text(&t).into_owned().into());
-    refine_auth(&mut ev);
+    auth::refine(&mut ev);
     Ok(ev)
 }
 
@@ -608,7 +561,7 @@ mod tests {
             Some("business error 4001 in a 2xx response: insufficient balance")
         );
         assert_eq!(e[1].error_class, None);
-        assert!(e[0].body_shape.is_some() && e[0].body_shape != e[1].body_shape);
+        assert!(e[0].body_fields.is_some() && e[0].body_fields != e[1].body_fields);
     }
 
     #[test]
@@ -632,15 +585,5 @@ mod tests {
             Some(ErrorClass::AuthExpired),
             "an expired refresh token"
         );
-    }
-
-    #[test]
-    fn challenge_param() {
-        assert_eq!(
-            challenge_error(r#"Bearer realm="api", error="invalid_token", error_description="x""#).as_deref(),
-            Some("invalid_token")
-        );
-        assert_eq!(challenge_error(r#"Bearer error_description="x""#), None);
-        assert_eq!(challenge_error("Basic realm=x"), None);
     }
 }

@@ -88,12 +88,10 @@ fn majority(votes: &[&'static str]) -> String {
 /// `{"log": "{...}", "stream": ...}` wrapper, or a logstash event tagged
 /// `_jsonparsefailure` whose `message` is the original line.
 fn embedded_json<'f>(line: &[u8], f: &'f Fields<'_>) -> Option<&'f str> {
+    // The cheap test first: most messages are not JSON objects.
+    let m = f.str(Slot::Message).filter(|m| m.trim_start().starts_with('{'))?;
     let has = |n: &str| memchr::memmem::find(line, n.as_bytes()).is_some();
-    if !(has("_jsonparsefailure") || (has("\"log\"") && has("\"stream\""))) {
-        return None;
-    }
-    let m = f.str(Slot::Message)?;
-    m.trim_start().starts_with('{').then_some(m)
+    (has("_jsonparsefailure") || (has("\"log\"") && has("\"stream\""))).then_some(m)
 }
 
 /// The events of one non-empty line, and how many records it holds.
@@ -116,9 +114,12 @@ fn line_events(
     let has = |n: &str| memchr::memmem::find(line, n.as_bytes()).is_some();
     let before = out.len();
     let mut records = 1;
-    if has("\"resourceLogs\"") {
+    // OTel batches and `_search` responses have no log field of their own at
+    // the top level; ordinary records skip the two scans.
+    let wrapper = f.found() == 0;
+    if wrapper && has("\"resourceLogs\"") {
         otel::batch_events(id, line, loc, offset, opts, out);
-    } else if has("\"hits\"") {
+    } else if wrapper && has("\"hits\"") {
         if let Some((n, failed)) = esdoc::response_line_events(id, line, loc, offset, opts, out) {
             records = n;
             issues.extend(failed.into_iter().map(|(offset, reason)| ParseIssue {

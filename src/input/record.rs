@@ -177,12 +177,12 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     let mut auth = AuthInfo::default();
     let mut has_auth = false;
     if let Some(a) = f.str(Slot::Authorization) {
-        crate::input::har::auth_from_header(a, &mut auth);
+        crate::normalize::auth::from_header(a, &mut auth);
         has_auth = true;
     }
     if let Some(c) = f
         .str(Slot::WwwAuthenticate)
-        .and_then(crate::input::har::challenge_error)
+        .and_then(crate::normalize::auth::challenge_error)
     {
         auth.challenge_error = Some(c.into());
         has_auth = true;
@@ -220,6 +220,6 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         ev.error_class = None;
     }
     ev.error_text = error_text.map(|t| crate::redact::text(&t).into_owned().into());
-    crate::input::har::refine_auth(&mut ev);
+    crate::normalize::auth::refine(&mut ev);
     ev
 }

@@ -91,71 +91,6 @@ pub fn skip_value(b: &[u8], i: usize) -> Result<usize, ScanError> {
     }
 }
 
-/// One `"key": value` member of an object: spans of the raw key (without
-/// quotes, still escaped) and of the value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Member {
-    /// Key bytes without the quotes.
-    pub key: (usize, usize),
-    /// Value span.
-    pub value: (usize, usize),
-}
-
-/// The members of the object that starts at `i` (which must be `{`).
-/// On error, returns the members read so far and the error.
-pub fn object_members(b: &[u8], i: usize) -> (Vec<Member>, Option<ScanError>) {
-    let mut out = Vec::new();
-    let i = skip_ws(b, i);
-    if b.get(i) != Some(&b'{') {
-        return (
-            out,
-            Some(b.get(i).map_or(ScanError::Eof, |c| ScanError::Unexpected(i, *c))),
-        );
-    }
-    let mut j = skip_ws(b, i + 1);
-    if b.get(j) == Some(&b'}') {
-        return (out, None);
-    }
-    loop {
-        if b.get(j) != Some(&b'"') {
-            return (
-                out,
-                Some(b.get(j).map_or(ScanError::Eof, |c| ScanError::Unexpected(j, *c))),
-            );
-        }
-        let kend = match skip_string(b, j) {
-            Ok(e) => e,
-            Err(e) => return (out, Some(e)),
-        };
-        let colon = skip_ws(b, kend);
-        if b.get(colon) != Some(&b':') {
-            return (
-                out,
-                Some(
-                    b.get(colon)
-                        .map_or(ScanError::Eof, |c| ScanError::Unexpected(colon, *c)),
-                ),
-            );
-        }
-        let vstart = skip_ws(b, colon + 1);
-        let vend = match skip_value(b, vstart) {
-            Ok(e) => e,
-            Err(e) => return (out, Some(e)),
-        };
-        out.push(Member {
-            key: (j + 1, kend - 1),
-            value: (vstart, vend),
-        });
-        let k = skip_ws(b, vend);
-        match b.get(k) {
-            Some(b',') => j = skip_ws(b, k + 1),
-            Some(b'}') => return (out, None),
-            Some(c) => return (out, Some(ScanError::Unexpected(k, *c))),
-            None => return (out, Some(ScanError::Eof)),
-        }
-    }
-}
-
 /// The result of splitting an array.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ArrayScan {
@@ -314,12 +249,13 @@ mod tests {
     #[test]
     fn members_and_elements() {
         let doc = br#" {"log": {"entries": [ {"a":"x\"}"}, [1,2], 3 ], "v": true}} "#;
-        let (m, err) = object_members(doc, 0);
-        assert!(err.is_none());
-        assert_eq!(&doc[m[0].key.0..m[0].key.1], b"log");
-        let (inner, err) = object_members(doc, m[0].value.0);
-        assert!(err.is_none());
-        let scan = array_elements(doc, inner[0].value.0);
+        let mut top = MemberWalk::new(doc, 0).unwrap();
+        let (key, log_start) = top.next_key().unwrap();
+        assert_eq!(key, b"log");
+        let mut log = MemberWalk::new(doc, log_start).unwrap();
+        let (key, entries_start) = log.next_key().unwrap();
+        assert_eq!(key, b"entries");
+        let scan = array_elements(doc, entries_start);
         assert!(scan.error.is_none());
         assert_eq!(doc[scan.end.unwrap() - 1], b']');
         let got: Vec<&[u8]> = scan.elements.iter().map(|(s, e)| &doc[*s..*e]).collect();

@@ -87,24 +87,26 @@ fn is_status(s: &str) -> bool {
     s == "-" || (s.len() == 3 && s.bytes().all(|c| c.is_ascii_digit()))
 }
 
+fn is_clf(line: &str, t: &[&str]) -> bool {
+    t.len() >= 7
+        && line.contains(" [")
+        && crate::normalize::time::parse_clf(t[3]).is_some()
+        && t[4].split(' ').count() >= 2
+        && is_status(t[5])
+}
+
+fn is_alb(t: &[&str]) -> bool {
+    t.len() >= 17
+        && matches!(t[0], "http" | "https" | "h2" | "grpcs" | "ws" | "wss")
+        && crate::normalize::time::parse_rfc3339(t[1]).is_some()
+        && is_status(t[8])
+}
+
 /// Whether `line` looks like a record of `kind` (used by detection).
 pub fn matches(kind: TextKind, line: &str) -> bool {
     match kind {
-        TextKind::Clf => {
-            let t = tokens(line);
-            t.len() >= 7
-                && line.contains(" [")
-                && crate::normalize::time::parse_clf(t[3]).is_some()
-                && t[4].split(' ').count() >= 2
-                && is_status(t[5])
-        }
-        TextKind::Alb => {
-            let t = tokens(line);
-            t.len() >= 17
-                && matches!(t[0], "http" | "https" | "h2" | "grpcs" | "ws" | "wss")
-                && crate::normalize::time::parse_rfc3339(t[1]).is_some()
-                && is_status(t[8])
-        }
+        TextKind::Clf => is_clf(line, &tokens(line)),
+        TextKind::Alb => is_alb(&tokens(line)),
         TextKind::W3c => line.starts_with("#Fields:") || line.starts_with("#Software:"),
         TextKind::Zeek => line.starts_with("#separator") || line.starts_with("#fields"),
         TextKind::Haproxy => HAPROXY.is_match(line),
@@ -182,7 +184,7 @@ fn line_fields(
     match kind {
         TextKind::Clf => {
             let t = tokens(line);
-            if !matches(kind, line) {
+            if !is_clf(line, &t) {
                 return Err("not a combined/common log format line".into());
             }
             offer("remote_addr", s(t[0]));
@@ -192,7 +194,7 @@ fn line_fields(
         }
         TextKind::Alb => {
             let t = tokens(line);
-            if !matches(kind, line) {
+            if !is_alb(&t) {
                 return Err("not an AWS ALB access-log line".into());
             }
             offer("time", s(t[1]));

@@ -242,8 +242,6 @@ pub struct Event {
     pub req_bytes: Option<u64>,
     /// Response body size in bytes.
     pub resp_bytes: Option<u64>,
-    /// Fingerprint of the JSON response body's shape (field paths and types).
-    pub body_shape: Option<u64>,
     /// The JSON response body's field paths with their types, sorted.
     pub body_fields: Option<Box<[Box<str>]>>,
     /// The error template this failure's text belongs to (`t17`).

@@ -73,13 +73,10 @@ fn text_of(v: Option<&Value>) -> Option<String> {
     }
 }
 
-/// Record a response body's shape on an event.
+/// Record a response body's shape on an event (its fingerprint is
+/// [`shape`] of the same value, derivable from these fields).
 pub fn set_body(ev: &mut crate::model::Event, v: &Value) {
-    let f = fields(v);
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    f.hash(&mut h);
-    ev.body_shape = Some(h.finish());
-    ev.body_fields = Some(f.into_iter().map(String::into_boxed_str).collect());
+    ev.body_fields = Some(fields(v).into_iter().map(String::into_boxed_str).collect());
 }
 
 /// The `error` of an error response body (`{"error": "invalid_grant",

@@ -4,6 +4,7 @@
 //! Parsers in `input` call these to turn raw strings into the values of
 //! [`crate::model::Event`]; nothing here knows about file formats.
 
+pub mod auth;
 pub mod body;
 pub mod error_class;
 pub mod jwt;
