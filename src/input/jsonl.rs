@@ -279,6 +279,19 @@ mod tests {
             lines,
             parse_chunk(SourceId(0), &input, 0, input.len(), &Options::default()).lines
         );
+        // The merged small chunks give the same events and skips, at the same
+        // file lines and offsets, as one chunk.
+        let one = parse_chunk(SourceId(0), &input, 0, input.len(), &Options::default());
+        let (ev_a, st_a, _) = lines::merge(a);
+        let (ev_b, st_b, _) = lines::merge(vec![one]);
+        let key = |e: &Event| (e.locator, e.offset, e.status, e.ts_ns);
+        assert_eq!(
+            ev_a.iter().map(key).collect::<Vec<_>>(),
+            ev_b.iter().map(key).collect::<Vec<_>>()
+        );
+        assert_eq!(st_a.issues, st_b.issues);
+        assert_eq!((st_a.records, st_a.skipped), (st_b.records, st_b.skipped));
+        assert_eq!(ev_a.len(), 500);
     }
 
     #[test]
