@@ -13,7 +13,7 @@ use crate::model::{Event, Format, SourceId, SourceInfo};
 use crate::normalize::time::format_ns;
 use crate::report::{self, InputReport, Issue, OutputFormat, Report, Summary};
 use crate::rules::{self, CompiledRule, Severity};
-use crate::{demo, progress, rank, table};
+use crate::{correlate, demo, evidence, progress, rank, spike, table, timeline, traces};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +86,7 @@ fn top_templates(
                 count: miner.templates[i].count,
                 first_seen: events[f].ts_ns.map(format_ns),
                 last_seen: last[i].map(format_ns),
-                evidence: rank::evidence_of(events, sources, f),
+                evidence: crate::evidence::plain(events, sources, f),
             })
         })
         .collect()
@@ -139,6 +139,61 @@ fn data_quality_notes(events: &[Event], sources: &[SourceInfo], tz_offset_s: i32
         }
     }
     notes
+}
+
+/// The report's view of the clock estimates, with evidence pointers taken
+/// before the events are re-ordered.
+fn correlation_report(
+    skews: &[correlate::Skew],
+    events: &[Event],
+    sources: &[SourceInfo],
+) -> report::Correlation {
+    let name = |id: crate::model::SourceId| {
+        sources
+            .get(id.0 as usize)
+            .map_or_else(String::new, |s| s.display.clone())
+    };
+    let clocks = skews
+        .iter()
+        .map(|s| {
+            let offset_s = s.offset_ns as f64 / 1e9;
+            let direction = if offset_s >= 0.0 { "ahead of" } else { "behind" };
+            let action = if s.corrected {
+                format!("its times were corrected by {:+.3} s", -offset_s)
+            } else {
+                "within network latency, so not corrected".to_string()
+            };
+            report::ClockSkew {
+                input: name(s.source),
+                against: name(s.against),
+                pairs: s.pairs,
+                matched_on: s.keys.to_string(),
+                offset_s: (offset_s * 1000.0).round() / 1000.0,
+                spread_ms: (s.spread_ns as f64 / 1e6 * 10.0).round() / 10.0,
+                corrected: s.corrected,
+                text: format!(
+                    "{} clock {:+.1} s against {} ({} {:.1} s; median of {} requests matched by {}); {action}.",
+                    name(s.source),
+                    offset_s,
+                    name(s.reference),
+                    direction,
+                    offset_s.abs(),
+                    s.pairs,
+                    s.keys
+                ),
+                examples: s
+                    .examples
+                    .iter()
+                    .map(|&(a, b)| [evidence::plain(events, sources, a), evidence::plain(events, sources, b)])
+                    .collect(),
+            }
+        })
+        .collect();
+    report::Correlation {
+        reference: skews.first().map(|s| name(s.reference)),
+        joined_requests: 0,
+        clocks,
+    }
 }
 
 /// Run the pipeline up to the report.
@@ -194,6 +249,10 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         }
     }
     bar.finish_and_clear();
+    // Join the inputs and put them on one clock before anything reads time.
+    let skews = correlate::estimate(&events, &sources);
+    let mut correlation = correlation_report(&skews, &events, &sources);
+    correlate::apply(&mut events, &skews);
     // One timeline across inputs: order by time (events without one last),
     // keeping input order among equals. Exports sorted newest-first too.
     let time_key = |e: &Event| (e.ts_ns.is_none(), e.ts_ns);
@@ -201,15 +260,41 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         events.sort_by_key(time_key);
     }
     let miner = crate::normalize::template::assign(&mut events);
+    let templates: Vec<(String, u64)> = miner.templates.iter().map(|t| (t.text(), t.count)).collect();
+    let links = correlate::Links::build(&events);
+    correlation.joined_requests = links.joined(&events) as u64;
 
     // The table and the rules read the same events; build them side by side.
-    let (sums, findings) = rayon::join(
-        || table::build(&events, &sources).and_then(|frame| table::summarize(&frame)),
+    let ((sums, blame), findings) = rayon::join(
+        || {
+            rayon::join(
+                || table::build(&events, &sources).and_then(|frame| table::summarize(&frame)),
+                || traces::blame(&events, &sources, &links),
+            )
+        },
         || rules::evaluate(&rules, &events, &sources),
     );
     let sums = sums?;
-    let (root_causes, timeline) = rank::rank(&rules, &findings, &events, &sources);
-    let notes = data_quality_notes(&events, &sources, opts.input.tz_offset_s);
+    let ctx = evidence::Ctx {
+        events: &events,
+        sources: &sources,
+        links: Some(&links),
+    };
+    let ranked = rank::rank(&rules, &findings, &ctx, &links, &blame);
+    let timeline = timeline::build(&rules, &findings, &ranked, ctx, &templates);
+    let spike = ranked.first().and_then(|top| {
+        let mut idx: Vec<usize> = findings[top.root].events.clone();
+        for &s in &top.symptoms {
+            idx.extend(findings[s].events.iter().copied());
+        }
+        let f = &findings[top.root];
+        let start = f.onset_ts.or(f.first_ts)?;
+        let end = idx.iter().filter_map(|&i| events[i].ts_ns).max()?;
+        spike::explain(&events, start, end, &templates)
+    });
+    let root_causes: Vec<report::Cause> = ranked.into_iter().map(|r| r.cause).collect();
+    let mut notes = data_quality_notes(&events, &sources, opts.input.tz_offset_s);
+    notes.extend(correlation.clocks.iter().map(|c| c.text.clone()));
     let error_templates = top_templates(&miner, &events, &sources);
 
     let inputs = sources
@@ -248,6 +333,8 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
             traces: sums.traces,
         },
         root_causes,
+        correlation,
+        spike,
         timeline,
         error_templates,
         notes,
@@ -546,4 +633,24 @@ fn role_name(r: crate::rules::spec::Role) -> &'static str {
         crate::rules::spec::Role::Cause => "cause",
         crate::rules::spec::Role::Symptom => "symptom",
     }
+}
+
+/// `logsleuth eval DIR`: score the ranking on a labeled suite.
+pub fn run_eval(
+    dir: &std::path::Path,
+    format: crate::cli::ListFormat,
+    rule_dirs: &[PathBuf],
+    out: &mut dyn Write,
+) -> Result<Outcome> {
+    let result = crate::eval::run(dir, &rules::dirs_with_project(rule_dirs))?;
+    let werr = |source| Error::Output {
+        path: PathBuf::from("-"),
+        source,
+    };
+    match format {
+        crate::cli::ListFormat::Text => report::eval::render_text(&result, out),
+        crate::cli::ListFormat::Json => report::eval::render_json(&result, out),
+    }
+    .map_err(werr)?;
+    Ok(Outcome::Clean)
 }

@@ -32,6 +32,20 @@ pub enum Command {
         #[arg(long = "rules", value_name = "DIR", global = true)]
         rules: Vec<PathBuf>,
     },
+    /// Score the ranking on a labeled incident suite: AC@1 and AC@3.
+    ///
+    /// DIR holds one folder per scenario with its inputs and a truth.toml
+    /// (category, subject, onset); `gen-samples suite DIR` writes one.
+    Eval {
+        /// The suite directory.
+        dir: PathBuf,
+        /// `text` or `json`.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+        /// Extra rule directories (repeatable).
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+    },
 }
 
 /// `rules` actions.

@@ -15,6 +15,9 @@ fn main() -> ExitCode {
         Command::Analyze(args) => app::run_analyze(args, &mut stderr),
         Command::Rules { action, rules } => app::run_rules(action, rules, &mut std::io::stdout().lock())
             .map(|ok| if ok { Outcome::Clean } else { Outcome::FailOn }),
+        Command::Eval { dir, format, rules } => {
+            app::run_eval(dir, *format, rules, &mut std::io::stdout().lock())
+        }
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

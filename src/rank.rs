@@ -1,104 +1,173 @@
-//! From findings to ranked root causes. Each finding is scored on severity
-//! and prior, impact, earliness and specificity; findings that a stronger,
-//! earlier finding `explains` (by its rule's `explains` edges, on the same
-//! host) are folded under it as symptoms. Roots are then ranked by score,
-//! with ties broken by onset and rule id so the order is deterministic.
-//! The timeline is built from the same material.
+//! From findings to ranked root causes. Each finding (rule × group ×
+//! interval) is a candidate. A blame graph joins them: an edge a → b when
+//! a's rule `explains` b's category on the same scope and a began first,
+//! or when failing traces show a's events as the deeper failing hop under
+//! b's. Findings with a parent fold under their root as symptoms. Roots
+//! are scored on severity and prior, confidence against the baseline,
+//! impact, earliness (clock-skew tolerant), causal position and
+//! specificity; every factor and weight is in the report. Ties break on
+//! onset and rule id, so the order is deterministic.
 
 use std::collections::BTreeSet;
 
-use crate::model::{Event, SourceInfo};
+use rustc_hash::FxHashMap;
+
+use crate::correlate::Links;
+use crate::evidence::Ctx;
+use crate::model::Event;
 use crate::normalize::time::format_ns;
-use crate::report::{Cause, Evidence, Factors, Symptom, TimelineEntry};
+use crate::report::{Cause, Factors, Hop, Symptom, Weights};
 use crate::rules::{CompiledRule, Finding};
+use crate::traces::Blame;
 
 /// Onsets this close are treated as simultaneous (clock skew between sources).
-const SKEW_TOLERANCE_NS: i64 = 5_000_000_000;
+pub const SKEW_TOLERANCE_NS: i64 = 5_000_000_000;
 /// A symptom must begin no later than this after its cause ends.
 const FOLLOW_WINDOW_NS: i64 = 15 * 60 * 1_000_000_000;
 /// Evidence records listed per cause or symptom.
 const EVIDENCE_PER_FINDING: usize = 5;
+/// Traces that must agree before a trace edge folds one finding under another.
+const MIN_TRACE_EDGES: u64 = 3;
+
+/// The score's weights.
+pub const WEIGHTS: Weights = Weights {
+    severity: 0.20,
+    baseline: 0.15,
+    impact: 0.25,
+    earliness: 0.15,
+    causal: 0.20,
+    specificity: 0.05,
+};
 
 fn round(v: f64, places: i32) -> f64 {
     let m = 10f64.powi(places);
     (v * m).round() / m
 }
 
-/// Key records of a finding: the first record from each input that
-/// contributed (so a claim links to every source that saw it), then the
-/// earliest others, in time order.
-fn evidence(events: &[Event], sources: &[SourceInfo], idx: &[usize]) -> Vec<Evidence> {
-    let mut chosen: Vec<usize> = Vec::new();
-    for &i in idx {
-        if chosen.len() < EVIDENCE_PER_FINDING
-            && !chosen.iter().any(|&c| events[c].source == events[i].source)
-        {
-            chosen.push(i);
-        }
-    }
-    for &i in idx {
-        if chosen.len() >= EVIDENCE_PER_FINDING {
-            break;
-        }
-        if !chosen.contains(&i) {
-            chosen.push(i);
-        }
-    }
-    chosen.sort_by_key(|&i| (events[i].ts_ns, i));
-    chosen
-        .into_iter()
-        .map(|i| evidence_of(events, sources, i))
-        .collect()
-}
-
-/// The first event of each input among `idx` (which is in time order).
-fn first_per_source(events: &[Event], idx: &[usize]) -> Vec<usize> {
-    let mut out: Vec<usize> = Vec::new();
-    for &i in idx {
-        if !out.iter().any(|&o| events[o].source == events[i].source) {
-            out.push(i);
-        }
-    }
-    out
-}
-
-/// The evidence pointer of event `i`: input path, locator, offset, trace id.
-pub fn evidence_of(events: &[Event], sources: &[SourceInfo], i: usize) -> Evidence {
-    let e = &events[i];
-    Evidence {
-        path: sources
-            .get(e.source.0 as usize)
-            .map_or_else(String::new, |s| s.display.clone()),
-        locator: e.locator.map_or_else(String::new, |l| l.to_string()),
-        offset: e.offset,
-        trace_id: e.trace_id.as_deref().map(str::to_string),
-    }
-}
-
 fn ts(v: Option<i64>) -> Option<String> {
     v.map(format_ns)
 }
 
-/// Whether finding `a` can explain finding `b`.
-/// Whether finding `a` can explain finding `b`: its rule names `b`'s
-/// category, it began no later than `b` (within clock-skew tolerance), and
-/// they concern the same host, or requests of one trace crossed both (a
-/// gateway's 502s and the backend's 500s for the same traces).
-fn explains(rules: &[CompiledRule], a: &Finding, b: &Finding, share_traces: bool) -> bool {
+/// A ranked root: its finding and the findings folded under it.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    /// The report's cause.
+    pub cause: Cause,
+    /// Index of the root finding.
+    pub root: usize,
+    /// Indices of its symptom findings, in onset order.
+    pub symptoms: Vec<usize>,
+}
+
+/// Trace edges between findings: how many failing traces put a finding's
+/// event deeper than another finding's event.
+struct TraceEdges {
+    count: FxHashMap<(usize, usize), u64>,
+    /// Per finding: (events that are a trace's deepest failure, traced failing events).
+    depth: Vec<(u64, u64)>,
+}
+
+fn trace_edges(findings: &[Finding], blame: &Blame) -> TraceEdges {
+    let mut of_event: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+    for (fi, f) in findings.iter().enumerate() {
+        for &i in &f.events {
+            if blame.traced.contains(&i) {
+                of_event.entry(i).or_default().push(fi);
+            }
+        }
+    }
+    let mut count: FxHashMap<(usize, usize), u64> = FxHashMap::default();
+    for &(deep, shallow) in &blame.edges {
+        let (Some(a), Some(b)) = (of_event.get(&deep), of_event.get(&shallow)) else {
+            continue;
+        };
+        for &fa in a {
+            for &fb in b {
+                if fa != fb {
+                    *count.entry((fa, fb)).or_default() += 1;
+                }
+            }
+        }
+    }
+    let depth = findings
+        .iter()
+        .map(|f| {
+            let traced = f.events.iter().filter(|i| blame.traced.contains(i)).count() as u64;
+            let deepest = f.events.iter().filter(|i| blame.deepest.contains(i)).count() as u64;
+            (deepest, traced)
+        })
+        .collect();
+    TraceEdges { count, depth }
+}
+
+impl TraceEdges {
+    fn get(&self, a: usize, b: usize) -> u64 {
+        self.count.get(&(a, b)).copied().unwrap_or(0)
+    }
+
+    /// Whether the traces put `a`'s failures below `b`'s, clearly.
+    fn deeper(&self, a: usize, b: usize) -> bool {
+        let (ab, ba) = (self.get(a, b), self.get(b, a));
+        ab >= MIN_TRACE_EDGES && ab > 2 * ba
+    }
+}
+
+fn timely(a: &Finding, b: &Finding) -> bool {
+    match (a.first_ts, a.last_ts, b.first_ts) {
+        (Some(af), Some(al), Some(bf)) => af <= bf + SKEW_TOLERANCE_NS && bf <= al + FOLLOW_WINDOW_NS,
+        _ => true,
+    }
+}
+
+/// Whether finding `a` explains finding `b` by its rule: the rule names
+/// `b`'s category, `a` began no later than `b` (within clock-skew
+/// tolerance), and they concern the same host, or requests of one trace
+/// crossed both.
+fn rule_explains(rules: &[CompiledRule], a: &Finding, b: &Finding, share_traces: bool) -> bool {
     let (ra, rb) = (&rules[a.rule], &rules[b.rule]);
     if ra.category == rb.category || !ra.explains.contains(&rb.category) {
         return false;
     }
-    let same_scope = share_traces
-        || match (&a.subject.host, &b.subject.host) {
-            (Some(x), Some(y)) => x == y,
-            _ => true,
-        };
-    let timely = match (a.first_ts, a.last_ts, b.first_ts) {
-        (Some(af), Some(al), Some(bf)) => af <= bf + SKEW_TOLERANCE_NS && bf <= al + FOLLOW_WINDOW_NS,
-        _ => true,
-    };
-    same_scope && timely
+    same_scope(a, b, share_traces) && timely(a, b)
+}
+
+/// Whether two findings can concern the same thing: requests of one trace
+/// crossed both, or they do not name different hosts (or, where a host is
+/// unknown, different endpoints or services).
+fn same_scope(a: &Finding, b: &Finding, share_traces: bool) -> bool {
+    let differ = |x: &Option<String>, y: &Option<String>| matches!((x, y), (Some(x), Some(y)) if x != y);
+    let (sa, sb) = (&a.subject, &b.subject);
+    if share_traces {
+        return true;
+    }
+    if sa.host.is_some() && sb.host.is_some() {
+        return !differ(&sa.host, &sb.host);
+    }
+    !differ(&sa.endpoint, &sb.endpoint) && !differ(&sa.service, &sb.service)
+}
+
+/// Share of `b`'s events that are also `a`'s.
+fn overlap(a: &Finding, b: &Finding) -> f64 {
+    if b.events.is_empty() {
+        return 0.0;
+    }
+    // Both are in time order; merge-count the common indices.
+    let (mut i, mut j, mut n) = (0, 0, 0usize);
+    let (mut x, mut y) = (a.events.clone(), b.events.clone());
+    x.sort_unstable();
+    y.sort_unstable();
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n as f64 / y.len() as f64
 }
 
 fn fill(template: &str, f: &Finding, rule: &CompiledRule) -> String {
@@ -124,47 +193,102 @@ fn fill(template: &str, f: &Finding, rule: &CompiledRule) -> String {
         .to_string()
 }
 
-/// Rank findings into root causes with folded symptoms, plus the timeline.
+/// The hops of the trace of event `i`, outermost first.
+fn hops(ctx: &Ctx<'_>, links: &Links, i: usize) -> Vec<Hop> {
+    let Some(group) = links.group(i) else {
+        return Vec::new();
+    };
+    if group.len() > 64 {
+        return Vec::new();
+    }
+    let events = ctx.events;
+    let tree = crate::traces::tree(events, ctx.sources, group);
+    let deepest = tree.deepest_failure(events);
+    let mut order: Vec<usize> = (0..tree.hops.len()).collect();
+    order.sort_by_key(|&a| (tree.depth[a], events[tree.hops[a]].ts_ns, tree.hops[a]));
+    order
+        .into_iter()
+        .map(|a| {
+            let j = tree.hops[a];
+            let e = &events[j];
+            let request = [e.method.as_deref(), e.host.as_deref(), e.route.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            Hop {
+                depth: tree.depth[a],
+                ts: ts(e.ts_ns),
+                service: e.service.as_deref().map(str::to_string),
+                request,
+                status: e.status,
+                error: e.error_class.map(|c| c.name().to_string()),
+                duration_ms: e.duration_ms,
+                deepest_failure: deepest == Some(j),
+                evidence: crate::evidence::plain(events, ctx.sources, j),
+            }
+        })
+        .collect()
+}
+
+/// Rank findings into root causes with folded symptoms.
 pub fn rank(
     rules: &[CompiledRule],
     findings: &[Finding],
-    events: &[Event],
-    sources: &[SourceInfo],
-) -> (Vec<Cause>, Vec<TimelineEntry>) {
+    ctx: &Ctx<'_>,
+    links: &Links,
+    blame: &Blame,
+) -> Vec<Ranked> {
+    let events: &[Event] = ctx.events;
     let failures: BTreeSet<usize> = (0..events.len()).filter(|&i| events[i].is_failure()).collect();
     let total_failures = failures.len().max(1) as f64;
-    let start = findings.iter().filter_map(|f| f.first_ts).min();
+    let onset = |f: &Finding| f.onset_ts.or(f.first_ts);
+    let start = findings.iter().filter_map(onset).min();
     let end = findings.iter().filter_map(|f| f.last_ts).max();
     let span = match (start, end) {
         (Some(a), Some(b)) => ((b - a) as f64).max(1e9),
         _ => 1e9,
     };
+    let edges = trace_edges(findings, blame);
 
     let failing = |idx: &[usize]| idx.iter().filter(|i| failures.contains(i)).count() as f64;
-    let base: Vec<(f64, f64, f64, f64)> = findings
+    struct Base {
+        sev: f64,
+        baseline: f64,
+        impact: f64,
+        early: f64,
+        spec: f64,
+    }
+    let base: Vec<Base> = findings
         .iter()
         .map(|f| {
             let r = &rules[f.rule];
-            let sev = r.severity.weight() * r.prior;
-            let impact = failing(&f.events) / total_failures;
-            let earliness = match (f.first_ts, start) {
-                (Some(t), Some(s)) => 1.0 - (t - s) as f64 / span,
+            // Without history before it, a finding's onset is unknown.
+            let early = match (onset(f), start) {
+                _ if !f.history => 0.5,
+                (Some(t), Some(s)) => 1.0 - ((t - s - SKEW_TOLERANCE_NS).max(0) as f64 / span).min(1.0),
                 _ => 0.5,
             };
-            let specificity = (f.events.len() as f64 / f.group_events.max(1) as f64).min(1.0);
-            (sev, impact, earliness, specificity)
+            Base {
+                sev: r.severity.weight() * r.prior,
+                baseline: f.baseline.unwrap_or(0.5),
+                impact: failing(&f.events) / total_failures,
+                early,
+                spec: (f.events.len() as f64 / f.group_events.max(1) as f64).min(1.0),
+            }
         })
         .collect();
     let base_score = |i: usize| {
-        let (sev, impact, early, spec) = base[i];
-        0.30 * sev + 0.30 * impact + 0.25 * early + 0.05 * spec
+        let b = &base[i];
+        WEIGHTS.severity * b.sev
+            + WEIGHTS.baseline * b.baseline
+            + WEIGHTS.impact * b.impact
+            + WEIGHTS.earliness * b.early
+            + WEIGHTS.specificity * b.spec
     };
-
-    // Parent of each finding: the best finding that explains it, preferring
-    // earlier onsets, then higher base scores.
     let order_key = |i: usize| {
         (
-            findings[i].first_ts.unwrap_or(i64::MAX),
+            onset(&findings[i]).unwrap_or(i64::MAX),
             std::cmp::Reverse((base_score(i) * 1e9) as i64),
             i,
         )
@@ -179,25 +303,57 @@ pub fn rank(
         })
         .collect();
     let share = |a: usize, b: usize| traces[a].iter().any(|t| traces[b].contains(t));
+    // The same failures described by two rules (or one rule's overlapping
+    // groups): the higher prior (the more specific diagnosis) explains the other.
+    let same_evidence = |a: usize, b: usize| {
+        let (ra, rb) = (&rules[findings[a].rule], &rules[findings[b].rule]);
+        (ra.prior, std::cmp::Reverse(a)) > (rb.prior, std::cmp::Reverse(b))
+            && overlap(&findings[a], &findings[b]) >= 0.8
+    };
+    // a → b in the blame graph, and how strongly: trace edges first, then
+    // shared evidence, then the rules' `explains` edges.
+    let explains = |a: usize, b: usize| -> Option<u64> {
+        if edges.deeper(a, b) && timely(&findings[a], &findings[b]) {
+            return Some(1_000 + edges.get(a, b));
+        }
+        if edges.deeper(b, a) {
+            return None;
+        }
+        if same_evidence(a, b) {
+            return Some(500);
+        }
+        if same_evidence(b, a) {
+            return None;
+        }
+        rule_explains(rules, &findings[a], &findings[b], share(a, b)).then_some(0)
+    };
+    // Parent of each finding: the strongest finding that explains it,
+    // then the earliest, then the best scored.
     let mut parent: Vec<Option<usize>> = vec![None; findings.len()];
-    for b in 0..findings.len() {
-        let mut best: Option<usize> = None;
+    for (b, slot) in parent.iter_mut().enumerate() {
+        let mut best: Option<(u64, usize)> = None;
         for a in 0..findings.len() {
-            if a == b || !explains(rules, &findings[a], &findings[b], share(a, b)) {
+            if a == b {
                 continue;
             }
-            // Two findings that explain each other: the earlier one is the cause.
-            if explains(rules, &findings[b], &findings[a], share(a, b)) && order_key(b) < order_key(a) {
+            let Some(strength) = explains(a, b) else {
+                continue;
+            };
+            // Two findings that explain each other by rule alone: the
+            // earlier one is the cause.
+            if strength == 0 && explains(b, a) == Some(0) && order_key(b) < order_key(a) {
                 continue;
             }
-            if best.is_none_or(|x| order_key(a) < order_key(x)) {
-                best = Some(a);
+            let better = best.is_none_or(|(s, x)| {
+                (strength, std::cmp::Reverse(order_key(a))) > (s, std::cmp::Reverse(order_key(x)))
+            });
+            if better {
+                best = Some((strength, a));
             }
         }
-        parent[b] = best;
+        *slot = best.map(|(_, a)| a);
     }
-    // Follow parents to the root; a member of a cycle (possible with user
-    // rules) is its own root.
+    // Follow parents to the root; a member of a cycle is its own root.
     let root_of = |start: usize| {
         let mut seen = BTreeSet::new();
         let mut i = start;
@@ -210,218 +366,147 @@ pub fn rank(
         i
     };
     let roots_of: Vec<usize> = (0..findings.len()).map(root_of).collect();
-    let is_root = |i: usize| roots_of[i] == i;
 
-    let mut causes: Vec<(f64, usize, Cause)> = Vec::new();
-    let mut timeline: Vec<(i64, u8, TimelineEntry)> = Vec::new();
-    for r in (0..findings.len()).filter(|&i| is_root(i)) {
+    let mut ranked: Vec<(f64, Ranked)> = Vec::new();
+    for r in (0..findings.len()).filter(|&i| roots_of[i] == i) {
         let f = &findings[r];
         let rule = &rules[f.rule];
-        let symptoms: Vec<usize> = (0..findings.len())
+        let mut symptoms: Vec<usize> = (0..findings.len())
             .filter(|&i| i != r && roots_of[i] == r)
             .collect();
+        symptoms.sort_by_key(|&s| order_key(s));
         let mut all: BTreeSet<usize> = f.events.iter().copied().collect();
         for &s in &symptoms {
             all.extend(findings[s].events.iter().copied());
         }
         let explained = all.iter().filter(|i| failures.contains(i)).count();
-        let (sev, _, early, spec) = base[r];
+        let b = &base[r];
         let impact = explained as f64 / total_failures;
-        let causal = if symptoms.is_empty() {
+        // Symptoms that are other descriptions of the same failures do not
+        // make it more of a cause.
+        let caused: Vec<usize> = symptoms
+            .iter()
+            .copied()
+            .filter(|&s| !same_evidence(r, s))
+            .collect();
+        let folded = if caused.is_empty() {
             0.0
         } else {
-            let s_events: usize = symptoms.iter().map(|&s| findings[s].events.len()).sum();
+            let s_events: usize = caused.iter().map(|&s| findings[s].events.len()).sum();
             (s_events as f64 / (s_events + f.events.len()) as f64).max(0.25)
         };
-        let score = 100.0 * (0.30 * sev + 0.30 * impact + 0.25 * early + 0.10 * causal + 0.05 * spec);
-        let confidence = (0.6 * rule.prior + 0.4 * spec).clamp(0.0, 1.0);
+        let (deepest, traced) = edges.depth[r];
+        let causal = if traced >= MIN_TRACE_EDGES {
+            0.5 * folded + 0.5 * (deepest as f64 / traced as f64)
+        } else {
+            folded
+        };
+        let factors = Factors {
+            severity: round(b.sev, 3),
+            baseline: round(b.baseline, 3),
+            impact: round(impact, 3),
+            earliness: round(b.early, 3),
+            causal: round(causal, 3),
+            specificity: round(b.spec, 3),
+            weights: WEIGHTS,
+        };
+        let score = 100.0
+            * (WEIGHTS.severity * b.sev
+                + WEIGHTS.baseline * b.baseline
+                + WEIGHTS.impact * impact
+                + WEIGHTS.earliness * b.early
+                + WEIGHTS.causal * causal
+                + WEIGHTS.specificity * b.spec);
+        let confidence = (0.4 * rule.prior + 0.3 * b.spec + 0.3 * b.baseline).clamp(0.0, 1.0);
         let mut chain = vec![rule.title.clone()];
-        let mut symptom_reports = Vec::new();
-        let mut sorted_symptoms = symptoms.clone();
-        sorted_symptoms.sort_by_key(|&s| order_key(s));
-        for &s in &sorted_symptoms {
-            let sf = &findings[s];
-            let sr = &rules[sf.rule];
-            if !chain.contains(&sr.title) {
-                chain.push(sr.title.clone());
-            }
-            symptom_reports.push(Symptom {
-                category: sr.category.clone(),
-                rule: sr.id.clone(),
-                title: sr.title.clone(),
-                severity: sr.severity.name().to_string(),
-                subject: sf.subject.clone(),
-                first_seen: ts(sf.first_ts),
-                last_seen: ts(sf.last_ts),
-                events: sf.events.len() as u64,
-                evidence: evidence(events, sources, &sf.events),
-            });
-            if let Some(t) = sf.first_ts {
-                timeline.push((
-                    t,
-                    2,
-                    TimelineEntry {
-                        ts: format_ns(t),
-                        kind: "symptom".into(),
-                        text: format!(
-                            "{} begins on {} (caused by: {})",
-                            sr.title,
-                            sf.subject.describe(),
-                            rule.title
-                        ),
-                        evidence: sf.events.first().map(|&i| evidence_of(events, sources, i)),
-                    },
-                ));
-            }
-        }
-        // Where several inputs saw the failure, say when each first did.
-        let mut merged: Vec<usize> = all.iter().copied().collect();
-        merged.sort_by_key(|&i| (events[i].ts_ns, i));
-        let firsts = first_per_source(events, &merged);
-        if firsts.len() > 1 {
-            for &i in &firsts {
-                if let Some(t) = events[i].ts_ns {
-                    let ev = evidence_of(events, sources, i);
-                    timeline.push((
-                        t,
-                        2,
-                        TimelineEntry {
-                            ts: format_ns(t),
-                            kind: "seen_in".into(),
-                            text: format!("{}: first seen in {} ({})", rule.title, ev.path, ev.locator),
-                            evidence: Some(ev),
-                        },
-                    ));
+        let symptom_reports: Vec<Symptom> = symptoms
+            .iter()
+            .map(|&s| {
+                let sf = &findings[s];
+                let sr = &rules[sf.rule];
+                if !chain.contains(&sr.title) {
+                    chain.push(sr.title.clone());
                 }
-            }
-        }
-        if let Some(t) = f.first_ts {
-            timeline.push((
-                t,
-                1,
-                TimelineEntry {
-                    ts: format_ns(t),
-                    kind: "onset".into(),
-                    text: format!("{} begins on {}", rule.title, f.subject.describe()),
-                    evidence: f.events.first().map(|&i| evidence_of(events, sources, i)),
-                },
-            ));
-        }
-        if let (Some(t), Some(first)) = (f.last_ts, f.first_ts) {
-            if t > first {
-                timeline.push((
-                    t,
-                    3,
-                    TimelineEntry {
-                        ts: format_ns(t),
-                        kind: "last_seen".into(),
-                        text: format!("{} — last seen on {}", rule.title, f.subject.describe()),
-                        evidence: f.events.last().map(|&i| evidence_of(events, sources, i)),
-                    },
-                ));
-            }
-        }
-        let example_trace = f
+                Symptom {
+                    category: sr.category.clone(),
+                    rule: sr.id.clone(),
+                    title: sr.title.clone(),
+                    severity: sr.severity.name().to_string(),
+                    subject: sf.subject.clone(),
+                    first_seen: ts(sf.first_ts),
+                    last_seen: ts(sf.last_ts),
+                    events: sf.events.len() as u64,
+                    evidence: ctx.pick(&sf.events, EVIDENCE_PER_FINDING),
+                }
+            })
+            .collect();
+        // The example trace: the one of its events that crosses most hops.
+        let example = f
             .events
             .iter()
-            .find_map(|&i| events[i].trace_id.as_deref())
+            .filter(|&&i| events[i].trace_id.is_some() || events[i].request_id.is_some())
+            .max_by_key(|&&i| {
+                (
+                    links.group(i).map_or(0, <[usize]>::len).min(64),
+                    blame.deepest.contains(&i),
+                    std::cmp::Reverse(i),
+                )
+            })
+            .copied();
+        let example_trace = example
+            .and_then(|i| events[i].trace_id.as_deref())
+            .or_else(|| f.events.iter().find_map(|&i| events[i].trace_id.as_deref()))
             .map(str::to_string);
-        causes.push((
+        let trace_hops = example.map(|i| hops(ctx, links, i)).unwrap_or_default();
+        let cause = Cause {
+            rank: 0,
+            category: rule.category.clone(),
+            rule: rule.id.clone(),
+            title: rule.title.clone(),
+            severity: rule.severity.name().to_string(),
+            score: round(score, 1),
+            confidence: round(confidence, 2),
+            factors,
+            subject: f.subject.clone(),
+            first_seen: ts(f.first_ts),
+            onset: ts(f.onset_ts),
+            last_seen: ts(f.last_ts),
+            events: f.events.len() as u64,
+            explains_failures: explained as u64,
+            why_chain: chain.join(" → "),
+            evidence: ctx.pick(&f.events, EVIDENCE_PER_FINDING),
+            example_trace,
+            trace_hops: if trace_hops.len() > 1 {
+                trace_hops
+            } else {
+                Vec::new()
+            },
+            deepest_in_traces: deepest,
+            symptoms: symptom_reports,
+            explanation: fill(&rule.explanation, f, rule),
+            remediation: rule.remediation.trim().to_string(),
+        };
+        ranked.push((
             score,
-            r,
-            Cause {
-                rank: 0,
-                category: rule.category.clone(),
-                rule: rule.id.clone(),
-                title: rule.title.clone(),
-                severity: rule.severity.name().to_string(),
-                score: round(score, 1),
-                confidence: round(confidence, 2),
-                factors: Factors {
-                    severity: round(sev, 3),
-                    impact: round(impact, 3),
-                    earliness: round(early, 3),
-                    causal: round(causal, 3),
-                    specificity: round(spec, 3),
-                },
-                subject: f.subject.clone(),
-                first_seen: ts(f.first_ts),
-                onset: ts(f.onset_ts),
-                last_seen: ts(f.last_ts),
-                events: f.events.len() as u64,
-                explains_failures: explained as u64,
-                why_chain: chain.join(" → "),
-                evidence: evidence(events, sources, &f.events),
-                example_trace,
-                symptoms: symptom_reports,
-                explanation: fill(&rule.explanation, f, rule),
-                remediation: rule.remediation.trim().to_string(),
+            Ranked {
+                cause,
+                root: r,
+                symptoms,
             },
         ));
     }
-    causes.sort_by(|a, b| {
-        b.2.score
-            .total_cmp(&a.2.score)
-            .then_with(|| order_key(a.1).cmp(&order_key(b.1)))
+    ranked.sort_by(|a, b| {
+        b.1.cause
+            .score
+            .total_cmp(&a.1.cause.score)
+            .then_with(|| order_key(a.1.root).cmp(&order_key(b.1.root)))
     });
-    let causes: Vec<Cause> = causes
+    ranked
         .into_iter()
         .enumerate()
-        .map(|(i, (_, _, mut c))| {
-            c.rank = i as u32 + 1;
-            c
+        .map(|(i, (_, mut r))| {
+            r.cause.rank = i as u32 + 1;
+            r
         })
-        .collect();
-
-    // First and last failure overall.
-    let mut by_time: Vec<usize> = failures
-        .iter()
-        .copied()
-        .filter(|&i| events[i].ts_ns.is_some())
-        .collect();
-    by_time.sort_by_key(|&i| (events[i].ts_ns, i));
-    if let (Some(&first), Some(&last)) = (by_time.first(), by_time.last()) {
-        let describe = |i: usize| {
-            let e = &events[i];
-            let what = match (e.status, e.error_class) {
-                (Some(s), _) => format!("HTTP {s}"),
-                (None, Some(c)) => c.name().to_string(),
-                _ => "failure".into(),
-            };
-            let target = match (e.method.as_deref(), e.host.as_deref(), e.route.as_deref()) {
-                (m, Some(h), Some(r)) => {
-                    format!(" on {}{h}{r}", m.map(|m| format!("{m} ")).unwrap_or_default())
-                }
-                (_, None, Some(r)) => format!(" on {r}"),
-                _ => String::new(),
-            };
-            format!("{what}{target}")
-        };
-        let t0 = events[first].ts_ns.unwrap_or_default();
-        timeline.push((
-            t0,
-            0,
-            TimelineEntry {
-                ts: format_ns(t0),
-                kind: "first_failure".into(),
-                text: format!("first failure: {}", describe(first)),
-                evidence: Some(evidence_of(events, sources, first)),
-            },
-        ));
-        let t1 = events[last].ts_ns.unwrap_or_default();
-        if last != first {
-            timeline.push((
-                t1,
-                4,
-                TimelineEntry {
-                    ts: format_ns(t1),
-                    kind: "last_failure".into(),
-                    text: format!("last failure: {}", describe(last)),
-                    evidence: Some(evidence_of(events, sources, last)),
-                },
-            ));
-        }
-    }
-    timeline.sort_by(|a, b| (a.0, a.1, &a.2.text).cmp(&(b.0, b.1, &b.2.text)));
-    (causes, timeline.into_iter().map(|(_, _, e)| e).collect())
+        .collect()
 }

@@ -177,7 +177,14 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
                 Err(e) => Err(reject(display, format!("not valid JSON: {e}"))),
             }
         }
-        b'[' => Ok(Format::Json),
+        // A JSON array, unless the line is a bracketed-timestamp text log
+        // (Envoy's default format starts `[2024-05-01T10:00:00.000Z] "GET`).
+        b'[' => match text_kind(&bytes[i..]) {
+            Some(kind) if serde_json::from_slice::<IgnoredAny>(first_line).is_err_and(|e| !e.is_eof()) => {
+                Ok(Format::Text(kind))
+            }
+            _ => Ok(Format::Json),
+        },
         _ => {
             if super::jsonl::compose_prefix(first_line).is_some() {
                 return Ok(Format::Jsonl);

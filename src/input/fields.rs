@@ -82,10 +82,16 @@ pub enum Slot {
     RespBytes,
     /// Rate-limit requests remaining.
     RlRemaining,
+    /// The client's `User-Agent`.
+    UserAgent,
+    /// The upstream a proxy forwarded to (`upstream_addr`, Envoy `upstream_host`).
+    Upstream,
+    /// A logged W3C `traceparent` header value.
+    Traceparent,
 }
 
 /// Number of slots.
-pub const SLOTS: usize = Slot::RlRemaining as usize + 1;
+pub const SLOTS: usize = Slot::Traceparent as usize + 1;
 
 impl Slot {
     /// Every slot, in declaration order.
@@ -123,6 +129,9 @@ impl Slot {
         Slot::ReqBytes,
         Slot::RespBytes,
         Slot::RlRemaining,
+        Slot::UserAgent,
+        Slot::Upstream,
+        Slot::Traceparent,
     ];
 
     /// The name used by `--map NAME=PATH`.
@@ -161,6 +170,9 @@ impl Slot {
             Slot::ReqBytes => "req_bytes",
             Slot::RespBytes => "resp_bytes",
             Slot::RlRemaining => "ratelimit_remaining",
+            Slot::UserAgent => "user_agent",
+            Slot::Upstream => "upstream",
+            Slot::Traceparent => "traceparent",
         }
     }
 }
@@ -446,6 +458,31 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
         Slot::RlRemaining,
         Unit::None,
     ),
+    ("req.headers.host", Slot::Host, Unit::None),
+    ("req.remoteAddress", Slot::Client, Unit::None),
+    ("user_agent.original", Slot::UserAgent, Unit::None),
+    ("http_user_agent", Slot::UserAgent, Unit::None),
+    ("user_agent", Slot::UserAgent, Unit::None),
+    ("userAgent", Slot::UserAgent, Unit::None),
+    ("http.user_agent", Slot::UserAgent, Unit::None),
+    ("req.headers.user-agent", Slot::UserAgent, Unit::None),
+    ("request.headers.User-Agent", Slot::UserAgent, Unit::None),
+    ("ClientRequestUserAgent", Slot::UserAgent, Unit::None),
+    ("httpRequest.userAgent", Slot::UserAgent, Unit::None),
+    ("attributes.user_agent.original", Slot::UserAgent, Unit::None),
+    ("upstream_addr", Slot::Upstream, Unit::None),
+    ("upstream_host", Slot::Upstream, Unit::None),
+    ("upstream", Slot::Upstream, Unit::None),
+    ("upstream.address", Slot::Upstream, Unit::None),
+    ("upstream_cluster", Slot::Upstream, Unit::None),
+    ("backend", Slot::Upstream, Unit::None),
+    ("target_ip", Slot::Upstream, Unit::None),
+    ("OriginIP", Slot::Upstream, Unit::None),
+    ("traceparent", Slot::Traceparent, Unit::None),
+    ("http_traceparent", Slot::Traceparent, Unit::None),
+    ("http.request.headers.traceparent", Slot::Traceparent, Unit::None),
+    ("req.headers.traceparent", Slot::Traceparent, Unit::None),
+    ("request.headers.traceparent", Slot::Traceparent, Unit::None),
     // ALB in Filebeat form, Traefik, Log4j2, logstash-logback, OTel attributes
     ("aws.elb.request_processing_time.sec", Slot::Duration, Unit::S),
     ("RequestAddr", Slot::Host, Unit::None),

@@ -326,6 +326,8 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
         } else if lname == "authorization" {
             auth::from_header(value, &mut auth);
             has_auth = true;
+        } else if lname == "user-agent" && !value.is_empty() {
+            ev.user_agent = Some(value.into());
         }
     }
     ev.trace_id = ctx.trace_id.map(Into::into);
@@ -362,6 +364,10 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
                     }
                 }
                 "retry-after" => ev.retry_after_s = retry_after(value, ev.ts_ns),
+                // A gateway's request id, echoed back: joins this entry to its log line.
+                n if trace::is_request_id_header(n) && ev.request_id.is_none() && !value.is_empty() => {
+                    ev.request_id = Some(value.into());
+                }
                 "x-ratelimit-remaining" | "ratelimit-remaining" | "x-rate-limit-remaining" => {
                     ev.ratelimit.get_or_insert_with(Default::default).remaining = value.trim().parse().ok();
                 }

@@ -132,11 +132,21 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
                 .and_then(|n| trace::canon_trace_any(&n.to_string())),
         })
         .map(Into::into);
+    if ev.trace_id.is_none() {
+        if let Some(tp) = f.str(Slot::Traceparent) {
+            let mut ctx = trace::TraceCtx::default();
+            trace::absorb_header(&mut ctx, "traceparent", tp);
+            ev.trace_id = ctx.trace_id.map(Into::into);
+            if f.str(Slot::SpanId).is_none() {
+                // The logged header names the caller's span: our parent.
+                ev.parent_span_id = ctx.span_id.map(Into::into);
+            }
+        }
+    }
     ev.span_id = f.str(Slot::SpanId).and_then(trace::canon_span).map(Into::into);
-    ev.parent_span_id = f
-        .str(Slot::ParentSpanId)
-        .and_then(trace::canon_span)
-        .map(Into::into);
+    if let Some(p) = f.str(Slot::ParentSpanId).and_then(trace::canon_span) {
+        ev.parent_span_id = Some(p.into());
+    }
     ev.request_id = f
         .get(Slot::RequestId)
         .and_then(|v| match v {
@@ -147,6 +157,8 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         .map(Into::into);
     ev.service = boxed(f.str(Slot::Service));
     ev.client = boxed(f.str(Slot::Client));
+    ev.user_agent = boxed(f.str(Slot::UserAgent).filter(|u| *u != "-"));
+    ev.upstream = boxed(f.str(Slot::Upstream).filter(|u| *u != "-"));
     let bytes = |slot| {
         f.get(slot)
             .and_then(Scalar::as_i64)

@@ -71,7 +71,7 @@ static HAPROXY: LazyLock<Regex> = LazyLock::new(|| {
 
 static ENVOY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"^\[(?P<ts>[^\]]+)\]\s"(?P<req>[^"]*)"\s(?P<status>\d+)\s(?P<flags>\S+)\s\d+\s\d+\s(?P<dur>\d+)\s(?P<up>\S+)\s"[^"]*"\s"[^"]*"\s"(?P<rid>[^"]*)"\s"(?P<auth>[^"]*)"\s"(?P<uphost>[^"]*)""#,
+        r#"^\[(?P<ts>[^\]]+)\]\s"(?P<req>[^"]*)"\s(?P<status>\d+)\s(?P<flags>\S+)\s\d+\s\d+\s(?P<dur>\d+)\s(?P<up>\S+)\s"[^"]*"\s"(?P<ua>[^"]*)"\s"(?P<rid>[^"]*)"\s"(?P<auth>[^"]*)"\s"(?P<uphost>[^"]*)""#,
     )
     .expect("static regex is valid")
 });
@@ -191,6 +191,9 @@ fn line_fields(
             offer("time_local", s(t[3]));
             offer("request", s(t[4]));
             offer("status", s(t[5]));
+            if let Some(ua) = t.get(8) {
+                offer("http_user_agent", s(ua));
+            }
         }
         TextKind::Alb => {
             let t = tokens(line);
@@ -316,6 +319,8 @@ fn line_fields(
                         offer("duration", Scalar::I64(g("dur").parse().unwrap_or(0)));
                         offer("request_id", s(g("rid")));
                         offer("authority", s(g("auth")));
+                        offer("user_agent", s(g("ua")));
+                        offer("upstream_host", s(g("uphost")));
                         let flags = g("flags");
                         if flags != "-" {
                             offer("response_flags", s(flags));

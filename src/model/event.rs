@@ -224,6 +224,10 @@ pub struct Event {
     pub request_id: Option<Box<str>>,
     /// Client address.
     pub client: Option<Box<str>>,
+    /// The client's `User-Agent`.
+    pub user_agent: Option<Box<str>>,
+    /// The upstream a proxy forwarded the request to.
+    pub upstream: Option<Box<str>>,
     /// Emitting service.
     pub service: Option<Box<str>>,
     /// Version of the emitting service.
@@ -248,6 +252,9 @@ pub struct Event {
     pub template: Option<Box<str>>,
     /// The duration's unit was inferred (`duration`: integer → ms, fraction → s).
     pub duration_unit_guessed: bool,
+    /// Nanoseconds subtracted from this input's times to put it on the
+    /// reference input's clock (see `correlate`); 0 when not corrected.
+    pub skew_corrected_ns: i64,
     /// The record carries context for the records after it (an Elastic APM
     /// `metadata` line) rather than a request or log message of its own.
     pub context_record: bool,

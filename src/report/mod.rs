@@ -3,6 +3,7 @@
 //! documented contract (`docs/report-schema.md`); bump [`SCHEMA_VERSION`] on
 //! any breaking change.
 
+pub mod eval;
 pub mod json;
 pub mod markdown;
 pub mod text;
@@ -38,6 +39,11 @@ pub struct Report {
     pub summary: Summary,
     /// Root causes, best first, symptoms folded under them.
     pub root_causes: Vec<Cause>,
+    /// Joins across inputs and clock skew.
+    pub correlation: Correlation,
+    /// Field values over-represented among the incident's failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spike: Option<Spike>,
     /// The incident in time order.
     pub timeline: Vec<TimelineEntry>,
     /// The most frequent error templates among the failures.
@@ -109,20 +115,53 @@ pub struct Evidence {
     /// Trace id, when the record has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
+    /// Milliseconds added to this input's times to put it on the reference
+    /// clock, when its clock was corrected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock_corrected_ms: Option<i64>,
+    /// The same request's records in other inputs (shared trace or request id).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub linked: Vec<Evidence>,
 }
 
-/// Why a cause has its score: each factor in 0..1.
+/// Why a cause has its score: each factor in 0..1, and the weights that
+/// combine them (`score = 100 × Σ weight × factor`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Factors {
-    /// Severity weight × prior.
+    /// Severity weight × the rule's prior.
     pub severity: f64,
+    /// Confidence against the baseline: how far the matches stand out from
+    /// the same group's history (0.5 when there is no history, 0.25 for a
+    /// chronic pattern present from the start in repeated bursts).
+    pub baseline: f64,
     /// Share of all failures this cause and its symptoms explain.
     pub impact: f64,
-    /// 1 for the earliest onset, 0 for the latest.
+    /// 1 for the earliest onset (change point, clock-skew tolerant), 0 for the latest.
     pub earliness: f64,
-    /// How much of the blame graph sits under it (folded symptoms).
+    /// Position in the blame graph: the share of its traced failures that
+    /// are the deepest failing hop of their trace, blended with how much of
+    /// the graph is folded under it.
     pub causal: f64,
     /// Share of its group's requests in its span that match.
+    pub specificity: f64,
+    /// The weights, in the same order.
+    pub weights: Weights,
+}
+
+/// Weights of the score's factors; they sum to 1.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Weights {
+    /// Of severity.
+    pub severity: f64,
+    /// Of baseline.
+    pub baseline: f64,
+    /// Of impact.
+    pub impact: f64,
+    /// Of earliness.
+    pub earliness: f64,
+    /// Of causal.
+    pub causal: f64,
+    /// Of specificity.
     pub specificity: f64,
 }
 
@@ -187,12 +226,114 @@ pub struct Cause {
     /// One trace through the failure, when traces are present.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub example_trace: Option<String>,
+    /// The example trace's hops across services and inputs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trace_hops: Vec<Hop>,
+    /// Failing traces whose deepest failing hop is one of this cause's events.
+    pub deepest_in_traces: u64,
     /// Symptoms folded under it.
     pub symptoms: Vec<Symptom>,
     /// What happened, in words.
     pub explanation: String,
     /// What to do.
     pub remediation: String,
+}
+
+/// One hop of a trace.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hop {
+    /// Nesting depth: 0 for the outermost hop.
+    pub depth: u32,
+    /// Start (RFC 3339, UTC, on the reference clock).
+    pub ts: Option<String>,
+    /// Service, when logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// `METHOD host route`.
+    pub request: String,
+    /// HTTP status; absent when there was no response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Error class, for failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Duration in ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<f64>,
+    /// The deepest failing hop of the trace.
+    pub deepest_failure: bool,
+    /// The record.
+    pub evidence: Evidence,
+}
+
+/// Which inputs were joined and how their clocks compare.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Correlation {
+    /// The input whose clock the others were put on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Requests or traces seen in more than one input.
+    pub joined_requests: u64,
+    /// One entry per input joined to the reference (directly or through another).
+    pub clocks: Vec<ClockSkew>,
+}
+
+/// One input's clock against the reference.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockSkew {
+    /// The input.
+    pub input: String,
+    /// The input it was matched with.
+    pub against: String,
+    /// Matched requests.
+    pub pairs: u64,
+    /// `trace id`, `request id`, or both.
+    pub matched_on: String,
+    /// How far its clock runs ahead of the reference, in seconds.
+    pub offset_s: f64,
+    /// Median absolute deviation of the pairwise offsets, in ms.
+    pub spread_ms: f64,
+    /// Whether its times were corrected.
+    pub corrected: bool,
+    /// The sentence for people.
+    pub text: String,
+    /// Matched pairs: the record in `against`, then the record in `input`.
+    pub examples: Vec<[Evidence; 2]>,
+}
+
+/// Explain the spike: field values over-represented among the incident's
+/// failures against the baseline before it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Spike {
+    /// Incident window start.
+    pub window_start: String,
+    /// Incident window end.
+    pub window_end: String,
+    /// Failures in the window.
+    pub failures: u64,
+    /// Events in the baseline (before the window).
+    pub baseline_events: u64,
+    /// The most over-represented values, strongest first.
+    pub fields: Vec<SpikeField>,
+}
+
+/// One over-represented value.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpikeField {
+    /// host, route, client, user_agent, version, upstream, service, template, token, status.
+    pub field: String,
+    /// The value (redacted where it is a secret).
+    pub value: String,
+    /// Failures in the window with this value.
+    pub count: u64,
+    /// Share of the window's failures with it.
+    pub share: f64,
+    /// Share of the baseline's events with it.
+    pub baseline_share: f64,
+    /// Difference of shares (percentage points / 100).
+    pub effect: f64,
+    /// Ratio of shares (with add-one smoothing).
+    pub lift: f64,
 }
 
 /// An error message template (variables masked) and how often it occurred.
@@ -215,8 +356,12 @@ pub struct ErrorTemplate {
 pub struct TimelineEntry {
     /// When (RFC 3339, UTC).
     pub ts: String,
-    /// `first_failure`, `onset`, `symptom`, `last_seen`, `last_failure`.
+    /// `first_failure`, `onset`, `first_bad_event`, `seen_in`, `symptom`,
+    /// `new_template`, `peak`, `mitigation`, `last_seen`, `recovery`, `last_failure`.
     pub kind: String,
+    /// The rank of the cause the entry belongs to; absent for overall entries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<u32>,
     /// What happened.
     pub text: String,
     /// The record behind it.

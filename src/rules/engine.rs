@@ -35,6 +35,13 @@ pub struct Finding {
     /// When the matches began to rise, by change point: at or before
     /// `first_ts`, which is the first window over the thresholds.
     pub onset_ts: Option<i64>,
+    /// Confidence against the baseline, 0..1: how far the matches stand
+    /// out from the same group's history before them. `None` when there is
+    /// no history (the finding starts with the input).
+    pub baseline: Option<f64>,
+    /// Whether the input holds history before the onset (at least two
+    /// windows); without it the onset is only where the input begins.
+    pub history: bool,
 }
 
 /// The group an event belongs to under a rule: one value per group field,
@@ -348,7 +355,6 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
     if matched.is_empty() {
         return Vec::new();
     }
-    let total = matched.len() as f64;
     let mut groups: BTreeMap<Key<'_>, Vec<usize>> = BTreeMap::new();
     for &i in &matched {
         groups
@@ -356,7 +362,22 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
             .or_default()
             .push(i);
     }
-    groups.retain(|_, idx| (idx.len() as f64) / total >= rule.min_concentration);
+    if rule.min_concentration > 0.0 {
+        // Concentration within each input: a gateway and a backend log of
+        // the same requests must not dilute each other's share.
+        let mut per_source: FxHashMap<u32, f64> = FxHashMap::default();
+        for &i in &matched {
+            *per_source.entry(events[i].source.0).or_default() += 1.0;
+        }
+        groups.retain(|_, idx| {
+            let mut mine: FxHashMap<u32, f64> = FxHashMap::default();
+            for &i in idx.iter() {
+                *mine.entry(events[i].source.0).or_default() += 1.0;
+            }
+            mine.iter()
+                .any(|(s, n)| n / per_source.get(s).copied().unwrap_or(1.0) >= rule.min_concentration)
+        });
+    }
     // Only groups with a bucket that can be hot need the (full-scan) totals.
     groups.retain(|_, idx| {
         let mut counts: FxHashMap<i64, u64> = FxHashMap::default();
@@ -377,6 +398,7 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
     let mut totals: FxHashMap<(Key<'_>, i64), u64> = FxHashMap::default();
     let mut first_seen: FxHashMap<Key<'_>, i64> = FxHashMap::default();
     let input_start = events.iter().filter_map(|e| e.ts_ns).min();
+    let input_end = events.iter().filter_map(|e| e.ts_ns).max();
     let sorted = events.is_sorted_by_key(|e| (e.ts_ns.is_none(), e.ts_ns));
     if sorted && !rule.new_group_only {
         let mut hot: Vec<i64> = Vec::new();
@@ -499,6 +521,32 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
                     .filter(|&t| t < f)
             })
             .or(first_ts);
+        // Buckets are aligned to the clock, so the burst may begin inside
+        // an earlier bucket that did not qualify: follow the run of matches
+        // leading into the first hot window back to its start.
+        let onset_ts = match (onset_ts, first_ts) {
+            (Some(o), Some(f)) => {
+                let gap_max = (rule.window_ns / rule.min_events.max(1) as i64 / 2).max(1_000_000_000);
+                let times: Vec<i64> = idx.iter().filter_map(|&i| events[i].ts_ns).collect();
+                let mut k = times.partition_point(|&t| t < f);
+                while k > 0 && k < times.len() && times[k] - times[k - 1] <= gap_max {
+                    k -= 1;
+                }
+                Some(o.min(times.get(k).copied().unwrap_or(o)))
+            }
+            (o, _) => o,
+        };
+        let baseline = baseline_confidence(
+            rule,
+            events,
+            &idx,
+            &qualifying,
+            input_start,
+            input_end,
+            first_ts,
+            last_ts,
+            onset_ts,
+        );
         let retry_after_max = qualifying
             .iter()
             .filter_map(|&i| events[i].retry_after_s)
@@ -531,9 +579,60 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
             retry_after_max,
             detail,
             onset_ts,
+            baseline,
+            history: match (onset_ts.or(first_ts), input_start) {
+                (Some(o), Some(s)) => o - s >= 2 * rule.window_ns,
+                _ => false,
+            },
         });
     }
     out
+}
+
+/// How much a finding stands out from its group's own history: 1 when the
+/// group had no matches before the onset, 0 when it matched as often
+/// before as during. Findings that begin with the input have no history
+/// (`None`); if they also recur in several separate bursts, the pattern is
+/// chronic (an endpoint that always times out) and scores 0.25.
+#[allow(clippy::too_many_arguments)]
+fn baseline_confidence(
+    rule: &CompiledRule,
+    events: &[Event],
+    idx: &[usize],
+    qualifying: &[usize],
+    input_start: Option<i64>,
+    input_end: Option<i64>,
+    first_ts: Option<i64>,
+    last_ts: Option<i64>,
+    onset_ts: Option<i64>,
+) -> Option<f64> {
+    let (Some(start), Some(end), Some(first), Some(last)) = (input_start, input_end, first_ts, last_ts)
+    else {
+        return None;
+    };
+    let onset = onset_ts.unwrap_or(first).min(first);
+    let history = onset - start;
+    if history < 2 * rule.window_ns {
+        let bursts = {
+            let mut b: Vec<i64> = qualifying
+                .iter()
+                .map(|&i| bucket(events[i].ts_ns, rule.window_ns))
+                .collect();
+            b.dedup();
+            b.windows(2).filter(|w| w[1] - w[0] > 1).count() + 1
+        };
+        // Present from the start and through most of the input, or in
+        // repeated bursts: a chronic condition, not this incident.
+        let lasting = (last - first) as f64 >= 0.6 * (end - start) as f64;
+        return (bursts >= 3 || lasting).then_some(0.25);
+    }
+    let before = idx
+        .iter()
+        .filter(|&&i| events[i].ts_ns.is_some_and(|t| t < onset))
+        .count() as f64;
+    let pre_rate = before / history as f64;
+    let in_rate = qualifying.len() as f64 / (last - first).max(rule.window_ns) as f64;
+    Some((1.0 - pre_rate / in_rate.max(f64::MIN_POSITIVE)).clamp(0.0, 1.0))
 }
 
 /// Run every rule over the events. Rules run in parallel; the result is in

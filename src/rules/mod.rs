@@ -22,6 +22,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/auth.clock_skew.toml"),
     ),
     (
+        "auth.client_credentials_revoked.toml",
+        include_str!("../../rules/auth.client_credentials_revoked.toml"),
+    ),
+    (
         "auth.forbidden.toml",
         include_str!("../../rules/auth.forbidden.toml"),
     ),

@@ -4,6 +4,8 @@
 //!
 //! Usage:
 //! * `gen-samples [OUT_DIR]` writes the samples (default `samples`);
+//! * `gen-samples suite OUT_DIR` writes the labeled incident suite (one
+//!   folder per scenario with a `truth.toml`), scored by `logsleuth eval`;
 //! * `gen-samples bench-jsonl FILE MIB` writes a large JSON-lines gateway log
 //!   of about MIB mebibytes for benchmarks, with an incident in its middle.
 
@@ -11,6 +13,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
+
+mod suite;
 
 /// xorshift64*: small, fast, and reproducible everywhere.
 struct Rng(u64);
@@ -550,6 +554,19 @@ fn main() -> std::process::ExitCode {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {path}: {e}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
+    if args.first().map(String::as_str) == Some("suite") {
+        let Some(dir) = args.get(1) else {
+            eprintln!("usage: gen-samples suite OUT_DIR");
+            return std::process::ExitCode::from(2);
+        };
+        return match suite::write_all(Path::new(dir)) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: cannot write the suite under {dir}: {e}");
                 std::process::ExitCode::from(2)
             }
         };

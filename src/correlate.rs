@@ -1,0 +1,432 @@
+//! Joins across inputs: which records in different inputs are the same
+//! request (a shared trace id or request id), how far each input's clock is
+//! off against a reference input (the median offset of the matched pairs),
+//! and the correction that puts every input on one clock.
+//!
+//! The reference is the first HAR that joins anything (the customer's own
+//! view), or else the input with the most joins. Offsets propagate along
+//! the join graph, so a backend joined only to the gateway is still placed.
+
+use rustc_hash::FxHashMap;
+
+use crate::model::{Event, Format, SourceId, SourceInfo};
+
+/// Offsets smaller than this are network latency, not clock error: they are
+/// reported but not corrected.
+pub const CORRECT_ABOVE_NS: i64 = 500_000_000;
+/// Matched pairs kept as examples per joined input.
+const EXAMPLES: usize = 5;
+
+/// How one input's clock compares with the reference input's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skew {
+    /// The input.
+    pub source: SourceId,
+    /// The input it was compared with directly (the reference or a hop
+    /// closer to it).
+    pub against: SourceId,
+    /// The reference input all offsets are relative to.
+    pub reference: SourceId,
+    /// Requests matched between `source` and `against`.
+    pub pairs: u64,
+    /// What the matches were made on: `trace id`, `request id`, or both.
+    pub keys: &'static str,
+    /// How far `source`'s clock runs ahead of the reference, in ns.
+    pub offset_ns: i64,
+    /// Median absolute deviation of the pairwise offsets, in ns.
+    pub spread_ns: i64,
+    /// Whether the input's times were corrected by `-offset_ns`.
+    pub corrected: bool,
+    /// Up to five matched pairs, as (event in `against`, event in `source`)
+    /// indices into the event list as it was when estimated.
+    pub examples: Vec<(usize, usize)>,
+}
+
+fn median(v: &mut [i64]) -> i64 {
+    v.sort_unstable();
+    match v.len() {
+        0 => 0,
+        n if n % 2 == 1 => v[n / 2],
+        n => v[n / 2 - 1] / 2 + v[n / 2] / 2,
+    }
+}
+
+/// The join key of an event: its trace id, else its request id.
+fn keys(e: &Event) -> impl Iterator<Item = (bool, &str)> {
+    e.trace_id
+        .as_deref()
+        .map(|t| (true, t))
+        .into_iter()
+        .chain(e.request_id.as_deref().map(|r| (false, r)))
+}
+
+/// Pairs of inputs with the first event of each shared key in each.
+struct Pairs {
+    /// (source a, source b) with a < b → (deltas b − a, examples, used trace ids, used request ids).
+    by_pair: std::collections::BTreeMap<(u32, u32), PairStats>,
+}
+
+#[derive(Default)]
+struct PairStats {
+    deltas: Vec<i64>,
+    examples: Vec<(usize, usize)>,
+    by_trace: bool,
+    by_request: bool,
+}
+
+fn collect_pairs(events: &[Event]) -> Pairs {
+    // key → first event of each source with it (ordered by source id)
+    let mut seen: FxHashMap<(bool, &str), Vec<(u32, usize)>> = FxHashMap::default();
+    for (i, e) in events.iter().enumerate() {
+        if e.ts_ns.is_none() {
+            continue;
+        }
+        for k in keys(e) {
+            let list = seen.entry(k).or_default();
+            if !list.iter().any(|(s, _)| *s == e.source.0) {
+                list.push((e.source.0, i));
+            }
+        }
+    }
+    let mut by_pair: std::collections::BTreeMap<(u32, u32), PairStats> = Default::default();
+    // Visit keys in a fixed order so examples do not depend on hashing.
+    type Sighting<'k> = (&'k (bool, &'k str), &'k Vec<(u32, usize)>);
+    let mut multi: Vec<Sighting<'_>> = seen.iter().filter(|(_, l)| l.len() > 1).collect();
+    multi.sort_unstable_by_key(|(_, l)| l.iter().map(|(_, i)| *i).min());
+    let mut used: rustc_hash::FxHashSet<(u32, usize)> = Default::default();
+    for ((is_trace, _), list) in multi {
+        for (x, &(sa, ia)) in list.iter().enumerate() {
+            for &(sb, ib) in &list[x + 1..] {
+                let ((sa, ia), (sb, ib)) = if sa < sb {
+                    ((sa, ia), (sb, ib))
+                } else {
+                    ((sb, ib), (sa, ia))
+                };
+                // One pair per event: a trace id and a request id on the
+                // same record must not count it twice.
+                if !used.insert((sb, ia)) {
+                    continue;
+                }
+                let (Some(ta), Some(tb)) = (events[ia].ts_ns, events[ib].ts_ns) else {
+                    continue;
+                };
+                let st = by_pair.entry((sa, sb)).or_default();
+                st.deltas.push(tb.saturating_sub(ta));
+                if st.examples.len() < EXAMPLES {
+                    st.examples.push((ia, ib));
+                }
+                if *is_trace {
+                    st.by_trace = true;
+                } else {
+                    st.by_request = true;
+                }
+            }
+        }
+    }
+    Pairs { by_pair }
+}
+
+/// Estimate every joined input's clock offset against the reference.
+pub fn estimate(events: &[Event], sources: &[SourceInfo]) -> Vec<Skew> {
+    if sources.len() < 2 {
+        return Vec::new();
+    }
+    let pairs = collect_pairs(events);
+    if pairs.by_pair.is_empty() {
+        return Vec::new();
+    }
+    // Edge a → b with the median offset of b against a.
+    struct Edge {
+        to: u32,
+        offset: i64,
+        spread: i64,
+        pairs: u64,
+        keys: &'static str,
+        examples: Vec<(usize, usize)>,
+    }
+    let mut adj: FxHashMap<u32, Vec<Edge>> = FxHashMap::default();
+    let mut joins: FxHashMap<u32, u64> = FxHashMap::default();
+    for (&(a, b), st) in &pairs.by_pair {
+        let mut d = st.deltas.clone();
+        let m = median(&mut d);
+        let mut dev: Vec<i64> = st.deltas.iter().map(|x| (x - m).abs()).collect();
+        let spread = median(&mut dev);
+        let keys = match (st.by_trace, st.by_request) {
+            (true, true) => "trace id and request id",
+            (true, false) => "trace id",
+            _ => "request id",
+        };
+        let n = st.deltas.len() as u64;
+        *joins.entry(a).or_default() += n;
+        *joins.entry(b).or_default() += n;
+        let flipped: Vec<(usize, usize)> = st.examples.iter().map(|&(x, y)| (y, x)).collect();
+        adj.entry(a).or_default().push(Edge {
+            to: b,
+            offset: m,
+            spread,
+            pairs: n,
+            keys,
+            examples: st.examples.clone(),
+        });
+        adj.entry(b).or_default().push(Edge {
+            to: a,
+            offset: -m,
+            spread,
+            pairs: n,
+            keys,
+            examples: flipped,
+        });
+    }
+    let reference = sources
+        .iter()
+        .find(|s| s.format == Format::Har && joins.contains_key(&s.id.0))
+        .map(|s| s.id.0)
+        .or_else(|| {
+            joins
+                .iter()
+                .max_by_key(|(s, n)| (**n, std::cmp::Reverse(**s)))
+                .map(|(s, _)| *s)
+        });
+    let Some(reference) = reference else {
+        return Vec::new();
+    };
+    // Breadth-first from the reference, preferring the edges with most pairs.
+    let mut offset: FxHashMap<u32, i64> = FxHashMap::default();
+    offset.insert(reference, 0);
+    let mut queue = std::collections::VecDeque::from([reference]);
+    let mut out = Vec::new();
+    while let Some(a) = queue.pop_front() {
+        let Some(edges) = adj.get_mut(&a) else {
+            continue;
+        };
+        edges.sort_by_key(|e| (std::cmp::Reverse(e.pairs), e.to));
+        for e in edges.iter() {
+            if offset.contains_key(&e.to) {
+                continue;
+            }
+            let o = offset[&a].saturating_add(e.offset);
+            offset.insert(e.to, o);
+            queue.push_back(e.to);
+            out.push(Skew {
+                source: SourceId(e.to),
+                against: SourceId(a),
+                reference: SourceId(reference),
+                pairs: e.pairs,
+                keys: e.keys,
+                offset_ns: o,
+                spread_ns: e.spread,
+                corrected: o.abs() >= CORRECT_ABOVE_NS,
+                examples: e.examples.clone(),
+            });
+        }
+    }
+    out.sort_by_key(|s| s.source.0);
+    out
+}
+
+/// Put corrected inputs on the reference clock; each event remembers the
+/// correction it got.
+pub fn apply(events: &mut [Event], skews: &[Skew]) {
+    let shift: FxHashMap<u32, i64> = skews
+        .iter()
+        .filter(|s| s.corrected)
+        .map(|s| (s.source.0, s.offset_ns))
+        .collect();
+    if shift.is_empty() {
+        return;
+    }
+    for e in events.iter_mut() {
+        if let Some(&o) = shift.get(&e.source.0) {
+            if let Some(t) = e.ts_ns {
+                e.ts_ns = Some(t.saturating_sub(o));
+                e.skew_corrected_ns = o;
+            }
+        }
+    }
+}
+
+/// Records of one request or trace: events sharing a trace id or a request
+/// id (transitively), within one input or across inputs.
+#[derive(Debug, Default)]
+pub struct Links {
+    groups: Vec<Vec<usize>>,
+    group_of: FxHashMap<usize, usize>,
+}
+
+impl Links {
+    /// Build from the final (sorted) event list.
+    pub fn build(events: &[Event]) -> Links {
+        let mut by_key: FxHashMap<(bool, &str), Vec<usize>> = FxHashMap::default();
+        for (i, e) in events.iter().enumerate() {
+            for k in keys(e) {
+                by_key.entry(k).or_default().push(i);
+            }
+        }
+        let mut multi: Vec<Vec<usize>> = by_key.into_values().filter(|v| v.len() > 1).collect();
+        multi.sort_unstable();
+        // Union-find over events, so a trace id on one record and a request
+        // id on another merge their groups.
+        let mut parent: FxHashMap<usize, usize> = FxHashMap::default();
+        fn find(parent: &mut FxHashMap<usize, usize>, i: usize) -> usize {
+            let mut r = i;
+            while let Some(&p) = parent.get(&r) {
+                if p == r {
+                    break;
+                }
+                r = p;
+            }
+            // Path compression.
+            let mut x = i;
+            while let Some(&p) = parent.get(&x) {
+                if p == r {
+                    break;
+                }
+                parent.insert(x, r);
+                x = p;
+            }
+            r
+        }
+        for g in &multi {
+            for &i in g {
+                parent.entry(i).or_insert(i);
+            }
+            let r0 = find(&mut parent, g[0]);
+            for &i in &g[1..] {
+                let r = find(&mut parent, i);
+                if r != r0 {
+                    let (lo, hi) = if r < r0 { (r, r0) } else { (r0, r) };
+                    parent.insert(hi, lo);
+                }
+            }
+        }
+        let mut members: Vec<usize> = parent.keys().copied().collect();
+        members.sort_unstable();
+        let mut links = Links::default();
+        let mut root_group: FxHashMap<usize, usize> = FxHashMap::default();
+        for i in members {
+            let r = find(&mut parent, i);
+            let gi = *root_group.entry(r).or_insert_with(|| {
+                links.groups.push(Vec::new());
+                links.groups.len() - 1
+            });
+            links.groups[gi].push(i);
+            links.group_of.insert(i, gi);
+        }
+        links
+    }
+
+    /// Events in other inputs that are the same request as event `i`.
+    pub fn of(&self, events: &[Event], i: usize) -> Vec<usize> {
+        self.group_of.get(&i).map_or_else(Vec::new, |&g| {
+            self.groups[g]
+                .iter()
+                .copied()
+                .filter(|&j| events[j].source != events[i].source)
+                .collect()
+        })
+    }
+
+    /// Every event of the trace or request that event `i` belongs to.
+    pub fn group(&self, i: usize) -> Option<&[usize]> {
+        self.group_of.get(&i).map(|&g| self.groups[g].as_slice())
+    }
+
+    /// All groups, each in event order.
+    pub fn groups(&self) -> &[Vec<usize>] {
+        &self.groups
+    }
+
+    /// Requests or traces seen in more than one input.
+    pub fn joined(&self, events: &[Event]) -> usize {
+        self.groups
+            .iter()
+            .filter(|g| g.iter().any(|&i| events[i].source != events[g[0]].source))
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Locator;
+
+    fn ev(src: u32, i: u64, ts_ms: i64, trace: &str) -> Event {
+        let mut e = Event::at(SourceId(src), Locator::Line(i), 0);
+        e.ts_ns = Some(ts_ms * 1_000_000);
+        e.trace_id = Some(trace.into());
+        e
+    }
+
+    fn info(id: u32, format: Format) -> SourceInfo {
+        SourceInfo {
+            id: SourceId(id),
+            display: format!("in{id}"),
+            format,
+            dialect: String::new(),
+            bytes: 0,
+            stats: Default::default(),
+        }
+    }
+
+    #[test]
+    fn offsets_chain_through_the_join_graph() {
+        // HAR (0) ↔ gateway (1) +3 s; gateway ↔ backend (2) −1.2 s.
+        let mut events = Vec::new();
+        for k in 0..20i64 {
+            let t = format!("{k:032x}");
+            events.push(ev(0, k as u64, 1000 * k, &t));
+            events.push(ev(1, k as u64, 1000 * k + 3000 + (k % 3) * 10, &t));
+            events.push(ev(2, k as u64, 1000 * k + 1800, &t));
+        }
+        let sources = [
+            info(0, Format::Har),
+            info(1, Format::Jsonl),
+            info(2, Format::Json),
+        ];
+        let skews = estimate(&events, &sources);
+        assert_eq!(skews.len(), 2);
+        let g = &skews[0];
+        assert_eq!((g.source, g.reference), (SourceId(1), SourceId(0)));
+        assert!(
+            (g.offset_ns - 3_010_000_000).abs() <= 10_000_000,
+            "{}",
+            g.offset_ns
+        );
+        assert!(g.corrected);
+        assert_eq!(g.pairs, 20);
+        let b = &skews[1];
+        assert!(
+            (b.offset_ns - 1_800_000_000).abs() <= 10_000_000,
+            "{}",
+            b.offset_ns
+        );
+        apply(&mut events, &skews);
+        // The median offset is 3.010 s (pairs at +3.000, +3.010, +3.020).
+        assert_eq!(events[1].ts_ns, Some(-10_000_000));
+        assert_eq!(events[1].skew_corrected_ns, 3_010_000_000);
+    }
+
+    #[test]
+    fn small_offsets_are_reported_not_corrected() {
+        let events = vec![ev(0, 0, 0, "a"), ev(1, 0, 40, "a")];
+        let sources = [info(0, Format::Jsonl), info(1, Format::Jsonl)];
+        let skews = estimate(&events, &sources);
+        assert_eq!(skews.len(), 1);
+        assert!(!skews[0].corrected);
+    }
+
+    #[test]
+    fn links_join_trace_and_request_ids() {
+        let mut a = ev(0, 0, 0, "t1");
+        a.request_id = Some("r1".into());
+        let mut b = ev(1, 0, 0, "t2");
+        b.trace_id = None;
+        b.request_id = Some("r1".into());
+        let c = ev(2, 0, 0, "t1");
+        let events = vec![a, b, c];
+        let links = Links::build(&events);
+        assert_eq!(links.of(&events, 0), vec![1, 2]);
+        assert_eq!(links.of(&events, 1), vec![0, 2]);
+        assert_eq!(links.joined(&events), 1);
+    }
+}

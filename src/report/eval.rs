@@ -1,0 +1,45 @@
+//! Renders an [`EvalReport`]: a table of scenarios with the rank at which
+//! each true root cause was found, then AC@1, AC@3 and Avg@5.
+
+use std::io::Write;
+
+use crate::eval::EvalReport;
+
+/// Plain-text table.
+pub fn render_text(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<36} {:<26} {:>4}  {:>8}  top cause",
+        "scenario", "true category", "rank", "onset Δ"
+    )?;
+    for s in &r.scenarios {
+        let rank = s.rank.map_or_else(|| "-".to_string(), |k| k.to_string());
+        let onset = s
+            .onset_error_s
+            .map_or_else(|| "-".to_string(), |d| format!("{d:+.1}s"));
+        writeln!(
+            out,
+            "{:<36} {:<26} {:>4}  {:>8}  {}",
+            s.name,
+            s.category,
+            rank,
+            onset,
+            s.top.as_deref().unwrap_or("(none)")
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} scenarios  AC@1 {:.3}  AC@3 {:.3}  Avg@5 {:.3}",
+        r.scenarios.len(),
+        r.ac_at_1,
+        r.ac_at_3,
+        r.avg_at_5
+    )
+}
+
+/// JSON.
+pub fn render_json(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, r).map_err(std::io::Error::other)?;
+    writeln!(out)
+}

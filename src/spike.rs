@@ -1,0 +1,168 @@
+//! "Explain the spike": which field values are over-represented among the
+//! incident's failures compared with the traffic before it (Elastic's log
+//! rate analysis, offline). The incident window runs from the top cause's
+//! onset to its last failure; the baseline is every event before it, or
+//! every event outside it when too little came before.
+
+use rustc_hash::FxHashMap;
+
+use crate::model::Event;
+use crate::normalize::time::format_ns;
+use crate::report::{Spike, SpikeField};
+
+/// Values reported.
+const TOP: usize = 10;
+/// Smallest baseline worth comparing with.
+const MIN_BASELINE: usize = 20;
+/// Smallest difference of shares reported.
+const MIN_EFFECT: f64 = 0.10;
+
+/// The fields compared.
+const FIELDS: &[&str] = &[
+    "host",
+    "route",
+    "status",
+    "client",
+    "user_agent",
+    "version",
+    "service",
+    "upstream",
+    "template",
+    "token",
+];
+
+fn value<'a>(e: &'a Event, field: &str, templates: &'a [(String, u64)]) -> Option<std::borrow::Cow<'a, str>> {
+    let s = |v: &'a Option<Box<str>>| v.as_deref().map(std::borrow::Cow::Borrowed);
+    match field {
+        "host" => s(&e.host),
+        "route" => s(&e.route),
+        "status" => e.status.map(|c| c.to_string().into()),
+        "client" => s(&e.client),
+        "user_agent" => s(&e.user_agent),
+        "version" => s(&e.service_version),
+        "service" => s(&e.service),
+        "upstream" => s(&e.upstream),
+        "template" => e
+            .template
+            .as_deref()
+            .and_then(|t| t.get(1..)?.parse::<usize>().ok())
+            .and_then(|i| templates.get(i))
+            .map(|(text, _)| std::borrow::Cow::Borrowed(text.as_str())),
+        "token" => e
+            .auth
+            .as_ref()
+            .and_then(|a| a.credential_fp.as_deref())
+            .map(Into::into),
+        _ => None,
+    }
+}
+
+/// Compare the failures in `[start, end]` with the baseline.
+pub fn explain(events: &[Event], start: i64, end: i64, templates: &[(String, u64)]) -> Option<Spike> {
+    let in_window = |e: &Event| e.ts_ns.is_some_and(|t| t >= start && t <= end);
+    let failures: Vec<&Event> = events.iter().filter(|e| e.is_failure() && in_window(e)).collect();
+    let mut baseline: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.ts_ns.is_some_and(|t| t < start) && !e.context_record)
+        .collect();
+    if baseline.len() < MIN_BASELINE {
+        baseline = events
+            .iter()
+            .filter(|e| e.ts_ns.is_some_and(|t| t > end) && !e.context_record)
+            .chain(baseline)
+            .collect();
+    }
+    if failures.len() < 3 || baseline.len() < MIN_BASELINE {
+        return None;
+    }
+    let (fa, fb) = (failures.len() as f64, baseline.len() as f64);
+    let mut out: Vec<SpikeField> = Vec::new();
+    for &field in FIELDS {
+        let mut a: FxHashMap<std::borrow::Cow<'_, str>, u64> = FxHashMap::default();
+        for e in &failures {
+            if let Some(v) = value(e, field, templates) {
+                *a.entry(v).or_default() += 1;
+            }
+        }
+        let mut b: FxHashMap<std::borrow::Cow<'_, str>, u64> = FxHashMap::default();
+        for e in &baseline {
+            if let Some(v) = value(e, field, templates) {
+                if a.contains_key(&v) {
+                    *b.entry(v).or_default() += 1;
+                }
+            }
+        }
+        for (v, &n) in &a {
+            let share = n as f64 / fa;
+            let nb = b.get(v).copied().unwrap_or(0);
+            let bshare = nb as f64 / fb;
+            let effect = share - bshare;
+            if n < 3 || share < 0.05 || effect < MIN_EFFECT {
+                continue;
+            }
+            let lift = ((n as f64 + 1.0) / (fa + 1.0)) / ((nb as f64 + 1.0) / (fb + 1.0));
+            out.push(SpikeField {
+                field: field.to_string(),
+                value: crate::redact::text(v).into_owned(),
+                count: n,
+                share: (share * 1000.0).round() / 1000.0,
+                baseline_share: (bshare * 1000.0).round() / 1000.0,
+                effect: (effect * 1000.0).round() / 1000.0,
+                lift: (lift * 100.0).round() / 100.0,
+            });
+        }
+    }
+    out.sort_by(|x, y| {
+        y.effect
+            .total_cmp(&x.effect)
+            .then_with(|| x.field.cmp(&y.field))
+            .then_with(|| x.value.cmp(&y.value))
+    });
+    out.truncate(TOP);
+    Some(Spike {
+        window_start: format_ns(start),
+        window_end: format_ns(end),
+        failures: failures.len() as u64,
+        baseline_events: baseline.len() as u64,
+        fields: out,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ErrorClass, Locator, SourceId};
+
+    fn ev(t: i64, host: &str, fail: bool) -> Event {
+        let mut e = Event::at(SourceId(0), Locator::Line(1), 0);
+        e.ts_ns = Some(t);
+        e.host = Some(host.into());
+        if fail {
+            e.error_class = Some(ErrorClass::Http5xx);
+            e.status = Some(503);
+        } else {
+            e.status = Some(200);
+        }
+        e
+    }
+
+    #[test]
+    fn finds_the_over_represented_host() {
+        let mut events = Vec::new();
+        for t in 0..100 {
+            events.push(ev(t, if t % 2 == 0 { "a" } else { "b" }, false));
+        }
+        for t in 100..130 {
+            events.push(ev(t, "b", true));
+            events.push(ev(t, "a", false));
+        }
+        let s = explain(&events, 100, 130, &[]).expect("a spike");
+        let top = &s.fields[0];
+        assert!(top.field == "host" || top.field == "status");
+        let host = s.fields.iter().find(|f| f.field == "host").expect("host");
+        assert_eq!(host.value, "b");
+        assert_eq!(host.share, 1.0);
+        assert_eq!(host.baseline_share, 0.5);
+        assert!(s.fields.iter().all(|f| f.value != "a"));
+    }
+}
