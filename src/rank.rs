@@ -22,8 +22,9 @@ use crate::traces::Blame;
 
 /// Onsets this close are treated as simultaneous (clock skew between sources).
 pub const SKEW_TOLERANCE_NS: i64 = 5_000_000_000;
-/// A symptom must begin no later than this after its cause ends.
-const FOLLOW_WINDOW_NS: i64 = 15 * 60 * 1_000_000_000;
+/// A symptom must begin while its cause is active, or at most this long
+/// after the cause's last event.
+const FOLLOW_WINDOW_NS: i64 = 2 * 60 * 1_000_000_000;
 /// Evidence records listed per cause or symptom.
 const EVIDENCE_PER_FINDING: usize = 5;
 /// Traces that must agree before a trace edge folds one finding under another.
@@ -113,7 +114,7 @@ impl TraceEdges {
 }
 
 fn timely(a: &Finding, b: &Finding) -> bool {
-    match (a.first_ts, a.last_ts, b.first_ts) {
+    match (a.onset_ts.or(a.first_ts), a.last_ts, b.onset_ts.or(b.first_ts)) {
         (Some(af), Some(al), Some(bf)) => af <= bf + SKEW_TOLERANCE_NS && bf <= al + FOLLOW_WINDOW_NS,
         _ => true,
     }
@@ -144,6 +145,35 @@ fn same_scope(a: &Finding, b: &Finding, share_traces: bool) -> bool {
         return !differ(&sa.host, &sb.host);
     }
     !differ(&sa.endpoint, &sb.endpoint) && !differ(&sa.service, &sb.service)
+}
+
+/// Share of `b`'s events whose request (client and route) also appears
+/// among `a`'s events; an unknown client matches any.
+fn affinity(events: &[Event], a: &Finding, b: &Finding) -> f64 {
+    if b.events.is_empty() {
+        return 0.0;
+    }
+    let mut by_route: FxHashMap<&str, Vec<Option<&str>>> = FxHashMap::default();
+    for &i in &a.events {
+        let e = &events[i];
+        let clients = by_route.entry(e.route.as_deref().unwrap_or("")).or_default();
+        let c = e.client.as_deref();
+        if clients.len() < 64 && !clients.contains(&c) {
+            clients.push(c);
+        }
+    }
+    let hits = b
+        .events
+        .iter()
+        .filter(|&&i| {
+            let e = &events[i];
+            by_route.get(e.route.as_deref().unwrap_or("")).is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c.is_none() || e.client.is_none() || *c == e.client.as_deref())
+            })
+        })
+        .count();
+    hits as f64 / b.events.len() as f64
 }
 
 /// Share of `b`'s events that are also `a`'s.
@@ -325,7 +355,17 @@ pub fn rank(
         if same_evidence(b, a) {
             return None;
         }
-        rule_explains(rules, &findings[a], &findings[b], share(a, b)).then_some(0)
+        let (fa, fb) = (&findings[a], &findings[b]);
+        if !rule_explains(rules, fa, fb, share(a, b)) {
+            return None;
+        }
+        // A small finding claims a larger symptom only if they share
+        // requests (the same clients and routes) or traces.
+        let related = affinity(events, fa, fb);
+        if 2 * fa.events.len() < fb.events.len() && related < 0.1 && !share(a, b) {
+            return None;
+        }
+        Some(u64::from(related >= 0.5))
     };
     // Parent of each finding: the strongest finding that explains it,
     // then the earliest, then the best scored.
@@ -341,7 +381,7 @@ pub fn rank(
             };
             // Two findings that explain each other by rule alone: the
             // earlier one is the cause.
-            if strength == 0 && explains(b, a) == Some(0) && order_key(b) < order_key(a) {
+            if strength <= 1 && explains(b, a).is_some_and(|s| s <= 1) && order_key(b) < order_key(a) {
                 continue;
             }
             let better = best.is_none_or(|(s, x)| {

@@ -208,6 +208,8 @@ fn line_fields(
                 offer("duration_ms", Scalar::F64(times.iter().sum::<f64>() * 1000.0));
             }
             offer("elb_status_code", s(t[8]));
+            offer("user_agent", s(t[13]));
+            offer("upstream_addr", s(t[4]));
             offer("target_status_code", s(t[9]));
             // "GET https://host:443/path HTTP/1.1"
             let mut req = t[12].split(' ');
@@ -423,7 +425,9 @@ mod tests {
         let e = &out.events[0];
         assert_eq!(e.status, Some(504));
         assert_eq!(e.duration_ms, Some(29_999.0));
-        assert_eq!(e.host.as_deref(), Some("api.example.com:443"));
+        assert_eq!(e.host.as_deref(), Some("api.example.com"));
+        assert_eq!(e.user_agent.as_deref(), Some("curl/7.46.0"));
+        assert_eq!(e.upstream.as_deref(), Some("10.0.0.1:80"));
         assert_eq!(e.route.as_deref(), Some("/v1/orders/{id}"));
         assert_eq!(e.trace_id.as_deref(), Some("5833726236d228ad5d99923122bbe354"));
         assert_eq!(e.ts_ns, Some(1_714_557_600_123_456_000));

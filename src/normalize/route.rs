@@ -3,8 +3,10 @@
 
 /// Host and path of a URL or request target. `host` is `None` for a bare path.
 pub fn split_url(url: &str) -> (Option<&str>, &str) {
-    let rest = match url.find("://") {
-        Some(i) if url[..i].bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+') => &url[i + 3..],
+    let (scheme, rest) = match url.find("://") {
+        Some(i) if url[..i].bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+') => {
+            (&url[..i], &url[i + 3..])
+        }
         _ => {
             return (None, strip_query(url));
         }
@@ -13,6 +15,13 @@ pub fn split_url(url: &str) -> (Option<&str>, &str) {
     let authority = &rest[..end];
     // Drop any userinfo: it may hold credentials.
     let host = authority.rsplit('@').next().unwrap_or(authority);
+    // The scheme's default port names the same host (ALB logs `:443`).
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "https" | "wss" => Some(":443"),
+        "http" | "ws" => Some(":80"),
+        _ => None,
+    };
+    let host = default_port.and_then(|p| host.strip_suffix(p)).unwrap_or(host);
     let path = strip_query(&rest[end..]);
     let path = if path.is_empty() { "/" } else { path };
     ((!host.is_empty()).then_some(host), path)
@@ -80,6 +89,22 @@ pub fn template(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_ports_are_dropped() {
+        assert_eq!(
+            split_url("https://api.example.com:443/v1").0,
+            Some("api.example.com")
+        );
+        assert_eq!(
+            split_url("http://api.example.com:80/v1").0,
+            Some("api.example.com")
+        );
+        assert_eq!(
+            split_url("http://api.example.com:443/v1").0,
+            Some("api.example.com:443")
+        );
+    }
 
     #[test]
     fn splits_urls() {

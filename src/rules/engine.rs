@@ -581,12 +581,18 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
             onset_ts,
             baseline,
             history: match (onset_ts.or(first_ts), input_start) {
-                (Some(o), Some(s)) => o - s >= 2 * rule.window_ns,
+                (Some(o), Some(s)) => o - s >= history_needed(rule),
                 _ => false,
             },
         });
     }
     out
+}
+
+/// History before an onset that makes a baseline: two windows, or five
+/// minutes for long windows.
+fn history_needed(rule: &CompiledRule) -> i64 {
+    (2 * rule.window_ns).min(300_000_000_000)
 }
 
 /// How much a finding stands out from its group's own history: 1 when the
@@ -612,7 +618,7 @@ fn baseline_confidence(
     };
     let onset = onset_ts.unwrap_or(first).min(first);
     let history = onset - start;
-    if history < 2 * rule.window_ns {
+    if history < history_needed(rule) {
         let bursts = {
             let mut b: Vec<i64> = qualifying
                 .iter()

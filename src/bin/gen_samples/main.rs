@@ -4,8 +4,9 @@
 //!
 //! Usage:
 //! * `gen-samples [OUT_DIR]` writes the samples (default `samples`);
-//! * `gen-samples suite OUT_DIR` writes the labeled incident suite (one
-//!   folder per scenario with a `truth.toml`), scored by `logsleuth eval`;
+//! * `gen-samples suite OUT_DIR [SEED]` writes the labeled incident suite
+//!   (one folder per scenario with a `truth.toml`), scored by `logsleuth
+//!   eval`; other seeds give other names, onsets and noise;
 //! * `gen-samples bench-jsonl FILE MIB` writes a large JSON-lines gateway log
 //!   of about MIB mebibytes for benchmarks, with an incident in its middle.
 
@@ -560,10 +561,14 @@ fn main() -> std::process::ExitCode {
     }
     if args.first().map(String::as_str) == Some("suite") {
         let Some(dir) = args.get(1) else {
-            eprintln!("usage: gen-samples suite OUT_DIR");
+            eprintln!("usage: gen-samples suite OUT_DIR [SEED]");
             return std::process::ExitCode::from(2);
         };
-        return match suite::write_all(Path::new(dir)) {
+        let Ok(seed) = args.get(2).map_or(Ok(0), |s| s.parse::<u64>()) else {
+            eprintln!("error: SEED must be a whole number");
+            return std::process::ExitCode::from(2);
+        };
+        return match suite::write_all(Path::new(dir), seed) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: cannot write the suite under {dir}: {e}");

@@ -59,6 +59,10 @@ enum Dialect {
     Envoy,
     /// A browser HAR.
     Har,
+    /// AWS Application Load Balancer access log.
+    Alb,
+    /// A Kibana Discover CSV export (zone-less `Nov 1, 2024 @ 11:20:00.000`).
+    KibanaCsv,
 }
 
 struct File {
@@ -483,6 +487,70 @@ fn emit_line(d: Dialect, r: &Req, ts: i64) -> String {
             r.host,
             r.upstream.as_deref().unwrap_or("-"),
         ),
+        Dialect::Alb => {
+            let secs = |ms: f64| format!("{:.3}", ms / 1000.0);
+            let (target, target_time, target_status) = if r.status == 504 || r.status == 0 {
+                ("-".to_string(), "-1".to_string(), "-".to_string())
+            } else {
+                (
+                    format!(
+                        "{}:8080",
+                        r.upstream
+                            .as_deref()
+                            .unwrap_or("10.0.3.7")
+                            .split(':')
+                            .next()
+                            .unwrap_or("10.0.3.7")
+                    ),
+                    secs(r.dur_ms),
+                    r.status.to_string(),
+                )
+            };
+            format!(
+                "https {} app/{}-alb/50dc6c495c0c9188 {}:{} {} 0.000 {} 0.000 {} {} 310 {} \"{} https://{}:443{} HTTP/1.1\" \"{}\" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{}/73e2d6bc24d8a067 \"Root=1-{}-{}\" \"{}\" \"-\" 0 {} \"forward\" \"-\" \"-\" \"{}\" \"{}\" \"-\" \"-\"",
+                iso(ts).replace('Z', "000Z"),
+                r.service,
+                r.client,
+                40_000 + (ts % 20_000),
+                target,
+                target_time,
+                if r.status == 0 { 504 } else { r.status },
+                target_status,
+                r.body.as_ref().map_or(512, String::len),
+                r.method,
+                r.host,
+                r.path,
+                r.ua,
+                r.service,
+                &r.trace[..8],
+                &r.trace[8..],
+                r.host,
+                iso(ts).replace('Z', "000Z"),
+                target,
+                target_status,
+            )
+        }
+        Dialect::KibanaCsv => {
+            let t = chrono::DateTime::from_timestamp_millis(ts)
+                .map(|d| d.format("%b %-d, %Y @ %H:%M:%S%.3f").to_string())
+                .unwrap_or_default();
+            let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+            format!(
+                "{},{},{},{},{},{},{},{}",
+                q(&t),
+                q(&r.service),
+                q(&r.version),
+                q(&format!("https://{}{}", r.host, r.path)),
+                q(r.method),
+                if r.status == 0 {
+                    "-".to_string()
+                } else {
+                    r.status.to_string()
+                },
+                q(&format!("{}", (r.dur_ms * 1e6) as i64)),
+                q(r.error.as_deref().unwrap_or("-")),
+            )
+        }
         Dialect::Har => String::new(),
     }
 }
@@ -545,6 +613,9 @@ fn render(f: &File) -> String {
         }
         d => {
             let mut out = String::new();
+            if matches!(d, Dialect::KibanaCsv) {
+                out.push_str("\"@timestamp\",\"service.name\",\"service.version\",\"url.full\",\"http.request.method\",\"http.response.status_code\",\"event.duration\",\"error.message\"\n");
+            }
             for r in &f.reqs {
                 out.push_str(&emit_line(d, r, r.ts + f.skew_ms));
                 out.push('\n');
@@ -1112,9 +1183,180 @@ fn invalid_credentials(rng: &mut Rng) -> Scenario {
     }
 }
 
-/// Every scenario, in a fixed order.
-fn scenarios() -> Vec<Scenario> {
-    let mut rng = Rng(0x00c0_ffee_5eed_0005);
+/// Some API nodes' clocks fall behind the token issuer's: their JWT checks
+/// refuse fresh tokens as not yet valid.
+fn clock_skew(rng: &mut Rng) -> Scenario {
+    let w = World::new(rng);
+    let on = onset(rng);
+    let mut reqs = base(rng, &w, 500);
+    for r in reqs.iter_mut() {
+        if r.host == w.api && r.ts >= on && r.status == 200 && rng.below(3) == 0 {
+            r.status = 401;
+            r.error = Some("JsonWebTokenError: jwt not active (nbf in the future)".into());
+        }
+    }
+    Scenario {
+        name: "clock-skew-node",
+        category: "auth.clock_skew",
+        subject_kind: "host",
+        subject: w.api.clone(),
+        onset: on,
+        files: vec![File { name: "api.json.log", dialect: Dialect::App, skew_ms: 0, reqs }],
+        notes: "After a VM migration one node's clock is 90 s behind; it refuses a third of the tokens as not yet valid.",
+    }
+}
+
+/// A browser session where one host stops working at the network level.
+fn har_network(
+    rng: &mut Rng,
+    name: &'static str,
+    category: &'static str,
+    error: &'static str,
+    notes: &'static str,
+) -> Scenario {
+    let w = World::new(rng);
+    let on = onset(rng);
+    let broken = format!(
+        "{}.{}",
+        rng.pick(&["assets", "api-v2", "media", "auth", "files"]),
+        w.api.split_once('.').map_or("example.com", |(_, d)| d)
+    );
+    let mut reqs = Vec::new();
+    let mut t = T0 + 2_000;
+    while t < T0 + MINUTES * 60_000 {
+        let mut r = w.request(rng, t);
+        r.body = Some(r#"{"ok":true}"#.into());
+        if rng.below(3) == 0 {
+            r.host.clone_from(&broken);
+            r.method = "GET";
+            if t >= on {
+                r.status = 0;
+                r.dur_ms = 2.0 + rng.below(30) as f64;
+                r.error = Some(error.into());
+                r.body = None;
+            }
+        }
+        reqs.push(r);
+        t += 1_000 + rng.below(3_000) as i64;
+    }
+    Scenario {
+        name,
+        category,
+        subject_kind: "host",
+        subject: broken,
+        onset: on,
+        files: vec![File {
+            name: "support-ticket.har",
+            dialect: Dialect::Har,
+            skew_ms: 0,
+            reqs,
+        }],
+        notes,
+    }
+}
+
+/// Behind a load balancer, one route's backend hangs; only the ALB log exists.
+fn alb_timeouts(rng: &mut Rng) -> Scenario {
+    let w = World::new(rng);
+    let on = onset(rng);
+    let mut reqs = base(rng, &w, 400);
+    let noun = w.nouns[2];
+    for r in reqs.iter_mut() {
+        if r.host == w.api
+            && r.ts >= on
+            && r.ts < on + 5 * 60_000
+            && r.path.starts_with(&format!("/v1/{noun}"))
+            && rng.below(10) < 8
+        {
+            r.status = 504;
+            r.dur_ms = 60_000.0;
+        }
+    }
+    Scenario {
+        name: "alb-target-timeouts",
+        category: "upstream.timeout",
+        subject_kind: "host",
+        subject: w.api.clone(),
+        onset: on,
+        files: vec![File { name: "alb-access.log", dialect: Dialect::Alb, skew_ms: 0, reqs }],
+        notes: "A backend route hangs; the ALB answers 504 after its 60 s idle timeout. Only the ALB log was captured.",
+    }
+}
+
+/// A bad release in a Kibana CSV export: the new version fails on one route.
+fn deploy_csv(rng: &mut Rng) -> Scenario {
+    let w = World::new(rng);
+    let on = onset(rng);
+    let new_version = format!("{}-rc{}", w.version, 1 + rng.below(5));
+    let mut reqs = base(rng, &w, 600);
+    for r in reqs.iter_mut() {
+        if r.host == w.api && r.ts >= on {
+            r.version.clone_from(&new_version);
+            if r.status == 200 && rng.below(10) < 4 {
+                r.status = 502;
+                r.error = Some(format!(
+                    "panic: runtime error: index out of range [{}] with length 0",
+                    rng.below(8)
+                ));
+            }
+        }
+    }
+    Scenario {
+        name: "deploy-rollout-kibana-csv",
+        category: "deploy.regression",
+        subject_kind: "version",
+        subject: new_version,
+        onset: on,
+        files: vec![File { name: "discover-export.csv", dialect: Dialect::KibanaCsv, skew_ms: 0, reqs }],
+        notes: "A full rollout replaces the version at once; 40% of its requests fail. Exported from Kibana Discover as CSV.",
+    }
+}
+
+/// A SPA gets throttled by the API with 503 + Retry-After.
+fn throttled_har(rng: &mut Rng) -> Scenario {
+    let w = World::new(rng);
+    let on = onset(rng);
+    let mut reqs = Vec::new();
+    let mut t = T0 + 1_000;
+    while t < T0 + MINUTES * 60_000 {
+        let mut r = w.request(rng, t);
+        r.body = Some(r#"{"ok":true}"#.into());
+        let busy = t >= on && t < on + 4 * 60_000;
+        if busy && rng.below(10) < 7 {
+            r.status = 503;
+            r.resp_headers = vec![("retry-after".into(), "20".into())];
+            r.body = Some(r#"{"error":"slow down"}"#.into());
+        }
+        reqs.push(r);
+        t += if busy {
+            300 + rng.below(500) as i64
+        } else {
+            1_500 + rng.below(2_500) as i64
+        };
+    }
+    Scenario {
+        name: "throttled-spa-har",
+        category: "rate_limit.exceeded",
+        subject_kind: "host",
+        subject: w.api.clone(),
+        onset: on,
+        files: vec![File {
+            name: "customer-session.har",
+            dialect: Dialect::Har,
+            skew_ms: 0,
+            reqs,
+        }],
+        notes: "A single-page app polls too fast and is throttled with 503 + Retry-After.",
+    }
+}
+
+/// Every scenario, in a fixed order; `seed` varies names, onsets and noise.
+fn scenarios(seed: u64) -> Vec<Scenario> {
+    let mut rng = Rng(0x00c0_ffee_5eed_0005 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    // Let the first draws settle away from the seed's bit pattern.
+    for _ in 0..8 {
+        rng.next();
+    }
     let mut out = vec![
         token_expiry(&mut rng),
         rate_limit(&mut rng),
@@ -1201,12 +1443,30 @@ fn scenarios() -> Vec<Scenario> {
     ));
     out.push(deploy_regression(&mut rng));
     out.push(invalid_credentials(&mut rng));
+    out.push(clock_skew(&mut rng));
+    out.push(har_network(
+        &mut rng,
+        "dns-har-host",
+        "network.dns",
+        "net::ERR_NAME_NOT_RESOLVED",
+        "A DNS record is deleted; the browser cannot resolve one of the app's hosts.",
+    ));
+    out.push(har_network(
+        &mut rng,
+        "tls-har-expired-cert",
+        "network.tls",
+        "net::ERR_CERT_DATE_INVALID",
+        "One host's certificate expires; the browser refuses it.",
+    ));
+    out.push(alb_timeouts(&mut rng));
+    out.push(deploy_csv(&mut rng));
+    out.push(throttled_har(&mut rng));
     out
 }
 
 /// Write every scenario under `dir`.
-pub fn write_all(dir: &Path) -> std::io::Result<()> {
-    for s in scenarios() {
+pub fn write_all(dir: &Path, seed: u64) -> std::io::Result<()> {
+    for s in scenarios(seed) {
         write(dir, &s)?;
     }
     Ok(())
