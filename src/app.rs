@@ -157,7 +157,7 @@ fn correlation_report(
         .iter()
         .map(|s| {
             let offset_s = s.offset_ns as f64 / 1e9;
-            let direction = if offset_s >= 0.0 { "ahead of" } else { "behind" };
+            let direction = if offset_s >= 0.0 { "ahead" } else { "behind" };
             let action = if s.corrected {
                 format!("its times were corrected by {:+.3} s", -offset_s)
             } else {
@@ -172,11 +172,10 @@ fn correlation_report(
                 spread_ms: (s.spread_ns as f64 / 1e6 * 10.0).round() / 10.0,
                 corrected: s.corrected,
                 text: format!(
-                    "{} clock {:+.1} s against {} ({} {:.1} s; median of {} requests matched by {}); {action}.",
+                    "{} clock {:+.1} s against {}: {:.1} s {direction}, the median of {} requests matched by {}; {action}.",
                     name(s.source),
                     offset_s,
                     name(s.reference),
-                    direction,
                     offset_s.abs(),
                     s.pairs,
                     s.keys

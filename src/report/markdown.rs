@@ -58,10 +58,11 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             c.rank, c.title, c.category, c.severity
         )?;
         writeln!(w)?;
+        let f = &c.factors;
         writeln!(
             w,
-            "- **Score:** {:.1} (severity {:.2}, impact {:.2}, earliness {:.2}, causal {:.2}, specificity {:.2}); confidence {:.2}",
-            c.score, c.factors.severity, c.factors.impact, c.factors.earliness, c.factors.causal, c.factors.specificity, c.confidence
+            "- **Score:** {:.1} (severity {:.2}, baseline {:.2}, impact {:.2}, earliness {:.2}, causal {:.2}, specificity {:.2}); confidence {:.2}",
+            c.score, f.severity, f.baseline, f.impact, f.earliness, f.causal, f.specificity, c.confidence
         )?;
         writeln!(w, "- **Why-chain:** {}", c.why_chain)?;
         writeln!(
@@ -78,6 +79,25 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         writeln!(w, "- **Evidence:** {}", ev(&c.evidence))?;
         if let Some(t) = &c.example_trace {
             writeln!(w, "- **Example trace:** `{t}`")?;
+            for h in &c.trace_hops {
+                writeln!(
+                    w,
+                    "  {}- {} → {}{}{} (`{}` {}){}",
+                    "  ".repeat(h.depth.min(6) as usize),
+                    h.request,
+                    h.status
+                        .map_or_else(|| h.error.clone().unwrap_or_default(), |s| s.to_string()),
+                    h.duration_ms.map(|d| format!(", {d:.0} ms")).unwrap_or_default(),
+                    h.service.as_deref().map(|s| format!(", {s}")).unwrap_or_default(),
+                    h.evidence.path,
+                    h.evidence.locator,
+                    if h.deepest_failure {
+                        " — **deepest failure**"
+                    } else {
+                        ""
+                    }
+                )?;
+            }
         }
         for sy in &c.symptoms {
             writeln!(
@@ -106,7 +126,59 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
                 .as_ref()
                 .map(|e| format!("`{}` {}", cell(&e.path), e.locator))
                 .unwrap_or_default();
-            writeln!(w, "| {} | {} | {} |", t.ts, cell(&t.text), e)?;
+            let clock = t
+                .evidence
+                .as_ref()
+                .and_then(|e| e.clock_corrected_ms)
+                .map(|ms| format!(" (clock corrected {:+.1} s)", ms as f64 / 1000.0))
+                .unwrap_or_default();
+            writeln!(w, "| {} | {} | {}{} |", t.ts, cell(&t.text), e, clock)?;
+        }
+        writeln!(w)?;
+    }
+    if let Some(sp) = r.spike.as_ref().filter(|sp| !sp.fields.is_empty()) {
+        writeln!(w, "## What the failures have in common")?;
+        writeln!(w)?;
+        writeln!(
+            w,
+            "{} failures from {} to {}, against {} events before.",
+            sp.failures, sp.window_start, sp.window_end, sp.baseline_events
+        )?;
+        writeln!(w)?;
+        writeln!(w, "| Field | Value | Share of failures | Share before | Effect |")?;
+        writeln!(w, "|---|---|---:|---:|---:|")?;
+        for f in &sp.fields {
+            writeln!(
+                w,
+                "| {} | `{}` | {:.0}% | {:.0}% | +{:.0} pts |",
+                f.field,
+                cell(&f.value).replace('`', "'"),
+                f.share * 100.0,
+                f.baseline_share * 100.0,
+                f.effect * 100.0
+            )?;
+        }
+        writeln!(w)?;
+    }
+    if !r.correlation.clocks.is_empty() {
+        writeln!(w, "## Joins and clocks")?;
+        writeln!(w)?;
+        writeln!(
+            w,
+            "{} requests were found in more than one input. Times are on the clock of `{}`.",
+            r.correlation.joined_requests,
+            r.correlation.reference.as_deref().unwrap_or("?")
+        )?;
+        writeln!(w)?;
+        for c in &r.correlation.clocks {
+            let ex = c
+                .examples
+                .iter()
+                .take(2)
+                .map(|[a, b]| format!("`{}` {} ↔ `{}` {}", a.path, a.locator, b.path, b.locator))
+                .collect::<Vec<_>>()
+                .join("; ");
+            writeln!(w, "- {} For example: {ex}.", c.text)?;
         }
         writeln!(w)?;
     }

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{Cause, Evidence, Report};
+use super::{Cause, Evidence, Hop, Report, Spike};
 
 const WIDTH: usize = 100;
 
@@ -104,6 +104,55 @@ fn evidence_list(ev: &[Evidence]) -> String {
         .join("; ")
 }
 
+/// One hop of a trace waterfall, indented by depth.
+fn hop_line(h: &Hop) -> String {
+    let outcome = match (h.status, h.error.as_deref()) {
+        (Some(s), _) => s.to_string(),
+        (None, Some(e)) => e.to_string(),
+        _ => "-".into(),
+    };
+    let dur = h.duration_ms.map(|d| format!(" {d:.0} ms")).unwrap_or_default();
+    let mark = if h.deepest_failure {
+        "  ◀ deepest failure"
+    } else {
+        ""
+    };
+    let indent = format!("    {}", "  ".repeat(h.depth.min(6) as usize));
+    let text = format!(
+        "└ {} → {outcome}{dur}  ({} {}){mark}",
+        h.request, h.evidence.path, h.evidence.locator
+    );
+    wrap(&text, &indent, WIDTH)
+}
+
+/// The most over-represented field values among the failures.
+fn spike(w: &mut dyn Write, st: &Style, s: &Spike) -> std::io::Result<()> {
+    if s.fields.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "{}", st.bold("WHAT THE FAILURES HAVE IN COMMON"))?;
+    writeln!(
+        w,
+        "  {} failures {} → {} against {} earlier events",
+        s.failures,
+        short_ts(Some(&s.window_start)),
+        short_ts(Some(&s.window_end)),
+        s.baseline_events
+    )?;
+    for f in s.fields.iter().take(6) {
+        let line = format!(
+            "{}={}  {:.0}% of failures vs {:.0}% before  (+{:.0} pts)",
+            f.field,
+            f.value,
+            f.share * 100.0,
+            f.baseline_share * 100.0,
+            f.effect * 100.0
+        );
+        write!(w, "{}", wrap(&line, "  ", WIDTH))?;
+    }
+    writeln!(w)
+}
+
 fn cause(w: &mut dyn Write, st: &Style, c: &Cause, total_failures: u64) -> std::io::Result<()> {
     let head = if c.rank == 1 { "ROOT CAUSE" } else { "CAUSE" };
     writeln!(
@@ -148,8 +197,19 @@ fn cause(w: &mut dyn Write, st: &Style, c: &Cause, total_failures: u64) -> std::
             WIDTH
         ))
     )?;
+    if c.rank == 1 {
+        let f = &c.factors;
+        let line = format!(
+            "why #1: severity {:.2} · baseline {:.2} · impact {:.2} · earliness {:.2} · causal {:.2} · specificity {:.2}",
+            f.severity, f.baseline, f.impact, f.earliness, f.causal, f.specificity
+        );
+        write!(w, "{}", st.dim(&wrap(&line, "  ", WIDTH)))?;
+    }
     if let Some(t) = &c.example_trace {
         writeln!(w, "  {}", st.dim(&format!("example trace: {t}")))?;
+        for h in c.trace_hops.iter().take(8) {
+            write!(w, "{}", st.dim(&hop_line(h)))?;
+        }
     }
     if !c.symptoms.is_empty() {
         writeln!(w, "  symptoms:")?;
@@ -195,6 +255,13 @@ pub fn render(r: &Report, color: bool, w: &mut dyn Write) -> std::io::Result<()>
         short_ts(s.first_ts.as_deref()),
         short_ts(s.last_ts.as_deref())
     )?;
+    if let Some(reference) = &r.correlation.reference {
+        writeln!(
+            w,
+            "{} requests joined across inputs; times on {reference}'s clock",
+            r.correlation.joined_requests
+        )?;
+    }
     writeln!(w)?;
     if r.root_causes.is_empty() {
         writeln!(w, "No failure pattern found: no rule fired on these inputs.")?;
@@ -206,10 +273,19 @@ pub fn render(r: &Report, color: bool, w: &mut dyn Write) -> std::io::Result<()>
     if !r.timeline.is_empty() {
         writeln!(w, "{}", st.bold("TIMELINE"))?;
         for t in &r.timeline {
-            let line = format!("{}  {}", short_ts(Some(&t.ts)), t.text);
+            let clock = t
+                .evidence
+                .as_ref()
+                .and_then(|e| e.clock_corrected_ms)
+                .map(|ms| format!("  [clock {:+.1} s]", ms as f64 / 1000.0))
+                .unwrap_or_default();
+            let line = format!("{}  {}{clock}", short_ts(Some(&t.ts)), t.text);
             write!(w, "{}", wrap(&line, "  ", WIDTH))?;
         }
         writeln!(w)?;
+    }
+    if let Some(sp) = &r.spike {
+        spike(w, &st, sp)?;
     }
     if !r.error_templates.is_empty() {
         writeln!(w, "{}", st.bold("TOP ERROR TEMPLATES"))?;
