@@ -312,7 +312,16 @@ fn field_mappings_time_window_and_zone() {
     std::fs::write(&log, text).expect("write");
     let p = arg(&log);
     let plain = json(&run(&["analyze", "--format", "json", &p]));
-    assert_eq!(plain["summary"]["failures"], 0, "unmapped fields mean nothing");
+    // Unknown names are inferred from their values, and the report says so.
+    assert_eq!(
+        plain["summary"]["failures"], 10,
+        "resp.code is inferred as the status"
+    );
+    let notes = plain["inputs"][0]["notes"].to_string();
+    assert!(
+        notes.contains("status ← resp.code") && notes.contains("ts ← when"),
+        "{notes}"
+    );
     let mapped = json(&run(&[
         "analyze",
         "--format",

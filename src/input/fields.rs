@@ -567,6 +567,25 @@ impl FieldMap {
         FieldMap { exact, prefixes }
     }
 
+    /// The role a path is an alias of.
+    pub fn slot_of(&self, path: &str) -> Option<Slot> {
+        self.exact.get(path).map(|(s, _, _)| *s)
+    }
+
+    /// A copy with inferred mappings added after every known alias.
+    pub fn with_inferred(&self, found: &[super::infer::Inferred]) -> FieldMap {
+        let mut m = self.clone();
+        for f in found {
+            m.exact.entry(f.path.clone()).or_insert((f.slot, u8::MAX, f.unit));
+            for (i, c) in f.path.char_indices() {
+                if c == '.' {
+                    m.prefixes.insert(f.path[..i].to_string());
+                }
+            }
+        }
+        m
+    }
+
     /// Whether `path` is a known alias.
     pub fn knows(&self, path: &str) -> bool {
         self.exact.contains_key(path)

@@ -13,6 +13,7 @@ pub mod detect;
 pub mod esdoc;
 pub mod fields;
 pub mod har;
+pub mod infer;
 pub mod jsonl;
 pub mod kibana;
 pub mod lines;
@@ -71,7 +72,20 @@ pub fn parse(id: SourceId, loaded: &Loaded, opts: &Options) -> Result<Parsed> {
     let detected = detect::detect(&loaded.display, bytes)?;
     let out = match detected {
         Format::Har => har::parse(id, &loaded.display, bytes)?,
-        Format::Jsonl => jsonl::parse(id, bytes, opts),
+        Format::Jsonl => {
+            let found = infer::infer(&opts.map, bytes);
+            if found.is_empty() {
+                jsonl::parse(id, bytes, opts)
+            } else {
+                let inferred = Options {
+                    map: opts.map.with_inferred(&found),
+                    tz_offset_s: opts.tz_offset_s,
+                };
+                let mut out = jsonl::parse(id, bytes, &inferred);
+                out.stats.notes.push(infer::describe(&found));
+                out
+            }
+        }
         Format::Json => esdoc::parse(id, &loaded.display, bytes, opts)?,
         Format::Csv => kibana::parse(id, &loaded.display, bytes, opts)?,
         Format::Text(kind) => text::parse(id, bytes, kind, opts),

@@ -1,0 +1,348 @@
+//! Field inference for JSON lines that use names the alias table does not
+//! know (`resp.code`, `timing.total_ms`, `endpoint`). A sample of the
+//! input's first lines is flattened to leaf paths; for each role the known
+//! aliases leave empty, the path whose name hints at the role and whose
+//! values have the role's shape (3-digit statuses, HTTP methods, paths,
+//! times, hex trace ids) is mapped to it. What was inferred is reported as
+//! a note, and `--map` overrides it.
+
+use serde_json::Value;
+
+use super::fields::{FieldMap, Slot, Unit};
+use crate::normalize::time;
+
+/// Lines sampled.
+const SAMPLE_LINES: usize = 200;
+/// Share of sampled lines a path must appear in.
+const MIN_PRESENCE: f64 = 0.3;
+/// Share of a path's values that must have the role's shape.
+const MIN_SHAPE: f64 = 0.9;
+
+/// One inferred mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inferred {
+    /// The role.
+    pub slot: Slot,
+    /// The dotted path in the input.
+    pub path: String,
+    /// The duration unit, for durations.
+    pub unit: Unit,
+}
+
+fn flatten<'a>(prefix: &str, v: &'a Value, out: &mut Vec<(String, &'a Value)>, depth: usize) {
+    match v {
+        Value::Object(m) if depth < 8 => {
+            for (k, v) in m {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&p, v, out, depth + 1);
+            }
+        }
+        Value::Array(_) | Value::Object(_) => {}
+        _ => out.push((prefix.to_string(), v)),
+    }
+}
+
+const METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+];
+
+fn leaf_name(path: &str) -> String {
+    path.rsplit('.').next().unwrap_or(path).to_ascii_lowercase()
+}
+
+fn has_any(name: &str, hints: &[&str]) -> bool {
+    hints.iter().any(|h| name.contains(h))
+}
+
+fn is_hex(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| c.is_ascii_hexdigit())
+}
+
+/// How well `values` at `path` fit `slot`: `None` when they do not.
+fn fits(slot: Slot, path: &str, values: &[&Value]) -> Option<u32> {
+    let name = leaf_name(path);
+    let full = path.to_ascii_lowercase();
+    let share = |pred: &dyn Fn(&Value) -> bool| {
+        values.iter().filter(|v| pred(v)).count() as f64 / values.len().max(1) as f64
+    };
+    let shaped = |pred: &dyn Fn(&Value) -> bool| share(pred) >= MIN_SHAPE;
+    let num = |v: &Value| {
+        v.as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    };
+    match slot {
+        Slot::Status => {
+            let ok = shaped(&|v| num(v).is_some_and(|n| (100.0..600.0).contains(&n) && n.fract() == 0.0));
+            let named = has_any(&name, &["status", "code"]) || has_any(&full, &["status"]);
+            (ok && named).then_some(if name.contains("status") { 3 } else { 1 })
+        }
+        Slot::Method => shaped(&|v| {
+            v.as_str()
+                .is_some_and(|s| METHODS.contains(&s.to_ascii_uppercase().as_str()))
+        })
+        .then_some(2),
+        Slot::Url => {
+            let ok = shaped(&|v| {
+                v.as_str().is_some_and(|s| {
+                    s.starts_with('/') || s.starts_with("http://") || s.starts_with("https://")
+                })
+            });
+            let named = has_any(
+                &name,
+                &["path", "url", "uri", "route", "endpoint", "target", "resource"],
+            );
+            (ok && named).then_some(if name.contains("url") { 3 } else { 2 })
+        }
+        Slot::Ts => {
+            let ok = shaped(&|v| match v {
+                Value::String(s) => time::parse_text(s).is_some(),
+                Value::Number(n) => n
+                    .as_i64()
+                    .and_then(time::from_epoch_int)
+                    .or_else(|| n.as_f64().and_then(time::from_epoch_float))
+                    .is_some_and(|ns| ns > 946_684_800_000_000_000),
+                _ => false,
+            });
+            let named = has_any(&name, &["time", "ts", "date", "when", "at", "logged"]);
+            (ok && named).then_some(2)
+        }
+        Slot::Duration => {
+            let ok = shaped(&|v| num(v).is_some_and(|n| n >= 0.0));
+            let named = has_any(
+                &name,
+                &[
+                    "duration",
+                    "latency",
+                    "elapsed",
+                    "took",
+                    "response_time",
+                    "resp_time",
+                    "rt_ms",
+                ],
+            ) || name.ends_with("_ms")
+                || (name.contains("time") && has_any(&name, &["ms", "total", "request", "response"]));
+            (ok && named).then_some(2)
+        }
+        Slot::TraceId => {
+            let ok = shaped(&|v| {
+                v.as_str()
+                    .is_some_and(|s| (s.len() == 32 || s.len() == 16) && is_hex(s))
+            });
+            (ok && name.contains("trace")).then_some(2)
+        }
+        Slot::SpanId => {
+            let ok = shaped(&|v| v.as_str().is_some_and(|s| s.len() == 16 && is_hex(s)));
+            (ok && name.contains("span") && !name.contains("parent")).then_some(2)
+        }
+        Slot::ParentSpanId => {
+            let ok = shaped(&|v| v.as_str().is_some_and(|s| s.len() == 16 && is_hex(s)));
+            (ok && name.contains("parent")).then_some(2)
+        }
+        Slot::RequestId => {
+            let ok = shaped(&|v| v.as_str().is_some_and(|s| s.len() >= 8));
+            (ok && has_any(
+                &name.replace(['_', '-'], ""),
+                &["requestid", "reqid", "correlationid", "correlation"],
+            ))
+            .then_some(2)
+        }
+        Slot::Host => {
+            let ok = shaped(&|v| {
+                v.as_str().is_some_and(|s| {
+                    !s.is_empty() && !s.contains(' ') && !s.starts_with('/') && s.contains('.')
+                })
+            });
+            (ok && has_any(&name, &["host", "domain", "authority", "server_name", "vhost"])).then_some(2)
+        }
+        Slot::Service => {
+            let ok = shaped(&|v| v.as_str().is_some_and(|s| !s.is_empty() && s.len() < 80));
+            (ok && has_any(&name, &["service", "component", "app"]) && !name.contains("version")).then_some(2)
+        }
+        Slot::ServiceVersion => {
+            // The service's own version, not a protocol's or a schema's.
+            let ok = shaped(&|v| v.is_string() || v.is_number());
+            let named = has_any(&name, &["version", "release", "build"])
+                && (full == "version"
+                    || has_any(&full, &["service", "app", "release", "build", "deploy", "commit"]))
+                && !has_any(
+                    &full,
+                    &[
+                        "ecs", "http", "protocol", "schema", "tls", "agent", "runtime", "os.",
+                    ],
+                );
+            (ok && named).then_some(2)
+        }
+        Slot::ErrorMessage => {
+            let ok = shaped(&|v| v.is_string());
+            (ok && has_any(&name, &["error", "err", "exception", "failure", "reason"])).then_some(2)
+        }
+        Slot::Client => {
+            let ok = shaped(&|v| v.as_str().is_some_and(|s| s.parse::<std::net::IpAddr>().is_ok()));
+            let named = has_any(&full, &["client", "remote", "peer", "src", "source"])
+                && !has_any(&full, &["dest", "server", "upstream", "target", "backend"]);
+            (ok && named).then_some(2)
+        }
+        Slot::UserAgent => {
+            let ok = shaped(&|v| v.is_string());
+            (ok && name.replace(['_', '-'], "").contains("useragent")).then_some(2)
+        }
+        _ => None,
+    }
+}
+
+/// Roles worth inferring, in the order they claim paths.
+const ROLES: &[Slot] = &[
+    Slot::Ts,
+    Slot::Status,
+    Slot::Method,
+    Slot::Url,
+    Slot::Duration,
+    Slot::TraceId,
+    Slot::ParentSpanId,
+    Slot::SpanId,
+    Slot::RequestId,
+    Slot::Host,
+    Slot::ServiceVersion,
+    Slot::Service,
+    Slot::Client,
+    Slot::UserAgent,
+    Slot::ErrorMessage,
+];
+
+fn duration_unit(path: &str) -> Unit {
+    let n = leaf_name(path);
+    if n.ends_with("_ns") || n.ends_with("nanos") || n.contains("nano") {
+        Unit::Ns
+    } else if n.ends_with("_us") || n.contains("micro") {
+        Unit::Us
+    } else if n.ends_with("_ms") || n.contains("millis") || n.ends_with("ms") {
+        Unit::Ms
+    } else if n.ends_with("_s") || n.ends_with("_sec") || n.ends_with("seconds") || n.ends_with("secs") {
+        Unit::S
+    } else {
+        Unit::MsOrS
+    }
+}
+
+/// Infer mappings for the roles the known aliases miss in this input.
+pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
+    let mut lines: Vec<Value> = Vec::new();
+    for line in bytes.split(|&c| c == b'\n').take(SAMPLE_LINES * 2) {
+        let t = line.trim_ascii();
+        if t.first() != Some(&b'{') {
+            continue;
+        }
+        if let Ok(v) = serde_json::from_slice::<Value>(t) {
+            lines.push(v);
+        }
+        if lines.len() >= SAMPLE_LINES {
+            break;
+        }
+    }
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    // path → values, in first-seen order.
+    let mut paths: Vec<(String, Vec<&Value>)> = Vec::new();
+    let mut index: rustc_hash::FxHashMap<String, usize> = Default::default();
+    let mut covered = [false; super::fields::SLOTS];
+    for v in &lines {
+        let mut leaves = Vec::new();
+        flatten("", v, &mut leaves, 0);
+        for (p, val) in leaves {
+            if let Some(slot) = map.slot_of(&p) {
+                covered[slot as usize] = true;
+                continue;
+            }
+            let i = *index.entry(p.clone()).or_insert_with(|| {
+                paths.push((p.clone(), Vec::new()));
+                paths.len() - 1
+            });
+            paths[i].1.push(val);
+        }
+    }
+    // A request line or a URL covers the method and the path roles.
+    if covered[Slot::RequestLine as usize] {
+        covered[Slot::Method as usize] = true;
+        covered[Slot::Url as usize] = true;
+    }
+    let n = lines.len() as f64;
+    let mut taken: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for &slot in ROLES {
+        if covered[slot as usize] {
+            continue;
+        }
+        let best = paths
+            .iter()
+            .filter(|(p, vals)| vals.len() as f64 / n >= MIN_PRESENCE && !taken.contains(&p.as_str()))
+            .filter_map(|(p, vals)| {
+                let non_null: Vec<&Value> = vals.iter().copied().filter(|v| !v.is_null()).collect();
+                fits(slot, p, &non_null).map(|score| (score, non_null.len(), p))
+            })
+            .max_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| b.2.cmp(a.2)));
+        if let Some((_, _, p)) = best {
+            taken.push(p);
+            out.push(Inferred {
+                slot,
+                path: p.clone(),
+                unit: if slot == Slot::Duration {
+                    duration_unit(p)
+                } else {
+                    Unit::None
+                },
+            });
+        }
+    }
+    out
+}
+
+/// A note for the report.
+pub fn describe(found: &[Inferred]) -> String {
+    let parts: Vec<String> = found
+        .iter()
+        .map(|f| format!("{} ← {}", f.slot.name(), f.path))
+        .collect();
+    format!(
+        "fields inferred from their names and values: {}; override with --map NAME=PATH",
+        parts.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::fields::BUILTIN;
+
+    #[test]
+    fn infers_unknown_names_by_shape() {
+        let text = br#"{"when":"2024-05-01T10:00:00Z","resp":{"code":503},"verb":"GET","endpoint":"/v1/orders/7","timing":{"total_ms":12.5},"correlation":"abc123def456","origin":{"hostname":"api.example.com"}}
+{"when":"2024-05-01T10:00:01Z","resp":{"code":200},"verb":"POST","endpoint":"/v1/orders","timing":{"total_ms":3},"correlation":"abc123def457","origin":{"hostname":"api.example.com"}}
+"#;
+        let found = infer(&BUILTIN, text);
+        let get = |s: Slot| found.iter().find(|f| f.slot == s).map(|f| f.path.as_str());
+        assert_eq!(get(Slot::Ts), Some("when"));
+        assert_eq!(get(Slot::Status), Some("resp.code"));
+        assert_eq!(get(Slot::Method), Some("verb"));
+        assert_eq!(get(Slot::Url), Some("endpoint"));
+        assert_eq!(get(Slot::Duration), Some("timing.total_ms"));
+        assert_eq!(get(Slot::Host), Some("origin.hostname"));
+        assert_eq!(get(Slot::RequestId), Some("correlation"));
+        let d = found.iter().find(|f| f.slot == Slot::Duration).map(|f| f.unit);
+        assert_eq!(d, Some(Unit::Ms));
+    }
+
+    #[test]
+    fn known_aliases_are_left_alone() {
+        let text = br#"{"@timestamp":"2024-05-01T10:00:00Z","status":503,"http_code":404,"url":"/x"}"#;
+        let found = infer(&BUILTIN, text);
+        assert!(
+            found.iter().all(|f| f.slot != Slot::Status && f.slot != Slot::Ts),
+            "{found:?}"
+        );
+    }
+}
