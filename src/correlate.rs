@@ -256,13 +256,44 @@ pub struct Links {
 impl Links {
     /// Build from the final (sorted) event list.
     pub fn build(events: &[Event]) -> Links {
-        let mut by_key: FxHashMap<(bool, &str), Vec<usize>> = FxHashMap::default();
+        use std::hash::BuildHasher;
+        // Hash every key and sort: runs of equal hashes are candidate
+        // groups, checked on the strings. Cheaper than a map of millions
+        // of unique ids, most of which occur once.
+        let build = rustc_hash::FxBuildHasher;
+        let mut hashed: Vec<(u64, usize, bool)> = Vec::with_capacity(events.len());
         for (i, e) in events.iter().enumerate() {
-            for k in keys(e) {
-                by_key.entry(k).or_default().push(i);
+            for (is_trace, k) in keys(e) {
+                hashed.push((build.hash_one((is_trace, k)), i, is_trace));
             }
         }
-        let mut multi: Vec<Vec<usize>> = by_key.into_values().filter(|v| v.len() > 1).collect();
+        hashed.sort_unstable();
+        let key_of = |i: usize, is_trace: bool| {
+            if is_trace {
+                events[i].trace_id.as_deref()
+            } else {
+                events[i].request_id.as_deref()
+            }
+        };
+        let mut multi: Vec<Vec<usize>> = Vec::new();
+        let mut start = 0;
+        while start < hashed.len() {
+            let end = start + hashed[start..].partition_point(|x| x.0 == hashed[start].0);
+            if end - start > 1 {
+                // Split the run by the actual key (hash collisions).
+                let mut run: Vec<(bool, Option<&str>, usize)> = hashed[start..end]
+                    .iter()
+                    .map(|&(_, i, t)| (t, key_of(i, t), i))
+                    .collect();
+                run.sort_unstable();
+                for g in run.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+                    if g.len() > 1 {
+                        multi.push(g.iter().map(|x| x.2).collect());
+                    }
+                }
+            }
+            start = end;
+        }
         multi.sort_unstable();
         // Union-find over events, so a trace id on one record and a request
         // id on another merge their groups.
