@@ -51,11 +51,13 @@ fn median(v: &mut [i64]) -> i64 {
     }
 }
 
-/// The join key of an event: its trace id, else its request id.
+/// The join keys of an event: its trace id and its request id. Trace ids
+/// join on their low 64 bits, so a 64-bit id (Datadog, B3 64-bit, Jaeger)
+/// matches the 128-bit id of the same trace.
 fn keys(e: &Event) -> impl Iterator<Item = (bool, &str)> {
     e.trace_id
         .as_deref()
-        .map(|t| (true, t))
+        .map(|t| (true, t.get(t.len().saturating_sub(16)..).unwrap_or(t)))
         .into_iter()
         .chain(e.request_id.as_deref().map(|r| (false, r)))
 }
@@ -268,13 +270,8 @@ impl Links {
             }
         }
         hashed.sort_unstable();
-        let key_of = |i: usize, is_trace: bool| {
-            if is_trace {
-                events[i].trace_id.as_deref()
-            } else {
-                events[i].request_id.as_deref()
-            }
-        };
+        let key_of =
+            |i: usize, is_trace: bool| keys(&events[i]).find(|(t, _)| *t == is_trace).map(|(_, k)| k);
         let mut multi: Vec<Vec<usize>> = Vec::new();
         let mut start = 0;
         while start < hashed.len() {
@@ -444,6 +441,24 @@ mod tests {
         let skews = estimate(&events, &sources);
         assert_eq!(skews.len(), 1);
         assert!(!skews[0].corrected);
+    }
+
+    #[test]
+    fn a_64_bit_trace_id_joins_its_128_bit_peer() {
+        use crate::normalize::trace::{absorb_header, TraceCtx};
+        let mut w3c = TraceCtx::default();
+        absorb_header(
+            &mut w3c,
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        );
+        let mut dd = TraceCtx::default();
+        // 0xa3ce929d0e0e4736 in decimal, as Datadog sends it.
+        absorb_header(&mut dd, "x-datadog-trace-id", "11803532876627986230");
+        let a = ev(0, 0, 0, w3c.trace_id.as_deref().expect("w3c"));
+        let b = ev(1, 0, 0, dd.trace_id.as_deref().expect("dd"));
+        let events = vec![a, b];
+        assert_eq!(Links::build(&events).of(&events, 0), vec![1]);
     }
 
     #[test]

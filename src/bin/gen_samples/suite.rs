@@ -63,6 +63,9 @@ enum Dialect {
     Alb,
     /// A Kibana Discover CSV export (zone-less `Nov 1, 2024 @ 11:20:00.000`).
     KibanaCsv,
+    /// An in-house JSON log with names no alias table knows, and Datadog's
+    /// decimal 64-bit trace ids.
+    Custom,
 }
 
 struct File {
@@ -550,6 +553,24 @@ fn emit_line(d: Dialect, r: &Req, ts: i64) -> String {
                 q(&format!("{}", (r.dur_ms * 1e6) as i64)),
                 q(r.error.as_deref().unwrap_or("-")),
             )
+        }
+        Dialect::Custom => {
+            let low64 = u64::from_str_radix(&r.trace[16..], 16).unwrap_or(1);
+            let mut s = format!(
+                r#"{{"when":"{}","severity":"{}","verb":"{}","endpoint":{},"origin":{{"hostname":"{}"}},"resp":{{"code":{}}},"timing":{{"total_ms":{:.2}}},"dd":{{"trace_id":"{low64}"}}"#,
+                iso(ts).replace('T', " ").replace('Z', "+00:00"),
+                level(r).to_ascii_uppercase(),
+                r.method,
+                json_str(&r.path),
+                r.host,
+                r.status,
+                r.dur_ms,
+            );
+            if let Some(e) = &r.error {
+                let _ = write!(s, r#","err_detail":{}"#, json_str(e));
+            }
+            s.push('}');
+            s
         }
         Dialect::Har => String::new(),
     }
@@ -1350,6 +1371,45 @@ fn throttled_har(rng: &mut Rng) -> Scenario {
     }
 }
 
+/// A browser HAR and an in-house service log (unknown field names, decimal
+/// 64-bit trace ids, clock 2 s behind): the service's connection pool runs
+/// dry and it answers 503.
+fn inhouse_unavailable(rng: &mut Rng) -> Scenario {
+    let w = World::new(rng);
+    let on = onset(rng);
+    let mut browser = Vec::new();
+    let mut service = base(rng, &w, 900);
+    let mut t = T0 + 1_500;
+    while t < T0 + MINUTES * 60_000 {
+        let mut r = w.request(rng, t);
+        r.body = Some(r#"{"ok":true}"#.into());
+        if t >= on && t < on + 5 * 60_000 && rng.below(10) < 7 {
+            r.status = 503;
+            r.error = Some(format!(
+                "pool exhausted: 0 of {} connections available",
+                20 + rng.below(5) * 10
+            ));
+            r.body = Some(r#"{"error":"service unavailable"}"#.into());
+        }
+        browser.push(r.clone());
+        service.push(r);
+        t += 2_000 + rng.below(3_000) as i64;
+    }
+    sort(&mut service);
+    Scenario {
+        name: "inhouse-log-unavailable",
+        category: "upstream.unavailable",
+        subject_kind: "host",
+        subject: w.api.clone(),
+        onset: on,
+        files: vec![
+            File { name: "browser.har", dialect: Dialect::Har, skew_ms: 0, reqs: browser },
+            File { name: "service.log", dialect: Dialect::Custom, skew_ms: -2_000, reqs: service },
+        ],
+        notes: "A service log with in-house field names (inferred) joined to a browser HAR through Datadog 64-bit trace ids; the service clock is 2 s behind.",
+    }
+}
+
 /// Every scenario, in a fixed order; `seed` varies names, onsets and noise.
 fn scenarios(seed: u64) -> Vec<Scenario> {
     let mut rng = Rng(0x00c0_ffee_5eed_0005 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
@@ -1461,6 +1521,7 @@ fn scenarios(seed: u64) -> Vec<Scenario> {
     out.push(alb_timeouts(&mut rng));
     out.push(deploy_csv(&mut rng));
     out.push(throttled_har(&mut rng));
+    out.push(inhouse_unavailable(&mut rng));
     out
 }
 
