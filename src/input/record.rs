@@ -231,6 +231,11 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     if ev.status.is_some_and(|s| s < 400) && error_text.is_some() && !failed_level {
         ev.error_class = None;
     }
+    // A failure with no URL is about the peer its error names.
+    if ev.host.is_none() && ev.error_class.is_some() {
+        let text = error_text.as_deref().or(ev.message.as_deref());
+        ev.host = text.and_then(crate::normalize::peer::from_text).map(Into::into);
+    }
     ev.error_text = error_text.map(|t| crate::redact::text(&t).into_owned().into());
     crate::normalize::auth::refine(&mut ev);
     ev

@@ -9,6 +9,7 @@ pub mod body;
 pub mod error_class;
 pub mod jwt;
 pub mod level;
+pub mod peer;
 pub mod route;
 pub mod template;
 pub mod time;
