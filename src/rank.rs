@@ -25,6 +25,8 @@ pub const SKEW_TOLERANCE_NS: i64 = 5_000_000_000;
 /// A symptom must begin while its cause is active, or at most this long
 /// after the cause's last event.
 const FOLLOW_WINDOW_NS: i64 = 2 * 60 * 1_000_000_000;
+/// A symptom begins within this long of its cause's first hot window.
+const ONSET_WINDOW_NS: i64 = 5 * 60 * 1_000_000_000;
 /// Evidence records listed per cause or symptom.
 const EVIDENCE_PER_FINDING: usize = 5;
 /// Traces that must agree before a trace edge folds one finding under another.
@@ -113,9 +115,19 @@ impl TraceEdges {
     }
 }
 
+/// Whether `b` begins when `a` could have caused it: not before `a` (within
+/// clock-skew tolerance), within `ONSET_WINDOW_NS` of `a` turning hot, and
+/// while `a` is active (or shortly after).
 fn timely(a: &Finding, b: &Finding) -> bool {
-    match (a.onset_ts.or(a.first_ts), a.last_ts, b.onset_ts.or(b.first_ts)) {
-        (Some(af), Some(al), Some(bf)) => af <= bf + SKEW_TOLERANCE_NS && bf <= al + FOLLOW_WINDOW_NS,
+    match (
+        a.onset_ts.or(a.first_ts),
+        a.first_ts,
+        a.last_ts,
+        b.onset_ts.or(b.first_ts),
+    ) {
+        (Some(ao), Some(af), Some(al), Some(bo)) => {
+            ao <= bo + SKEW_TOLERANCE_NS && bo <= af + ONSET_WINDOW_NS && bo <= al + FOLLOW_WINDOW_NS
+        }
         _ => true,
     }
 }
@@ -127,6 +139,11 @@ fn timely(a: &Finding, b: &Finding) -> bool {
 fn rule_explains(rules: &[CompiledRule], a: &Finding, b: &Finding, share_traces: bool) -> bool {
     let (ra, rb) = (&rules[a.rule], &rules[b.rule]);
     if ra.category == rb.category || !ra.explains.contains(&rb.category) {
+        return false;
+    }
+    // Something present since before the inputs began cannot explain a
+    // change that came later.
+    if !a.history && b.history {
         return false;
     }
     same_scope(a, b, share_traces) && timely(a, b)
@@ -340,8 +357,46 @@ pub fn rank(
         (ra.prior, std::cmp::Reverse(a)) > (rb.prior, std::cmp::Reverse(b))
             && overlap(&findings[a], &findings[b]) >= 0.8
     };
+    // Proxies report their upstream's failures as 502/504: a burst of those
+    // that begins with a burst of origin failures (500s, errors) in another
+    // input or on another host is that burst's report, traces or not.
+    let proxy_share: Vec<(f64, f64)> = findings
+        .iter()
+        .map(|f| {
+            let fail: Vec<&Event> = f
+                .events
+                .iter()
+                .map(|&i| &events[i])
+                .filter(|e| e.is_failure())
+                .collect();
+            let n = fail.len().max(1) as f64;
+            let proxied = fail
+                .iter()
+                .filter(|e| {
+                    matches!(e.status, Some(502 | 504))
+                        || (e.upstream.is_some() && e.status.is_some_and(|s| s >= 500))
+                })
+                .count() as f64;
+            let origin = fail
+                .iter()
+                .filter(|e| !matches!(e.status, Some(502 | 504)) && e.upstream.is_none())
+                .count() as f64;
+            (proxied / n, origin / n)
+        })
+        .collect();
+    let proxy_edge = |a: usize, b: usize| {
+        let (fa, fb) = (&findings[a], &findings[b]);
+        let elsewhere = fa.subject.host != fb.subject.host
+            || fa.events.first().map(|&i| events[i].source) != fb.events.first().map(|&i| events[i].source);
+        // Within a minute: hot windows are clock-aligned, and a window may
+        // open on a stray earlier failure.
+        let near =
+            |x: Option<i64>, y: Option<i64>| x.zip(y).is_some_and(|(x, y)| (x - y).abs() <= 60_000_000_000);
+        let together = near(onset(fa), onset(fb)) || near(fa.first_ts, fb.first_ts);
+        proxy_share[b].0 >= 0.8 && proxy_share[a].1 >= 0.8 && elsewhere && together
+    };
     // a → b in the blame graph, and how strongly: trace edges first, then
-    // shared evidence, then the rules' `explains` edges.
+    // shared evidence, proxy reports, then the rules' `explains` edges.
     let explains = |a: usize, b: usize| -> Option<u64> {
         if edges.deeper(a, b) && timely(&findings[a], &findings[b]) {
             return Some(1_000 + edges.get(a, b));
@@ -353,6 +408,12 @@ pub fn rank(
             return Some(500);
         }
         if same_evidence(b, a) {
+            return None;
+        }
+        if proxy_edge(a, b) {
+            return Some(300);
+        }
+        if proxy_edge(b, a) {
             return None;
         }
         let (fa, fb) = (&findings[a], &findings[b]);

@@ -873,6 +873,45 @@ fn server_error_cascade(rng: &mut Rng) -> Scenario {
     }
 }
 
+/// The same cascade with nothing to join on: the backend's log (pino) has
+/// no trace ids, and the gateway's (ECS) no request ids.
+fn cascade_without_ids(rng: &mut Rng) -> Scenario {
+    let w = World::new(rng);
+    let on = onset(rng);
+    let (gateway, backend) = backend_fault(rng, &w, on, 6 * 60_000, &mut |rng, b| {
+        if rng.below(10) < 6 {
+            b.status = 500;
+            b.error = Some("SequelizeConnectionError: remaining connection slots are reserved".into());
+            true
+        } else {
+            false
+        }
+    });
+    Scenario {
+        name: "cascade-without-trace-ids",
+        category: "upstream.server_error",
+        subject_kind: "host",
+        subject: w.backend.clone(),
+        onset: on,
+        files: vec![
+            File {
+                name: "gateway.ndjson",
+                dialect: Dialect::Ecs,
+                skew_ms: 0,
+                reqs: gateway,
+            },
+            File {
+                name: "backend.log",
+                dialect: Dialect::Pino,
+                skew_ms: 0,
+                reqs: backend,
+            },
+        ],
+        notes:
+            "A backend's 500s reach clients as the gateway's 502s (with retries); no ids join the two logs.",
+    }
+}
+
 fn upstream_timeout(rng: &mut Rng) -> Scenario {
     let w = World::new(rng);
     let on = onset(rng);
@@ -1522,6 +1561,7 @@ fn scenarios(seed: u64) -> Vec<Scenario> {
     out.push(deploy_csv(&mut rng));
     out.push(throttled_har(&mut rng));
     out.push(inhouse_unavailable(&mut rng));
+    out.push(cascade_without_ids(&mut rng));
     out
 }
 
