@@ -386,14 +386,7 @@ mod tests {
     }
 
     fn info(id: u32, format: Format) -> SourceInfo {
-        SourceInfo {
-            id: SourceId(id),
-            display: format!("in{id}"),
-            format,
-            dialect: String::new(),
-            bytes: 0,
-            stats: Default::default(),
-        }
+        SourceInfo::bare(SourceId(id), &format!("in{id}"), format)
     }
 
     #[test]

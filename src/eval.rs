@@ -79,19 +79,25 @@ pub fn subject_matches(cause: &Cause, truth: &str) -> bool {
     exact || client
 }
 
-fn scenario_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
+/// The entries of a directory, sorted.
+fn entries(dir: &Path) -> Result<Vec<PathBuf>> {
     let io = |source| Error::Io {
         path: dir.to_path_buf(),
         source,
     };
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
-        let p = entry.map_err(io)?.path();
-        if p.join(TRUTH_FILE).is_file() {
-            out.push(p);
-        }
+        out.push(entry.map_err(io)?.path());
     }
     out.sort();
+    Ok(out)
+}
+
+fn scenario_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let out: Vec<PathBuf> = entries(dir)?
+        .into_iter()
+        .filter(|p| p.join(TRUTH_FILE).is_file())
+        .collect();
     if out.is_empty() {
         return Err(Error::Usage(format!(
             "{}: no scenario folders (sub-folders with a {TRUTH_FILE}) found",
@@ -101,21 +107,16 @@ fn scenario_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// A scenario's inputs: its files but the truth and hidden files.
 fn inputs_of(dir: &Path) -> Result<Vec<String>> {
-    let io = |source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let p = entry.map_err(io)?.path();
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if p.is_file() && name != TRUTH_FILE && !name.starts_with('.') {
-            out.push(p.display().to_string());
-        }
-    }
-    out.sort();
-    Ok(out)
+    Ok(entries(dir)?
+        .into_iter()
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            p.is_file() && name != TRUTH_FILE && !name.starts_with('.')
+        })
+        .map(|p| p.display().to_string())
+        .collect())
 }
 
 /// Analyze every scenario under `dir` and score the rankings.

@@ -137,6 +137,20 @@ pub struct SourceInfo {
     pub stats: InputStats,
 }
 
+impl SourceInfo {
+    /// An input with a name and format and nothing parsed yet.
+    pub fn bare(id: SourceId, display: &str, format: Format) -> Self {
+        SourceInfo {
+            id,
+            display: display.to_string(),
+            format,
+            dialect: String::new(),
+            bytes: 0,
+            stats: InputStats::default(),
+        }
+    }
+}
+
 /// What a finding or cause is about, in the input's own terms. Absent
 /// fields are unknown.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
