@@ -6,14 +6,17 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use crate::cli::{AnalyzeArgs, ColorChoice};
+use crate::cli::{AnalyzeArgs, ColorChoice, InputArgs};
 use crate::error::{Error, Result};
 use crate::input::{self, InputSpec};
 use crate::model::{Event, Format, SourceId, SourceInfo};
 use crate::normalize::time::format_ns;
 use crate::report::{self, InputReport, Issue, OutputFormat, Report, Summary};
 use crate::rules::{self, CompiledRule, Severity};
-use crate::{correlate, demo, evidence, progress, rank, spike, table, timeline, traces};
+use crate::{correlate, demo, evidence, progress, rank, series, spike, table, timeline, traces};
+
+/// Failed requests listed in the report (the HTML table); all are counted.
+const FAILED_REQUESTS_LISTED: usize = 2_000;
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +104,17 @@ fn zone_name(offset_s: i32) -> String {
     format!("UTC{sign}{:02}:{:02}", a / 3600, a % 3600 / 60)
 }
 
+/// Whether records of different inputs share a trace or request id.
+fn joined_any(events: &[Event]) -> bool {
+    let mut seen: rustc_hash::FxHashMap<&str, crate::model::SourceId> = Default::default();
+    events.iter().any(|e| {
+        [e.trace_id.as_deref(), e.request_id.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(|k| *seen.entry(k).or_insert(e.source) != e.source)
+    })
+}
+
 fn data_quality_notes(events: &[Event], sources: &[SourceInfo], tz_offset_s: i32) -> Vec<String> {
     let mut notes = Vec::new();
     let tz = events.iter().filter(|e| e.ts_tz_assumed).count();
@@ -122,6 +136,36 @@ fn data_quality_notes(events: &[Event], sources: &[SourceInfo], tz_offset_s: i32
         notes.push(format!(
             "{no_ts} events had no usable timestamp; they are counted but not placed on the timeline."
         ));
+    }
+    // Rules that had nothing to work with.
+    let any = |f: &dyn Fn(&Event) -> bool| events.iter().any(f);
+    if !events.is_empty() {
+        if !any(&|e| e.duration_ms.is_some()) {
+            notes.push(
+                "No input has request durations, so latency percentiles and slow-request analysis were not possible."
+                    .into(),
+            );
+        }
+        if !any(&|e| e.trace_id.is_some() || e.request_id.is_some()) {
+            notes.push(
+                "No input has trace or request ids, so requests could not be followed across services or inputs; \
+                 causes were related by time, host and HTTP semantics only."
+                    .into(),
+            );
+        } else if sources.len() > 1 && !any(&|e| e.skew_corrected_ns != 0) && !joined_any(events) {
+            notes.push(
+                "The inputs share no trace or request ids, so their clocks could not be compared; times are as logged."
+                    .into(),
+            );
+        }
+        if !any(&|e| e.body_fields.is_some()) {
+            notes.push(
+                "No JSON response bodies were captured, so response-shape drift could not be checked.".into(),
+            );
+        }
+        if !any(&|e| e.service_version.is_some()) {
+            notes.push("No service versions were logged, so failures could not be tied to a deploy.".into());
+        }
     }
     for s in sources.iter().filter(|s| s.format == Format::Har) {
         let of_source = || events.iter().filter(|e| e.source == s.id);
@@ -195,9 +239,26 @@ fn correlation_report(
     }
 }
 
-/// Run the pipeline up to the report.
-pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
-    let rules: Vec<CompiledRule> = rules::load(&opts.rule_dirs)?;
+/// The inputs read, joined, on one clock and in time order: what every
+/// command starts from.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Events in timeline order.
+    pub events: Vec<Event>,
+    /// The inputs that were read.
+    pub sources: Vec<SourceInfo>,
+    /// Inputs that were rejected, one error each.
+    pub errors: Vec<Error>,
+    /// Joins and clock corrections.
+    pub correlation: report::Correlation,
+    /// Error templates, with each failure's template assigned.
+    pub miner: crate::normalize::template::Miner,
+    /// Records of one request or trace.
+    pub links: correlate::Links,
+}
+
+/// Read, parse, join and order the inputs.
+pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
     let mut errors = Vec::new();
     let specs: Vec<InputSpec> = if opts.inputs.is_empty() {
         demo::inputs()
@@ -259,9 +320,30 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         events.sort_by_key(time_key);
     }
     let miner = crate::normalize::template::assign(&mut events);
-    let templates: Vec<(String, u64)> = miner.templates.iter().map(|t| (t.text(), t.count)).collect();
     let links = correlate::Links::build(&events);
     correlation.joined_requests = links.joined(&events) as u64;
+    Ok(Loaded {
+        events,
+        sources,
+        errors,
+        correlation,
+        miner,
+        links,
+    })
+}
+
+/// Run the pipeline up to the report.
+pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
+    let rules: Vec<CompiledRule> = rules::load(&opts.rule_dirs)?;
+    let Loaded {
+        events,
+        sources,
+        errors,
+        correlation,
+        miner,
+        links,
+    } = load(opts)?;
+    let templates: Vec<(String, u64)> = miner.templates.iter().map(|t| (t.text(), t.count)).collect();
 
     // The table and the rules read the same events; build them side by side.
     let ((sums, blame), findings) = rayon::join(
@@ -291,7 +373,24 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         let end = idx.iter().filter_map(|&i| events[i].ts_ns).max()?;
         spike::explain(&events, start, end, &templates)
     });
-    let root_causes: Vec<report::Cause> = ranked.into_iter().map(|r| r.cause).collect();
+    let series = series::build(&events);
+    let root_causes: Vec<report::Cause> = ranked
+        .into_iter()
+        .map(|r| {
+            let mut idx = findings[r.root].events.clone();
+            for &s in &r.symptoms {
+                idx.extend(findings[s].events.iter().copied());
+            }
+            idx.sort_unstable();
+            idx.dedup();
+            let mut c = r.cause;
+            c.sparkline = series::counts(&events, &idx, &series);
+            c
+        })
+        .collect();
+    let affected = series::affected(&events);
+    let (failed_requests, failed_requests_total) =
+        series::failed_requests(&events, &sources, FAILED_REQUESTS_LISTED);
     let mut notes = data_quality_notes(&events, &sources, opts.input.tz_offset_s);
     notes.extend(correlation.clocks.iter().map(|c| c.text.clone()));
     let error_templates = top_templates(&miner, &events, &sources);
@@ -334,6 +433,10 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         root_causes,
         correlation,
         spike,
+        series,
+        affected,
+        failed_requests,
+        failed_requests_total,
         timeline,
         error_templates,
         notes,
@@ -353,9 +456,8 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
     }
 }
 
-/// `logsleuth analyze`: analyse, render, and decide the exit outcome.
-/// Errors about individual inputs go to `errors_out`, one line each.
-pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Outcome> {
+/// The thread pool and options of a command that reads inputs.
+fn prepare(args: &InputArgs) -> Result<(rayon::ThreadPool, AnalyzeOptions)> {
     if args.threads == Some(0) {
         return Err(Error::Usage("--threads must be at least 1".into()));
     }
@@ -383,6 +485,13 @@ pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Out
             .map(|t| parse_time_arg("--until", t))
             .transpose()?,
     };
+    Ok((pool, opts))
+}
+
+/// `logsleuth analyze`: analyse, render, and decide the exit outcome.
+/// Errors about individual inputs go to `errors_out`, one line each.
+pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Outcome> {
+    let (pool, opts) = prepare(&args.input)?;
     let analysis = pool.install(|| analyze(&opts))?;
     for e in &analysis.errors {
         // Ignore a closed stderr: the exit code still tells.
@@ -401,13 +510,13 @@ pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Out
         Some(path) => {
             let file = std::fs::File::create(path).map_err(write_err)?;
             let mut w = std::io::BufWriter::new(file);
-            report::render(&analysis.report, args.format, color, &mut w).map_err(write_err)?;
+            report::render(&analysis.report, args.format, color, args.explain, &mut w).map_err(write_err)?;
             w.flush().map_err(write_err)?;
         }
         None => {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());
-            report::render(&analysis.report, args.format, color, &mut w)
+            report::render(&analysis.report, args.format, color, args.explain, &mut w)
                 .and_then(|()| w.flush())
                 .map_err(write_err)?;
         }
@@ -456,7 +565,7 @@ fn parse_time_arg(flag: &str, s: &str) -> Result<i64> {
 }
 
 /// Build the input options from `--map`, `--map-file` and `--tz`.
-fn input_options(args: &AnalyzeArgs) -> Result<input::Options> {
+fn input_options(args: &InputArgs) -> Result<input::Options> {
     let mut pairs: Vec<(String, String, String)> = args
         .map
         .iter()
@@ -652,4 +761,123 @@ pub fn run_eval(
     }
     .map_err(werr)?;
     Ok(Outcome::Clean)
+}
+
+/// Write through `f` to `path`, or to stdout when there is none.
+fn write_to(
+    path: Option<&std::path::Path>,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let out_path = path.map_or_else(|| PathBuf::from("-"), std::path::Path::to_path_buf);
+    let write_err = |source| Error::Output {
+        path: out_path.clone(),
+        source,
+    };
+    match path {
+        Some(p) => {
+            let file = std::fs::File::create(p).map_err(write_err)?;
+            let mut w = std::io::BufWriter::new(file);
+            f(&mut w).and_then(|()| w.flush()).map_err(write_err)
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            f(&mut w).and_then(|()| w.flush()).map_err(write_err)
+        }
+    }
+}
+
+/// Report rejected inputs; whether every input was rejected.
+fn report_errors(errors: &[Error], read_any: bool, errors_out: &mut dyn Write) -> bool {
+    for e in errors {
+        let _ = writeln!(errors_out, "error: {e}");
+    }
+    !read_any && !errors.is_empty()
+}
+
+/// `logsleuth export`: the normalized event table, by the output's extension.
+pub fn run_export(args: &crate::cli::ExportArgs, errors_out: &mut dyn Write) -> Result<Outcome> {
+    use crate::report::export::{self, ExportFormat};
+    let format = ExportFormat::of(&args.output).ok_or_else(|| {
+        Error::Usage(format!(
+            "--output {}: the extension must be .parquet, .csv, .ndjson or .jsonl",
+            args.output.display()
+        ))
+    })?;
+    let (pool, opts) = prepare(&args.input)?;
+    let loaded = pool.install(|| load(&opts))?;
+    if report_errors(&loaded.errors, !loaded.sources.is_empty(), errors_out) {
+        return Ok(Outcome::InputErrors);
+    }
+    let mut frame = pool.install(|| table::build(&loaded.events, &loaded.sources))?;
+    let write_err = |source| Error::Output {
+        path: args.output.clone(),
+        source,
+    };
+    let mut file = std::fs::File::create(&args.output).map_err(write_err)?;
+    export::write(&mut frame, format, &mut file).map_err(|e| write_err(std::io::Error::other(e)))?;
+    Ok(if loaded.errors.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::InputErrors
+    })
+}
+
+/// `logsleuth timeline`: the incident timeline on its own.
+pub fn run_timeline(args: &crate::cli::TimelineArgs, errors_out: &mut dyn Write) -> Result<Outcome> {
+    let (pool, opts) = prepare(&args.input)?;
+    let analysis = pool.install(|| analyze(&opts))?;
+    if report_errors(&analysis.errors, !analysis.report.inputs.is_empty(), errors_out) {
+        return Ok(Outcome::InputErrors);
+    }
+    write_to(args.output.as_deref(), |w| {
+        report::timeline::render(&analysis.report.timeline, args.format, w)
+    })?;
+    Ok(if analysis.errors.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::InputErrors
+    })
+}
+
+/// `logsleuth trace ID`: one trace or request across every input.
+pub fn run_trace(args: &crate::cli::TraceArgs, errors_out: &mut dyn Write) -> Result<Outcome> {
+    let (pool, opts) = prepare(&args.input)?;
+    let loaded = pool.install(|| load(&opts))?;
+    if report_errors(&loaded.errors, !loaded.sources.is_empty(), errors_out) {
+        return Ok(Outcome::InputErrors);
+    }
+    let events = &loaded.events;
+    // Trace ids compare on their low 64 bits, as joins do.
+    let wanted = crate::normalize::trace::canon_trace_any(&args.id);
+    let low = |t: &str| t.get(t.len().saturating_sub(16)..).unwrap_or(t).to_string();
+    let wanted_low = wanted.as_deref().map(low);
+    let id = args.id.trim();
+    let mut group: Vec<usize> = events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.trace_id
+                .as_deref()
+                .map(low)
+                .is_some_and(|t| Some(&t) == wanted_low.as_ref())
+                || e.request_id.as_deref() == Some(id)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    // The same request's records joined through its other id.
+    let linked: Vec<usize> = group.iter().flat_map(|&i| loaded.links.of(events, i)).collect();
+    group.extend(linked);
+    group.sort_unstable();
+    group.dedup();
+    let hops = crate::traces::hops(events, &loaded.sources, &group);
+    let color = use_color(args.color, false);
+    write_to(None, |w| report::text::render_trace(id, &hops, color, w))?;
+    Ok(if hops.is_empty() {
+        Outcome::FailOn
+    } else if loaded.errors.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::InputErrors
+    })
 }

@@ -23,6 +23,12 @@ pub struct Cli {
 pub enum Command {
     /// Analyze inputs and report ranked root causes (no input: a built-in demo incident).
     Analyze(AnalyzeArgs),
+    /// Write the normalized event table (Parquet, CSV or NDJSON, by extension).
+    Export(ExportArgs),
+    /// Write the incident timeline on its own (Markdown, CSV or JSON).
+    Timeline(TimelineArgs),
+    /// Show one trace (or request) across every input as a waterfall.
+    Trace(TraceArgs),
     /// List or explain the rules.
     Rules {
         /// `list` or `explain`.
@@ -89,19 +95,13 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Arguments of `analyze`.
+/// What every command that reads inputs accepts.
 #[derive(Debug, Args)]
-pub struct AnalyzeArgs {
+pub struct InputArgs {
     /// Files, directories (walked recursively) or `-` for stdin. `.gz` and
-    /// zlib content is decompressed. With no input, analyzes a demo incident.
+    /// zlib content is decompressed. With no input, reads a demo incident.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
-    /// Report format.
-    #[arg(long, short = 'f', value_enum, default_value = "text")]
-    pub format: OutputFormat,
-    /// Write the report here instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// Worker threads (default: one per core). Output is identical for any value.
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -111,15 +111,9 @@ pub struct AnalyzeArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Exit with 1 when a root cause at or above this severity is found.
-    #[arg(long, value_enum, value_name = "SEVERITY")]
-    pub fail_on: Option<Severity>,
     /// Extra rule directories (repeatable); later ones override earlier ones by id.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
-    /// Colour in text output.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
     /// Map a field of an in-house logger: `status=resp.code`, `ts=when`
     /// (repeatable). Names: ts, level, message, status, duration_ms, method,
     /// url, host, trace_id, span_id, request_id, error, error_type, service, …
@@ -138,4 +132,78 @@ pub struct AnalyzeArgs {
     /// Keep only events before this time (RFC 3339).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+}
+
+/// Arguments of `analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Inputs and how to read them.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    /// Write the report here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with 1 when a root cause at or above this severity is found.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Show every cause's score factors in text output.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+/// Arguments of `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Inputs and how to read them.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The file to write; its extension picks the format: `.parquet`, `.csv`,
+    /// `.ndjson` or `.jsonl`.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+/// Formats of `timeline`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimelineFormat {
+    /// A Markdown table.
+    Md,
+    /// CSV with a header row.
+    Csv,
+    /// A JSON array of entries.
+    Json,
+}
+
+/// Arguments of `timeline`.
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Inputs and how to read them.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "md")]
+    pub format: TimelineFormat,
+    /// Write here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// A trace id (32 or 16 hex digits, or a decimal Datadog id) or a request id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Inputs and how to read them.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Colour.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
 }

@@ -13,6 +13,9 @@ fn main() -> ExitCode {
     let mut stderr = std::io::stderr();
     let result = match &cli.command {
         Command::Analyze(args) => app::run_analyze(args, &mut stderr),
+        Command::Export(args) => app::run_export(args, &mut stderr),
+        Command::Timeline(args) => app::run_timeline(args, &mut stderr),
+        Command::Trace(args) => app::run_trace(args, &mut stderr),
         Command::Rules { action, rules } => app::run_rules(action, rules, &mut std::io::stdout().lock())
             .map(|ok| if ok { Outcome::Clean } else { Outcome::FailOn }),
         Command::Eval { dir, format, rules } => {

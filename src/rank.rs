@@ -242,40 +242,10 @@ fn fill(template: &str, f: &Finding, rule: &CompiledRule) -> String {
 
 /// The hops of the trace of event `i`, outermost first.
 fn hops(ctx: &Ctx<'_>, links: &Links, i: usize) -> Vec<Hop> {
-    let Some(group) = links.group(i) else {
-        return Vec::new();
-    };
-    if group.len() > 64 {
-        return Vec::new();
+    match links.group(i) {
+        Some(group) if group.len() <= 64 => crate::traces::hops(ctx.events, ctx.sources, group),
+        _ => Vec::new(),
     }
-    let events = ctx.events;
-    let tree = crate::traces::tree(events, ctx.sources, group);
-    let deepest = tree.deepest_failure(events);
-    let mut order: Vec<usize> = (0..tree.hops.len()).collect();
-    order.sort_by_key(|&a| (tree.depth[a], events[tree.hops[a]].ts_ns, tree.hops[a]));
-    order
-        .into_iter()
-        .map(|a| {
-            let j = tree.hops[a];
-            let e = &events[j];
-            let request = [e.method.as_deref(), e.host.as_deref(), e.route.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-            Hop {
-                depth: tree.depth[a],
-                ts: ts(e.ts_ns),
-                service: e.service.as_deref().map(str::to_string),
-                request,
-                status: e.status,
-                error: e.error_class.map(|c| c.name().to_string()),
-                duration_ms: e.duration_ms,
-                deepest_failure: deepest == Some(j),
-                evidence: crate::evidence::plain(events, ctx.sources, j),
-            }
-        })
-        .collect()
 }
 
 /// Rank findings into root causes with folded symptoms.
@@ -583,6 +553,7 @@ pub fn rank(
                 Vec::new()
             },
             deepest_in_traces: deepest,
+            sparkline: Vec::new(),
             symptoms: symptom_reports,
             explanation: fill(&rule.explanation, f, rule),
             remediation: rule.remediation.trim().to_string(),

@@ -1,7 +1,7 @@
 //! The normalized event table: every event of every input as one polars
-//! `DataFrame`, in (input, record) order. This is the columnar form that the
-//! summary reads and that exports will write; the schema is documented in
-//! `docs/report-schema.md`.
+//! `DataFrame`, in timeline order. This is the columnar form that the
+//! summary reads and that `logsleuth export` writes; the schema is
+//! documented in `docs/report-schema.md`.
 
 use polars::prelude::*;
 
@@ -28,6 +28,8 @@ pub const COLUMNS: &[&str] = &[
     "parent_span_id",
     "request_id",
     "client",
+    "user_agent",
+    "upstream",
     "service",
     "service_version",
     "level",
@@ -99,6 +101,8 @@ pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
         ),
         Column::new("request_id".into(), strs(events, |e| e.request_id.as_deref())),
         Column::new("client".into(), strs(events, |e| e.client.as_deref())),
+        Column::new("user_agent".into(), strs(events, |e| e.user_agent.as_deref())),
+        Column::new("upstream".into(), strs(events, |e| e.upstream.as_deref())),
         Column::new("service".into(), strs(events, |e| e.service.as_deref())),
         Column::new(
             "service_version".into(),

@@ -10,6 +10,7 @@
 
 use crate::correlate::Links;
 use crate::model::{Event, Format, SourceInfo};
+use crate::report::Hop;
 
 /// Time tolerance when nesting hops by their start and end.
 const NEST_TOLERANCE_NS: i64 = 1_000_000_000;
@@ -123,6 +124,38 @@ impl Tree {
             })
             .map(|a| self.hops[a])
     }
+}
+
+/// The hops of one trace or request (`group`), outermost first, for
+/// waterfalls.
+pub fn hops(events: &[Event], sources: &[SourceInfo], group: &[usize]) -> Vec<Hop> {
+    let t = tree(events, sources, group);
+    let deepest = t.deepest_failure(events);
+    let mut order: Vec<usize> = (0..t.hops.len()).collect();
+    order.sort_by_key(|&a| (t.depth[a], events[t.hops[a]].ts_ns, t.hops[a]));
+    order
+        .into_iter()
+        .map(|a| {
+            let j = t.hops[a];
+            let e = &events[j];
+            let request = [e.method.as_deref(), e.host.as_deref(), e.route.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            Hop {
+                depth: t.depth[a],
+                ts: e.ts_ns.map(crate::normalize::time::format_ns),
+                service: e.service.as_deref().map(str::to_string),
+                request,
+                status: e.status,
+                error: e.error_class.map(|c| c.name().to_string()),
+                duration_ms: e.duration_ms,
+                deepest_failure: deepest == Some(j),
+                evidence: crate::evidence::plain(events, sources, j),
+            }
+        })
+        .collect()
 }
 
 /// What the failing traces say about blame.

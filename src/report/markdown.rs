@@ -5,6 +5,25 @@ use std::io::Write;
 
 use super::{Evidence, Report};
 
+/// `2024-05-01T10:05:03.260Z` to `…` as `3 min 58 s`.
+fn duration(a: &str, b: &str) -> Option<String> {
+    let (a, b) = (
+        crate::normalize::time::parse_rfc3339(a)?.ns,
+        crate::normalize::time::parse_rfc3339(b)?.ns,
+    );
+    let s = (b - a).max(0) / 1_000_000_000;
+    Some(match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    })
+}
+
+/// The first sentence of a text, whole.
+fn first_sentence(t: &str) -> &str {
+    t.find(". ").map_or(t, |i| &t[..=i])
+}
+
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
@@ -23,29 +42,68 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(w)?;
     writeln!(w, "## Summary")?;
     writeln!(w)?;
+    let top = r.root_causes.first();
+    let kind_ts = |kind: &str| {
+        r.timeline
+            .iter()
+            .find(|t| t.cause == Some(1) && t.kind == kind)
+            .map(|t| t.ts.clone())
+    };
+    match top {
+        Some(c) => {
+            let start = c.onset.clone().or_else(|| c.first_seen.clone());
+            let end = kind_ts("recovery").or_else(|| c.last_seen.clone());
+            writeln!(w, "- **What broke:** {} on {}.", c.title, c.subject.describe())?;
+            writeln!(
+                w,
+                "- **When:** from {} to {}{}.",
+                start.as_deref().unwrap_or("?"),
+                end.as_deref().unwrap_or("?"),
+                match (&start, &end) {
+                    (Some(a), Some(b)) => duration(a, b).map(|d| format!(" ({d})")).unwrap_or_default(),
+                    _ => String::new(),
+                }
+            )?;
+            if kind_ts("recovery").is_none() {
+                writeln!(w, "- **Status:** no recovery is visible before the inputs end.")?;
+            }
+        }
+        None => writeln!(w, "- **What broke:** no rule fired on these inputs.")?,
+    }
     writeln!(
         w,
-        "- **Window:** {} → {} (UTC)",
-        s.first_ts.as_deref().unwrap_or("unknown"),
-        s.last_ts.as_deref().unwrap_or("unknown")
+        "- **Impact:** {} failed requests of {} events{}; {} traces.",
+        s.failures,
+        s.events,
+        if r.affected.endpoints.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", on {} endpoint{} and {} client{} (top lists below)",
+                r.affected.endpoints.len(),
+                if r.affected.endpoints.len() == 1 { "" } else { "s" },
+                r.affected.clients.len(),
+                if r.affected.clients.len() == 1 { "" } else { "s" }
+            )
+        },
+        s.traces
     )?;
-    writeln!(
-        w,
-        "- **Impact:** {} failed of {} events; {} traces",
-        s.failures, s.events, s.traces
-    )?;
-    match r.root_causes.first() {
-        Some(c) => writeln!(
+    if let Some(c) = top {
+        writeln!(
             w,
-            "- **Root cause:** {} on {} — explains {} of {} failures ({}).",
-            c.title,
-            c.subject.describe(),
+            "- **Root cause:** {} It explains {} of the {} failed requests ({}).",
+            first_sentence(&c.explanation),
             c.explains_failures,
             s.failures,
             c.why_chain
-        )?,
-        None => writeln!(w, "- **Root cause:** none found: no rule fired on these inputs.")?,
+        )?;
     }
+    writeln!(
+        w,
+        "- **Window analyzed:** {} → {} (UTC)",
+        s.first_ts.as_deref().unwrap_or("unknown"),
+        s.last_ts.as_deref().unwrap_or("unknown")
+    )?;
     writeln!(w)?;
     if !r.root_causes.is_empty() {
         writeln!(w, "## Ranked causes")?;
@@ -102,8 +160,9 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         for sy in &c.symptoms {
             writeln!(
                 w,
-                "- **Symptom:** {} — {} events from {} ({})",
+                "- **Symptom:** {} — {}: {} events from {} ({})",
                 sy.title,
+                sy.subject.describe(),
                 sy.events,
                 sy.first_seen.as_deref().unwrap_or("?"),
                 ev(&sy.evidence)
@@ -118,22 +177,7 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     if !r.timeline.is_empty() {
         writeln!(w, "## Timeline")?;
         writeln!(w)?;
-        writeln!(w, "| Time (UTC) | Event | Evidence |")?;
-        writeln!(w, "|---|---|---|")?;
-        for t in &r.timeline {
-            let e = t
-                .evidence
-                .as_ref()
-                .map(|e| format!("`{}` {}", cell(&e.path), e.locator))
-                .unwrap_or_default();
-            let clock = t
-                .evidence
-                .as_ref()
-                .and_then(|e| e.clock_corrected_ms)
-                .map(|ms| format!(" (clock corrected {:+.1} s)", ms as f64 / 1000.0))
-                .unwrap_or_default();
-            writeln!(w, "| {} | {} | {}{} |", t.ts, cell(&t.text), e, clock)?;
-        }
+        super::timeline::markdown(&r.timeline, w)?;
         writeln!(w)?;
     }
     if let Some(sp) = r.spike.as_ref().filter(|sp| !sp.fields.is_empty()) {
@@ -179,6 +223,45 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
                 .collect::<Vec<_>>()
                 .join("; ");
             writeln!(w, "- {} For example: {ex}.", c.text)?;
+        }
+        writeln!(w)?;
+    }
+    if !r.affected.endpoints.is_empty() {
+        writeln!(w, "## Affected endpoints and clients")?;
+        writeln!(w)?;
+        writeln!(w, "| Endpoint | Failed | Requests |")?;
+        writeln!(w, "|---|---:|---:|")?;
+        for e in &r.affected.endpoints {
+            writeln!(
+                w,
+                "| `{}{}` | {} | {} |",
+                cell(e.host.as_deref().unwrap_or("")),
+                cell(&e.route),
+                e.failures,
+                e.requests
+            )?;
+        }
+        writeln!(w)?;
+        if !r.affected.clients.is_empty() {
+            writeln!(w, "| Client | Failed | Requests |")?;
+            writeln!(w, "|---|---:|---:|")?;
+            for c in &r.affected.clients {
+                writeln!(w, "| `{}` | {} | {} |", cell(&c.client), c.failures, c.requests)?;
+            }
+            writeln!(w)?;
+        }
+    }
+    if !r.root_causes.is_empty() {
+        writeln!(w, "## Remediation")?;
+        writeln!(w)?;
+        for c in r.root_causes.iter().take(3) {
+            writeln!(
+                w,
+                "- [ ] **{}** ({}): {}",
+                c.title,
+                c.subject.describe(),
+                c.remediation
+            )?;
         }
         writeln!(w)?;
     }

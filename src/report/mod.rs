@@ -4,9 +4,12 @@
 //! any breaking change.
 
 pub mod eval;
+pub mod export;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod text;
+pub mod timeline;
 
 use serde::Serialize;
 
@@ -24,6 +27,8 @@ pub enum OutputFormat {
     Json,
     /// Markdown for postmortems.
     Md,
+    /// One self-contained HTML file with charts.
+    Html,
 }
 
 /// The whole analysis.
@@ -44,6 +49,14 @@ pub struct Report {
     /// Field values over-represented among the incident's failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spike: Option<Spike>,
+    /// Requests per interval by status class, with latency percentiles.
+    pub series: Series,
+    /// The endpoints and clients with most failures.
+    pub affected: Affected,
+    /// Failed requests in time order (at most `failed_requests_listed`).
+    pub failed_requests: Vec<FailedRequest>,
+    /// Failed requests in all.
+    pub failed_requests_total: u64,
     /// The incident in time order.
     pub timeline: Vec<TimelineEntry>,
     /// The most frequent error templates among the failures.
@@ -231,12 +244,116 @@ pub struct Cause {
     pub trace_hops: Vec<Hop>,
     /// Failing traces whose deepest failing hop is one of this cause's events.
     pub deepest_in_traces: u64,
+    /// This cause's and its symptoms' events per interval of `series`.
+    pub sparkline: Vec<u32>,
     /// Symptoms folded under it.
     pub symptoms: Vec<Symptom>,
     /// What happened, in words.
     pub explanation: String,
     /// What to do.
     pub remediation: String,
+}
+
+/// Requests per interval.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Series {
+    /// Interval length in seconds.
+    pub interval_s: u64,
+    /// Start of the first interval (ns), for placing events.
+    #[serde(skip)]
+    pub start_ns: i64,
+    /// One per interval, in time order.
+    pub buckets: Vec<Bucket>,
+}
+
+/// One interval.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Bucket {
+    /// Interval start (RFC 3339, UTC).
+    pub ts: String,
+    /// Responses below 400 that are not failures.
+    pub ok: u64,
+    /// 4xx responses.
+    pub client_errors: u64,
+    /// 5xx responses.
+    pub server_errors: u64,
+    /// Failures without a status (transport errors, failed log records).
+    pub other_failures: u64,
+    /// Records with neither a status nor a failure (log lines).
+    pub other: u64,
+    /// Median duration (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p50_ms: Option<f64>,
+    /// 95th percentile duration (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p95_ms: Option<f64>,
+    /// 99th percentile duration (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p99_ms: Option<f64>,
+}
+
+/// What the failures hit.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Affected {
+    /// Endpoints (host and route) by failures, most first.
+    pub endpoints: Vec<AffectedEndpoint>,
+    /// Clients by failures, most first.
+    pub clients: Vec<AffectedClient>,
+}
+
+/// One endpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct AffectedEndpoint {
+    /// Host, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Route template.
+    pub route: String,
+    /// Failed requests.
+    pub failures: u64,
+    /// All requests.
+    pub requests: u64,
+}
+
+/// One client.
+#[derive(Debug, Clone, Serialize)]
+pub struct AffectedClient {
+    /// Client address (or the HAR it came from).
+    pub client: String,
+    /// Failed requests.
+    pub failures: u64,
+    /// All requests.
+    pub requests: u64,
+}
+
+/// One failed request, for the HTML table.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedRequest {
+    /// When.
+    pub ts: Option<String>,
+    /// Method.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Route template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// Status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Error class.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Duration (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<f64>,
+    /// Client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// The record.
+    pub evidence: Evidence,
 }
 
 /// One hop of a trace.
@@ -374,11 +491,13 @@ pub fn render(
     report: &Report,
     format: OutputFormat,
     color: bool,
+    explain: bool,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     match format {
         OutputFormat::Json => json::render(report, out),
         OutputFormat::Md => markdown::render(report, out),
-        OutputFormat::Text => text::render(report, color, out),
+        OutputFormat::Text => text::render(report, color, explain, out),
+        OutputFormat::Html => html::render(report, out),
     }
 }

@@ -153,7 +153,13 @@ fn spike(w: &mut dyn Write, st: &Style, s: &Spike) -> std::io::Result<()> {
     writeln!(w)
 }
 
-fn cause(w: &mut dyn Write, st: &Style, c: &Cause, total_failures: u64) -> std::io::Result<()> {
+fn cause(
+    w: &mut dyn Write,
+    st: &Style,
+    c: &Cause,
+    total_failures: u64,
+    explain: bool,
+) -> std::io::Result<()> {
     let head = if c.rank == 1 { "ROOT CAUSE" } else { "CAUSE" };
     writeln!(
         w,
@@ -197,11 +203,11 @@ fn cause(w: &mut dyn Write, st: &Style, c: &Cause, total_failures: u64) -> std::
             WIDTH
         ))
     )?;
-    if c.rank == 1 {
+    if explain {
         let f = &c.factors;
         let line = format!(
-            "why #1: severity {:.2} · baseline {:.2} · impact {:.2} · earliness {:.2} · causal {:.2} · specificity {:.2}",
-            f.severity, f.baseline, f.impact, f.earliness, f.causal, f.specificity
+            "why #{}: severity {:.2} · baseline {:.2} · impact {:.2} · earliness {:.2} · causal {:.2} · specificity {:.2}",
+            c.rank, f.severity, f.baseline, f.impact, f.earliness, f.causal, f.specificity
         );
         write!(w, "{}", st.dim(&wrap(&line, "  ", WIDTH)))?;
     }
@@ -235,8 +241,97 @@ fn cause(w: &mut dyn Write, st: &Style, c: &Cause, total_failures: u64) -> std::
     writeln!(w)
 }
 
+/// One trace (or request) as a waterfall: each hop with its depth, status,
+/// duration, a bar placed on the trace's time span, and its record.
+pub fn render_trace(id: &str, hops: &[Hop], color: bool, w: &mut dyn Write) -> std::io::Result<()> {
+    let st = Style { on: color };
+    if hops.is_empty() {
+        return writeln!(w, "No record of {id} in these inputs.");
+    }
+    let span = |h: &Hop| {
+        let t =
+            h.ts.as_deref()
+                .and_then(crate::normalize::time::parse_rfc3339)
+                .map(|p| p.ns as f64 / 1e6);
+        (t, h.duration_ms.unwrap_or(0.0))
+    };
+    let start = hops.iter().filter_map(|h| span(h).0).fold(f64::MAX, f64::min);
+    let end = hops
+        .iter()
+        .filter_map(|h| {
+            let (t, d) = span(h);
+            t.map(|t| t + d)
+        })
+        .fold(f64::MIN, f64::max);
+    let total = (end - start).max(1.0);
+    writeln!(
+        w,
+        "{} {id}  ·  {} records  ·  {:.0} ms  ·  from {}",
+        st.bold("trace"),
+        hops.len(),
+        total,
+        short_ts(hops.iter().find_map(|h| h.ts.as_deref()))
+    )?;
+    const BAR: usize = 30;
+    for h in hops {
+        let (t, d) = span(h);
+        let (from, len) = match t {
+            Some(t) => {
+                let a = (((t - start) / total) * BAR as f64).floor() as usize;
+                let l = ((d / total) * BAR as f64).ceil().max(1.0) as usize;
+                (a.min(BAR - 1), l.min(BAR - a.min(BAR - 1)))
+            }
+            None => (0, 0),
+        };
+        let bar = format!(
+            "{}{}{}",
+            " ".repeat(from),
+            "█".repeat(len),
+            " ".repeat(BAR - from - len)
+        );
+        let outcome = match (h.status, h.error.as_deref()) {
+            (Some(s), _) => s.to_string(),
+            (None, Some(e)) => e.to_string(),
+            _ => "-".into(),
+        };
+        let failed = h.status.is_some_and(|s| s >= 400) || (h.status.is_none() && h.error.is_some());
+        let bar = if h.deepest_failure {
+            st.paint("1;31", &bar)
+        } else if failed {
+            st.paint("33", &bar)
+        } else {
+            st.paint("32", &bar)
+        };
+        let mark = if h.deepest_failure {
+            " ◀ deepest failure"
+        } else {
+            ""
+        };
+        let indent = "  ".repeat(h.depth.min(6) as usize);
+        writeln!(
+            w,
+            "{bar} {indent}{} → {outcome} {}{mark}",
+            h.request,
+            h.duration_ms.map(|d| format!("{d:.0} ms")).unwrap_or_default()
+        )?;
+        writeln!(
+            w,
+            "{} {indent}{}",
+            " ".repeat(BAR),
+            st.dim(&format!(
+                "{} {}  {}{}",
+                h.evidence.path,
+                h.evidence.locator,
+                short_ts(h.ts.as_deref()),
+                h.service.as_deref().map(|s| format!("  {s}")).unwrap_or_default()
+            ))
+        )?;
+    }
+    Ok(())
+}
+
 /// Write the report for a terminal.
-pub fn render(r: &Report, color: bool, w: &mut dyn Write) -> std::io::Result<()> {
+pub fn render(r: &Report, color: bool, explain: bool, w: &mut dyn Write) -> std::io::Result<()> {
     let st = Style { on: color };
     let s = &r.summary;
     let inputs = if r.inputs.len() == 1 { "input" } else { "inputs" };
@@ -268,7 +363,7 @@ pub fn render(r: &Report, color: bool, w: &mut dyn Write) -> std::io::Result<()>
         writeln!(w)?;
     }
     for c in &r.root_causes {
-        cause(w, &st, c, s.failures)?;
+        cause(w, &st, c, s.failures, explain)?;
     }
     if !r.timeline.is_empty() {
         writeln!(w, "{}", st.bold("TIMELINE"))?;

@@ -1,0 +1,221 @@
+//! Tallies for the report's charts and tables: requests per interval by
+//! status class with latency percentiles, per-cause sparklines on the same
+//! intervals, the endpoints and clients the failures hit, and the list of
+//! failed requests. Reads events in timeline order; writes nothing.
+
+use rustc_hash::FxHashMap;
+
+use crate::evidence;
+use crate::model::{Event, SourceInfo};
+use crate::normalize::time::format_ns;
+use crate::report::{Affected, AffectedClient, AffectedEndpoint, Bucket, FailedRequest, Series};
+
+/// Intervals a chart is aimed to have.
+const TARGET_BUCKETS: i64 = 60;
+/// Interval lengths to choose from, in seconds.
+const NICE_S: &[i64] = &[
+    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400,
+];
+/// Rows in `affected` lists.
+const AFFECTED_ROWS: usize = 10;
+
+fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let k = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted.get(k).map(|v| (v * 10.0).round() / 10.0)
+}
+
+/// Requests per interval, by status class, with latency percentiles.
+pub fn build(events: &[Event]) -> Series {
+    let (Some(first), Some(last)) = (
+        events.iter().find_map(|e| e.ts_ns),
+        events.iter().rev().find_map(|e| e.ts_ns),
+    ) else {
+        return Series::default();
+    };
+    let span_s = ((last - first) / 1_000_000_000).max(1);
+    let interval_s = NICE_S
+        .iter()
+        .copied()
+        .find(|&s| span_s / s <= TARGET_BUCKETS)
+        .unwrap_or(86_400);
+    let width = interval_s * 1_000_000_000;
+    let start = first - first.rem_euclid(width);
+    let n = ((last - start) / width + 1) as usize;
+    let mut buckets: Vec<Bucket> = (0..n)
+        .map(|k| Bucket {
+            ts: format_ns(start + k as i64 * width),
+            ..Bucket::default()
+        })
+        .collect();
+    let mut durations: Vec<Vec<f64>> = vec![Vec::new(); n];
+    for e in events {
+        let Some(t) = e.ts_ns else { continue };
+        if e.context_record {
+            continue;
+        }
+        let k = ((t - start) / width) as usize;
+        let Some(b) = buckets.get_mut(k) else { continue };
+        match (e.status, e.is_failure()) {
+            (Some(s), _) if s >= 500 => b.server_errors += 1,
+            (Some(s), _) if s >= 400 => b.client_errors += 1,
+            (_, true) => b.other_failures += 1,
+            (Some(_), false) => b.ok += 1,
+            (None, false) => b.other += 1,
+        }
+        if let Some(d) = e.duration_ms {
+            durations[k].push(d);
+        }
+    }
+    for (b, d) in buckets.iter_mut().zip(durations.iter_mut()) {
+        d.sort_by(f64::total_cmp);
+        b.p50_ms = percentile(d, 0.50);
+        b.p95_ms = percentile(d, 0.95);
+        b.p99_ms = percentile(d, 0.99);
+    }
+    Series {
+        interval_s: interval_s as u64,
+        start_ns: start,
+        buckets,
+    }
+}
+
+/// Events `idx` per interval of `series`.
+pub fn counts(events: &[Event], idx: &[usize], series: &Series) -> Vec<u32> {
+    let mut out = vec![0u32; series.buckets.len()];
+    let width = series.interval_s as i64 * 1_000_000_000;
+    if width == 0 {
+        return out;
+    }
+    for &i in idx {
+        if let Some(t) = events[i].ts_ns {
+            if let Some(c) = usize::try_from((t - series.start_ns) / width)
+                .ok()
+                .and_then(|k| out.get_mut(k))
+            {
+                *c += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The endpoints and clients with most failures.
+pub fn affected(events: &[Event]) -> Affected {
+    let mut endpoints: FxHashMap<(&str, &str), (u64, u64)> = FxHashMap::default();
+    let mut clients: FxHashMap<&str, (u64, u64)> = FxHashMap::default();
+    for e in events.iter().filter(|e| !e.context_record) {
+        let fail = u64::from(e.is_failure());
+        if let Some(route) = e.route.as_deref() {
+            let c = endpoints
+                .entry((e.host.as_deref().unwrap_or(""), route))
+                .or_default();
+            c.0 += fail;
+            c.1 += 1;
+        }
+        if let Some(client) = e.client.as_deref() {
+            let c = clients.entry(client).or_default();
+            c.0 += fail;
+            c.1 += 1;
+        }
+    }
+    let mut eps: Vec<AffectedEndpoint> = endpoints
+        .into_iter()
+        .filter(|(_, (f, _))| *f > 0)
+        .map(|((host, route), (failures, requests))| AffectedEndpoint {
+            host: (!host.is_empty()).then(|| host.to_string()),
+            route: route.to_string(),
+            failures,
+            requests,
+        })
+        .collect();
+    eps.sort_by(|a, b| {
+        b.failures
+            .cmp(&a.failures)
+            .then_with(|| (&a.host, &a.route).cmp(&(&b.host, &b.route)))
+    });
+    eps.truncate(AFFECTED_ROWS);
+    let mut cls: Vec<AffectedClient> = clients
+        .into_iter()
+        .filter(|(_, (f, _))| *f > 0)
+        .map(|(client, (failures, requests))| AffectedClient {
+            client: client.to_string(),
+            failures,
+            requests,
+        })
+        .collect();
+    cls.sort_by(|a, b| b.failures.cmp(&a.failures).then_with(|| a.client.cmp(&b.client)));
+    cls.truncate(AFFECTED_ROWS);
+    Affected {
+        endpoints: eps,
+        clients: cls,
+    }
+}
+
+/// The failed requests in time order, at most `cap`, and how many there were.
+pub fn failed_requests(events: &[Event], sources: &[SourceInfo], cap: usize) -> (Vec<FailedRequest>, u64) {
+    let mut total = 0u64;
+    let mut out = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        if !e.is_failure() {
+            continue;
+        }
+        total += 1;
+        if out.len() < cap {
+            out.push(FailedRequest {
+                ts: e.ts_ns.map(format_ns),
+                method: e.method.as_deref().map(str::to_string),
+                host: e.host.as_deref().map(str::to_string),
+                route: e.route.as_deref().map(str::to_string),
+                status: e.status,
+                error: e.error_class.map(|c| c.name().to_string()),
+                duration_ms: e.duration_ms,
+                client: e.client.as_deref().map(str::to_string),
+                evidence: evidence::plain(events, sources, i),
+            });
+        }
+    }
+    (out, total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ErrorClass, Locator, SourceId};
+
+    fn ev(t_s: i64, status: u16, dur: f64) -> Event {
+        let mut e = Event::at(SourceId(0), Locator::Line(1), 0);
+        e.ts_ns = Some(t_s * 1_000_000_000);
+        e.status = Some(status);
+        e.duration_ms = Some(dur);
+        e.route = Some("/x".into());
+        if status >= 400 {
+            e.error_class = Some(ErrorClass::Http5xx);
+        }
+        e
+    }
+
+    #[test]
+    fn buckets_by_status_class_with_percentiles() {
+        let mut events: Vec<Event> = (0..600).map(|t| ev(t, 200, (t % 100) as f64)).collect();
+        events.extend((300..320).map(|t| ev(t, 503, 1000.0)));
+        events.sort_by_key(|e| e.ts_ns);
+        let s = build(&events);
+        assert_eq!(s.interval_s, 10);
+        assert_eq!(s.buckets.len(), 60);
+        let total: u64 = s.buckets.iter().map(|b| b.ok + b.server_errors).sum();
+        assert_eq!(total, 620);
+        assert_eq!(s.buckets[30].server_errors, 10);
+        assert_eq!(s.buckets[30].p99_ms, Some(1000.0));
+        let idx: Vec<usize> = (0..events.len())
+            .filter(|&i| events[i].status == Some(503))
+            .collect();
+        let spark = counts(&events, &idx, &s);
+        assert_eq!(spark.iter().sum::<u32>(), 20);
+        let a = affected(&events);
+        assert_eq!(a.endpoints[0].failures, 20);
+        assert_eq!(a.endpoints[0].requests, 620);
+    }
+}
