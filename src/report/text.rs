@@ -308,10 +308,19 @@ pub fn render_trace(id: &str, hops: &[Hop], color: bool, w: &mut dyn Write) -> s
             ""
         };
         let indent = "  ".repeat(h.depth.min(6) as usize);
+        // Keep the line within the terminal's 100 columns.
+        let room = WIDTH.saturating_sub(BAR + 1 + indent.len() + outcome.len() + mark.chars().count() + 14);
+        let request: String = if h.request.chars().count() > room {
+            let mut r: String = h.request.chars().take(room.saturating_sub(1)).collect();
+            r.push('…');
+            r
+        } else {
+            h.request.clone()
+        };
         writeln!(
             w,
             "{bar} {indent}{} → {outcome} {}{mark}",
-            h.request,
+            request,
             h.duration_ms.map(|d| format!("{d:.0} ms")).unwrap_or_default()
         )?;
         writeln!(
