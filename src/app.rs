@@ -362,18 +362,39 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         links: Some(&links),
     };
     let ranked = rank::rank(&rules, &findings, &ctx, &links, &blame);
-    let timeline = timeline::build(&rules, &findings, &ranked, ctx, &templates);
-    let spike = ranked.first().and_then(|top| {
-        let mut idx: Vec<usize> = findings[top.root].events.clone();
-        for &s in &top.symptoms {
-            idx.extend(findings[s].events.iter().copied());
-        }
-        let f = &findings[top.root];
-        let start = f.onset_ts.or(f.first_ts)?;
-        let end = idx.iter().filter_map(|&i| events[i].ts_ns).max()?;
-        spike::explain(&events, start, end, &templates)
-    });
-    let series = series::build(&events);
+    // The story and the tallies read the same events independently.
+    let spike_of = || {
+        ranked.first().and_then(|top| {
+            let mut idx: Vec<usize> = findings[top.root].events.clone();
+            for &s in &top.symptoms {
+                idx.extend(findings[s].events.iter().copied());
+            }
+            let f = &findings[top.root];
+            let start = f.onset_ts.or(f.first_ts)?;
+            let end = idx.iter().filter_map(|&i| events[i].ts_ns).max()?;
+            spike::explain(&events, start, end, &templates)
+        })
+    };
+    let ((timeline, spike), ((series, affected), ((failed_requests, failed_requests_total), notes))) =
+        rayon::join(
+            || {
+                rayon::join(
+                    || timeline::build(&rules, &findings, &ranked, ctx, &templates),
+                    spike_of,
+                )
+            },
+            || {
+                rayon::join(
+                    || rayon::join(|| series::build(&events), || series::affected(&events)),
+                    || {
+                        rayon::join(
+                            || series::failed_requests(&events, &sources, FAILED_REQUESTS_LISTED),
+                            || data_quality_notes(&events, &sources, opts.input.tz_offset_s),
+                        )
+                    },
+                )
+            },
+        );
     let root_causes: Vec<report::Cause> = ranked
         .into_iter()
         .map(|r| {
@@ -388,10 +409,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
             c
         })
         .collect();
-    let affected = series::affected(&events);
-    let (failed_requests, failed_requests_total) =
-        series::failed_requests(&events, &sources, FAILED_REQUESTS_LISTED);
-    let mut notes = data_quality_notes(&events, &sources, opts.input.tz_offset_s);
+    let mut notes = notes;
     notes.extend(correlation.clocks.iter().map(|c| c.text.clone()));
     let error_templates = top_templates(&miner, &events, &sources);
 
