@@ -25,6 +25,8 @@ static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"host='([^']+)', port=(\d+)",
         // Go and Node: dial tcp ADDR / connect ECONNREFUSED ADDR
         r"(?:dial tcp|dial udp|connect (?:ECONNREFUSED|ETIMEDOUT|ECONNRESET|EHOSTUNREACH)) \[?([A-Za-z0-9._:-]+?)\]?:(\d+)\b",
+        // Last resort: the URL an error names (`Request to https://host/x failed`).
+        r#"\bhttps?://([A-Za-z0-9._-]+)(?::\d+)?[/"'\s]"#,
     ]
     .iter()
     .filter_map(|p| Regex::new(p).ok())
@@ -78,6 +80,10 @@ mod tests {
                 "api.example.com",
             ),
             ("java.net.UnknownHostException: db.internal", "db.internal"),
+            (
+                "Request to https://inventory.svc.cluster.local/api/stock failed: java.net.SocketTimeoutException: Read timed out",
+                "inventory.svc.cluster.local",
+            ),
             (
                 "HTTPSConnectionPool(host='api.x.com', port=443): Max retries exceeded",
                 "api.x.com:443",
