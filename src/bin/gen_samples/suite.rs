@@ -66,6 +66,11 @@ enum Dialect {
     /// An in-house JSON log with names no alias table knows, and Datadog's
     /// decimal 64-bit trace ids.
     Custom,
+    /// ECS records inside docker's `{"log": "...", "stream": ...}` wrapper,
+    /// with the failure only in the message text.
+    DockerWrapped,
+    /// An outbound HTTP client's log: nested `http.*`, status as a string.
+    Outbound,
 }
 
 struct File {
@@ -568,6 +573,39 @@ fn emit_line(d: Dialect, r: &Req, ts: i64) -> String {
             );
             if let Some(e) = &r.error {
                 let _ = write!(s, r#","err_detail":{}"#, json_str(e));
+            }
+            s.push('}');
+            s
+        }
+        Dialect::DockerWrapped => {
+            let message = match &r.error {
+                Some(e) => format!("Request to https://{}{} failed: {e}", r.host, r.path),
+                None => format!("{} {} {}", r.method, r.path, r.status),
+            };
+            let inner = format!(
+                r#"{{"@timestamp":"{}","log.level":"{}","message":{},"service.name":"{}"}}"#,
+                iso(ts),
+                if r.error.is_some() { "ERROR" } else { "INFO" },
+                json_str(&message),
+                r.service
+            );
+            format!(
+                r#"{{"log":{},"stream":"stdout","time":"{}"}}"#,
+                json_str(&(inner + "\n")),
+                iso(ts)
+            )
+        }
+        Dialect::Outbound => {
+            let mut s = format!(
+                r#"{{"timestamp":"{}","level":"{}","logger":"HttpClient","message":"outbound call","http":{{"url":{},"method":"{}","status_code":"{}"}}"#,
+                iso(ts),
+                if r.status >= 400 { "WARN" } else { "INFO" },
+                json_str(&format!("https://{}{}", r.host, r.path)),
+                r.method,
+                r.status
+            );
+            if let Some(v) = header(&r.resp_headers, "retry-after") {
+                let _ = write!(s, r#","retry_after":{}"#, json_str(v));
             }
             s.push('}');
             s
@@ -1449,6 +1487,123 @@ fn inhouse_unavailable(rng: &mut Rng) -> Scenario {
     }
 }
 
+/// A browser session where one API host answers a mix of 500 and 503 while
+/// the CDN and the auth host stay healthy (and a few assets are missing).
+fn har_mixed_5xx(rng: &mut Rng) -> Scenario {
+    let w = World::new(rng);
+    let on = onset(rng);
+    let domain = w
+        .api
+        .split_once('.')
+        .map_or("example.com", |(_, d)| d)
+        .to_string();
+    let cdn = format!("cdn.{domain}");
+    let mut reqs = Vec::new();
+    let mut t = T0 + 1_000;
+    while t < T0 + MINUTES * 60_000 {
+        let mut r = w.request(rng, t);
+        r.body = Some(r#"{"ok":true}"#.into());
+        if rng.below(3) == 0 {
+            r.host.clone_from(&cdn);
+            r.method = "GET";
+            r.path = rng
+                .pick(&["/img/hero.png", "/js/app.js", "/fonts/inter.woff2"])
+                .to_string();
+            if rng.below(20) == 0 {
+                r.status = 404;
+            }
+        } else if t >= on && t < on + 5 * 60_000 && rng.below(10) < 7 {
+            r.status = if rng.below(3) == 0 { 503 } else { 500 };
+            r.body = Some(r#"{"error":"internal"}"#.into());
+        }
+        reqs.push(r);
+        t += 700 + rng.below(1_800) as i64;
+    }
+    Scenario {
+        name: "har-mixed-5xx",
+        category: "upstream.server_error",
+        subject_kind: "host",
+        subject: w.api.clone(),
+        onset: on,
+        files: vec![File {
+            name: "capture.har",
+            dialect: Dialect::Har,
+            skew_ms: 0,
+            reqs,
+        }],
+        notes: "One API host answers a mix of 500 and 503; the CDN's occasional 404s are noise.",
+    }
+}
+
+/// A worker's outbound calls to a third-party API are throttled.
+fn outbound_throttled(rng: &mut Rng) -> Scenario {
+    let w = World::new(rng);
+    let on = onset(rng);
+    let vendor = format!(
+        "api.{}.com",
+        rng.pick(&["stripe", "twilio", "sendgrid", "shopify", "hubspot"])
+    );
+    let mut reqs = Vec::new();
+    let mut t = T0 + 500;
+    while t < T0 + MINUTES * 60_000 {
+        let mut r = w.request(rng, t);
+        r.host.clone_from(&vendor);
+        r.method = "POST";
+        r.path = format!(
+            "/v1/{}",
+            rng.pick(&["charges", "messages", "mail/send", "orders"])
+        );
+        if t >= on && t < on + 8 * 60_000 && rng.below(10) < 8 {
+            r.status = 429;
+            r.resp_headers = vec![("retry-after".into(), "2".into())];
+        }
+        reqs.push(r);
+        t += 300 + rng.below(1_200) as i64;
+    }
+    Scenario {
+        name: "outbound-api-throttled",
+        category: "rate_limit.exceeded",
+        subject_kind: "host",
+        subject: vendor,
+        onset: on,
+        files: vec![File {
+            name: "worker.log",
+            dialect: Dialect::Outbound,
+            skew_ms: 0,
+            reqs,
+        }],
+        notes: "A worker's calls to a vendor API are throttled; the status is logged as a string.",
+    }
+}
+
+/// Container logs (docker's JSON wrapper) of a service whose calls to a
+/// dependency time out; the dependency is named only in the message.
+fn wrapped_read_timeouts(rng: &mut Rng) -> Scenario {
+    let w = World::new(rng);
+    let on = onset(rng);
+    let mut reqs = Vec::new();
+    let mut t = T0 + 500;
+    while t < T0 + MINUTES * 60_000 {
+        let mut r = w.request(rng, t);
+        if t >= on && t < on + 6 * 60_000 && rng.below(10) < 6 {
+            r.host.clone_from(&w.backend);
+            r.path = format!("/api/{}", w.nouns[0]);
+            r.error = Some("java.net.SocketTimeoutException: Read timed out".into());
+        }
+        reqs.push(r);
+        t += 400 + rng.below(1_200) as i64;
+    }
+    Scenario {
+        name: "container-log-read-timeouts",
+        category: "upstream.timeout",
+        subject_kind: "host",
+        subject: w.backend.clone(),
+        onset: on,
+        files: vec![File { name: "orders-7c9f.log", dialect: Dialect::DockerWrapped, skew_ms: 0, reqs }],
+        notes: "docker-wrapped ECS lines; a dependency's read timeouts appear only as exception text naming its URL.",
+    }
+}
+
 /// Every scenario, in a fixed order; `seed` varies names, onsets and noise.
 fn scenarios(seed: u64) -> Vec<Scenario> {
     let mut rng = Rng(0x00c0_ffee_5eed_0005 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
@@ -1562,6 +1717,9 @@ fn scenarios(seed: u64) -> Vec<Scenario> {
     out.push(throttled_har(&mut rng));
     out.push(inhouse_unavailable(&mut rng));
     out.push(cascade_without_ids(&mut rng));
+    out.push(har_mixed_5xx(&mut rng));
+    out.push(outbound_throttled(&mut rng));
+    out.push(wrapped_read_timeouts(&mut rng));
     out
 }
 
