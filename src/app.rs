@@ -239,6 +239,38 @@ fn correlation_report(
     }
 }
 
+/// Bytes that identify this run's inputs, for the fingerprint key: each
+/// file's size and its first and last 64 KiB (read, not parsed), each
+/// embedded input whole. Standard input adds only its name.
+fn key_material(specs: &[InputSpec]) -> Vec<u8> {
+    use std::io::{Read, Seek, SeekFrom};
+    const SAMPLE: u64 = 64 * 1024;
+    let mut m = Vec::new();
+    for spec in specs {
+        match spec {
+            InputSpec::Path(p) => {
+                let Ok(mut f) = std::fs::File::open(p) else {
+                    continue;
+                };
+                let len = f.metadata().map_or(0, |md| md.len());
+                m.extend_from_slice(&len.to_le_bytes());
+                let mut buf = Vec::new();
+                let _ = (&mut f).take(SAMPLE).read_to_end(&mut buf);
+                if len > 2 * SAMPLE && f.seek(SeekFrom::Start(len - SAMPLE)).is_ok() {
+                    let _ = f.take(SAMPLE).read_to_end(&mut buf);
+                }
+                m.extend_from_slice(&buf);
+            }
+            InputSpec::Stdin => m.extend_from_slice(b"<stdin>"),
+            InputSpec::Embedded { name, bytes } => {
+                m.extend_from_slice(name.as_bytes());
+                m.extend_from_slice(bytes);
+            }
+        }
+    }
+    m
+}
+
 /// The inputs read, joined, on one clock and in time order: what every
 /// command starts from.
 #[derive(Debug)]
@@ -275,6 +307,7 @@ pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
             _ => 0,
         })
         .sum();
+    crate::redact::set_key(&key_material(&specs));
     let bar = progress::bar(total, opts.quiet);
 
     let mut sources: Vec<SourceInfo> = Vec::new();
@@ -476,6 +509,14 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
 
 /// The thread pool and options of a command that reads inputs.
 fn prepare(args: &InputArgs) -> Result<(rayon::ThreadPool, AnalyzeOptions)> {
+    crate::redact::set_disabled(args.unsafe_include_secrets);
+    if args.unsafe_include_secrets {
+        // The one warning that must not be missed; stderr, never the report.
+        eprintln!(
+            "warning: --unsafe-include-secrets: tokens, cookies, API keys and passwords from the inputs \
+             will appear in the output; do not share it"
+        );
+    }
     if args.threads == Some(0) {
         return Err(Error::Usage("--threads must be at least 1".into()));
     }

@@ -132,6 +132,10 @@ pub struct InputArgs {
     /// Keep only events before this time (RFC 3339).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+    /// Show secrets (tokens, cookies, API keys, passwords) as they are in the
+    /// inputs instead of fingerprints. Never share such output.
+    #[arg(long)]
+    pub unsafe_include_secrets: bool,
 }
 
 /// Arguments of `analyze`.

@@ -1,21 +1,54 @@
 //! The one place secrets are removed. Every string that can reach a report
 //! (URLs, error text, log messages, previews) passes through here first.
 //!
-//! Secrets are replaced by a stable fingerprint (`tok:1a2b3c4d`) so that
-//! requests made with the same credential still group together, while the
-//! value itself cannot be recovered from the report.
+//! Secrets are replaced by a fingerprint (`tok:1a2b3c4d`): the first 32
+//! bits of a BLAKE3 keyed hash. Requests made with the same credential
+//! still group together within a run, while the value cannot be recovered
+//! or checked against a guess without the key. The key is set per run from
+//! a digest of the inputs (`set_key`), so the same inputs give the same
+//! report, and reports of different incidents cannot be joined on their
+//! fingerprints.
+//!
+//! `--unsafe-include-secrets` turns redaction off for a run (`disable`).
 
 use std::borrow::Cow;
-use std::hash::{Hash, Hasher};
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{LazyLock, RwLock};
 
 use regex::Regex;
 
-/// Fingerprint of a secret: stable across runs, not reversible.
+/// The key before a run sets one (unit tests, library use).
+const DEFAULT_KEY: [u8; 32] = *b"logsleuth fingerprint default k.";
+/// The context string of the key derivation.
+const KEY_CONTEXT: &str = "logsleuth 2026-11 secret fingerprint key v1";
+
+static KEY: RwLock<[u8; 32]> = RwLock::new(DEFAULT_KEY);
+static DISABLED: AtomicBool = AtomicBool::new(false);
+
+/// Derive this run's fingerprint key from `material` (a digest of the inputs).
+pub fn set_key(material: &[u8]) {
+    let key = blake3::derive_key(KEY_CONTEXT, material);
+    if let Ok(mut k) = KEY.write() {
+        *k = key;
+    }
+}
+
+/// Turn redaction on or off for the rest of the process
+/// (`--unsafe-include-secrets`).
+pub fn set_disabled(off: bool) {
+    DISABLED.store(off, Ordering::SeqCst);
+}
+
+fn disabled() -> bool {
+    DISABLED.load(Ordering::Relaxed)
+}
+
+/// Fingerprint of a secret: stable within a run, not reversible.
 pub fn fingerprint(secret: &str) -> String {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    secret.hash(&mut h);
-    format!("tok:{:08x}", h.finish() as u32)
+    let key = KEY.read().map_or(DEFAULT_KEY, |k| *k);
+    let h = blake3::keyed_hash(&key, secret.as_bytes());
+    let b = h.as_bytes();
+    format!("tok:{:02x}{:02x}{:02x}{:02x}", b[0], b[1], b[2], b[3])
 }
 
 /// Query parameter names whose values are credentials.
@@ -68,14 +101,41 @@ static FREE_TEXT: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     .collect()
 });
 
+/// Credentials recognizable by their shape alone, wherever they appear.
+static KNOWN_TOKENS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"\b(?:",
+        r"(?:AKIA|ASIA)[A-Z0-9]{16,}",                   // AWS access key ids
+        r"|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}", // Stripe keys
+        r"|gh[pousr]_[A-Za-z0-9]{30,}",                  // GitHub tokens
+        r"|github_pat_[A-Za-z0-9_]{30,}",
+        r"|xox[abprs]-[A-Za-z0-9-]{10,}",               // Slack tokens
+        r"|AIza[0-9A-Za-z_-]{30,}",                     // Google API keys
+        r"|glpat-[A-Za-z0-9_-]{20,}",                   // GitLab tokens
+        r"|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}", // SendGrid keys
+        r")",
+    ))
+    .expect("static regex is valid")
+});
+
 static JWT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*").expect("static regex is valid")
 });
 
 /// Redact secrets in free text.
 pub fn text(s: &str) -> Cow<'_, str> {
+    if disabled() {
+        return Cow::Borrowed(s);
+    }
     let lower_hint = s.len() >= 6
         && (s.contains("eyJ")
+            || s.contains('_')
+            || s.contains("AKIA")
+            || s.contains("ASIA")
+            || s.contains("AIza")
+            || s.contains("xox")
+            || s.contains("glpat-")
+            || s.contains("SG.")
             || s.contains('=')
             || s.contains(':')
             || s.contains("earer")
@@ -84,6 +144,13 @@ pub fn text(s: &str) -> Cow<'_, str> {
         return Cow::Borrowed(s);
     }
     let mut out: Cow<'_, str> = Cow::Borrowed(s);
+    if KNOWN_TOKENS.is_match(&out) {
+        out = Cow::Owned(
+            KNOWN_TOKENS
+                .replace_all(&out, |c: &regex::Captures<'_>| fingerprint(&c[0]))
+                .into_owned(),
+        );
+    }
     if JWT.is_match(&out) {
         out = Cow::Owned(
             JWT.replace_all(&out, |c: &regex::Captures<'_>| fingerprint(&c[0]))
@@ -118,7 +185,7 @@ pub fn text(s: &str) -> Cow<'_, str> {
 /// ```
 pub fn url(u: &str) -> Cow<'_, str> {
     // Fast path: nothing that can hold a credential.
-    if !u.contains(['?', '@']) && !u.contains("eyJ") {
+    if disabled() || (!u.contains(['?', '@']) && !u.contains("eyJ")) {
         return Cow::Borrowed(u);
     }
     let mut out = String::with_capacity(u.len());
@@ -199,6 +266,16 @@ mod tests {
         assert_eq!(text("plain message"), "plain message");
         let r = text("Cookie: session=abcdef123456; other=1");
         assert!(!r.contains("abcdef123456"), "{r}");
+        for t in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+            "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+            "xoxb-1234567890-abcdefghij",
+        ] {
+            let line = format!("used key {t} in prose");
+            let r = text(&line);
+            assert!(!r.contains(t), "{r}");
+        }
     }
 
     #[test]
@@ -216,8 +293,13 @@ mod tests {
     }
 
     #[test]
-    fn fingerprints_are_stable() {
+    fn fingerprints_are_stable_and_keyed() {
         assert_eq!(fingerprint("abc"), fingerprint("abc"));
         assert_ne!(fingerprint("abc"), fingerprint("abd"));
+        assert!(fingerprint("abc").starts_with("tok:") && fingerprint("abc").len() == 12);
+        // Another key, another fingerprint; the same key, the same one.
+        let a = blake3::keyed_hash(&blake3::derive_key(KEY_CONTEXT, b"run one"), b"abc");
+        let b = blake3::keyed_hash(&blake3::derive_key(KEY_CONTEXT, b"run two"), b"abc");
+        assert_ne!(a, b);
     }
 }

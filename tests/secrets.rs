@@ -1,0 +1,163 @@
+//! Secrets in the inputs stay out of every output unless the user asks
+//! for them: a HAR and a gateway log with credentials in headers, URLs and
+//! messages go through analyze (every format), export, timeline and trace,
+//! and the raw, base64 and URL-encoded forms of each secret are searched for.
+
+mod common;
+
+use base64::Engine as _;
+
+const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1LTg4MTIiLCJleHAiOjE3MTQ1NTc2MDB9.Zm9vYmFyc2lnbmF0dXJlMTIz";
+const SECRETS: &[&str] = &[
+    JWT,
+    "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "S3ssionCookieValue9f8e7d",
+    "hunter2-Passw0rd!",
+    "AKIAIOSFODNN7EXAMPLEQQ",
+    "refreshTok-7741bbd0",
+];
+
+fn write_inputs(dir: &std::path::Path) -> (String, String) {
+    let mut entries = Vec::new();
+    for i in 0..12 {
+        let status = if i >= 4 { 401 } else { 200 };
+        entries.push(serde_json::json!({
+            "startedDateTime": format!("2024-05-01T10:00:{:02}.000Z", i * 3),
+            "time": 40.0,
+            "request": {
+                "method": "GET",
+                "url": format!("https://api.example.com/v1/orders?access_token={}&page={i}", SECRETS[5]),
+                "httpVersion": "h2",
+                "headers": [
+                    {"name": "Authorization", "value": format!("Bearer {JWT}")},
+                    {"name": "Cookie", "value": format!("session={}", SECRETS[2])},
+                    {"name": "X-Api-Key", "value": SECRETS[1]},
+                    {"name": "traceparent", "value": format!("00-{:032x}-00f067aa0ba902b7-01", i + 1)}
+                ],
+                "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0
+            },
+            "response": {
+                "status": status, "statusText": "", "httpVersion": "h2",
+                "headers": if status == 401 {
+                    serde_json::json!([{"name": "WWW-Authenticate", "value": "Bearer error=\"invalid_token\""}])
+                } else { serde_json::json!([]) },
+                "cookies": [], "content": {"size": 2, "mimeType": "application/json", "text": "{}"},
+                "redirectURL": "", "headersSize": -1, "bodySize": 2
+            },
+            "cache": {}, "timings": {"send": 0, "wait": 38, "receive": 1}
+        }));
+    }
+    let har = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": entries}});
+    let har_path = dir.join("client.har");
+    std::fs::write(&har_path, serde_json::to_string_pretty(&har).expect("har")).expect("write");
+    let mut log = String::new();
+    for i in 0..12 {
+        let status = if i >= 4 { 401 } else { 200 };
+        log.push_str(&serde_json::json!({
+            "@timestamp": format!("2024-05-01T10:00:{:02}.010Z", i * 3),
+            "url.full": format!("https://api.example.com/v1/orders?access_token={}&page={i}", SECRETS[5]),
+            "http.response.status_code": status,
+            "trace.id": format!("{:032x}", i + 1),
+            "message": format!("auth check failed password={} key {} Authorization: Bearer {JWT}", SECRETS[3], SECRETS[4]),
+            "error.message": if status == 401 { format!("jwt expired for Bearer {JWT}") } else { String::new() },
+        }).to_string());
+        log.push('\n');
+    }
+    let log_path = dir.join("gateway.jsonl");
+    std::fs::write(&log_path, log).expect("write");
+    (har_path.display().to_string(), log_path.display().to_string())
+}
+
+fn forms(secret: &str) -> Vec<String> {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(secret);
+    let url: String = secret
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let json = serde_json::to_string(secret).expect("json");
+    vec![secret.to_string(), b64, url, json.trim_matches('"').to_string()]
+}
+
+fn assert_clean(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    for s in SECRETS {
+        for f in forms(s) {
+            assert!(!text.contains(&f), "{what} leaks {f}");
+        }
+    }
+}
+
+#[test]
+fn no_output_contains_a_secret() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (har, log) = write_inputs(tmp.path());
+    for format in ["text", "json", "md", "html"] {
+        let out = common::run(&["analyze", "-q", "--format", format, "--explain", &har, &log]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_clean(&format!("analyze --format {format}"), &out.stdout);
+        assert_clean("stderr", &out.stderr);
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&common::run(&["analyze", "-q", "--format", "json", &har, &log]).stdout)
+            .expect("json");
+    assert!(
+        json.to_string().contains("tok:"),
+        "secrets are fingerprinted, not dropped"
+    );
+    for ext in ["csv", "ndjson", "parquet"] {
+        let p = tmp.path().join(format!("events.{ext}"));
+        let out = common::run(&["export", "-q", "-o", &p.display().to_string(), &har, &log]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_clean(&format!("export .{ext}"), &std::fs::read(&p).expect("export"));
+    }
+    for format in ["md", "csv", "json"] {
+        let out = common::run(&["timeline", "-q", "--format", format, &har, &log]);
+        assert_clean(&format!("timeline {format}"), &out.stdout);
+    }
+    let out = common::run(&[
+        "trace",
+        "-q",
+        "--color",
+        "never",
+        "00000000000000000000000000000005",
+        &har,
+        &log,
+    ]);
+    assert!(out.status.success());
+    assert_clean("trace", &out.stdout);
+}
+
+#[test]
+fn unsafe_include_secrets_shows_them_with_a_warning() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (har, log) = write_inputs(tmp.path());
+    let csv = tmp.path().join("events.csv");
+    let out = common::run(&[
+        "export",
+        "-q",
+        "--unsafe-include-secrets",
+        "-o",
+        &csv.display().to_string(),
+        &har,
+        &log,
+    ]);
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    assert!(text.contains(SECRETS[5]), "the URL's token is shown");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--unsafe-include-secrets"));
+}
+
+#[test]
+fn fingerprints_are_stable_for_the_same_inputs() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (har, log) = write_inputs(tmp.path());
+    let a = common::run(&["analyze", "-q", "--format", "json", &har, &log]).stdout;
+    let b = common::run(&["analyze", "-q", "--format", "json", "--threads", "1", &har, &log]).stdout;
+    assert_eq!(a, b);
+}
