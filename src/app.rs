@@ -940,3 +940,49 @@ pub fn run_trace(args: &crate::cli::TraceArgs, errors_out: &mut dyn Write) -> Re
         Outcome::InputErrors
     })
 }
+
+/// `logsleuth sanitize INPUT -o FILE`: a copy with every secret replaced,
+/// plus a manifest of what was replaced; `--dry-run` prints that manifest
+/// as a "what would leak" report instead.
+pub fn run_sanitize(args: &crate::cli::SanitizeArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let spec = InputSpec::Path(args.input.clone());
+    let display = args.input.display().to_string();
+    let loaded = input::load::open(&spec, true)?;
+    let bytes = loaded.data.bytes();
+    crate::redact::set_key(&key_material(std::slice::from_ref(&spec)));
+    let reject = |reason: String| Error::UnsupportedFormat {
+        path: args.input.clone(),
+        reason,
+    };
+    let (clean, manifest) = match input::detect::detect(&display, bytes)? {
+        Format::Har => crate::sanitize::har(bytes),
+        Format::Json => crate::sanitize::json(bytes, true),
+        Format::Jsonl | Format::Csv | Format::Text(_) => crate::sanitize::json(bytes, false),
+    }
+    .map_err(reject)?;
+    let werr = |path: &std::path::Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Output { path, source }
+    };
+    if args.dry_run {
+        report::sanitize::render_dry_run(&display, &manifest, out)
+            .map_err(werr(std::path::Path::new("-")))?;
+        return Ok(if manifest.total > 0 {
+            Outcome::FailOn
+        } else {
+            Outcome::Clean
+        });
+    }
+    let Some(path) = args.output.as_deref() else {
+        return Err(Error::Usage("sanitize needs --output FILE (or --dry-run)".into()));
+    };
+    std::fs::write(path, &clean).map_err(werr(path))?;
+    let manifest_path = args
+        .manifest
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{}.manifest.json", path.display())));
+    write_to(Some(&manifest_path), |w| {
+        report::sanitize::render_manifest(&display, &manifest, w)
+    })?;
+    Ok(Outcome::Clean)
+}

@@ -29,6 +29,8 @@ pub enum Command {
     Timeline(TimelineArgs),
     /// Show one trace (or request) across every input as a waterfall.
     Trace(TraceArgs),
+    /// Write a copy of an input with every secret replaced by its fingerprint.
+    Sanitize(SanitizeArgs),
     /// List or explain the rules.
     Rules {
         /// `list` or `explain`.
@@ -210,4 +212,22 @@ pub struct TraceArgs {
     /// Colour.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+}
+
+/// Arguments of `sanitize`.
+#[derive(Debug, Args)]
+pub struct SanitizeArgs {
+    /// The HAR, JSON-lines log or Elasticsearch export to sanitize (`.gz` and
+    /// zstd are read).
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+    /// Where to write the sanitized copy (same format as the input).
+    #[arg(long, short = 'o', value_name = "FILE", required_unless_present = "dry_run")]
+    pub output: Option<PathBuf>,
+    /// Where to write the manifest (default: OUTPUT.manifest.json).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Write nothing; print what would leak if the file were forwarded as it is.
+    #[arg(long)]
+    pub dry_run: bool,
 }

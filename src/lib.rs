@@ -23,6 +23,7 @@ pub mod rank;
 pub mod redact;
 pub mod report;
 pub mod rules;
+pub mod sanitize;
 pub mod series;
 pub mod spike;
 pub mod table;

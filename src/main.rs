@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Export(args) => app::run_export(args, &mut stderr),
         Command::Timeline(args) => app::run_timeline(args, &mut stderr),
         Command::Trace(args) => app::run_trace(args, &mut stderr),
+        Command::Sanitize(args) => app::run_sanitize(args, &mut std::io::stdout().lock()),
         Command::Rules { action, rules } => app::run_rules(action, rules, &mut std::io::stdout().lock())
             .map(|ok| if ok { Outcome::Clean } else { Outcome::FailOn }),
         Command::Eval { dir, format, rules } => {

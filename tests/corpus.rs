@@ -163,3 +163,54 @@ fn detection_never_depends_on_the_file_name() {
     }
     assert!(differ.is_empty(), "results change with the name: {differ:?}");
 }
+
+#[test]
+fn every_corpus_har_sanitizes_to_a_valid_har_with_the_same_entries() {
+    let Some(corpus) = common::corpus() else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut checked = 0;
+    let mut dir: Vec<_> = std::fs::read_dir(corpus.join("har"))
+        .expect("har dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    dir.sort();
+    for path in dir {
+        let src = std::fs::read(&path).expect("read");
+        let Ok(orig) = serde_json::from_slice::<serde_json::Value>(&src) else {
+            continue;
+        };
+        let Some(entries) = orig["log"]["entries"].as_array() else {
+            continue;
+        };
+        let out = tmp.path().join("clean.har");
+        let run = common::run(&[
+            "sanitize",
+            &path.display().to_string(),
+            "-o",
+            &out.display().to_string(),
+        ]);
+        assert!(
+            run.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let clean: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&out).expect("out")).expect("the sanitized HAR is JSON");
+        let cleaned = clean["log"]["entries"].as_array().expect("entries");
+        assert_eq!(cleaned.len(), entries.len(), "{}", path.display());
+        for (a, b) in entries.iter().zip(cleaned) {
+            assert_eq!(
+                a["response"]["status"],
+                b["response"]["status"],
+                "{}",
+                path.display()
+            );
+            assert_eq!(a["startedDateTime"], b["startedDateTime"], "{}", path.display());
+            assert_eq!(a["time"], b["time"], "{}", path.display());
+        }
+        checked += 1;
+    }
+    assert!(checked > 10, "only {checked} HARs checked");
+}

@@ -161,3 +161,46 @@ fn fingerprints_are_stable_for_the_same_inputs() {
     let b = common::run(&["analyze", "-q", "--format", "json", "--threads", "1", &har, &log]).stdout;
     assert_eq!(a, b);
 }
+
+#[test]
+fn sanitized_copies_hold_no_secret_and_analyze_the_same() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (har, log) = write_inputs(tmp.path());
+    let clean_har = tmp.path().join("clean.har");
+    let clean_log = tmp.path().join("clean.jsonl");
+    for (src, dst) in [(&har, &clean_har), (&log, &clean_log)] {
+        let out = common::run(&["sanitize", src, "-o", &dst.display().to_string()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_clean("sanitize output", &std::fs::read(dst).expect("sanitized"));
+        let manifest = std::fs::read(format!("{}.manifest.json", dst.display())).expect("manifest");
+        assert_clean("sanitize manifest", &manifest);
+        let m: serde_json::Value = serde_json::from_slice(&manifest).expect("manifest JSON");
+        assert!(m["manifest"]["total"].as_u64().unwrap_or(0) >= 12, "{m}");
+    }
+    let causes = |a: &str, b: &str| -> Vec<(String, String)> {
+        let r: serde_json::Value =
+            serde_json::from_slice(&common::run(&["analyze", "-q", "--format", "json", a, b]).stdout)
+                .expect("json");
+        r["root_causes"]
+            .as_array()
+            .expect("causes")
+            .iter()
+            .map(|c| (c["category"].to_string(), c["subject"].to_string()))
+            .collect()
+    };
+    let before = causes(&har, &log);
+    assert!(!before.is_empty());
+    assert_eq!(
+        before,
+        causes(&clean_har.display().to_string(), &clean_log.display().to_string())
+    );
+    // The dry run says what would leak, without values, and exits 1.
+    let dry = common::run(&["sanitize", "--dry-run", &har]);
+    assert_eq!(dry.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        text.contains("NOT safe to forward") && text.contains("request.headers"),
+        "{text}"
+    );
+    assert_clean("dry run", &dry.stdout);
+}

@@ -8,6 +8,7 @@ pub mod export;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod sanitize;
 pub mod text;
 pub mod timeline;
 
