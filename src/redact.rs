@@ -184,10 +184,62 @@ pub fn text(s: &str) -> Cow<'_, str> {
 /// assert!(r.ends_with("&page=2"));
 /// ```
 pub fn url(u: &str) -> Cow<'_, str> {
-    // Fast path: nothing that can hold a credential.
-    if disabled() || (!u.contains(['?', '@']) && !u.contains("eyJ")) {
+    if disabled() {
         return Cow::Borrowed(u);
     }
+    let u: Cow<'_, str> = match secret_path_segments(u) {
+        Some(owned) => Cow::Owned(owned),
+        None => Cow::Borrowed(u),
+    };
+    // Fast path: nothing else that can hold a credential.
+    if !u.contains(['?', '@']) && !u.contains("eyJ") {
+        return u;
+    }
+    match url_query(&u) {
+        Cow::Borrowed(_) => u,
+        Cow::Owned(o) => Cow::Owned(o),
+    }
+}
+
+/// Whether a path segment looks like a credential rather than an id: long,
+/// mixed-case letters and digits (base64url-like), not a hex or UUID id.
+fn is_secret_segment(seg: &str) -> bool {
+    seg.len() >= 24
+        && seg
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        && seg.bytes().any(|c| c.is_ascii_uppercase())
+        && seg.bytes().any(|c| c.is_ascii_lowercase())
+        && seg.bytes().any(|c| c.is_ascii_digit())
+}
+
+/// The URL with credential-like path segments fingerprinted, if any.
+fn secret_path_segments(u: &str) -> Option<String> {
+    let end = u.find(['?', '#']).unwrap_or(u.len());
+    let (path, rest) = u.split_at(end);
+    let start = path.find("://").map_or(0, |i| i + 3);
+    let path_start = path[start..].find('/').map_or(path.len(), |i| start + i);
+    if !path[path_start..].split('/').any(is_secret_segment) {
+        return None;
+    }
+    let mut out = String::with_capacity(u.len());
+    out.push_str(&path[..path_start]);
+    for (i, seg) in path[path_start..].split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if is_secret_segment(seg) {
+            out.push_str(&fingerprint(seg));
+        } else {
+            out.push_str(seg);
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// Redact userinfo, secret query parameters and JWTs of a URL.
+fn url_query(u: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(u.len());
     let mut changed = false;
     let (base, query) = match u.split_once('?') {
@@ -290,6 +342,15 @@ mod tests {
         let u = format!("https://h/cb?x=1&id_token={JWT_TOKEN}");
         let r = url(&u);
         assert!(!r.contains(JWT_TOKEN));
+        let r = url("https://h/v1/reset/Xk9fQ2mZt7LpR4vW8yB3nC6dE1aH5jKs/confirm?lang=en");
+        assert!(!r.contains("Xk9fQ2mZt7LpR4vW8yB3nC6dE1aH5jKs"), "{r}");
+        assert!(
+            r.starts_with("https://h/v1/reset/tok:") && r.ends_with("/confirm?lang=en"),
+            "{r}"
+        );
+        // Ids are not secrets.
+        let id = "https://h/v1/orders/4bf92f3577b34da6a3ce929d0e0e4736";
+        assert_eq!(url(id), id);
     }
 
     #[test]

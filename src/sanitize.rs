@@ -166,9 +166,33 @@ fn form(body: &str, location: &str, m: &mut Manifest) -> String {
         .join("&")
 }
 
+/// Parts of a multipart body: the part's headers (with its name), then its value.
+static MULTIPART: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"(?s)(name="([^"]*)"[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n)(.*?)(\r?\n--)"#)
+        .expect("static regex is valid")
+});
+
+/// Redact the values of secret-named parts of a multipart body.
+fn multipart(body: &str, location: &str, m: &mut Manifest) -> String {
+    MULTIPART
+        .replace_all(body, |c: &regex::Captures<'_>| {
+            if is_secret_key(&c[2]) && !c[3].is_empty() {
+                m.note("form_field", location);
+                format!("{}{}{}", &c[1], redact::fingerprint(&c[3]), &c[4])
+            } else {
+                c[0].to_string()
+            }
+        })
+        .into_owned()
+}
+
 /// Redact a body given as text, by what it looks like.
 fn body(text_v: &mut Value, mime: &str, location: &str, m: &mut Manifest) {
     let Value::String(s) = text_v else { return };
+    if mime.contains("multipart/") || s.contains("Content-Disposition: form-data") {
+        let r = multipart(s, location, m);
+        *s = r;
+    }
     let t = s.trim_start();
     if t.starts_with('{') || t.starts_with('[') {
         if let Ok(mut v) = serde_json::from_str::<Value>(s) {
@@ -378,6 +402,15 @@ mod tests {
         assert!(m.total >= 6, "{m:?}");
         assert_eq!(m.records_with_secrets, 1);
         assert!(m.by_location.contains_key("response.content"));
+    }
+
+    #[test]
+    fn multipart_parts_named_like_secrets() {
+        let mut m = Manifest::default();
+        let b = "--XyZ\r\nContent-Disposition: form-data; name=\"user\"\r\n\r\nbob\r\n--XyZ\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nmultipart-secret-9\r\n--XyZ--\r\n";
+        let r = multipart(b, "request.postData", &mut m);
+        assert!(!r.contains("multipart-secret-9") && r.contains("bob"), "{r}");
+        assert_eq!(m.total, 1);
     }
 
     #[test]
