@@ -112,5 +112,34 @@ fn end_to_end(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, jsonl_group, har_group, rules_group, end_to_end);
+/// The cost of redaction: the same parse with redaction on and off, on a
+/// gateway log whose lines carry bearer tokens and JWTs, in the same run;
+/// and `sanitize` on the same bytes.
+fn redaction(c: &mut Criterion) {
+    let data = repeated("samples/token-expiry/gateway.jsonl");
+    let mut g = c.benchmark_group("redaction");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(10);
+    g.bench_function("baseline/parse-without-redaction", |b| {
+        logsleuth::redact::set_disabled(true);
+        b.iter(|| black_box(jsonl::parse(SourceId(0), &data, &Options::default()).events.len()));
+        logsleuth::redact::set_disabled(false);
+    });
+    g.bench_function("logsleuth/parse-with-redaction", |b| {
+        b.iter(|| black_box(jsonl::parse(SourceId(0), &data, &Options::default()).events.len()))
+    });
+    g.bench_function("logsleuth/sanitize", |b| {
+        b.iter(|| black_box(logsleuth::sanitize::json(&data, false).map(|(o, _)| o.len())))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    jsonl_group,
+    har_group,
+    rules_group,
+    end_to_end,
+    redaction
+);
 criterion_main!(benches);

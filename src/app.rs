@@ -508,7 +508,20 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
 }
 
 /// The thread pool and options of a command that reads inputs.
+/// Load `--redact-config`.
+fn redact_config(path: Option<&std::path::Path>) -> Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let config: crate::redact::Config =
+        toml::from_str(&text).map_err(|e| Error::Usage(format!("{}: {}", path.display(), e.message())))?;
+    crate::redact::configure(&config).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
+}
+
 fn prepare(args: &InputArgs) -> Result<(rayon::ThreadPool, AnalyzeOptions)> {
+    redact_config(args.redact_config.as_deref())?;
     crate::redact::set_disabled(args.unsafe_include_secrets);
     if args.unsafe_include_secrets {
         // The one warning that must not be missed; stderr, never the report.
@@ -945,6 +958,7 @@ pub fn run_trace(args: &crate::cli::TraceArgs, errors_out: &mut dyn Write) -> Re
 /// plus a manifest of what was replaced; `--dry-run` prints that manifest
 /// as a "what would leak" report instead.
 pub fn run_sanitize(args: &crate::cli::SanitizeArgs, out: &mut dyn Write) -> Result<Outcome> {
+    redact_config(args.redact_config.as_deref())?;
     let spec = InputSpec::Path(args.input.clone());
     let display = args.input.display().to_string();
     let loaded = input::load::open(&spec, true)?;

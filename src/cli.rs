@@ -138,6 +138,10 @@ pub struct InputArgs {
     /// inputs instead of fingerprints. Never share such output.
     #[arg(long)]
     pub unsafe_include_secrets: bool,
+    /// A TOML file of extra secret patterns (`deny = ["regex"]`) and values
+    /// that are not secrets (`allow = ["demo-key"]`).
+    #[arg(long, value_name = "FILE")]
+    pub redact_config: Option<PathBuf>,
 }
 
 /// Arguments of `analyze`.
@@ -230,4 +234,8 @@ pub struct SanitizeArgs {
     /// Write nothing; print what would leak if the file were forwarded as it is.
     #[arg(long)]
     pub dry_run: bool,
+    /// A TOML file of extra secret patterns (`deny = ["regex"]`) and values
+    /// that are not secrets (`allow = ["demo-key"]`).
+    #[arg(long, value_name = "FILE")]
+    pub redact_config: Option<PathBuf>,
 }

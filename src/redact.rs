@@ -43,6 +43,55 @@ fn disabled() -> bool {
     DISABLED.load(Ordering::Relaxed)
 }
 
+/// Extra patterns from a redaction config (`--redact-config`).
+#[derive(Debug, Default)]
+struct Extra {
+    deny: Vec<Regex>,
+    allow: Vec<String>,
+}
+
+static EXTRA: RwLock<Extra> = RwLock::new(Extra {
+    deny: Vec::new(),
+    allow: Vec::new(),
+});
+
+/// A redaction config: extra patterns to redact and values to leave alone.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Regular expressions whose matches are secrets too (an in-house token format).
+    #[serde(default)]
+    pub deny: Vec<String>,
+    /// Values that are not secrets even where a secret is expected (a public demo key).
+    #[serde(default)]
+    pub allow: Vec<String>,
+}
+
+/// Load a redaction config for the rest of the process. Returns the first
+/// invalid pattern's error.
+pub fn configure(c: &Config) -> Result<(), String> {
+    let deny = c
+        .deny
+        .iter()
+        .map(|p| Regex::new(p).map_err(|e| format!("deny pattern {p:?}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Ok(mut x) = EXTRA.write() {
+        *x = Extra {
+            deny,
+            allow: c.allow.clone(),
+        };
+    }
+    Ok(())
+}
+
+/// What replaces a secret: its fingerprint, unless the config allows it.
+pub fn mask(secret: &str) -> String {
+    if EXTRA.read().is_ok_and(|x| x.allow.iter().any(|a| a == secret)) {
+        return secret.to_string();
+    }
+    fingerprint(secret)
+}
+
 /// Fingerprint of a secret: stable within a run, not reversible.
 pub fn fingerprint(secret: &str) -> String {
     let key = KEY.read().map_or(DEFAULT_KEY, |k| *k);
@@ -127,6 +176,33 @@ pub fn text(s: &str) -> Cow<'_, str> {
     if disabled() {
         return Cow::Borrowed(s);
     }
+    let s: Cow<'_, str> = match deny_matches(s) {
+        Some(o) => Cow::Owned(o),
+        None => Cow::Borrowed(s),
+    };
+    match builtin_text(&s) {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(o) => Cow::Owned(o),
+    }
+}
+
+/// The config's deny patterns applied, if any matched.
+fn deny_matches(s: &str) -> Option<String> {
+    let x = EXTRA.read().ok()?;
+    if x.deny.is_empty() || !x.deny.iter().any(|re| re.is_match(s)) {
+        return None;
+    }
+    let mut out = s.to_string();
+    for re in &x.deny {
+        out = re
+            .replace_all(&out, |c: &regex::Captures<'_>| fingerprint(&c[0]))
+            .into_owned();
+    }
+    Some(out)
+}
+
+/// The built-in free-text patterns.
+fn builtin_text(s: &str) -> Cow<'_, str> {
     let lower_hint = s.len() >= 6
         && (s.contains("eyJ")
             || s.contains('_')
@@ -147,13 +223,13 @@ pub fn text(s: &str) -> Cow<'_, str> {
     if KNOWN_TOKENS.is_match(&out) {
         out = Cow::Owned(
             KNOWN_TOKENS
-                .replace_all(&out, |c: &regex::Captures<'_>| fingerprint(&c[0]))
+                .replace_all(&out, |c: &regex::Captures<'_>| mask(&c[0]))
                 .into_owned(),
         );
     }
     if JWT.is_match(&out) {
         out = Cow::Owned(
-            JWT.replace_all(&out, |c: &regex::Captures<'_>| fingerprint(&c[0]))
+            JWT.replace_all(&out, |c: &regex::Captures<'_>| mask(&c[0]))
                 .into_owned(),
         );
     }
@@ -165,7 +241,7 @@ pub fn text(s: &str) -> Cow<'_, str> {
                     if v.starts_with("tok:") {
                         format!("{}{}{}", &c[1], &c[2], v)
                     } else {
-                        format!("{}{}{}", &c[1], &c[2], fingerprint(v))
+                        format!("{}{}{}", &c[1], &c[2], mask(v))
                     }
                 })
                 .into_owned();
@@ -229,7 +305,7 @@ fn secret_path_segments(u: &str) -> Option<String> {
             out.push('/');
         }
         if is_secret_segment(seg) {
-            out.push_str(&fingerprint(seg));
+            out.push_str(&mask(seg));
         } else {
             out.push_str(seg);
         }
@@ -275,7 +351,7 @@ fn url_query(u: &str) -> Cow<'_, str> {
                 Some((k, v)) if is_secret_param(k) && !v.is_empty() => {
                     out.push_str(k);
                     out.push('=');
-                    out.push_str(&fingerprint(v));
+                    out.push_str(&mask(v));
                     changed = true;
                 }
                 _ => out.push_str(pair),
@@ -288,7 +364,7 @@ fn url_query(u: &str) -> Cow<'_, str> {
     }
     let out = if JWT.is_match(&out) {
         changed = true;
-        JWT.replace_all(&out, |c: &regex::Captures<'_>| fingerprint(&c[0]))
+        JWT.replace_all(&out, |c: &regex::Captures<'_>| mask(&c[0]))
             .into_owned()
     } else {
         out

@@ -119,7 +119,7 @@ fn walk(v: &mut Value, location: &str, m: &mut Manifest, depth: usize) -> bool {
                         other => other.to_string(),
                     };
                     if !raw.is_empty() && !raw.starts_with("tok:") {
-                        *child = Value::String(redact::fingerprint(&raw));
+                        *child = Value::String(redact::mask(&raw));
                         m.note("body_field", location);
                         changed = true;
                     }
@@ -158,7 +158,7 @@ fn form(body: &str, location: &str, m: &mut Manifest) -> String {
         .map(|pair| match pair.split_once('=') {
             Some((k, v)) if is_secret_key(k) && !v.is_empty() => {
                 m.note("form_field", location);
-                format!("{k}={}", redact::fingerprint(v))
+                format!("{k}={}", redact::mask(v))
             }
             _ => pair.to_string(),
         })
@@ -178,7 +178,7 @@ fn multipart(body: &str, location: &str, m: &mut Manifest) -> String {
         .replace_all(body, |c: &regex::Captures<'_>| {
             if is_secret_key(&c[2]) && !c[3].is_empty() {
                 m.note("form_field", location);
-                format!("{}{}{}", &c[1], redact::fingerprint(&c[3]), &c[4])
+                format!("{}{}{}", &c[1], redact::mask(&c[3]), &c[4])
             } else {
                 c[0].to_string()
             }
@@ -234,9 +234,9 @@ fn name_values(arr: Option<&mut Value>, location: &str, headers: bool, m: &mut M
                 // Keep an auth scheme readable: `Bearer tok:…`.
                 let fp = match value.split_once(' ') {
                     Some((scheme, cred)) if k == "authorization" => {
-                        format!("{scheme} {}", redact::fingerprint(cred))
+                        format!("{scheme} {}", redact::mask(cred))
                     }
-                    _ => redact::fingerprint(value),
+                    _ => redact::mask(value),
                 };
                 *value = fp;
                 m.note(k, location);

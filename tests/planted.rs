@@ -292,3 +292,56 @@ fn thirty_planted_secrets_never_reach_an_output() {
         );
     }
 }
+
+#[test]
+fn sanitized_samples_give_the_same_root_causes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for sample in [
+        "token-expiry",
+        "mixed-sources",
+        "upstream-timeout",
+        "server-errors",
+    ] {
+        let dir = common::root().join("samples").join(sample);
+        let mut originals: Vec<String> = std::fs::read_dir(&dir)
+            .expect("sample")
+            .flatten()
+            .map(|e| e.path().display().to_string())
+            .collect();
+        originals.sort();
+        let mut cleaned = Vec::new();
+        for (i, input) in originals.iter().enumerate() {
+            let name = std::path::Path::new(input)
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .to_string();
+            let out = tmp.path().join(format!("{sample}-{i}-{name}"));
+            let run = common::run(&["sanitize", input, "-o", &out.display().to_string()]);
+            assert!(
+                run.status.success(),
+                "{input}: {}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+            cleaned.push(out.display().to_string());
+        }
+        let causes = |inputs: &[String]| -> Vec<(String, String, u64)> {
+            let mut args = vec!["analyze", "-q", "--format", "json"];
+            args.extend(inputs.iter().map(String::as_str));
+            let r: serde_json::Value = serde_json::from_slice(&common::run(&args).stdout).expect("json");
+            r["root_causes"]
+                .as_array()
+                .expect("causes")
+                .iter()
+                .map(|c| {
+                    (
+                        c["category"].to_string(),
+                        c["subject"]["host"].to_string(),
+                        c["events"].as_u64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(causes(&originals), causes(&cleaned), "{sample}");
+    }
+}

@@ -204,3 +204,46 @@ fn sanitized_copies_hold_no_secret_and_analyze_the_same() {
     );
     assert_clean("dry run", &dry.stdout);
 }
+
+#[test]
+fn a_redaction_config_adds_patterns_and_allows_values() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tmp.path().join("app.jsonl");
+    std::fs::write(
+        &log,
+        "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"url.full\":\"https://a.example/x?api_key=public-demo-key\",\"message\":\"issued acme_tok_77f00d for user\",\"http.response.status_code\":200}\n",
+    )
+    .expect("write");
+    let config = tmp.path().join("redact.toml");
+    std::fs::write(
+        &config,
+        "deny = ['acme_tok_[0-9a-f]+']\nallow = ['public-demo-key']\n",
+    )
+    .expect("write");
+    let csv = tmp.path().join("out.csv");
+    let out = common::run(&[
+        "export",
+        "-q",
+        "--redact-config",
+        &config.display().to_string(),
+        "-o",
+        &csv.display().to_string(),
+        &log.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    assert!(!text.contains("acme_tok_77f00d"), "{text}");
+    assert!(text.contains("public-demo-key"), "{text}");
+    std::fs::write(&config, "deny = ['(unclosed']\n").expect("write");
+    let bad = common::run(&[
+        "export",
+        "-q",
+        "--redact-config",
+        &config.display().to_string(),
+        "-o",
+        &csv.display().to_string(),
+        &log.display().to_string(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("deny pattern"));
+}
