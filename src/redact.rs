@@ -101,7 +101,7 @@ pub fn fingerprint(secret: &str) -> String {
 }
 
 /// Query parameter names whose values are credentials.
-fn is_secret_param(name: &str) -> bool {
+pub fn is_secret_param(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     matches!(
         n.as_str(),

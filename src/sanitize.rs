@@ -58,36 +58,17 @@ fn is_secret_header(name: &str) -> Option<&'static str> {
     }
 }
 
-/// JSON keys and form fields whose values are credentials.
+/// JSON keys and form fields whose values are credentials: the secret
+/// query parameter names, and a few that only appear in bodies.
 fn is_secret_key(name: &str) -> bool {
     let n = name.to_ascii_lowercase().replace('-', "_");
-    matches!(
-        n.as_str(),
-        "password"
-            | "passwd"
-            | "pwd"
-            | "secret"
-            | "token"
-            | "access_token"
-            | "refresh_token"
-            | "id_token"
-            | "client_secret"
-            | "api_key"
-            | "apikey"
-            | "authorization"
-            | "cookie"
-            | "session"
-            | "sessionid"
-            | "private_key"
-            | "code"
-            | "otp"
-            | "pin"
-            | "ssn"
-            | "samlresponse"
-    ) || n.ends_with("_token")
-        || n.ends_with("password")
-        || n.ends_with("secret")
-        || n.ends_with("_key") && !n.ends_with("public_key")
+    // In bodies `code` is an error or business code, not an OAuth code.
+    (redact::is_secret_param(&n) && n != "code")
+        || matches!(
+            n.as_str(),
+            "authorization" | "cookie" | "private_key" | "otp" | "pin" | "ssn"
+        )
+        || (n.ends_with("_key") && !n.ends_with("public_key"))
 }
 
 /// Redact a free-text string, counting what changed.

@@ -184,33 +184,10 @@ fn plant(dir: &std::path::Path) -> (Planted, Vec<String>) {
     (p, inputs)
 }
 
-fn forms(secret: &str) -> Vec<String> {
-    let std64 = base64::engine::general_purpose::STANDARD.encode(secret);
-    let url64 = b64(secret);
-    let urlenc: String = secret
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let json = serde_json::to_string(secret).expect("json");
-    vec![
-        secret.to_string(),
-        std64,
-        url64,
-        urlenc,
-        json.trim_matches('"').to_string(),
-    ]
-}
-
 fn check(p: &Planted, what: &str, bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
     for s in &p.secrets {
-        for f in forms(s) {
+        for f in common::secret_forms(s) {
             assert!(!text.contains(&f), "{what} leaks {f} (planted {s})");
         }
     }

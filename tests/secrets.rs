@@ -5,8 +5,6 @@
 
 mod common;
 
-use base64::Engine as _;
-
 const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1LTg4MTIiLCJleHAiOjE3MTQ1NTc2MDB9.Zm9vYmFyc2lnbmF0dXJlMTIz";
 const SECRETS: &[&str] = &[
     JWT,
@@ -68,26 +66,10 @@ fn write_inputs(dir: &std::path::Path) -> (String, String) {
     (har_path.display().to_string(), log_path.display().to_string())
 }
 
-fn forms(secret: &str) -> Vec<String> {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(secret);
-    let url: String = secret
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let json = serde_json::to_string(secret).expect("json");
-    vec![secret.to_string(), b64, url, json.trim_matches('"').to_string()]
-}
-
 fn assert_clean(what: &str, bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
     for s in SECRETS {
-        for f in forms(s) {
+        for f in common::secret_forms(s) {
             assert!(!text.contains(&f), "{what} leaks {f}");
         }
     }

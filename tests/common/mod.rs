@@ -76,3 +76,29 @@ pub fn sample_dirs() -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// The forms a secret can take in an output: raw, base64 (standard and
+/// URL-safe), URL-encoded and JSON-escaped.
+pub fn secret_forms(secret: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let std64 = base64::engine::general_purpose::STANDARD.encode(secret);
+    let url64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+    let urlenc: String = secret
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    vec![
+        secret.to_string(),
+        std64,
+        url64,
+        urlenc,
+        json.trim_matches('"').to_string(),
+    ]
+}
