@@ -18,7 +18,8 @@ pub struct Manifest {
     /// Secrets replaced in all.
     pub total: u64,
     /// By kind: `authorization`, `cookie`, `secret_header`, `query_param`,
-    /// `body_field`, `form_field`, `free_text`.
+    /// `url` (credentials, secret parameters or credential-like path
+    /// segments in a URL), `body_field`, `form_field`, `free_text`.
     pub by_kind: BTreeMap<String, u64>,
     /// By location: `request.headers`, `response.content`, `line field msg`, …
     pub by_location: BTreeMap<String, u64>,
@@ -246,7 +247,7 @@ pub fn har(bytes: &[u8]) -> Result<(Vec<u8>, Manifest), String> {
             if let Some(Value::String(u)) = req.get_mut("url") {
                 let r = redact::url(u).into_owned();
                 if r != *u {
-                    m.note("query_param", "request.url");
+                    m.note("url", "request.url");
                     *u = r;
                 }
             }
@@ -271,7 +272,7 @@ pub fn har(bytes: &[u8]) -> Result<(Vec<u8>, Manifest), String> {
             if let Some(Value::String(u)) = resp.get_mut("redirectURL") {
                 let r = redact::url(u).into_owned();
                 if r != *u {
-                    m.note("query_param", "response.redirectURL");
+                    m.note("url", "response.redirectURL");
                     *u = r;
                 }
             }
