@@ -61,34 +61,23 @@ pub struct AnalyzeOptions {
 /// seen and the first record of each.
 fn top_templates(
     miner: &crate::normalize::template::Miner,
+    occurrences: &[Option<crate::normalize::template::Occurrence>],
     events: &[Event],
     sources: &[SourceInfo],
 ) -> Vec<report::ErrorTemplate> {
-    let mut first: Vec<Option<usize>> = vec![None; miner.templates.len()];
-    let mut last: Vec<Option<i64>> = vec![None; miner.templates.len()];
-    for (i, e) in events.iter().enumerate() {
-        let Some(id) = e.template.as_deref().and_then(|t| t[1..].parse::<usize>().ok()) else {
-            continue;
-        };
-        if id < first.len() {
-            first[id].get_or_insert(i);
-            if e.ts_ns.is_some() {
-                last[id] = e.ts_ns;
-            }
-        }
-    }
     let mut order: Vec<usize> = (0..miner.templates.len()).collect();
     order.sort_by_key(|&i| (std::cmp::Reverse(miner.templates[i].count), i));
     order
         .into_iter()
         .take(10)
         .filter_map(|i| {
-            let f = first[i]?;
+            let o = occurrences.get(i).copied().flatten()?;
+            let f = o.first;
             Some(report::ErrorTemplate {
                 template: crate::redact::text(&miner.templates[i].text()).into_owned(),
                 count: miner.templates[i].count,
                 first_seen: events[f].ts_ns.map(format_ns),
-                last_seen: last[i].map(format_ns),
+                last_seen: o.last_ts.map(format_ns),
                 evidence: crate::evidence::plain(events, sources, f),
             })
         })
@@ -104,18 +93,12 @@ fn zone_name(offset_s: i32) -> String {
     format!("UTC{sign}{:02}:{:02}", a / 3600, a % 3600 / 60)
 }
 
-/// Whether records of different inputs share a trace or request id.
-fn joined_any(events: &[Event]) -> bool {
-    let mut seen: rustc_hash::FxHashMap<&str, crate::model::SourceId> = Default::default();
-    events.iter().any(|e| {
-        [e.trace_id.as_deref(), e.request_id.as_deref()]
-            .into_iter()
-            .flatten()
-            .any(|k| *seen.entry(k).or_insert(e.source) != e.source)
-    })
-}
-
-fn data_quality_notes(events: &[Event], sources: &[SourceInfo], tz_offset_s: i32) -> Vec<String> {
+fn data_quality_notes(
+    events: &[Event],
+    sources: &[SourceInfo],
+    tz_offset_s: i32,
+    joined: u64,
+) -> Vec<String> {
     let mut notes = Vec::new();
     let tz = events.iter().filter(|e| e.ts_tz_assumed).count();
     if tz > 0 {
@@ -152,7 +135,7 @@ fn data_quality_notes(events: &[Event], sources: &[SourceInfo], tz_offset_s: i32
                  causes were related by time, host and HTTP semantics only."
                     .into(),
             );
-        } else if sources.len() > 1 && !any(&|e| e.skew_corrected_ns != 0) && !joined_any(events) {
+        } else if sources.len() > 1 && joined == 0 {
             notes.push(
                 "The inputs share no trace or request ids, so their clocks could not be compared; times are as logged."
                     .into(),
@@ -377,6 +360,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         links,
     } = load(opts)?;
     let templates: Vec<(String, u64)> = miner.templates.iter().map(|t| (t.text(), t.count)).collect();
+    let occurrences = crate::normalize::template::occurrences(&events, templates.len());
 
     // The table and the rules read the same events; build them side by side.
     let ((sums, blame), findings) = rayon::join(
@@ -412,7 +396,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         rayon::join(
             || {
                 rayon::join(
-                    || timeline::build(&rules, &findings, &ranked, ctx, &templates),
+                    || timeline::build(&rules, &findings, &ranked, ctx, &templates, &occurrences),
                     spike_of,
                 )
             },
@@ -422,7 +406,14 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
                     || {
                         rayon::join(
                             || series::failed_requests(&events, &sources, FAILED_REQUESTS_LISTED),
-                            || data_quality_notes(&events, &sources, opts.input.tz_offset_s),
+                            || {
+                                data_quality_notes(
+                                    &events,
+                                    &sources,
+                                    opts.input.tz_offset_s,
+                                    correlation.joined_requests,
+                                )
+                            },
                         )
                     },
                 )
@@ -444,7 +435,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         .collect();
     let mut notes = notes;
     notes.extend(correlation.clocks.iter().map(|c| c.text.clone()));
-    let error_templates = top_templates(&miner, &events, &sources);
+    let error_templates = top_templates(&miner, &occurrences, &events, &sources);
 
     let inputs = sources
         .iter()
@@ -859,6 +850,15 @@ fn write_to(
     }
 }
 
+/// Clean, unless some input was rejected.
+fn outcome_of(errors: &[Error]) -> Outcome {
+    if errors.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::InputErrors
+    }
+}
+
 /// Report rejected inputs; whether every input was rejected.
 fn report_errors(errors: &[Error], read_any: bool, errors_out: &mut dyn Write) -> bool {
     for e in errors {
@@ -888,11 +888,7 @@ pub fn run_export(args: &crate::cli::ExportArgs, errors_out: &mut dyn Write) -> 
     };
     let mut file = std::fs::File::create(&args.output).map_err(write_err)?;
     export::write(&mut frame, format, &mut file).map_err(|e| write_err(std::io::Error::other(e)))?;
-    Ok(if loaded.errors.is_empty() {
-        Outcome::Clean
-    } else {
-        Outcome::InputErrors
-    })
+    Ok(outcome_of(&loaded.errors))
 }
 
 /// `logsleuth timeline`: the incident timeline on its own.
@@ -905,11 +901,7 @@ pub fn run_timeline(args: &crate::cli::TimelineArgs, errors_out: &mut dyn Write)
     write_to(args.output.as_deref(), |w| {
         report::timeline::render(&analysis.report.timeline, args.format, w)
     })?;
-    Ok(if analysis.errors.is_empty() {
-        Outcome::Clean
-    } else {
-        Outcome::InputErrors
-    })
+    Ok(outcome_of(&analysis.errors))
 }
 
 /// `logsleuth trace ID`: one trace or request across every input.
@@ -922,17 +914,13 @@ pub fn run_trace(args: &crate::cli::TraceArgs, errors_out: &mut dyn Write) -> Re
     let events = &loaded.events;
     // Trace ids compare on their low 64 bits, as joins do.
     let wanted = crate::normalize::trace::canon_trace_any(&args.id);
-    let low = |t: &str| t.get(t.len().saturating_sub(16)..).unwrap_or(t).to_string();
-    let wanted_low = wanted.as_deref().map(low);
+    let wanted = wanted.as_deref().map(correlate::trace_key);
     let id = args.id.trim();
     let mut group: Vec<usize> = events
         .iter()
         .enumerate()
         .filter(|(_, e)| {
-            e.trace_id
-                .as_deref()
-                .map(low)
-                .is_some_and(|t| Some(&t) == wanted_low.as_ref())
+            (wanted.is_some() && e.trace_id.as_deref().map(correlate::trace_key) == wanted)
                 || e.request_id.as_deref() == Some(id)
         })
         .map(|(i, _)| i)

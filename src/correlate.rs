@@ -51,13 +51,18 @@ fn median(v: &mut [i64]) -> i64 {
     }
 }
 
+/// The part of a canonical trace id that joins: its low 64 bits.
+pub fn trace_key(trace: &str) -> &str {
+    trace.get(trace.len().saturating_sub(16)..).unwrap_or(trace)
+}
+
 /// The join keys of an event: its trace id and its request id. Trace ids
 /// join on their low 64 bits, so a 64-bit id (Datadog, B3 64-bit, Jaeger)
 /// matches the 128-bit id of the same trace.
 fn keys(e: &Event) -> impl Iterator<Item = (bool, &str)> {
     e.trace_id
         .as_deref()
-        .map(|t| (true, t.get(t.len().saturating_sub(16)..).unwrap_or(t)))
+        .map(|t| (true, trace_key(t)))
         .into_iter()
         .chain(e.request_id.as_deref().map(|r| (false, r)))
 }

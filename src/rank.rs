@@ -193,18 +193,14 @@ fn affinity(events: &[Event], a: &Finding, b: &Finding) -> f64 {
     hits as f64 / b.events.len() as f64
 }
 
-/// Share of `b`'s events that are also `a`'s.
-fn overlap(a: &Finding, b: &Finding) -> f64 {
-    if b.events.is_empty() {
+/// Share of `b`'s events that are also `a`'s; both sorted by index.
+fn overlap(a: &[usize], b: &[usize]) -> f64 {
+    if b.is_empty() {
         return 0.0;
     }
-    // Both are in time order; merge-count the common indices.
     let (mut i, mut j, mut n) = (0, 0, 0usize);
-    let (mut x, mut y) = (a.events.clone(), b.events.clone());
-    x.sort_unstable();
-    y.sort_unstable();
-    while i < x.len() && j < y.len() {
-        match x[i].cmp(&y[j]) {
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
@@ -214,7 +210,7 @@ fn overlap(a: &Finding, b: &Finding) -> f64 {
             }
         }
     }
-    n as f64 / y.len() as f64
+    n as f64 / b.len() as f64
 }
 
 fn fill(template: &str, f: &Finding, rule: &CompiledRule) -> String {
@@ -320,12 +316,21 @@ pub fn rank(
         })
         .collect();
     let share = |a: usize, b: usize| traces[a].iter().any(|t| traces[b].contains(t));
+    // Each finding's events by index, once, for overlaps.
+    let by_index: Vec<Vec<usize>> = findings
+        .iter()
+        .map(|f| {
+            let mut v = f.events.clone();
+            v.sort_unstable();
+            v
+        })
+        .collect();
     // The same failures described by two rules (or one rule's overlapping
     // groups): the higher prior (the more specific diagnosis) explains the other.
     let same_evidence = |a: usize, b: usize| {
         let (ra, rb) = (&rules[findings[a].rule], &rules[findings[b].rule]);
         (ra.prior, std::cmp::Reverse(a)) > (rb.prior, std::cmp::Reverse(b))
-            && overlap(&findings[a], &findings[b]) >= 0.8
+            && overlap(&by_index[a], &by_index[b]) >= 0.8
     };
     // Proxies report their upstream's failures as 502/504: a burst of those
     // that begins with a burst of origin failures (500s, errors) in another

@@ -25,9 +25,14 @@ const KEY_CONTEXT: &str = "logsleuth 2026-11 secret fingerprint key v1";
 static KEY: RwLock<[u8; 32]> = RwLock::new(DEFAULT_KEY);
 static DISABLED: AtomicBool = AtomicBool::new(false);
 
-/// Derive this run's fingerprint key from `material` (a digest of the inputs).
+/// The fingerprint key that `material` (a digest of the inputs) gives.
+fn derive_key(material: &[u8]) -> [u8; 32] {
+    blake3::derive_key(KEY_CONTEXT, material)
+}
+
+/// Derive this run's fingerprint key from `material`.
 pub fn set_key(material: &[u8]) {
-    let key = blake3::derive_key(KEY_CONTEXT, material);
+    let key = derive_key(material);
     if let Ok(mut k) = KEY.write() {
         *k = key;
     }
@@ -94,8 +99,12 @@ pub fn mask(secret: &str) -> String {
 
 /// Fingerprint of a secret: stable within a run, not reversible.
 pub fn fingerprint(secret: &str) -> String {
-    let key = KEY.read().map_or(DEFAULT_KEY, |k| *k);
-    let h = blake3::keyed_hash(&key, secret.as_bytes());
+    fingerprint_with(&KEY.read().map_or(DEFAULT_KEY, |k| *k), secret)
+}
+
+/// Fingerprint of a secret under `key`.
+fn fingerprint_with(key: &[u8; 32], secret: &str) -> String {
+    let h = blake3::keyed_hash(key, secret.as_bytes());
     let b = h.as_bytes();
     format!("tok:{:02x}{:02x}{:02x}{:02x}", b[0], b[1], b[2], b[3])
 }
@@ -203,29 +212,25 @@ fn deny_matches(s: &str) -> Option<String> {
 
 /// The built-in free-text patterns.
 fn builtin_text(s: &str) -> Cow<'_, str> {
-    let lower_hint = s.len() >= 6
-        && (s.contains("eyJ")
-            || s.contains('_')
-            || s.contains("AKIA")
-            || s.contains("ASIA")
-            || s.contains("AIza")
-            || s.contains("xox")
-            || s.contains("glpat-")
-            || s.contains("SG.")
-            || s.contains('=')
-            || s.contains(':')
-            || s.contains("earer")
-            || s.contains("asic"));
-    if !lower_hint {
-        return Cow::Borrowed(s);
-    }
+    // Keys recognizable by shape: the regex's literal prefixes make this
+    // check cheap on text that holds none.
     let mut out: Cow<'_, str> = Cow::Borrowed(s);
-    if KNOWN_TOKENS.is_match(&out) {
+    if KNOWN_TOKENS.is_match(s) {
         out = Cow::Owned(
             KNOWN_TOKENS
-                .replace_all(&out, |c: &regex::Captures<'_>| mask(&c[0]))
+                .replace_all(s, |c: &regex::Captures<'_>| mask(&c[0]))
                 .into_owned(),
         );
+    }
+    // The other patterns need one of these characters or words.
+    let hint = out.len() >= 6
+        && (out.contains("eyJ")
+            || out.contains('=')
+            || out.contains(':')
+            || out.contains("earer")
+            || out.contains("asic"));
+    if !hint {
+        return out;
     }
     if JWT.is_match(&out) {
         out = Cow::Owned(
@@ -434,9 +439,14 @@ mod tests {
         assert_eq!(fingerprint("abc"), fingerprint("abc"));
         assert_ne!(fingerprint("abc"), fingerprint("abd"));
         assert!(fingerprint("abc").starts_with("tok:") && fingerprint("abc").len() == 12);
-        // Another key, another fingerprint; the same key, the same one.
-        let a = blake3::keyed_hash(&blake3::derive_key(KEY_CONTEXT, b"run one"), b"abc");
-        let b = blake3::keyed_hash(&blake3::derive_key(KEY_CONTEXT, b"run two"), b"abc");
-        assert_ne!(a, b);
+        // Another run's inputs, another key and fingerprint; the same inputs, the same one.
+        let (one, two) = (derive_key(b"run one"), derive_key(b"run two"));
+        assert_eq!(one, derive_key(b"run one"));
+        assert_ne!(fingerprint_with(&one, "abc"), fingerprint_with(&two, "abc"));
+        assert_eq!(fingerprint_with(&one, "abc"), fingerprint_with(&one, "abc"));
+        assert_ne!(
+            fingerprint_with(&one, "abc"),
+            fingerprint_with(&DEFAULT_KEY, "abc")
+        );
     }
 }

@@ -45,7 +45,7 @@ fn value<'a>(e: &'a Event, field: &str, templates: &'a [(String, u64)]) -> Optio
         "template" => e
             .template
             .as_deref()
-            .and_then(|t| t.get(1..)?.parse::<usize>().ok())
+            .and_then(crate::normalize::template::index)
             .and_then(|i| templates.get(i))
             .map(|(text, _)| std::borrow::Cow::Borrowed(text.as_str())),
         "token" => e

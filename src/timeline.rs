@@ -134,6 +134,7 @@ pub fn build(
     ranked: &[Ranked],
     ctx: Ctx<'_>,
     templates: &[(String, u64)],
+    occurrences: &[Option<crate::normalize::template::Occurrence>],
 ) -> Vec<TimelineEntry> {
     let events = ctx.events;
     let mut b = Builder { ctx, out: Vec::new() };
@@ -248,10 +249,12 @@ pub fn build(
         }
         let last_fail = failing.last().and_then(|&i| events[i].ts_ns);
         if let Some(lf) = last_fail {
+            // Events are in time order: start after the last failure.
+            let after = events.partition_point(|e| e.ts_ns.is_some_and(|t| t <= lf));
             let recovered = events
                 .iter()
                 .enumerate()
-                .skip_while(|(_, e)| e.ts_ns.is_none_or(|t| t <= lf))
+                .skip(after)
                 .find(|(_, e)| !e.is_failure() && !e.context_record && on_subject(e, &f.subject));
             match recovered {
                 Some((i, e)) => b.push(
@@ -279,17 +282,11 @@ pub fn build(
     }
     // New error templates: first seen after the inputs began.
     let mut first_of: Vec<(i64, usize, &str)> = Vec::new();
-    for (id, (text, _)) in templates.iter().enumerate().take(64) {
-        let key = format!("t{id}");
-        if let Some((i, e)) = events
-            .iter()
-            .enumerate()
-            .find(|(_, e)| e.template.as_deref() == Some(key.as_str()))
-        {
-            if let (Some(t), Some(s)) = (e.ts_ns, input_start) {
-                if t > s + 60_000_000_000 {
-                    first_of.push((t, i, text.as_str()));
-                }
+    for ((text, _), o) in templates.iter().zip(occurrences) {
+        let Some(i) = o.map(|o| o.first) else { continue };
+        if let (Some(t), Some(s)) = (events[i].ts_ns, input_start) {
+            if t > s + 60_000_000_000 {
+                first_of.push((t, i, text.as_str()));
             }
         }
     }

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::fields::{FieldMap, Slot, Unit};
 use crate::normalize::time;
+use crate::normalize::trace::is_hex;
 
 /// Lines sampled.
 const SAMPLE_LINES: usize = 200;
@@ -56,10 +57,6 @@ fn leaf_name(path: &str) -> String {
 
 fn has_any(name: &str, hints: &[&str]) -> bool {
     hints.iter().any(|h| name.contains(h))
-}
-
-fn is_hex(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|c| c.is_ascii_hexdigit())
 }
 
 /// How well `values` at `path` fit `slot`: `None` when they do not.

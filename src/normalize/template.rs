@@ -177,6 +177,38 @@ impl Miner {
     }
 }
 
+/// The template index an event's `template` id (`t17`) names.
+pub fn index(id: &str) -> Option<usize> {
+    id.strip_prefix('t')?.parse().ok()
+}
+
+/// Where a template occurs: its first event and its last timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence {
+    /// Index of the first event with it.
+    pub first: usize,
+    /// Time of the last timed event with it.
+    pub last_ts: Option<i64>,
+}
+
+/// The occurrence of each of `n` templates, in one pass over the events.
+pub fn occurrences(events: &[crate::model::Event], n: usize) -> Vec<Option<Occurrence>> {
+    let mut out: Vec<Option<Occurrence>> = vec![None; n];
+    for (i, e) in events.iter().enumerate() {
+        let Some(slot) = e.template.as_deref().and_then(index).and_then(|k| out.get_mut(k)) else {
+            continue;
+        };
+        let o = slot.get_or_insert(Occurrence {
+            first: i,
+            last_ts: None,
+        });
+        if e.ts_ns.is_some() {
+            o.last_ts = e.ts_ns;
+        }
+    }
+    out
+}
+
 /// Cluster the failures' error texts (or messages) in event order and set
 /// each failure's `template`. Events must already be in their final order
 /// so ids are deterministic.

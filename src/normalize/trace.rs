@@ -15,7 +15,8 @@ pub struct TraceCtx {
     pub precedence: u8,
 }
 
-fn is_hex(s: &str) -> bool {
+/// Whether `s` is non-empty hex.
+pub fn is_hex(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|c| c.is_ascii_hexdigit())
 }
 
