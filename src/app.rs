@@ -511,12 +511,13 @@ fn redact_config(path: Option<&std::path::Path>) -> Result<()> {
     crate::redact::configure(&config).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
 }
 
-fn prepare(args: &InputArgs) -> Result<(rayon::ThreadPool, AnalyzeOptions)> {
+fn prepare(args: &InputArgs, errors_out: &mut dyn Write) -> Result<(rayon::ThreadPool, AnalyzeOptions)> {
     redact_config(args.redact_config.as_deref())?;
     crate::redact::set_disabled(args.unsafe_include_secrets);
     if args.unsafe_include_secrets {
         // The one warning that must not be missed; stderr, never the report.
-        eprintln!(
+        let _ = writeln!(
+            errors_out,
             "warning: --unsafe-include-secrets: tokens, cookies, API keys and passwords from the inputs \
              will appear in the output; do not share it"
         );
@@ -554,7 +555,7 @@ fn prepare(args: &InputArgs) -> Result<(rayon::ThreadPool, AnalyzeOptions)> {
 /// `logsleuth analyze`: analyse, render, and decide the exit outcome.
 /// Errors about individual inputs go to `errors_out`, one line each.
 pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Outcome> {
-    let (pool, opts) = prepare(&args.input)?;
+    let (pool, opts) = prepare(&args.input, errors_out)?;
     let analysis = pool.install(|| analyze(&opts))?;
     for e in &analysis.errors {
         // Ignore a closed stderr: the exit code still tells.
@@ -876,7 +877,7 @@ pub fn run_export(args: &crate::cli::ExportArgs, errors_out: &mut dyn Write) -> 
             args.output.display()
         ))
     })?;
-    let (pool, opts) = prepare(&args.input)?;
+    let (pool, opts) = prepare(&args.input, errors_out)?;
     let loaded = pool.install(|| load(&opts))?;
     if report_errors(&loaded.errors, !loaded.sources.is_empty(), errors_out) {
         return Ok(Outcome::InputErrors);
@@ -893,7 +894,7 @@ pub fn run_export(args: &crate::cli::ExportArgs, errors_out: &mut dyn Write) -> 
 
 /// `logsleuth timeline`: the incident timeline on its own.
 pub fn run_timeline(args: &crate::cli::TimelineArgs, errors_out: &mut dyn Write) -> Result<Outcome> {
-    let (pool, opts) = prepare(&args.input)?;
+    let (pool, opts) = prepare(&args.input, errors_out)?;
     let analysis = pool.install(|| analyze(&opts))?;
     if report_errors(&analysis.errors, !analysis.report.inputs.is_empty(), errors_out) {
         return Ok(Outcome::InputErrors);
@@ -906,7 +907,7 @@ pub fn run_timeline(args: &crate::cli::TimelineArgs, errors_out: &mut dyn Write)
 
 /// `logsleuth trace ID`: one trace or request across every input.
 pub fn run_trace(args: &crate::cli::TraceArgs, errors_out: &mut dyn Write) -> Result<Outcome> {
-    let (pool, opts) = prepare(&args.input)?;
+    let (pool, opts) = prepare(&args.input, errors_out)?;
     let loaded = pool.install(|| load(&opts))?;
     if report_errors(&loaded.errors, !loaded.sources.is_empty(), errors_out) {
         return Ok(Outcome::InputErrors);
