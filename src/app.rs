@@ -290,6 +290,7 @@ pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
             _ => 0,
         })
         .sum();
+    crate::stats::set_input_bytes(total);
     crate::redact::set_key(&key_material(&specs));
     let bar = progress::bar(total, opts.quiet);
 
@@ -300,8 +301,9 @@ pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
             bar.set_message(p.display().to_string());
         }
         let id = SourceId(sources.len() as u32);
-        let parsed =
-            input::load::open(spec, opts.mmap).and_then(|loaded| input::parse(id, &loaded, &opts.input));
+        let parsed = crate::stats::stage("read+parse", || {
+            input::load::open(spec, opts.mmap).and_then(|loaded| input::parse(id, &loaded, &opts.input))
+        });
         match parsed {
             Ok(mut p) => {
                 bar.inc(p.info.bytes);
@@ -326,17 +328,19 @@ pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
     }
     bar.finish_and_clear();
     // Join the inputs and put them on one clock before anything reads time.
-    let skews = correlate::estimate(&events, &sources);
+    let skews = crate::stats::stage("clock estimate", || correlate::estimate(&events, &sources));
     let mut correlation = correlation_report(&skews, &events, &sources);
     correlate::apply(&mut events, &skews);
     // One timeline across inputs: order by time (events without one last),
     // keeping input order among equals. Exports sorted newest-first too.
     let time_key = |e: &Event| (e.ts_ns.is_none(), e.ts_ns);
-    if !events.is_sorted_by_key(time_key) {
-        events.sort_by_key(time_key);
-    }
-    let miner = crate::normalize::template::assign(&mut events);
-    let links = correlate::Links::build(&events);
+    crate::stats::stage("sort", || {
+        if !events.is_sorted_by_key(time_key) {
+            events.sort_by_key(time_key);
+        }
+    });
+    let miner = crate::stats::stage("templates", || crate::normalize::template::assign(&mut events));
+    let links = crate::stats::stage("links", || correlate::Links::build(&events));
     correlation.joined_requests = links.joined(&events) as u64;
     Ok(Loaded {
         events,
@@ -361,24 +365,24 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
     } = load(opts)?;
     let templates: Vec<(String, u64)> = miner.templates.iter().map(|t| (t.text(), t.count)).collect();
     let occurrences = crate::normalize::template::occurrences(&events, templates.len());
+    use crate::stats::stage;
 
     // The table and the rules read the same events; build them side by side.
     let ((sums, blame), findings) = rayon::join(
         || {
             rayon::join(
-                || table::build(&events, &sources).and_then(|frame| table::summarize(&frame)),
-                || traces::blame(&events, &sources, &links),
+                || stage("summary", || series::summary(&events)),
+                || stage("trace blame", || traces::blame(&events, &sources, &links)),
             )
         },
-        || rules::evaluate(&rules, &events, &sources),
+        || stage("rules", || rules::evaluate(&rules, &events, &sources)),
     );
-    let sums = sums?;
     let ctx = evidence::Ctx {
         events: &events,
         sources: &sources,
         links: Some(&links),
     };
-    let ranked = rank::rank(&rules, &findings, &ctx, &links, &blame);
+    let ranked = stage("rank", || rank::rank(&rules, &findings, &ctx, &links, &blame));
     // The story and the tallies read the same events independently.
     let spike_of = || {
         ranked.first().and_then(|top| {
@@ -393,32 +397,34 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         })
     };
     let ((timeline, spike), ((series, affected), ((failed_requests, failed_requests_total), notes))) =
-        rayon::join(
-            || {
-                rayon::join(
-                    || timeline::build(&rules, &findings, &ranked, ctx, &templates, &occurrences),
-                    spike_of,
-                )
-            },
-            || {
-                rayon::join(
-                    || rayon::join(|| series::build(&events), || series::affected(&events)),
-                    || {
-                        rayon::join(
-                            || series::failed_requests(&events, &sources, FAILED_REQUESTS_LISTED),
-                            || {
-                                data_quality_notes(
-                                    &events,
-                                    &sources,
-                                    opts.input.tz_offset_s,
-                                    correlation.joined_requests,
-                                )
-                            },
-                        )
-                    },
-                )
-            },
-        );
+        stage("story+tallies", || {
+            rayon::join(
+                || {
+                    rayon::join(
+                        || timeline::build(&rules, &findings, &ranked, ctx, &templates, &occurrences),
+                        spike_of,
+                    )
+                },
+                || {
+                    rayon::join(
+                        || rayon::join(|| series::build(&events), || series::affected(&events)),
+                        || {
+                            rayon::join(
+                                || series::failed_requests(&events, &sources, FAILED_REQUESTS_LISTED),
+                                || {
+                                    data_quality_notes(
+                                        &events,
+                                        &sources,
+                                        opts.input.tz_offset_s,
+                                        correlation.joined_requests,
+                                    )
+                                },
+                            )
+                        },
+                    )
+                },
+            )
+        });
     let root_causes: Vec<report::Cause> = ranked
         .into_iter()
         .map(|r| {
@@ -555,6 +561,7 @@ fn prepare(args: &InputArgs, errors_out: &mut dyn Write) -> Result<(rayon::Threa
 /// `logsleuth analyze`: analyse, render, and decide the exit outcome.
 /// Errors about individual inputs go to `errors_out`, one line each.
 pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Outcome> {
+    use crate::stats::stage;
     let (pool, opts) = prepare(&args.input, errors_out)?;
     let analysis = pool.install(|| analyze(&opts))?;
     for e in &analysis.errors {
@@ -574,15 +581,20 @@ pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Out
         Some(path) => {
             let file = std::fs::File::create(path).map_err(write_err)?;
             let mut w = std::io::BufWriter::new(file);
-            report::render(&analysis.report, args.format, color, args.explain, &mut w).map_err(write_err)?;
-            w.flush().map_err(write_err)?;
+            stage("render", || {
+                report::render(&analysis.report, args.format, color, args.explain, &mut w)
+                    .and_then(|()| w.flush())
+                    .map_err(write_err)
+            })?;
         }
         None => {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());
-            report::render(&analysis.report, args.format, color, args.explain, &mut w)
-                .and_then(|()| w.flush())
-                .map_err(write_err)?;
+            stage("render", || {
+                report::render(&analysis.report, args.format, color, args.explain, &mut w)
+                    .and_then(|()| w.flush())
+                    .map_err(write_err)
+            })?;
         }
     }
     if !analysis.errors.is_empty() {

@@ -56,6 +56,19 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The input options of a command that reads inputs through the pipeline.
+    pub fn input_args(&self) -> Option<&InputArgs> {
+        match self {
+            Command::Analyze(a) => Some(&a.input),
+            Command::Export(a) => Some(&a.input),
+            Command::Timeline(a) => Some(&a.input),
+            Command::Trace(a) => Some(&a.input),
+            Command::Sanitize(_) | Command::Rules { .. } | Command::Eval { .. } => None,
+        }
+    }
+}
+
 /// `rules` actions.
 #[derive(Debug, Subcommand)]
 pub enum RulesAction {
@@ -113,6 +126,9 @@ pub struct InputArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Print per-stage wall times, throughput and peak memory to stderr.
+    #[arg(long)]
+    pub stats: bool,
     /// Extra rule directories (repeatable); later ones override earlier ones by id.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,

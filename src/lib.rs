@@ -26,6 +26,7 @@ pub mod rules;
 pub mod sanitize;
 pub mod series;
 pub mod spike;
+pub mod stats;
 pub mod table;
 pub mod timeline;
 pub mod traces;

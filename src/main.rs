@@ -11,6 +11,11 @@ use logsleuth::cli::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut stderr = std::io::stderr();
+    let stats = cli.command.input_args().is_some_and(|a| a.stats);
+    let started = std::time::Instant::now();
+    if stats {
+        logsleuth::stats::enable();
+    }
     let result = match &cli.command {
         Command::Analyze(args) => app::run_analyze(args, &mut stderr),
         Command::Export(args) => app::run_export(args, &mut stderr),
@@ -23,6 +28,9 @@ fn main() -> ExitCode {
             app::run_eval(dir, *format, rules, &mut std::io::stdout().lock())
         }
     };
+    if stats {
+        let _ = logsleuth::stats::render(started.elapsed(), &mut stderr);
+    }
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::FailOn) => ExitCode::from(1),

@@ -27,6 +27,42 @@ fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     sorted.get(k).map(|v| (v * 10.0).round() / 10.0)
 }
 
+/// Whole-run figures for the report's summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Events.
+    pub events: u64,
+    /// Events with an error class.
+    pub failures: u64,
+    /// Earliest timestamp (ns).
+    pub first_ts: Option<i64>,
+    /// Latest timestamp (ns).
+    pub last_ts: Option<i64>,
+    /// Distinct trace ids.
+    pub traces: u64,
+}
+
+/// Count events, failures and distinct traces, and find the time range.
+pub fn summary(events: &[Event]) -> Summary {
+    let mut traces = rustc_hash::FxHashSet::default();
+    let mut s = Summary {
+        events: events.len() as u64,
+        ..Summary::default()
+    };
+    for e in events {
+        s.failures += u64::from(e.is_failure());
+        if let Some(t) = e.ts_ns {
+            s.first_ts = Some(s.first_ts.map_or(t, |f| f.min(t)));
+            s.last_ts = Some(s.last_ts.map_or(t, |l| l.max(t)));
+        }
+        if let Some(id) = &e.trace_id {
+            traces.insert(&**id);
+        }
+    }
+    s.traces = traces.len() as u64;
+    s
+}
+
 /// Requests per interval, by status class, with latency percentiles.
 pub fn build(events: &[Event]) -> Series {
     let (Some(first), Some(last)) = (
@@ -183,6 +219,29 @@ pub fn failed_requests(events: &[Event], sources: &[SourceInfo], cap: usize) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summary_counts_failures_traces_and_time_range() {
+        use crate::model::{ErrorClass, Locator, SourceId};
+        let mut a = Event::at(SourceId(0), Locator::Line(1), 0);
+        a.ts_ns = Some(20);
+        a.trace_id = Some("t1".into());
+        let mut b = Event::at(SourceId(0), Locator::Line(2), 10);
+        b.ts_ns = Some(10);
+        b.error_class = Some(ErrorClass::Http5xx);
+        b.trace_id = Some("t1".into());
+        let c = Event::at(SourceId(0), Locator::Line(3), 20);
+        assert_eq!(
+            summary(&[a, b, c]),
+            Summary {
+                events: 3,
+                failures: 1,
+                first_ts: Some(10),
+                last_ts: Some(20),
+                traces: 1
+            }
+        );
+    }
     use crate::model::{ErrorClass, Locator, SourceId};
 
     fn ev(t_s: i64, status: u16, dur: f64) -> Event {

@@ -148,8 +148,13 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
     match first {
         b'{' => {
             if is_json_object(first_line) {
+                // One object on one line that is the whole input, wrapping
+                // records (a `_search` response saved by curl): a document.
+                let alone = bytes[line_end..].iter().all(u8::is_ascii_whitespace);
                 return Ok(if has_log_entries(first_line) {
                     Format::Har
+                } else if alone && super::esdoc::is_export(first_line) {
+                    Format::Json
                 } else {
                     Format::Jsonl
                 });
@@ -237,6 +242,10 @@ mod tests {
         assert_eq!(detect("x", b"[{\"a\":1}]").unwrap(), Format::Json);
         assert_eq!(
             detect("x", b"{\n \"hits\": {\"hits\": []}\n}\n").unwrap(),
+            Format::Json
+        );
+        assert_eq!(
+            detect("x", b"{\"took\":3,\"hits\":{\"hits\":[{\"_source\":{}}]}}\n").unwrap(),
             Format::Json
         );
         assert_eq!(detect("x", b"caddy  | {\"a\":1}\n").unwrap(), Format::Jsonl);

@@ -272,6 +272,20 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
     })
 }
 
+/// Whether the JSON object at the start of `b` is an Elasticsearch export
+/// wrapper rather than a log record: a `_search` response (`hits.hits`), an
+/// async-search or `_msearch` wrapper, or an ES|QL result.
+pub fn is_export(b: &[u8]) -> bool {
+    let start = scan::skip_ws(b, 0);
+    let at = |span: Option<(usize, usize)>, c: u8| span.is_some_and(|(s, _)| b.get(s) == Some(&c));
+    if let Some((hs, _)) = member_span(b, start, b"hits").filter(|&(hs, _)| b[hs] == b'{') {
+        return at(member_span(b, hs, b"hits"), b'[');
+    }
+    at(member_span(b, start, b"responses"), b'[')
+        || member_span(b, start, b"response").is_some_and(|(rs, re)| is_export(&b[rs..re]))
+        || (at(member_span(b, start, b"columns"), b'[') && at(member_span(b, start, b"values"), b'['))
+}
+
 /// A JSON-lines line that is a whole `_search` response (scroll pages saved
 /// one per line): its hits become events. Returns the number of hits and,
 /// for each hit that produced no event, its byte offset and the reason; or
@@ -311,6 +325,19 @@ mod tests {
     }
 
     const HIT: &str = r#"{"_index":"logs-1","_id":"a","_source":{"@timestamp":"2024-05-01T10:00:00.250+02:00","http":{"response":{"status_code":503},"request":{"method":"GET"}},"url":{"path":"/v1/orders/42"},"event":{"duration":1500000},"trace":{"id":"4bf92f3577b34da6a3ce929d0e0e4736"}}}"#;
+
+    #[test]
+    fn export_wrappers_are_told_from_log_records() {
+        assert!(is_export(
+            br#"{"took":5,"hits":{"total":1,"hits":[{"_source":{"a":1}}]}}"#
+        ));
+        assert!(is_export(br#" {"responses":[{"hits":{"hits":[]}}]}"#));
+        assert!(is_export(br#"{"response":{"hits":{"hits":[]}}}"#));
+        assert!(is_export(br#"{"columns":[{"name":"a"}],"values":[[1]]}"#));
+        assert!(!is_export(br#"{"message":"cache","hits":{"count":3}}"#));
+        assert!(!is_export(br#"{"message":"ok","hits":12}"#));
+        assert!(!is_export(br#"{"msg":"#));
+    }
 
     #[test]
     fn search_response_hits_are_records() {

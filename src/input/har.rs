@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use rayon::prelude::*;
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::scan::{self, MemberWalk, ScanError};
@@ -54,28 +54,91 @@ impl<'de> Deserialize<'de> for Num {
 }
 
 /// A header as `{name, value}` or, in some exporters, `[name, value]`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Header<'a> {
-    Object {
-        #[serde(borrow)]
-        name: Cow<'a, str>,
-        #[serde(borrow, default)]
-        value: Option<Cow<'a, str>>,
-    },
-    Pair(
-        #[serde(borrow)] Cow<'a, str>,
-        #[serde(borrow)] Option<Cow<'a, str>>,
-    ),
+/// Read by a hand-written visitor: an untagged enum would buffer every
+/// header into an owned intermediate tree first.
+#[derive(Debug)]
+struct Header<'a> {
+    name: Cow<'a, str>,
+    value: Option<Cow<'a, str>>,
 }
 
 impl Header<'_> {
     fn parts(&self) -> (&str, &str) {
-        match self {
-            Header::Object { name, value } | Header::Pair(name, value) => {
-                (name, value.as_deref().unwrap_or(""))
+        (&self.name, self.value.as_deref().unwrap_or(""))
+    }
+}
+
+/// A string or null, borrowed from the input when it has no escapes
+/// (serde's own `Option<Cow<str>>` always copies).
+fn opt_cow<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Cow<'de, str>>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or null")
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> std::result::Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_string())))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v)))
+        }
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// [`opt_cow`] as a type, for keys and sequence elements.
+struct MaybeStr<'a>(Option<Cow<'a, str>>);
+
+impl<'de> Deserialize<'de> for MaybeStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        opt_cow(d).map(MaybeStr)
+    }
+}
+
+impl<'de> Deserialize<'de> for Header<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Header<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a header as {name, value} or [name, value]")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Header<'de>, A::Error> {
+                let mut name = None;
+                let mut value = None;
+                while let Some(k) = m.next_key::<MaybeStr<'de>>()? {
+                    match k.0.as_deref() {
+                        Some("name") => name = m.next_value::<MaybeStr<'de>>()?.0,
+                        Some("value") => value = m.next_value::<MaybeStr<'de>>()?.0,
+                        _ => {
+                            m.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                let name = name.ok_or_else(|| de::Error::missing_field("name"))?;
+                Ok(Header { name, value })
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> std::result::Result<Header<'de>, A::Error> {
+                let name = s
+                    .next_element::<MaybeStr<'de>>()?
+                    .and_then(|n| n.0)
+                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                let value = s.next_element::<MaybeStr<'de>>()?.and_then(|v| v.0);
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Header { name, value })
             }
         }
+        d.deserialize_any(V)
     }
 }
 
@@ -87,9 +150,9 @@ fn headers_or_default<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Ve
 struct Request<'a> {
     #[serde(default, rename = "bodySize")]
     body_size: Num,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     method: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     url: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "headers_or_default")]
     headers: Vec<Header<'a>>,
@@ -99,11 +162,11 @@ struct Request<'a> {
 struct Content<'a> {
     #[serde(default)]
     size: Num,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     text: Option<Cow<'a, str>>,
-    #[serde(borrow, default, rename = "mimeType")]
+    #[serde(borrow, default, rename = "mimeType", deserialize_with = "opt_cow")]
     mime_type: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     encoding: Option<Cow<'a, str>>,
 }
 
@@ -115,11 +178,11 @@ struct Response<'a> {
     body_size: Num,
     #[serde(borrow, default, deserialize_with = "headers_or_default")]
     headers: Vec<Header<'a>>,
-    #[serde(borrow, default, rename = "_error")]
+    #[serde(borrow, default, rename = "_error", deserialize_with = "opt_cow")]
     error: Option<Cow<'a, str>>,
-    #[serde(borrow, default, rename = "_failureText")]
+    #[serde(borrow, default, rename = "_failureText", deserialize_with = "opt_cow")]
     failure_text: Option<Cow<'a, str>>,
-    #[serde(borrow, default, rename = "_charlesStatus")]
+    #[serde(borrow, default, rename = "_charlesStatus", deserialize_with = "opt_cow")]
     charles_status: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     content: Option<Content<'a>>,
@@ -127,7 +190,7 @@ struct Response<'a> {
 
 #[derive(Debug, Deserialize)]
 struct Entry<'a> {
-    #[serde(borrow, default, rename = "startedDateTime")]
+    #[serde(borrow, default, rename = "startedDateTime", deserialize_with = "opt_cow")]
     started: Option<Cow<'a, str>>,
     #[serde(default)]
     time: Num,
@@ -141,9 +204,9 @@ struct Entry<'a> {
 
 #[derive(Debug, Deserialize, Default)]
 struct Creator<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     version: Option<Cow<'a, str>>,
 }
 
@@ -416,14 +479,14 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
         let plain = c.encoding.as_deref().is_none_or(|e| e.is_empty() || e == "utf-8");
         if let (true, true, Some(text)) = (json_like, plain, c.text.as_deref()) {
             if text.len() <= crate::normalize::body::MAX_BODY {
-                if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
-                    crate::normalize::body::set_body(&mut ev, &v);
+                if let Some(b) = crate::normalize::body::inspect(text) {
+                    crate::normalize::body::set_body(&mut ev, b.fields);
                     if ev.status.is_some_and(|s| (200..300).contains(&s)) {
-                        business = crate::normalize::body::business_error(&v);
+                        business = crate::normalize::body::business_error(&b.top);
                     } else if error_text.is_none() {
                         // OAuth token endpoints (RFC 6749 §5.2) and many APIs
                         // name the error in the body: `{"error": "invalid_grant"}`.
-                        error_text = crate::normalize::body::error_field(&v);
+                        error_text = crate::normalize::body::error_field(&b.top);
                     }
                 }
             }

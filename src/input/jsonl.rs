@@ -119,7 +119,7 @@ fn line_events(
     let wrapper = f.found() == 0;
     if wrapper && has("\"resourceLogs\"") {
         otel::batch_events(id, line, loc, offset, opts, out);
-    } else if wrapper && has("\"hits\"") {
+    } else if has("\"hits\"") && esdoc::is_export(line) {
         if let Some((n, failed)) = esdoc::response_line_events(id, line, loc, offset, opts, out) {
             records = n;
             issues.extend(failed.into_iter().map(|(offset, reason)| ParseIssue {

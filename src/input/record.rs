@@ -176,8 +176,8 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         .str(Slot::ResponseBody)
         .filter(|b| b.len() <= crate::normalize::body::MAX_BODY)
     {
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
-            crate::normalize::body::set_body(&mut ev, &v);
+        if let Some(b) = crate::normalize::body::inspect(body) {
+            crate::normalize::body::set_body(&mut ev, b.fields);
         }
     }
     ev.service_version = boxed(f.str(Slot::ServiceVersion));

@@ -5,6 +5,7 @@
 
 use std::hash::{Hash, Hasher};
 
+use serde::Deserialize as _;
 use serde_json::Value;
 
 /// Bodies larger than this are not inspected.
@@ -49,6 +50,173 @@ fn walk(v: &Value, path: &mut String, depth: usize, out: &mut Vec<String>) {
     }
 }
 
+/// Top-level members whose values the business-error and error-field
+/// checks read; they are kept whole, everything else only as shape.
+const KEPT: [&str; 16] = [
+    "message",
+    "msg",
+    "errmsg",
+    "error_description",
+    "errorMessage",
+    "detail",
+    "errors",
+    "success",
+    "ok",
+    "code",
+    "errcode",
+    "error_code",
+    "errorCode",
+    "err_code",
+    "error",
+    "status",
+];
+
+/// What one pass over a JSON body found: its shape and the top-level
+/// members the error checks need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inspected {
+    /// Field paths with types, sorted (as [`fields`] gives for the tree).
+    pub fields: Vec<String>,
+    /// The kept top-level members ([`KEPT`]) as an object; `Null` when the
+    /// body is not an object.
+    pub top: Value,
+}
+
+/// Read a JSON body in one streaming pass, without building its tree:
+/// the shape of every node and the few top-level members the error checks
+/// read. `None` when the text is not valid JSON.
+pub fn inspect(text: &str) -> Option<Inspected> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let mut out = Vec::new();
+    let mut top = serde_json::Map::new();
+    let is_object = serde::de::DeserializeSeed::deserialize(
+        ShapeSeed {
+            path: &mut String::new(),
+            depth: 0,
+            out: &mut out,
+            top: Some(&mut top),
+        },
+        &mut de,
+    )
+    .ok()?;
+    de.end().ok()?;
+    out.sort();
+    out.dedup();
+    Some(Inspected {
+        fields: out,
+        top: if is_object {
+            Value::Object(top)
+        } else {
+            Value::Null
+        },
+    })
+}
+
+/// One node of [`inspect`]'s walk; returns whether it was an object.
+struct ShapeSeed<'a> {
+    path: &'a mut String,
+    depth: usize,
+    out: &'a mut Vec<String>,
+    /// The kept members, at the top level only.
+    top: Option<&'a mut serde_json::Map<String, Value>>,
+}
+
+impl ShapeSeed<'_> {
+    fn full(&self) -> bool {
+        self.out.len() >= 256 || self.depth > 6
+    }
+    fn leaf(self, ty: &str) -> bool {
+        self.out.push(format!("{}:{ty}", self.path));
+        false
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ShapeSeed<'_> {
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        if self.full() {
+            serde::de::IgnoredAny::deserialize(d)?;
+            return Ok(false);
+        }
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ShapeSeed<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(self.leaf("bool"))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(self.leaf("number"))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(self.leaf("number"))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(self.leaf("number"))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(self.leaf("string"))
+    }
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(self.leaf("null"))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        self.out.push(format!("{}:array", self.path));
+        let len = self.path.len();
+        self.path.push_str("[]");
+        // An array's shape is the shape of its first element.
+        let first = seq.next_element_seed(ShapeSeed {
+            path: self.path,
+            depth: self.depth + 1,
+            out: self.out,
+            top: None,
+        });
+        self.path.truncate(len);
+        if first?.is_some() {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        }
+        Ok(false)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let ShapeSeed {
+            path,
+            depth,
+            out,
+            mut top,
+        } = self;
+        out.push(format!("{path}:object"));
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let len = path.len();
+            path.push('.');
+            path.push_str(&key);
+            match top.as_deref_mut().filter(|_| KEPT.contains(&&*key)) {
+                Some(kept) => {
+                    let v: Value = map.next_value()?;
+                    if out.len() < 256 {
+                        walk(&v, path, depth + 1, out);
+                    }
+                    kept.insert(key.into_owned(), v);
+                }
+                None => {
+                    map.next_value_seed(ShapeSeed {
+                        path,
+                        depth: depth + 1,
+                        out,
+                        top: None,
+                    })?;
+                }
+            }
+            path.truncate(len);
+        }
+        Ok(true)
+    }
+}
+
 /// A JSON value's shape: its field paths with their types (`.price:number`),
 /// sorted. Arrays contribute their first element's shape.
 pub fn fields(v: &Value) -> Vec<String> {
@@ -75,8 +243,8 @@ fn text_of(v: Option<&Value>) -> Option<String> {
 
 /// Record a response body's shape on an event (its fingerprint is
 /// [`shape`] of the same value, derivable from these fields).
-pub fn set_body(ev: &mut crate::model::Event, v: &Value) {
-    ev.body_fields = Some(fields(v).into_iter().map(String::into_boxed_str).collect());
+pub fn set_body(ev: &mut crate::model::Event, fields: Vec<String>) {
+    ev.body_fields = Some(fields.into_iter().map(String::into_boxed_str).collect());
 }
 
 /// The `error` of an error response body (`{"error": "invalid_grant",
@@ -169,6 +337,28 @@ mod tests {
         assert!(business_error(&j(r#"{"code":"OK"}"#)).is_none());
         assert!(business_error(&j(r#"{"errors":[]}"#)).is_none());
         assert!(business_error(&j(r#"[1,2]"#)).is_none());
+    }
+
+    #[test]
+    fn the_streaming_pass_sees_what_the_tree_shows() {
+        let bodies = [
+            r#"{"id":1,"name":"x","tags":["a",{"k":null}],"nested":{"a":{"b":{"c":{"d":{"e":{"f":{"g":1}}}}}}}}"#,
+            r#"{"code":4001,"message":"insufficient balance","data":{"items":[]}}"#,
+            r#"{"errors":[{"message":"Cannot query field","path":["x"]}],"data":null}"#,
+            r#"{"error":"invalid_grant","error_description":"expired","success":false}"#,
+            r#"[{"a":1},{"b":2}]"#,
+            r#""just text""#,
+            "12",
+        ];
+        for b in bodies {
+            let tree = j(b);
+            let got = inspect(b).unwrap();
+            assert_eq!(got.fields, fields(&tree), "{b}");
+            assert_eq!(business_error(&got.top), business_error(&tree), "{b}");
+            assert_eq!(error_field(&got.top), error_field(&tree), "{b}");
+        }
+        assert!(inspect("{\"a\":").is_none());
+        assert!(inspect("{} trailing").is_none());
     }
 
     #[test]

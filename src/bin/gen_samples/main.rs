@@ -7,14 +7,17 @@
 //! * `gen-samples suite OUT_DIR [SEED]` writes the labeled incident suite
 //!   (one folder per scenario with a `truth.toml`), scored by `logsleuth
 //!   eval`; other seeds give other names, onsets and noise;
-//! * `gen-samples bench-jsonl FILE MIB` writes a large JSON-lines gateway log
-//!   of about MIB mebibytes for benchmarks, with an incident in its middle.
+//! * `gen-samples bench-jsonl|bench-es|bench-har FILE MIB` writes a large
+//!   gateway log of about MIB mebibytes for benchmarks, with an incident in
+//!   its middle: JSON lines, an Elasticsearch `_search` export, or a HAR with
+//!   headers, cookies and JSON bodies.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 
+mod bench;
 mod suite;
 
 /// xorshift64*: small, fast, and reproducible everywhere.
@@ -475,83 +478,18 @@ fn mixed_sources(dir: &Path) -> std::io::Result<()> {
 
 /// A large gateway log in ECS form: steady traffic across many routes and
 /// hosts, a 503 burst on one upstream and a token-expiry burst midway.
-fn bench_jsonl(path: &Path, mib: u64) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut rng = Rng(0x5eed_0b16);
-    let file = std::fs::File::create(path)?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-    let target = mib << 20;
-    let t0: i64 = 1_722_470_400_000; // 2024-08-01T00:00:00Z
-                                     // About 330 bytes a line, spread over six hours.
-    let lines = target / 330;
-    let step = (6 * 3_600_000) as f64 / lines.max(1) as f64;
-    let hosts = [
-        "api.example.com",
-        "payments.example.com",
-        "search.example.com",
-        "auth.example.com",
-    ];
-    let routes = [
-        "/v1/orders/{}",
-        "/v1/cart",
-        "/v1/search",
-        "/v1/users/{}/profile",
-        "/v1/payments/{}/capture",
-        "/healthz",
-    ];
-    let mut written = 0u64;
-    let mut i = 0u64;
-    let mut line = String::with_capacity(512);
-    while written < target {
-        let ts = t0 + (i as f64 * step) as i64;
-        let frac = i as f64 / lines.max(1) as f64;
-        let host = hosts[rng.below(hosts.len() as u64) as usize];
-        let route =
-            routes[rng.below(routes.len() as u64) as usize].replace("{}", &rng.below(100_000).to_string());
-        let status = if (0.50..0.52).contains(&frac) && host == "payments.example.com" {
-            503
-        } else if (0.55..0.56).contains(&frac) && host == "api.example.com" {
-            401
-        } else {
-            match rng.below(1000) {
-                0..=4 => 404,
-                5 => 500,
-                _ => 200,
-            }
-        };
-        line.clear();
-        let _ = write!(
-            line,
-            r#"{{"@timestamp":"{}","log.level":"{}","message":"GET {} {}","service":{{"name":"gateway"}},"http":{{"request":{{"method":"GET"}},"response":{{"status_code":{}}}}},"url":{{"path":"{}","domain":"{}"}},"event":{{"duration":{}}},"trace":{{"id":"{}"}}"#,
-            iso(ts),
-            if status >= 500 { "error" } else { "info" },
-            route,
-            status,
-            status,
-            route,
-            host,
-            (1 + rng.below(400)) * 1_000_000,
-            rng.hex(32)
-        );
-        if status == 401 {
-            line.push_str(r#","error":{"type":"TokenExpiredError","message":"jwt expired"}"#);
-        }
-        line.push_str("}\n");
-        w.write_all(line.as_bytes())?;
-        written += line.len() as u64;
-        i += 1;
-    }
-    w.flush()
-}
-
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("bench-jsonl") {
+    if let Some(kind) = args
+        .first()
+        .and_then(|a| a.strip_prefix("bench-"))
+        .and_then(bench::Kind::from_name)
+    {
         let (Some(path), Some(mib)) = (args.get(1), args.get(2).and_then(|m| m.parse::<u64>().ok())) else {
-            eprintln!("usage: gen-samples bench-jsonl FILE MIB");
+            eprintln!("usage: gen-samples bench-jsonl|bench-es|bench-har FILE MIB");
             return std::process::ExitCode::from(2);
         };
-        return match bench_jsonl(Path::new(path), mib) {
+        return match bench::write(kind, Path::new(path), mib) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {path}: {e}");

@@ -1,0 +1,256 @@
+//! Large generated inputs for the benchmarks: one gateway's traffic over
+//! six hours with a 503 burst on one host and a token-expiry burst on
+//! another in the middle, written as JSON lines (ECS), as an Elasticsearch
+//! `_search` export of the same documents, or as a HAR whose entries carry
+//! the headers, cookies, query strings and JSON bodies browsers record.
+//! Deterministic: a fixed seed, no clock.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use super::{iso, Rng};
+
+/// Which format to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// ECS JSON lines, about 330 bytes a record.
+    Jsonl,
+    /// One `_search` response with every record as a hit.
+    Es,
+    /// HAR 1.2 with bodies, about 2.5 KB an entry.
+    Har,
+}
+
+impl Kind {
+    /// `jsonl`, `es` or `har`.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        match name {
+            "jsonl" => Some(Kind::Jsonl),
+            "es" => Some(Kind::Es),
+            "har" => Some(Kind::Har),
+            _ => None,
+        }
+    }
+
+    fn record_bytes(self) -> u64 {
+        match self {
+            Kind::Jsonl => 330,
+            Kind::Es => 420,
+            Kind::Har => 2_600,
+        }
+    }
+}
+
+/// One request of the generated traffic.
+struct Request {
+    ts_ms: i64,
+    host: &'static str,
+    path: String,
+    status: u16,
+    duration_ms: u64,
+    trace: String,
+}
+
+const HOSTS: [&str; 4] = [
+    "api.example.com",
+    "payments.example.com",
+    "search.example.com",
+    "auth.example.com",
+];
+const ROUTES: [&str; 6] = [
+    "/v1/orders/{}",
+    "/v1/cart",
+    "/v1/search",
+    "/v1/users/{}/profile",
+    "/v1/payments/{}/capture",
+    "/healthz",
+];
+
+/// The traffic: `n` requests over six hours from 2024-08-01T00:00:00Z.
+struct Traffic {
+    rng: Rng,
+    i: u64,
+    n: u64,
+}
+
+impl Iterator for Traffic {
+    type Item = Request;
+    fn next(&mut self) -> Option<Request> {
+        let t0: i64 = 1_722_470_400_000;
+        let step = (6 * 3_600_000) as f64 / self.n.max(1) as f64;
+        let rng = &mut self.rng;
+        let ts_ms = t0 + (self.i as f64 * step) as i64;
+        let frac = self.i as f64 / self.n.max(1) as f64;
+        self.i += 1;
+        let host = HOSTS[rng.below(HOSTS.len() as u64) as usize];
+        let path =
+            ROUTES[rng.below(ROUTES.len() as u64) as usize].replace("{}", &rng.below(100_000).to_string());
+        let status = if (0.50..0.52).contains(&frac) && host == "payments.example.com" {
+            503
+        } else if (0.55..0.56).contains(&frac) && host == "api.example.com" {
+            401
+        } else {
+            match rng.below(1000) {
+                0..=4 => 404,
+                5 => 500,
+                _ => 200,
+            }
+        };
+        Some(Request {
+            ts_ms,
+            host,
+            path,
+            status,
+            duration_ms: 1 + rng.below(400),
+            trace: rng.hex(32),
+        })
+    }
+}
+
+/// The ECS document of a request, without a trailing newline.
+fn ecs_doc(r: &Request, out: &mut String) {
+    let _ = write!(
+        out,
+        r#"{{"@timestamp":"{}","log.level":"{}","message":"GET {} {}","service":{{"name":"gateway"}},"http":{{"request":{{"method":"GET"}},"response":{{"status_code":{}}}}},"url":{{"path":"{}","domain":"{}"}},"event":{{"duration":{}}},"trace":{{"id":"{}"}}"#,
+        iso(r.ts_ms),
+        if r.status >= 500 { "error" } else { "info" },
+        r.path,
+        r.status,
+        r.status,
+        r.path,
+        r.host,
+        r.duration_ms * 1_000_000,
+        r.trace
+    );
+    if r.status == 401 {
+        out.push_str(r#","error":{"type":"TokenExpiredError","message":"jwt expired"}"#);
+    }
+    out.push('}');
+}
+
+/// A HAR entry for a request, with a JSON body of a few hundred bytes to a
+/// few kilobytes.
+fn har_entry(r: &Request, rng: &mut Rng, out: &mut String) {
+    let items = 2 + rng.below(24);
+    let mut body = String::from(r#"{\"items\":["#);
+    for k in 0..items {
+        if k > 0 {
+            body.push(',');
+        }
+        let _ = write!(
+            body,
+            r#"{{\"id\":{},\"sku\":\"SKU-{:06}\",\"name\":\"Item {k}\",\"price\":{}.{:02},\"tags\":[\"a\",\"b\"]}}"#,
+            rng.below(1_000_000),
+            rng.below(1_000_000),
+            rng.below(500),
+            rng.below(100)
+        );
+    }
+    let _ = write!(body, r#"],\"total\":{items},\"page\":1}}"#);
+    if r.status >= 400 {
+        body = format!(
+            r#"{{\"error\":\"{}\",\"status\":{}}}"#,
+            reason(r.status),
+            r.status
+        );
+    }
+    let challenge = if r.status == 401 {
+        r#",{"name":"WWW-Authenticate","value":"Bearer error=\"invalid_token\", error_description=\"The access token expired\""}"#
+    } else {
+        ""
+    };
+    let _ = write!(
+        out,
+        r#"{{"startedDateTime":"{ts}","time":{dur},"request":{{"method":"GET","url":"https://{host}{path}?page=1&limit=25","httpVersion":"HTTP/2","cookies":[{{"name":"session","value":"{sess}"}}],"headers":[{{"name":":authority","value":"{host}"}},{{"name":"accept","value":"application/json"}},{{"name":"accept-encoding","value":"gzip, deflate, br"}},{{"name":"accept-language","value":"en-US,en;q=0.9"}},{{"name":"authorization","value":"Bearer {tok}"}},{{"name":"cookie","value":"session={sess}"}},{{"name":"traceparent","value":"00-{trace}-{span}-01"}},{{"name":"user-agent","value":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"}}],"queryString":[{{"name":"page","value":"1"}},{{"name":"limit","value":"25"}}],"headersSize":-1,"bodySize":0}},"response":{{"status":{status},"statusText":"{reason}","httpVersion":"HTTP/2","cookies":[],"headers":[{{"name":"content-type","value":"application/json"}},{{"name":"content-length","value":"{len}"}},{{"name":"date","value":"Thu, 01 Aug 2024 00:00:00 GMT"}},{{"name":"x-request-id","value":"{rid}"}}{challenge}],"content":{{"size":{len},"mimeType":"application/json","text":"{body}"}},"redirectURL":"","headersSize":-1,"bodySize":{len}}},"cache":{{}},"timings":{{"blocked":1.2,"dns":-1,"connect":-1,"ssl":-1,"send":0.1,"wait":{wait},"receive":0.6}},"serverIPAddress":"203.0.113.7","connection":"443","_resourceType":"fetch"}}"#,
+        ts = iso(r.ts_ms),
+        dur = r.duration_ms,
+        host = r.host,
+        path = r.path,
+        sess = rng.hex(40),
+        tok = rng.hex(64),
+        trace = r.trace,
+        span = rng.hex(16),
+        status = r.status,
+        reason = reason(r.status),
+        len = body.len(),
+        rid = rng.hex(24),
+        wait = r.duration_ms.saturating_sub(2),
+        body = body,
+    );
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+/// Write about `mib` MiB of `kind` to `path`.
+pub fn write(kind: Kind, path: &Path, mib: u64) -> std::io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    let target = mib << 20;
+    let n = target / kind.record_bytes();
+    let traffic = Traffic {
+        rng: Rng(0x5eed_0b16),
+        i: 0,
+        n,
+    };
+    let mut extra = Rng(0x00b0_d1e5);
+    let mut buf = String::with_capacity(8192);
+    match kind {
+        Kind::Jsonl => {}
+        Kind::Es => write!(
+            w,
+            r#"{{"took":812,"timed_out":false,"_shards":{{"total":1,"successful":1,"skipped":0,"failed":0}},"hits":{{"total":{{"value":{n},"relation":"eq"}},"max_score":1.0,"hits":["#
+        )?,
+        Kind::Har => w.write_all(
+            br#"{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},"pages":[],"entries":["#,
+        )?,
+    }
+    let mut written = 0u64;
+    for (i, r) in traffic.enumerate() {
+        if written >= target {
+            break;
+        }
+        buf.clear();
+        match kind {
+            Kind::Jsonl => {
+                ecs_doc(&r, &mut buf);
+                buf.push('\n');
+            }
+            Kind::Es => {
+                if i > 0 {
+                    buf.push(',');
+                }
+                let _ = write!(
+                    buf,
+                    r#"{{"_index":".ds-logs-gateway-2024.08.01-000001","_id":"{}","_score":1.0,"_source":"#,
+                    extra.hex(20)
+                );
+                ecs_doc(&r, &mut buf);
+                buf.push('}');
+            }
+            Kind::Har => {
+                if i > 0 {
+                    buf.push(',');
+                }
+                har_entry(&r, &mut extra, &mut buf);
+            }
+        }
+        w.write_all(buf.as_bytes())?;
+        written += buf.len() as u64;
+    }
+    match kind {
+        Kind::Jsonl => {}
+        Kind::Es => w.write_all(b"]}}\n")?,
+        Kind::Har => w.write_all(b"]}}\n")?,
+    }
+    w.flush()
+}
