@@ -147,14 +147,16 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
     let first_line = &bytes[i..line_end];
     match first {
         b'{' => {
+            // One object on one line that is the whole input, wrapping
+            // records (a `_search` response saved by curl): a document. Told
+            // by its first members, before the whole line is validated.
+            let alone = bytes[line_end..].iter().all(u8::is_ascii_whitespace);
+            if alone && super::esdoc::is_export(first_line) {
+                return Ok(Format::Json);
+            }
             if is_json_object(first_line) {
-                // One object on one line that is the whole input, wrapping
-                // records (a `_search` response saved by curl): a document.
-                let alone = bytes[line_end..].iter().all(u8::is_ascii_whitespace);
                 return Ok(if has_log_entries(first_line) {
                     Format::Har
-                } else if alone && super::esdoc::is_export(first_line) {
-                    Format::Json
                 } else {
                     Format::Jsonl
                 });

@@ -52,56 +52,79 @@ fn member_span(b: &[u8], obj: usize, key: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
-/// Collect the units of the value at `span`. Returns an error from the
-/// scanner if the value is cut off.
+/// Collect the units of the value starting at `start`, in one pass over
+/// it: a `hits` object is descended into rather than skipped and then
+/// walked again. Returns the offset just past the value, or the scanner's
+/// error when the value is cut off (the complete units before the cut are
+/// kept).
 fn collect(
     b: &[u8],
-    span: (usize, usize),
+    start: usize,
     shape: &mut Shape,
     out: &mut Vec<Unit>,
-) -> std::result::Result<(), ScanError> {
-    let (s, e) = span;
-    match b.get(s) {
+) -> std::result::Result<usize, ScanError> {
+    match b.get(start) {
         Some(b'[') => {
-            let arr = scan::array_elements(&b[..e], s);
+            let arr = scan::array_elements(b, start);
             for &(es, ee) in &arr.elements {
-                if b[es] == b'{' && member_span(b, es, b"hits").is_some_and(|(hs, _)| b[hs] == b'{') {
-                    collect(b, (es, ee), shape, out)?;
+                // Scroll pages saved as an array of responses; the cheap
+                // test first, since most elements are hits.
+                let page = b[es] == b'{'
+                    && memchr::memmem::find(&b[es..ee], b"\"hits\"").is_some()
+                    && member_span(b, es, b"hits").is_some_and(|(hs, _)| b[hs] == b'{');
+                if page {
+                    collect(b, es, shape, out)?;
                 } else {
                     out.push(Unit::Doc(es, ee));
                 }
             }
             shape.wrapper.get_or_insert("array");
-            arr.error.map_or(Ok(()), Err)
+            match (arr.error, arr.end) {
+                (Some(e), _) => Err(e),
+                (None, Some(end)) => Ok(end),
+                (None, None) => Err(ScanError::Eof),
+            }
         }
         Some(b'{') => {
-            if let Some((hs, _)) = member_span(b, s, b"hits").filter(|(hs, _)| b[*hs] == b'{') {
+            let mut walk = MemberWalk::new(b, start).ok_or(ScanError::Unexpected(start, b'{'))?;
+            let mut hits = false;
+            let (mut response, mut responses, mut columns, mut values) = (None, None, None, None);
+            while let Some((key, vstart)) = walk.next_key() {
+                if key == b"hits" && b.get(vstart) == Some(&b'{') && !hits {
+                    hits = true;
+                    let end = search_hits(b, vstart, out)?;
+                    walk.skip_to(end);
+                    continue;
+                }
+                let Some(span) = walk.skip_value() else { break };
+                match key {
+                    b"response" if b[vstart] == b'{' => response = Some(span),
+                    b"responses" if b[vstart] == b'[' => responses = Some(span),
+                    b"columns" => columns = Some(span),
+                    b"values" if b[vstart] == b'[' => values = Some(span),
+                    _ => {}
+                }
+            }
+            if let Some(e) = walk.error.clone() {
+                return Err(e);
+            }
+            let end = walk.end.ok_or(ScanError::Eof)?;
+            if hits {
                 shape.wrapper.get_or_insert("search-response");
                 shape.pages += 1;
-                if let Some((as_, ae)) = member_span(b, hs, b"hits") {
-                    let arr = scan::array_elements(&b[..ae], as_);
-                    out.extend(arr.elements.iter().map(|&(x, y)| Unit::Doc(x, y)));
-                    if let Some(err) = arr.error {
-                        return Err(err);
-                    }
-                }
-                return Ok(());
-            }
-            if let Some(r) = member_span(b, s, b"response").filter(|(rs, _)| b[*rs] == b'{') {
+            } else if let Some((rs, _)) = response {
                 shape.wrapper.get_or_insert("async-search");
-                return collect(b, r, shape, out);
-            }
-            if let Some((rs, re)) = member_span(b, s, b"responses").filter(|(rs, _)| b[*rs] == b'[') {
+                collect(b, rs, shape, out)?;
+            } else if let Some((rs, re)) = responses {
                 shape.wrapper.get_or_insert("msearch");
                 let arr = scan::array_elements(&b[..re], rs);
-                for &el in &arr.elements {
-                    collect(b, el, shape, out)?;
+                for &(es, _) in &arr.elements {
+                    collect(b, es, shape, out)?;
                 }
-                return arr.error.map_or(Ok(()), Err);
-            }
-            if let (Some(cols), Some((vs, ve))) =
-                (member_span(b, s, b"columns"), member_span(b, s, b"values"))
-            {
+                if let Some(e) = arr.error {
+                    return Err(e);
+                }
+            } else if let (Some(cols), Some((vs, ve))) = (columns, values) {
                 shape.wrapper.get_or_insert("es|ql");
                 let names: Vec<String> =
                     serde_json::from_slice::<Vec<Map<String, Value>>>(&b[cols.0..cols.1])
@@ -112,13 +135,41 @@ fn collect(
                 let names = std::sync::Arc::new(names);
                 let arr = scan::array_elements(&b[..ve], vs);
                 out.extend(arr.elements.iter().map(|&(x, y)| Unit::Row(x, y, names.clone())));
-                return arr.error.map_or(Ok(()), Err);
+                if let Some(e) = arr.error {
+                    return Err(e);
+                }
+            } else {
+                shape.wrapper.get_or_insert("documents");
+                out.push(Unit::Doc(start, end));
             }
-            shape.wrapper.get_or_insert("documents");
-            out.push(Unit::Doc(s, e));
-            Ok(())
+            Ok(end)
         }
-        _ => Ok(()),
+        Some(&c) => Err(ScanError::Unexpected(start, c)),
+        None => Err(ScanError::Eof),
+    }
+}
+
+/// The `hits` object of a `_search` response starting at `start`: its
+/// `hits` array's elements become units. Returns the object's end.
+fn search_hits(b: &[u8], start: usize, out: &mut Vec<Unit>) -> std::result::Result<usize, ScanError> {
+    let mut walk = MemberWalk::new(b, start).ok_or(ScanError::Unexpected(start, b'{'))?;
+    while let Some((key, vstart)) = walk.next_key() {
+        if key == b"hits" && b.get(vstart) == Some(&b'[') {
+            let arr = scan::array_elements(b, vstart);
+            out.extend(arr.elements.iter().map(|&(x, y)| Unit::Doc(x, y)));
+            match (arr.error, arr.end) {
+                (Some(e), _) => return Err(e),
+                (None, Some(end)) => walk.skip_to(end),
+                (None, None) => return Err(ScanError::Eof),
+            }
+        } else if walk.skip_value().is_none() {
+            break;
+        }
+    }
+    match (walk.error, walk.end) {
+        (Some(e), _) => Err(e),
+        (None, Some(end)) => Ok(end),
+        (None, None) => Err(ScanError::Eof),
     }
 }
 
@@ -128,18 +179,10 @@ fn units(b: &[u8]) -> (Vec<Unit>, Shape, Option<(usize, ScanError)>) {
     let mut shape = Shape::default();
     let mut i = scan::skip_ws(b, 0);
     while i < b.len() {
-        let end = match scan::skip_value(b, i) {
-            Ok(e) => e,
-            Err(e) => {
-                // Keep what the cut-off value still holds.
-                let _ = collect(b, (i, b.len()), &mut shape, &mut out);
-                return (out, shape, Some((i, e)));
-            }
-        };
-        if let Err(e) = collect(b, (i, end), &mut shape, &mut out) {
-            return (out, shape, Some((i, e)));
+        match collect(b, i, &mut shape, &mut out) {
+            Ok(end) => i = scan::skip_ws(b, end),
+            Err(e) => return (out, shape, Some((i, e))),
         }
-        i = scan::skip_ws(b, end);
         if b.get(i) == Some(&b',') {
             i = scan::skip_ws(b, i + 1);
         }
@@ -277,13 +320,39 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
 /// async-search or `_msearch` wrapper, or an ES|QL result.
 pub fn is_export(b: &[u8]) -> bool {
     let start = scan::skip_ws(b, 0);
-    let at = |span: Option<(usize, usize)>, c: u8| span.is_some_and(|(s, _)| b.get(s) == Some(&c));
-    if let Some((hs, _)) = member_span(b, start, b"hits").filter(|&(hs, _)| b[hs] == b'{') {
-        return at(member_span(b, hs, b"hits"), b'[');
+    let Some(mut walk) = MemberWalk::new(b, start) else {
+        return false;
+    };
+    let (mut columns, mut values) = (false, false);
+    while let Some((key, vstart)) = walk.next_key() {
+        let first = b.get(vstart).copied();
+        match (key, first) {
+            // Decided without reading the (large) hits array itself.
+            (b"hits", Some(b'{')) => {
+                return MemberWalk::new(b, vstart).is_some_and(|mut inner| {
+                    while let Some((k, v)) = inner.next_key() {
+                        if k == b"hits" {
+                            return b.get(v) == Some(&b'[');
+                        }
+                        inner.skip_value();
+                    }
+                    false
+                })
+            }
+            (b"responses", Some(b'[')) => return true,
+            (b"response", Some(b'{')) => {
+                return walk.skip_value().is_some_and(|(rs, re)| is_export(&b[rs..re]))
+            }
+            (b"columns", Some(b'[')) => columns = true,
+            (b"values", Some(b'[')) => values = true,
+            _ => {}
+        }
+        if columns && values {
+            return true;
+        }
+        walk.skip_value();
     }
-    at(member_span(b, start, b"responses"), b'[')
-        || member_span(b, start, b"response").is_some_and(|(rs, re)| is_export(&b[rs..re]))
-        || (at(member_span(b, start, b"columns"), b'[') && at(member_span(b, start, b"values"), b'['))
+    false
 }
 
 /// A JSON-lines line that is a whole `_search` response (scroll pages saved

@@ -155,6 +155,8 @@ pub struct MemberWalk<'b> {
     first: bool,
     /// Set when the walk stopped on malformed or truncated input.
     pub error: Option<ScanError>,
+    /// Offset just past the closing `}`, once the walk reached it.
+    pub end: Option<usize>,
 }
 
 impl<'b> MemberWalk<'b> {
@@ -166,6 +168,7 @@ impl<'b> MemberWalk<'b> {
             pos: i + 1,
             first: true,
             error: None,
+            end: None,
         })
     }
 
@@ -180,12 +183,16 @@ impl<'b> MemberWalk<'b> {
         if self.first {
             self.first = false;
             if b.get(j) == Some(&b'}') {
+                self.end = Some(j + 1);
                 return None;
             }
         } else {
             match b.get(j) {
                 Some(b',') => j = skip_ws(b, j + 1),
-                Some(b'}') => return None,
+                Some(b'}') => {
+                    self.end = Some(j + 1);
+                    return None;
+                }
                 _ => {
                     self.error = Some(b.get(j).map_or(ScanError::Eof, |c| ScanError::Unexpected(j, *c)));
                     return None;

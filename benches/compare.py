@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Whole-process comparison of logsleuth against the tools users would
+otherwise reach for, all measured in the same run on the same generated
+files. Driven by benches/compare.sh, which builds the binaries first.
+
+Each command runs RUNS times; the table shows the median wall time, the
+throughput, the peak resident set (VmHWM, mapped input included) and the
+peak anonymous memory (RssAnon, sampled every 5 ms: the heap, not the
+mapped input). Baselines that are missing are skipped with a message.
+The targets of issue 8 are checked at the end, as ratios between rows.
+"""
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(ROOT, "bench-data")
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def proc_status(pid):
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("VmHWM", "RssAnon"):
+                    out[k] = int(v.split()[0])
+    except OSError:
+        pass
+    return out
+
+
+def run_once(cmd):
+    """Wall seconds, peak RSS KiB, peak RssAnon KiB, exit code."""
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    hwm = anon = 0
+    while p.poll() is None:
+        s = proc_status(p.pid)
+        hwm = max(hwm, s.get("VmHWM", 0))
+        anon = max(anon, s.get("RssAnon", 0))
+        time.sleep(0.005)
+    wall = time.perf_counter() - start
+    return wall, hwm, anon, p.returncode
+
+
+class Row:
+    def __init__(self, group, name, size, wall, hwm, anon):
+        self.group, self.name, self.size = group, name, size
+        self.wall, self.hwm, self.anon = wall, hwm, anon
+
+    @property
+    def mbps(self):
+        return self.size / self.wall / 1e6 if self.wall > 0 else 0.0
+
+
+def measure(rows, group, name, cmd, path, runs, ok_codes=(0,)):
+    size = os.path.getsize(path)
+    walls, hwm, anon = [], 0, 0
+    for _ in range(runs):
+        wall, h, a, rc = run_once(cmd)
+        if rc not in ok_codes:
+            log(f"skipping {name}: it failed (exit {rc}): {' '.join(cmd)}")
+            return None
+        walls.append(wall)
+        hwm, anon = max(hwm, h), max(anon, a)
+    row = Row(group, name, size, statistics.median(walls), hwm, anon)
+    rows.append(row)
+    log(f"  {group:6} {name:28} {row.wall:8.2f} s {row.mbps:8.0f} MB/s")
+    return row
+
+
+def generate(gen, kind, mib):
+    ext = {"jsonl": "jsonl", "es": "json", "har": "har"}[kind]
+    path = os.path.join(DATA, f"bench-{kind}-{mib}MiB.{ext}")
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        log(f"generating {path} ...")
+        subprocess.run([gen, f"bench-{kind}", path, str(mib)], check=True)
+    # Warm the page cache: the figures are for a warm cache.
+    with open(path, "rb") as f:
+        while f.read(1 << 24):
+            pass
+    return path
+
+
+def duckdb_python():
+    venv = os.path.join(DATA, "venv")
+    py = os.path.join(venv, "bin", "python")
+    if os.path.exists(py) and subprocess.run([py, "-c", "import duckdb"], capture_output=True).returncode == 0:
+        return py
+    log(f"installing duckdb into {venv} (once) ...")
+    ok = (
+        subprocess.run([sys.executable, "-m", "venv", venv], capture_output=True).returncode == 0
+        and subprocess.run(
+            [os.path.join(venv, "bin", "pip"), "install", "-q", "--disable-pip-version-check", "duckdb"],
+            capture_output=True,
+        ).returncode
+        == 0
+    )
+    return py if ok else None
+
+
+def wiretrail_bin():
+    found = shutil.which("wiretrail")
+    if found:
+        return found
+    root = os.path.join(DATA, "wiretrail")
+    path = os.path.join(root, "bin", "wiretrail")
+    if os.path.exists(path):
+        return path
+    if shutil.which("cargo") is None:
+        return None
+    log(f"installing wiretrail from crates.io into {root} (once) ...")
+    r = subprocess.run(["cargo", "install", "--quiet", "wiretrail", "--root", root], capture_output=True)
+    return path if r.returncode == 0 and os.path.exists(path) else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True, help="directory with logsleuth, gen-samples, examples/parse_only")
+    ap.add_argument("--jsonl-mib", type=int, default=1024)
+    ap.add_argument("--har-mib", type=int, default=500)
+    ap.add_argument("--es-mib", type=int, default=512)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--only", default="jsonl,har,es", help="comma-separated: jsonl, har, es")
+    a = ap.parse_args()
+    os.makedirs(DATA, exist_ok=True)
+    ls = os.path.join(a.bin, "logsleuth")
+    gen = os.path.join(a.bin, "gen-samples")
+    parse_only = os.path.join(a.bin, "examples", "parse_only")
+    only = set(a.only.split(","))
+    rows = []
+    R = a.runs
+
+    def analyze(path, threads):
+        return [ls, "analyze", "--quiet", "--format", "json", "--threads", str(threads), path]
+
+    if "jsonl" in only:
+        path = generate(gen, "jsonl", a.jsonl_mib)
+        log(f"JSON lines: {path}")
+        measure(rows, "jsonl", "cat", ["cat", path], path, R)
+        measure(rows, "jsonl", "wc -l", ["wc", "-l", path], path, R)
+        measure(rows, "jsonl", "parse-only, 1 thread", [parse_only, path, "1"], path, R)
+        measure(rows, "jsonl", "parse-only, 2 threads", [parse_only, path, "2"], path, R)
+        py = duckdb_python()
+        if py:
+            sql = (
+                "select http.response.status_code as s, count(*) from "
+                f"read_json('{path}', format='newline_delimited') group by s"
+            )
+            measure(rows, "jsonl", "duckdb GROUP BY status", [py, "-c", f"import duckdb; duckdb.sql({sql!r}).fetchall()"], path, R)
+        else:
+            log("skipping duckdb: python3 venv or PyPI is not available")
+        for tool, args in (("jaq", ["jaq", "-r", ".http.response.status_code", path]), ("jq", ["jq", "-r", ".http.response.status_code", path])):
+            if shutil.which(tool):
+                measure(rows, "jsonl", f"{tool} status", args, path, 1)
+            else:
+                log(f"skipping {tool}: not installed")
+        measure(rows, "jsonl", "logsleuth, 1 thread", analyze(path, 1), path, R)
+        measure(rows, "jsonl", "logsleuth, 2 threads", analyze(path, 2), path, R)
+
+    if "har" in only:
+        path = generate(gen, "har", a.har_mib)
+        log(f"HAR: {path}")
+        wt = wiretrail_bin()
+        if wt:
+            # wiretrail exits 1 when it has findings.
+            measure(rows, "har", "wiretrail diagnose", [wt, path, "diagnose"], path, R, ok_codes=(0, 1))
+        else:
+            log("skipping wiretrail: cargo or crates.io is not available")
+        measure(rows, "har", "logsleuth, 2 threads", analyze(path, 2), path, R)
+
+    if "es" in only:
+        path = generate(gen, "es", a.es_mib)
+        log(f"Elasticsearch _search export: {path}")
+        measure(rows, "es", "logsleuth, 2 threads", analyze(path, 2), path, R)
+
+    mib = lambda kib: kib / 1024
+    print(f"logsleuth benchmarks, {date.today().isoformat()}, {os.cpu_count()} cores, {platform.machine()}, "
+          f"median of {R} runs (jq/jaq: 1 run), page cache warm")
+    print()
+    print(f"| input | command | median s | MB/s | peak RSS MiB | peak RssAnon MiB | RssAnon / input |")
+    print(f"|---|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r.group} {r.size / 1e6:.0f} MB | {r.name} | {r.wall:.2f} | {r.mbps:.0f} | "
+              f"{mib(r.hwm):.0f} | {mib(r.anon):.0f} | {r.anon * 1024 / r.size:.2f} |")
+    print()
+
+    def row(group, name):
+        return next((r for r in rows if r.group == group and r.name == name), None)
+
+    checks = []
+
+    def check(label, value, target, higher_is_better=True):
+        if value is None:
+            checks.append((label, "n/a", target, "SKIPPED"))
+            return
+        ok = value >= target if higher_is_better else value <= target
+        checks.append((label, f"{value:.2f}", ("≥ " if higher_is_better else "≤ ") + f"{target}", "met" if ok else "MISSED"))
+
+    ls1, ls2 = row("jsonl", "logsleuth, 1 thread"), row("jsonl", "logsleuth, 2 threads")
+    duck, po2 = row("jsonl", "duckdb GROUP BY status"), row("jsonl", "parse-only, 2 threads")
+    ratio = lambda x, y: (x.mbps / y.mbps) if x and y else None
+    check("1. JSONL analyze (2 threads) / DuckDB throughput", ratio(ls2, duck), 1.0)
+    check("1. JSONL analyze (2 threads) / parse-only (2 threads)", ratio(ls2, po2), 0.7)
+    check("2. JSONL analyze 2 threads / 1 thread", ratio(ls2, ls1), 1.7)
+    check("3. JSONL peak RssAnon / input size", (ls2.anon * 1024 / ls2.size) if ls2 else None, 0.35, False)
+    wt, lh = row("har", "wiretrail diagnose"), row("har", "logsleuth, 2 threads")
+    check("4. HAR speed: logsleuth / wiretrail", ratio(lh, wt), 1.5)
+    check("4. HAR peak RSS: logsleuth / wiretrail", (lh.hwm / wt.hwm) if lh and wt else None, 0.5, False)
+    check("5. ES export / JSONL throughput (2 threads)", ratio(row("es", "logsleuth, 2 threads"), ls2), 0.8)
+    print("| target | measured | wanted | |")
+    print("|---|---:|---:|---|")
+    for label, value, target, verdict in checks:
+        print(f"| {label} | {value} | {target} | {verdict} |")
+
+
+if __name__ == "__main__":
+    main()
