@@ -32,7 +32,7 @@ const FIELDS: &[&str] = &[
 ];
 
 fn value<'a>(e: &'a Event, field: &str, templates: &'a [(String, u64)]) -> Option<std::borrow::Cow<'a, str>> {
-    let s = |v: &'a Option<Box<str>>| v.as_deref().map(std::borrow::Cow::Borrowed);
+    let s = |v: &'a Option<crate::model::Str>| v.as_deref().map(std::borrow::Cow::Borrowed);
     match field {
         "host" => s(&e.host),
         "route" => s(&e.route),

@@ -50,7 +50,7 @@ fn describe(e: &Event) -> String {
 
 /// Whether an event concerns the subject (every known part of it matches).
 fn on_subject(e: &Event, s: &Subject) -> bool {
-    let eq = |want: &Option<String>, got: &Option<Box<str>>| {
+    let eq = |want: &Option<String>, got: &Option<crate::model::Str>| {
         want.as_deref().is_none_or(|w| got.as_deref() == Some(w))
     };
     eq(&s.host, &e.host)

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::LazyLock;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// What a field means once found.
@@ -513,10 +513,20 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
 
 /// The alias table in use: the built-in aliases, plus `--map` entries,
 /// which take precedence over every built-in alias of their slot.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct FieldMap {
-    exact: FxHashMap<String, (Slot, u8, Unit)>,
-    prefixes: FxHashSet<String>,
+    /// Every alias path and every proper prefix of one, so that walking a
+    /// record costs one lookup per key.
+    paths: FxHashMap<Box<str>, PathInfo>,
+}
+
+/// What the alias table knows about one dotted path.
+#[derive(Debug, Clone, Copy, Default)]
+struct PathInfo {
+    /// The slot, precedence rank and unit when the path is an alias.
+    leaf: Option<(Slot, u8, Unit)>,
+    /// Whether some alias lies below the path.
+    prefix: bool,
 }
 
 impl FieldMap {
@@ -535,68 +545,63 @@ impl FieldMap {
         Ok(Self::build(&resolved))
     }
 
+    /// Add an alias; an existing one is kept unless `replace`.
+    fn add(&mut self, path: &str, leaf: (Slot, u8, Unit), replace: bool) {
+        let info = self.paths.entry(path.into()).or_default();
+        if replace || info.leaf.is_none() {
+            info.leaf = Some(leaf);
+        }
+        for (i, c) in path.char_indices() {
+            if c == '.' {
+                self.paths.entry(path[..i].into()).or_default().prefix = true;
+            }
+        }
+    }
+
     fn build(user: &[(Slot, &str)]) -> Self {
-        let mut exact: FxHashMap<String, (Slot, u8, Unit)> = FxHashMap::default();
-        let mut prefixes = FxHashSet::default();
-        let mut add = |path: &str, slot: Slot, rank: u8, unit: Unit, replace: bool| {
-            if replace {
-                exact.insert(path.to_string(), (slot, rank, unit));
-            } else {
-                exact.entry(path.to_string()).or_insert((slot, rank, unit));
-            }
-            for (i, c) in path.char_indices() {
-                if c == '.' {
-                    prefixes.insert(path[..i].to_string());
-                }
-            }
-        };
+        let mut map = FieldMap::default();
         for &(slot, path) in user {
             let unit = if slot == Slot::Duration {
                 Unit::Ms
             } else {
                 Unit::None
             };
-            add(path, slot, 0, unit, true);
+            map.add(path, (slot, 0, unit), true);
         }
         let mut rank = [1u8; SLOTS];
         for &(path, slot, unit) in ALIASES {
             let r = &mut rank[slot as usize];
-            add(path, slot, *r, unit, false);
+            map.add(path, (slot, *r, unit), false);
             *r = r.saturating_add(1);
         }
-        FieldMap { exact, prefixes }
+        map
     }
 
     /// The role a path is an alias of.
     pub fn slot_of(&self, path: &str) -> Option<Slot> {
-        self.exact.get(path).map(|(s, _, _)| *s)
+        self.get(path).map(|(s, _, _)| s)
     }
 
     /// A copy with inferred mappings added after every known alias.
     pub fn with_inferred(&self, found: &[super::infer::Inferred]) -> FieldMap {
         let mut m = self.clone();
         for f in found {
-            m.exact.entry(f.path.clone()).or_insert((f.slot, u8::MAX, f.unit));
-            for (i, c) in f.path.char_indices() {
-                if c == '.' {
-                    m.prefixes.insert(f.path[..i].to_string());
-                }
-            }
+            m.add(&f.path, (f.slot, u8::MAX, f.unit), false);
         }
         m
     }
 
     /// Whether `path` is a known alias.
     pub fn knows(&self, path: &str) -> bool {
-        self.exact.contains_key(path)
+        self.get(path).is_some()
     }
 
-    fn get(&self, path: &str) -> Option<&(Slot, u8, Unit)> {
-        self.exact.get(path)
+    fn get(&self, path: &str) -> Option<(Slot, u8, Unit)> {
+        self.paths.get(path).and_then(|i| i.leaf)
     }
 
-    fn wants(&self, path: &str) -> bool {
-        self.exact.contains_key(path) || self.prefixes.contains(path)
+    fn info(&self, path: &str) -> Option<PathInfo> {
+        self.paths.get(path).copied()
     }
 }
 
@@ -704,11 +709,16 @@ impl<'de> Fields<'de> {
 
     /// Offer a value found at `path` (the CSV and text parsers call this too).
     pub fn offer(&mut self, map: &FieldMap, path: &str, v: Scalar<'de>) {
-        if let Some(&(slot, rank, unit)) = map.get(path) {
-            let cell = &mut self.slots[slot as usize];
-            if cell.as_ref().is_none_or(|(r, _, _)| rank < *r) {
-                *cell = Some((rank, v, unit));
-            }
+        if let Some(leaf) = map.get(path) {
+            self.offer_leaf(leaf, v);
+        }
+    }
+
+    /// Offer a value for an alias already looked up.
+    fn offer_leaf(&mut self, (slot, rank, unit): (Slot, u8, Unit), v: Scalar<'de>) {
+        let cell = &mut self.slots[slot as usize];
+        if cell.as_ref().is_none_or(|(r, _, _)| rank < *r) {
+            *cell = Some((rank, v, unit));
         }
     }
 }
@@ -784,6 +794,7 @@ pub fn extract_with<'de>(map: &FieldMap, line: &'de [u8]) -> Result<Fields<'de>,
         path: &mut path,
         fields: &mut fields,
         root: true,
+        info: PathInfo::default(),
     }
     .deserialize(&mut de)
     .map_err(FieldError::Json)?;
@@ -800,6 +811,17 @@ struct Node<'a, 'de> {
     path: &'a mut String,
     fields: &'a mut Fields<'de>,
     root: bool,
+    /// What the alias table says about `path`, looked up once by the parent.
+    info: PathInfo,
+}
+
+impl<'de> Node<'_, 'de> {
+    fn offer(self, v: Scalar<'de>) -> bool {
+        if let Some(leaf) = self.info.leaf {
+            self.fields.offer_leaf(leaf, v);
+        }
+        false
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for Node<'_, 'de> {
@@ -817,35 +839,29 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<bool, E> {
-        self.fields
-            .offer(self.map, self.path, Scalar::Str(Cow::Borrowed(v)));
-        Ok(false)
+        Ok(self.offer(Scalar::Str(Cow::Borrowed(v))))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
-        self.fields
-            .offer(self.map, self.path, Scalar::Str(Cow::Owned(v.to_string())));
-        Ok(false)
+        // Copy an escaped string only when it is wanted.
+        if self.info.leaf.is_none() {
+            return Ok(false);
+        }
+        Ok(self.offer(Scalar::Str(Cow::Owned(v.to_string()))))
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<bool, E> {
-        self.fields.offer(self.map, self.path, Scalar::Str(Cow::Owned(v)));
-        Ok(false)
+        Ok(self.offer(Scalar::Str(Cow::Owned(v))))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
-        self.fields.offer(self.map, self.path, Scalar::I64(v));
-        Ok(false)
+        Ok(self.offer(Scalar::I64(v)))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
-        let s = i64::try_from(v).map_or(Scalar::U64(v), Scalar::I64);
-        self.fields.offer(self.map, self.path, s);
-        Ok(false)
+        Ok(self.offer(i64::try_from(v).map_or(Scalar::U64(v), Scalar::I64)))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<bool, E> {
-        self.fields.offer(self.map, self.path, Scalar::F64(v));
-        Ok(false)
+        Ok(self.offer(Scalar::F64(v)))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
-        self.fields.offer(self.map, self.path, Scalar::Bool(v));
-        Ok(false)
+        Ok(self.offer(Scalar::Bool(v)))
     }
     fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
         Ok(false)
@@ -854,7 +870,8 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
         // A header logged as a list of values: keep the first one.
         // A list of values (a header) or of objects (APM `exception`): keep the first.
-        let wanted = self.map.wants(self.path.as_str());
+        let info = self.info;
+        let wanted = info.leaf.is_some() || info.prefix;
         let mut first = true;
         while let Some(()) = if first && wanted {
             first = false;
@@ -863,6 +880,7 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
                 path: self.path,
                 fields: self.fields,
                 root: false,
+                info,
             })?
             .map(|_| ())
         } else {
@@ -882,6 +900,7 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
                     path: self.path,
                     fields: self.fields,
                     root: false,
+                    info: self.info,
                 })?;
                 continue;
             }
@@ -889,13 +908,13 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
                 self.path.push('.');
             }
             self.path.push_str(&key.0);
-            let p = self.path.as_str();
-            if self.map.wants(p) {
+            if let Some(info) = self.map.info(self.path.as_str()) {
                 map.next_value_seed(Node {
                     map: self.map,
                     path: self.path,
                     fields: self.fields,
                     root: false,
+                    info,
                 })?;
             } else {
                 map.next_value::<IgnoredAny>()?;

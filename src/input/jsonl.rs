@@ -49,8 +49,8 @@ pub fn parse(id: SourceId, b: &[u8], opts: &Options) -> Output {
 /// Elastic APM intake v2: a `metadata` line describes the service for the
 /// records after it, until the next `metadata` line.
 fn apply_apm_metadata(events: &mut [Event]) {
-    let mut service: Option<Box<str>> = None;
-    let mut version: Option<Box<str>> = None;
+    let mut service: Option<crate::model::Str> = None;
+    let mut version: Option<crate::model::Str> = None;
     for ev in events {
         if ev.context_record {
             service.clone_from(&ev.service);

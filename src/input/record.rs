@@ -58,7 +58,7 @@ fn timestamp(f: &Fields<'_>) -> Option<time::Parsed> {
     })
 }
 
-fn boxed(s: Option<&str>) -> Option<Box<str>> {
+fn boxed(s: Option<&str>) -> Option<crate::model::Str> {
     s.map(Into::into)
 }
 

@@ -6,6 +6,75 @@ use serde::Serialize;
 
 use super::source::{Locator, SourceId};
 
+/// A string held by an event: an interned, immutable `&'static str` behind
+/// an 8-byte handle. Hosts, routes, methods, services, user agents, error
+/// texts and body paths repeat across millions of events; each distinct
+/// value is stored once, for the life of the process, and copying a handle
+/// allocates nothing. Derefs to `str`.
+pub type Str = ustr::Ustr;
+
+/// Text that is usually unique to its record (a URL, a message, an id):
+/// interning it would cost a hash-table probe per record for nothing, so it
+/// is copied once into a per-thread bump arena that lives as long as the
+/// process, and held as a plain `&'static str`. Derefs to `str`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Text(&'static str);
+
+thread_local! {
+    /// This thread's arena. Leaked on purpose: events borrow from it until
+    /// the process exits.
+    static ARENA: &'static bumpalo::Bump = Box::leak(Box::new(bumpalo::Bump::new()));
+}
+
+impl Text {
+    /// Copy `s` into this thread's arena.
+    pub fn new(s: &str) -> Text {
+        ARENA.with(|a| Text(a.alloc_str(s)))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text::new(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text::new(&s)
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Text {
+        Text::new(s)
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.0, f)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
 /// Coarse class of a failure, from status codes and error text
 /// (`formats.md` §5.2). Rules match on these names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -199,13 +268,13 @@ pub struct Event {
     /// The timestamp had no zone and UTC was assumed.
     pub ts_tz_assumed: bool,
     /// HTTP method, upper-case.
-    pub method: Option<Box<str>>,
+    pub method: Option<Str>,
     /// Full URL or path as logged.
-    pub url: Option<Box<str>>,
+    pub url: Option<Text>,
     /// Host (authority without credentials).
-    pub host: Option<Box<str>>,
+    pub host: Option<Str>,
     /// Path template with ids replaced by `{id}`.
-    pub route: Option<Box<str>>,
+    pub route: Option<Str>,
     /// HTTP status; `None` when there was no response.
     pub status: Option<u16>,
     /// Total duration in milliseconds.
@@ -213,29 +282,29 @@ pub struct Event {
     /// Failure class, if this event is a failure.
     pub error_class: Option<ErrorClass>,
     /// Error text as reported (browser `net::ERR_*`, exception message, ...).
-    pub error_text: Option<Box<str>>,
+    pub error_text: Option<Str>,
     /// Canonical 32-hex trace id.
-    pub trace_id: Option<Box<str>>,
+    pub trace_id: Option<Text>,
     /// 16-hex span id.
-    pub span_id: Option<Box<str>>,
+    pub span_id: Option<Text>,
     /// 16-hex parent span id.
-    pub parent_span_id: Option<Box<str>>,
+    pub parent_span_id: Option<Text>,
     /// Request or correlation id.
-    pub request_id: Option<Box<str>>,
+    pub request_id: Option<Text>,
     /// Client address.
-    pub client: Option<Box<str>>,
+    pub client: Option<Str>,
     /// The client's `User-Agent`.
-    pub user_agent: Option<Box<str>>,
+    pub user_agent: Option<Str>,
     /// The upstream a proxy forwarded the request to.
-    pub upstream: Option<Box<str>>,
+    pub upstream: Option<Str>,
     /// Emitting service.
-    pub service: Option<Box<str>>,
+    pub service: Option<Str>,
     /// Version of the emitting service.
-    pub service_version: Option<Box<str>>,
+    pub service_version: Option<Str>,
     /// Log level.
     pub level: Option<Level>,
     /// Log message.
-    pub message: Option<Box<str>>,
+    pub message: Option<Text>,
     /// `Retry-After` in seconds, from the response.
     pub retry_after_s: Option<f64>,
     /// Authentication details, when the request carried any.
@@ -247,9 +316,9 @@ pub struct Event {
     /// Response body size in bytes.
     pub resp_bytes: Option<u64>,
     /// The JSON response body's field paths with their types, sorted.
-    pub body_fields: Option<Box<[Box<str>]>>,
+    pub body_fields: Option<Box<[Str]>>,
     /// The error template this failure's text belongs to (`t17`).
-    pub template: Option<Box<str>>,
+    pub template: Option<Str>,
     /// The duration's unit was inferred (`duration`: integer → ms, fraction → s).
     pub duration_unit_guessed: bool,
     /// Nanoseconds subtracted from this input's times to put it on the

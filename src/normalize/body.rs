@@ -244,7 +244,12 @@ fn text_of(v: Option<&Value>) -> Option<String> {
 /// Record a response body's shape on an event (its fingerprint is
 /// [`shape`] of the same value, derivable from these fields).
 pub fn set_body(ev: &mut crate::model::Event, fields: Vec<String>) {
-    ev.body_fields = Some(fields.into_iter().map(String::into_boxed_str).collect());
+    ev.body_fields = Some(
+        fields
+            .iter()
+            .map(|f| crate::model::Str::from(f.as_str()))
+            .collect(),
+    );
 }
 
 /// The `error` of an error response body (`{"error": "invalid_grant",

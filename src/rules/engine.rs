@@ -50,7 +50,7 @@ type Key<'a> = [&'a str; MAX_GROUP_FIELDS];
 
 fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -> Key<'a> {
     let mut key = [""; MAX_GROUP_FIELDS];
-    let s = |v: &'a Option<Box<str>>| v.as_deref().unwrap_or("");
+    let s = |v: &'a Option<crate::model::Str>| v.as_deref().unwrap_or("");
     for (slot, field) in key.iter_mut().zip(&rule.group_by) {
         *slot = match field {
             GroupField::Host => s(&e.host),
@@ -59,7 +59,7 @@ fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -
             GroupField::Service => s(&e.service),
             GroupField::Version => s(&e.service_version),
             GroupField::Client => s(&e.client),
-            GroupField::Url => s(&e.url),
+            GroupField::Url => e.url.as_deref().unwrap_or(""),
             GroupField::Template => s(&e.template),
             GroupField::Token => e
                 .auth

@@ -102,7 +102,7 @@ enum Val<'a> {
     Num(f64),
 }
 
-fn s(v: &Option<Box<str>>) -> Option<Val<'_>> {
+fn s<T: std::ops::Deref<Target = str>>(v: &Option<T>) -> Option<Val<'_>> {
     v.as_deref().map(Val::Str)
 }
 
