@@ -143,17 +143,19 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
         // Empty input: zero records of JSON lines.
         return Ok(Format::Jsonl);
     };
+    // A HAR or an Elasticsearch export, minified or not, is told by its
+    // first members, before any line is looked for or validated: both can be
+    // one line of gigabytes, which the parser will read anyway.
+    if first == b'{' && has_log_entries(&bytes[i..]) {
+        return Ok(Format::Har);
+    }
+    if first == b'{' && super::esdoc::is_export(&bytes[i..]) {
+        return Ok(Format::Json);
+    }
     let line_end = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |k| i + k);
     let first_line = &bytes[i..line_end];
     match first {
         b'{' => {
-            // One object on one line that is the whole input, wrapping
-            // records (a `_search` response saved by curl): a document. Told
-            // by its first members, before the whole line is validated.
-            let alone = bytes[line_end..].iter().all(u8::is_ascii_whitespace);
-            if alone && super::esdoc::is_export(first_line) {
-                return Ok(Format::Json);
-            }
             if is_json_object(first_line) {
                 return Ok(if has_log_entries(first_line) {
                     Format::Har

@@ -225,9 +225,26 @@ fn describe(e: &ScanError, b: &[u8]) -> String {
     }
 }
 
+/// Entries are parsed in batches of about this many bytes; each batch's
+/// input is released (see [`parse_releasing`]) before the next is read.
+const BATCH: usize = 16 << 20;
+
 /// Parse a HAR document.
 /// The dialect is the creator and version, e.g. `WebInspector 537.36, HAR 1.2`.
 pub fn parse(id: SourceId, display: &str, b: &[u8]) -> Result<Output> {
+    parse_releasing(id, display, b, &|_| {})
+}
+
+/// [`parse`], calling `release` with each byte range of `b` that will not be
+/// read again, so that a memory-mapped input can hand its pages back as the
+/// entries are parsed: the resident set then stays near one batch of input,
+/// not the whole file.
+pub fn parse_releasing(
+    id: SourceId,
+    display: &str,
+    b: &[u8],
+    release: &(dyn Fn(std::ops::Range<usize>) + Sync),
+) -> Result<Output> {
     let top = MemberWalk::new(b, 0).ok_or_else(|| reject(display, "not a HAR: no top-level object"))?;
     let mut top = top;
     let mut log_start = None;
@@ -244,17 +261,17 @@ pub fn parse(id: SourceId, display: &str, b: &[u8]) -> Result<Output> {
 
     let mut version: Option<String> = None;
     let mut creator = Creator::default();
-    let mut entries: Option<scan::ArrayScan> = None;
+    let mut entries: Option<Entries> = None;
     while let Some((key, vstart)) = log.next_key() {
         match key {
             b"entries" => {
-                let s = scan::array_elements(b, vstart);
-                match (s.end, &s.error) {
+                let parsed = parse_entries(id, display, b, vstart, release);
+                match (parsed.end, &parsed.error) {
                     (Some(end), None) => log.skip_to(end),
                     (_, Some(e)) => log.fail(e.clone()),
                     (None, None) => log.fail(ScanError::Eof),
                 }
-                entries = Some(s);
+                entries = Some(parsed);
             }
             b"version" => {
                 if let Some((s, e)) = log.skip_value() {
@@ -286,39 +303,15 @@ pub fn parse(id: SourceId, display: &str, b: &[u8]) -> Result<Output> {
             ));
         }
     }
-
-    let results: Vec<std::result::Result<Event, String>> = scan
-        .elements
-        .par_iter()
-        .enumerate()
-        .map(|(i, &(s, e))| {
-            parse_entry(id, i as u64, s as u64, &b[s..e]).map(|mut ev| {
-                // A HAR is one client's view: the browser that recorded it.
-                ev.client = Some(display.into());
-                ev
-            })
-        })
-        .collect();
-
-    let mut stats = InputStats::default();
-    let mut events = Vec::with_capacity(results.len());
-    for (i, r) in results.into_iter().enumerate() {
-        stats.records += 1;
-        match r {
-            Ok(ev) => events.push(ev),
-            Err(reason) => {
-                stats.skipped += 1;
-                stats.issues.push(ParseIssue {
-                    locator: Locator::Entry(i as u64),
-                    offset: scan.elements[i].0 as u64,
-                    reason,
-                });
-            }
-        }
-    }
+    let Entries {
+        events,
+        mut stats,
+        last_end,
+        ..
+    } = scan;
     if let Some(err) = &log.error.clone().or(scan.error.clone()) {
-        let n = scan.elements.len() as u64;
-        let offset = scan.elements.last().map_or(0, |l| l.1 as u64);
+        let n = stats.records;
+        let offset = last_end as u64;
         // The unit that was cut off is a record that produced no event.
         stats.records += 1;
         stats.skipped += 1;
@@ -345,6 +338,84 @@ pub fn parse(id: SourceId, display: &str, b: &[u8]) -> Result<Output> {
         stats,
         dialect,
     })
+}
+
+/// The entries array, parsed: events, accounting, and how the scan ended.
+struct Entries {
+    events: Vec<Event>,
+    stats: InputStats,
+    /// Offset just past the closing `]`, when the array is complete.
+    end: Option<usize>,
+    /// Why the scan stopped early, if it did.
+    error: Option<ScanError>,
+    /// End of the last complete entry.
+    last_end: usize,
+}
+
+/// Scan the entries array at `start` in batches of about [`BATCH`] bytes,
+/// parse each batch's entries in parallel, and release the batch's input.
+/// Batches are cut by bytes, so the result is the same for any thread count.
+fn parse_entries(
+    id: SourceId,
+    display: &str,
+    b: &[u8],
+    start: usize,
+    release: &(dyn Fn(std::ops::Range<usize>) + Sync),
+) -> Entries {
+    let mut cursor = scan::ArrayCursor::new(b, start);
+    let mut events = Vec::new();
+    let mut stats = InputStats::default();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut last_end = 0;
+    loop {
+        spans.clear();
+        let mut bytes = 0;
+        for (s, e) in cursor.by_ref() {
+            spans.push((s, e));
+            bytes += e - s;
+            if bytes >= BATCH {
+                break;
+            }
+        }
+        let (Some(&(first, _)), Some(&(_, end))) = (spans.first(), spans.last()) else {
+            break;
+        };
+        let base = stats.records;
+        let results: Vec<std::result::Result<Event, String>> = spans
+            .par_iter()
+            .enumerate()
+            .map(|(k, &(s, e))| {
+                parse_entry(id, base + k as u64, s as u64, &b[s..e]).map(|mut ev| {
+                    // A HAR is one client's view: the browser that recorded it.
+                    ev.client = Some(display.into());
+                    ev
+                })
+            })
+            .collect();
+        for (k, r) in results.into_iter().enumerate() {
+            stats.records += 1;
+            match r {
+                Ok(ev) => events.push(ev),
+                Err(reason) => {
+                    stats.skipped += 1;
+                    stats.issues.push(ParseIssue {
+                        locator: Locator::Entry(base + k as u64),
+                        offset: spans[k].0 as u64,
+                        reason,
+                    });
+                }
+            }
+        }
+        last_end = end;
+        release(first..end);
+    }
+    Entries {
+        events,
+        stats,
+        end: cursor.end,
+        error: cursor.error,
+        last_end,
+    }
 }
 
 /// `Retry-After`: delta seconds or an HTTP-date relative to the request time.

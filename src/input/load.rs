@@ -57,6 +57,28 @@ impl Data {
         };
         b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
     }
+
+    /// Hand back the memory behind a range of [`Data::bytes`] that will not
+    /// be read again. For a memory map this drops the range's whole pages
+    /// from the process (the kernel keeps them in the page cache, and a
+    /// later read would fault them back in unchanged); for bytes in memory
+    /// it does nothing.
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        let Data::Mapped(m) = self else { return };
+        let bom = if m.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        const PAGE: usize = 4096;
+        // Whole pages inside the range only: a neighbour's bytes stay mapped.
+        let start = (range.start + bom).div_ceil(PAGE) * PAGE;
+        let end = ((range.end + bom) / PAGE * PAGE).min(m.len());
+        if start >= end {
+            return;
+        }
+        // SAFETY: the map is read-only and shared (memmap2 maps files with
+        // MAP_SHARED), so MADV_DONTNEED discards nothing: a page touched
+        // again is read back from the file, with the same bytes. Like the
+        // map itself, this relies on the file not being changed meanwhile.
+        let _ = unsafe { m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start) };
+    }
 }
 
 /// An opened input.

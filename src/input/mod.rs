@@ -71,17 +71,18 @@ pub fn parse(id: SourceId, loaded: &Loaded, opts: &Options) -> Result<Parsed> {
     let bytes = loaded.data.bytes();
     let detected = detect::detect(&loaded.display, bytes)?;
     let out = match detected {
-        Format::Har => har::parse(id, &loaded.display, bytes)?,
+        Format::Har => har::parse_releasing(id, &loaded.display, bytes, &|r| loaded.data.release(r))?,
         Format::Jsonl => {
             let found = infer::infer(&opts.map, bytes);
+            let release = |r| loaded.data.release(r);
             if found.is_empty() {
-                jsonl::parse(id, bytes, opts)
+                jsonl::parse_releasing(id, bytes, opts, &release)
             } else {
                 let inferred = Options {
                     map: opts.map.with_inferred(&found),
                     tz_offset_s: opts.tz_offset_s,
                 };
-                let mut out = jsonl::parse(id, bytes, &inferred);
+                let mut out = jsonl::parse_releasing(id, bytes, &inferred, &release);
                 out.stats.notes.push(infer::describe(&found));
                 out
             }

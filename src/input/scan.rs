@@ -105,44 +105,87 @@ pub struct ArrayScan {
 /// Split the array that starts at `i` (which must be `[`) into element spans.
 /// On error, keeps the complete elements read so far.
 pub fn array_elements(b: &[u8], i: usize) -> ArrayScan {
-    let mut out = ArrayScan::default();
-    let fail = |out: &mut ArrayScan, at: usize| {
-        out.error = Some(
-            b.get(at)
+    let mut cursor = ArrayCursor::new(b, i);
+    let elements = cursor.by_ref().collect();
+    ArrayScan {
+        elements,
+        end: cursor.end,
+        error: cursor.error,
+    }
+}
+
+/// Reads the elements of an array one at a time, so a caller can act on
+/// one stretch of the input before the scan reads the next (the HAR parser
+/// parses and releases entries in batches). Yields element spans; once it
+/// stops, `end` or `error` says why.
+#[derive(Debug)]
+pub struct ArrayCursor<'b> {
+    b: &'b [u8],
+    /// Start of the next element, once inside the array.
+    pos: Option<usize>,
+    /// Offset just past the closing `]`, when the array is complete.
+    pub end: Option<usize>,
+    /// Why the scan stopped early, if it did.
+    pub error: Option<ScanError>,
+}
+
+impl<'b> ArrayCursor<'b> {
+    /// Start at the array beginning at `i` (after whitespace).
+    pub fn new(b: &'b [u8], i: usize) -> Self {
+        let mut c = ArrayCursor {
+            b,
+            pos: None,
+            end: None,
+            error: None,
+        };
+        let i = skip_ws(b, i);
+        if b.get(i) != Some(&b'[') {
+            c.fail_at(i);
+            return c;
+        }
+        let j = skip_ws(b, i + 1);
+        if b.get(j) == Some(&b']') {
+            c.end = Some(j + 1);
+        } else {
+            c.pos = Some(j);
+        }
+        c
+    }
+
+    fn fail_at(&mut self, at: usize) {
+        self.pos = None;
+        self.error = Some(
+            self.b
+                .get(at)
                 .map_or(ScanError::Eof, |c| ScanError::Unexpected(at, *c)),
         );
-    };
-    let i = skip_ws(b, i);
-    if b.get(i) != Some(&b'[') {
-        fail(&mut out, i);
-        return out;
     }
-    let mut j = skip_ws(b, i + 1);
-    if b.get(j) == Some(&b']') {
-        out.end = Some(j + 1);
-        return out;
-    }
-    loop {
+}
+
+impl Iterator for ArrayCursor<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let j = self.pos?;
+        let b = self.b;
         let end = match skip_value(b, j) {
             Ok(e) => e,
             Err(e) => {
-                out.error = Some(e);
-                return out;
+                self.pos = None;
+                self.error = Some(e);
+                return None;
             }
         };
-        out.elements.push((j, end));
         let k = skip_ws(b, end);
         match b.get(k) {
-            Some(b',') => j = skip_ws(b, k + 1),
+            Some(b',') => self.pos = Some(skip_ws(b, k + 1)),
             Some(b']') => {
-                out.end = Some(k + 1);
-                return out;
+                self.pos = None;
+                self.end = Some(k + 1);
             }
-            _ => {
-                fail(&mut out, k);
-                return out;
-            }
+            _ => self.fail_at(k),
         }
+        Some((j, end))
     }
 }
 

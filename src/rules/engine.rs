@@ -46,13 +46,51 @@ pub struct Finding {
 
 /// The group an event belongs to under a rule: one value per group field,
 /// borrowed from the event.
-type Key<'a> = [&'a str; MAX_GROUP_FIELDS];
+type Key<'a> = [Part<'a>; MAX_GROUP_FIELDS];
+
+/// One value of a group key. Most group fields are interned, so two equal
+/// values are usually the same pointer: equality and ordering check that
+/// first and compare bytes only when the pointers differ. Hashing is by
+/// content, which agrees with both.
+#[derive(Debug, Clone, Copy, Hash)]
+struct Part<'a>(&'a str);
+
+impl PartialEq for Part<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for Part<'_> {}
+
+impl PartialOrd for Part<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Part<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        if std::ptr::eq(self.0, other.0) {
+            std::cmp::Ordering::Equal
+        } else {
+            self.0.cmp(other.0)
+        }
+    }
+}
+
+impl std::ops::Deref for Part<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
 
 fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -> Key<'a> {
-    let mut key = [""; MAX_GROUP_FIELDS];
+    let mut key = [Part(""); MAX_GROUP_FIELDS];
     let s = |v: &'a Option<crate::model::Str>| v.as_deref().unwrap_or("");
     for (slot, field) in key.iter_mut().zip(&rule.group_by) {
-        *slot = match field {
+        *slot = Part(match field {
             GroupField::Host => s(&e.host),
             GroupField::Route => s(&e.route),
             GroupField::Method => s(&e.method),
@@ -69,7 +107,7 @@ fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -
             GroupField::Source => sources
                 .get(e.source.0 as usize)
                 .map_or("", |x| x.display.as_str()),
-        };
+        });
     }
     key
 }
