@@ -44,7 +44,12 @@ pub struct Summary {
 
 /// Count events, failures and distinct traces, and find the time range.
 pub fn summary(events: &[Event]) -> Summary {
-    let mut traces = rustc_hash::FxHashSet::default();
+    use std::hash::BuildHasher;
+    // Distinct trace ids by sorting (hash, id) pairs: ids are compared only
+    // when their hashes are equal, and there is no table of millions of
+    // ids to grow.
+    let hasher = rustc_hash::FxBuildHasher;
+    let mut traces: Vec<(u64, &str)> = Vec::new();
     let mut s = Summary {
         events: events.len() as u64,
         ..Summary::default()
@@ -55,10 +60,12 @@ pub fn summary(events: &[Event]) -> Summary {
             s.first_ts = Some(s.first_ts.map_or(t, |f| f.min(t)));
             s.last_ts = Some(s.last_ts.map_or(t, |l| l.max(t)));
         }
-        if let Some(id) = &e.trace_id {
-            traces.insert(&**id);
+        if let Some(id) = e.trace_id.as_deref() {
+            traces.push((hasher.hash_one(id), id));
         }
     }
+    traces.sort_unstable();
+    traces.dedup();
     s.traces = traces.len() as u64;
     s
 }
