@@ -141,7 +141,7 @@ fn data_quality_notes(
                     .into(),
             );
         }
-        if !any(&|e| e.body_fields.is_some()) {
+        if !any(&|e| e.body_fields().is_some()) {
             notes.push(
                 "No JSON response bodies were captured, so response-shape drift could not be checked.".into(),
             );
@@ -154,7 +154,7 @@ fn data_quality_notes(
         let of_source = || events.iter().filter(|e| e.source == s.id);
         let unauth = of_source().filter(|e| e.status == Some(401)).count();
         let with_auth = of_source()
-            .filter(|e| e.auth.as_ref().is_some_and(|a| a.scheme.is_some()))
+            .filter(|e| e.auth().is_some_and(|a| a.scheme.is_some()))
             .count();
         if unauth > 0 && with_auth == 0 {
             notes.push(format!(

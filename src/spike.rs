@@ -48,11 +48,7 @@ fn value<'a>(e: &'a Event, field: &str, templates: &'a [(String, u64)]) -> Optio
             .and_then(crate::normalize::template::index)
             .and_then(|i| templates.get(i))
             .map(|(text, _)| std::borrow::Cow::Borrowed(text.as_str())),
-        "token" => e
-            .auth
-            .as_ref()
-            .and_then(|a| a.credential_fp.as_deref())
-            .map(Into::into),
+        "token" => e.auth().and_then(|a| a.credential_fp.as_deref()).map(Into::into),
         _ => None,
     }
 }

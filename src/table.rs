@@ -75,7 +75,7 @@ pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
     let offset: Vec<u64> = events.iter().map(|e| e.offset).collect();
     let status: Vec<Option<i32>> = events.iter().map(|e| e.status.map(i32::from)).collect();
     let duration: Vec<Option<f64>> = events.iter().map(|e| e.duration_ms).collect();
-    let retry: Vec<Option<f64>> = events.iter().map(|e| e.retry_after_s).collect();
+    let retry: Vec<Option<f64>> = events.iter().map(|e| e.retry_after_s()).collect();
     let columns = vec![
         ts,
         Column::new("source".into(), source),
@@ -113,11 +113,11 @@ pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
         Column::new("retry_after_s".into(), retry),
         Column::new(
             "req_bytes".into(),
-            events.iter().map(|e| e.req_bytes).collect::<Vec<_>>(),
+            events.iter().map(|e| e.req_bytes()).collect::<Vec<_>>(),
         ),
         Column::new(
             "resp_bytes".into(),
-            events.iter().map(|e| e.resp_bytes).collect::<Vec<_>>(),
+            events.iter().map(|e| e.resp_bytes()).collect::<Vec<_>>(),
         ),
     ];
     Ok(DataFrame::new(n, columns)?)

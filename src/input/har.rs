@@ -469,13 +469,16 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
     ev.parent_span_id = ctx.parent_span_id.map(Into::into);
 
     let size = |n: Num| n.0.filter(|v| *v >= 0.0 && v.is_finite()).map(|v| v as u64);
-    ev.req_bytes = size(entry.request.body_size);
-    if let Some(resp) = &entry.response {
-        ev.resp_bytes = resp
-            .content
+    if let Some(b) = size(entry.request.body_size) {
+        ev.extra_mut().req_bytes = Some(b);
+    }
+    if let Some(b) = entry.response.as_ref().and_then(|resp| {
+        resp.content
             .as_ref()
             .and_then(|c| size(c.size))
-            .or_else(|| size(resp.body_size));
+            .or_else(|| size(resp.body_size))
+    }) {
+        ev.extra_mut().resp_bytes = Some(b);
     }
     let mut responded = false;
     let mut error_text: Option<String> = None;
@@ -497,22 +500,30 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
                         has_auth = true;
                     }
                 }
-                "retry-after" => ev.retry_after_s = retry_after(value, ev.ts_ns),
+                "retry-after" => ev.extra_mut().retry_after_s = retry_after(value, ev.ts_ns),
                 // A gateway's request id, echoed back: joins this entry to its log line.
                 n if trace::is_request_id_header(n) && ev.request_id.is_none() && !value.is_empty() => {
                     ev.request_id = Some(value.into());
                 }
                 "x-ratelimit-remaining" | "ratelimit-remaining" | "x-rate-limit-remaining" => {
-                    ev.ratelimit.get_or_insert_with(Default::default).remaining = value.trim().parse().ok();
+                    ev.extra_mut()
+                        .ratelimit
+                        .get_or_insert_with(Default::default)
+                        .remaining = value.trim().parse().ok();
                 }
                 "x-ratelimit-limit" | "ratelimit-limit" | "x-rate-limit-limit" => {
-                    ev.ratelimit.get_or_insert_with(Default::default).limit =
-                        value.split([',', ';']).next().and_then(|v| v.trim().parse().ok());
+                    ev.extra_mut()
+                        .ratelimit
+                        .get_or_insert_with(Default::default)
+                        .limit = value.split([',', ';']).next().and_then(|v| v.trim().parse().ok());
                 }
                 // IETF draft 7+: `RateLimit: "default";r=0;t=30`
                 "ratelimit" => {
                     if let Some(r) = value.split(';').find_map(|p| p.trim().strip_prefix("r=")) {
-                        ev.ratelimit.get_or_insert_with(Default::default).remaining = r.trim().parse().ok();
+                        ev.extra_mut()
+                            .ratelimit
+                            .get_or_insert_with(Default::default)
+                            .remaining = r.trim().parse().ok();
                     }
                 }
                 "x-request-id" if ev.request_id.is_none() && !value.is_empty() => {
@@ -572,7 +583,7 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
         error_text = Some("aborted by the client".into());
     }
     if has_auth {
-        ev.auth = Some(Box::new(auth));
+        ev.extra_mut().auth = Some(auth);
     }
     ev.error_class = if business.is_some() && error_text == business {
         Some(ErrorClass::Business)
@@ -649,7 +660,7 @@ mod tests {
         assert_eq!(out.events[0].error_class, Some(ErrorClass::AuthExpired));
         // Before `exp`, a 401 is a refused credential, not an expired one.
         assert_eq!(out.events[1].error_class, Some(ErrorClass::AuthInvalid));
-        let auth = out.events[0].auth.as_ref().unwrap();
+        let auth = out.events[0].auth().unwrap();
         assert_eq!(auth.jwt_exp, Some(1_714_557_000));
         assert!(auth.credential_fp.as_deref().unwrap().starts_with("tok:"));
     }
@@ -701,7 +712,7 @@ mod tests {
             Some("business error 4001 in a 2xx response: insufficient balance")
         );
         assert_eq!(e[1].error_class, None);
-        assert!(e[0].body_fields.is_some() && e[0].body_fields != e[1].body_fields);
+        assert!(e[0].body_fields().is_some() && e[0].body_fields() != e[1].body_fields());
     }
 
     #[test]
@@ -713,8 +724,8 @@ mod tests {
         ]}}"#;
         let out = parse(SourceId(0), "t.har", har.as_bytes()).unwrap();
         let e = &out.events[0];
-        assert_eq!((e.req_bytes, e.resp_bytes), (Some(120), Some(87)));
-        let rl = e.ratelimit.as_deref().unwrap();
+        assert_eq!((e.req_bytes(), e.resp_bytes()), (Some(120), Some(87)));
+        let rl = e.ratelimit().unwrap();
         assert_eq!((rl.limit, rl.remaining), (Some(100), Some(0)));
         assert_eq!(
             e.error_text.as_deref(),

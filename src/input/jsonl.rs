@@ -328,7 +328,7 @@ mod tests {
         assert!(!e.url.as_deref().unwrap().contains("s3cr3t"));
         let c = &out.events[1];
         assert_eq!(c.duration_ms, Some(250.0));
-        assert_eq!(c.retry_after_s, Some(30.0));
+        assert_eq!(c.retry_after_s(), Some(30.0));
         assert_eq!(c.host.as_deref(), Some("h:400"));
         let n = &out.events[2];
         assert_eq!(n.method.as_deref(), Some("POST"));
@@ -424,8 +424,8 @@ mod tests {
         let e = &events(
             r#"{"time_local":"10/Oct/2000:13:55:36 +0000","request":"POST /upload HTTP/1.1","status":413,"request_length":"10485760","body_bytes_sent":183,"x_ratelimit_remaining":"3"}"#,
         )[0];
-        assert_eq!((e.req_bytes, e.resp_bytes), (Some(10_485_760), Some(183)));
-        assert_eq!(e.ratelimit.as_deref().and_then(|r| r.remaining), Some(3));
+        assert_eq!((e.req_bytes(), e.resp_bytes()), (Some(10_485_760), Some(183)));
+        assert_eq!(e.ratelimit().and_then(|r| r.remaining), Some(3));
     }
 
     #[test]

@@ -164,13 +164,17 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
             .and_then(Scalar::as_i64)
             .and_then(|v| u64::try_from(v).ok())
     };
-    ev.req_bytes = bytes(Slot::ReqBytes);
-    ev.resp_bytes = bytes(Slot::RespBytes);
+    if let Some(b) = bytes(Slot::ReqBytes) {
+        ev.extra_mut().req_bytes = Some(b);
+    }
+    if let Some(b) = bytes(Slot::RespBytes) {
+        ev.extra_mut().resp_bytes = Some(b);
+    }
     if let Some(r) = f.get(Slot::RlRemaining).and_then(Scalar::as_i64) {
-        ev.ratelimit = Some(Box::new(crate::model::RateLimitInfo {
+        ev.extra_mut().ratelimit = Some(crate::model::RateLimitInfo {
             limit: None,
             remaining: Some(r),
-        }));
+        });
     }
     if let Some(body) = f
         .str(Slot::ResponseBody)
@@ -181,10 +185,13 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         }
     }
     ev.service_version = boxed(f.str(Slot::ServiceVersion));
-    ev.retry_after_s = f
+    if let Some(r) = f
         .get(Slot::RetryAfter)
         .and_then(Scalar::as_f64)
-        .filter(|s| *s >= 0.0);
+        .filter(|s| *s >= 0.0)
+    {
+        ev.extra_mut().retry_after_s = Some(r);
+    }
 
     let mut auth = AuthInfo::default();
     let mut has_auth = false;
@@ -200,7 +207,7 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         has_auth = true;
     }
     if has_auth {
-        ev.auth = Some(Box::new(auth));
+        ev.extra_mut().auth = Some(auth);
     }
 
     let err_msg = f.str(Slot::ErrorMessage);

@@ -42,7 +42,7 @@ pub fn refine(ev: &mut Event) {
     if ev.status != Some(401) {
         return;
     }
-    let Some(auth) = &ev.auth else { return };
+    let Some(auth) = ev.auth() else { return };
     let challenge_expired = auth.challenge_error.as_deref() == Some("invalid_token");
     let jwt_expired = match (auth.jwt_exp, ev.ts_ns) {
         (Some(exp), Some(ts)) => ts / 1_000_000_000 >= exp,

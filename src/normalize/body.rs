@@ -244,7 +244,7 @@ fn text_of(v: Option<&Value>) -> Option<String> {
 /// Record a response body's shape on an event (its fingerprint is
 /// [`shape`] of the same value, derivable from these fields).
 pub fn set_body(ev: &mut crate::model::Event, fields: Vec<String>) {
-    ev.body_fields = Some(
+    ev.extra_mut().body_fields = Some(
         fields
             .iter()
             .map(|f| crate::model::Str::from(f.as_str()))

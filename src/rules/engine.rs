@@ -99,11 +99,7 @@ fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -
             GroupField::Client => s(&e.client),
             GroupField::Url => e.url.as_deref().unwrap_or(""),
             GroupField::Template => s(&e.template),
-            GroupField::Token => e
-                .auth
-                .as_deref()
-                .and_then(|a| a.credential_fp.as_deref())
-                .unwrap_or(""),
+            GroupField::Token => e.auth().and_then(|a| a.credential_fp.as_deref()).unwrap_or(""),
             GroupField::Source => sources
                 .get(e.source.0 as usize)
                 .map_or("", |x| x.display.as_str()),
@@ -166,7 +162,7 @@ fn drift_matches(
         // Only successful responses define an API's shape: error bodies
         // (401, 429, 5xx) always look different.
         let ok = e.status.is_none_or(|s| (200..300).contains(&s));
-        if ok && e.body_fields.is_some() && !rule.exclusions.iter().any(|c| c.matches(e)) {
+        if ok && e.body_fields().is_some() && !rule.exclusions.iter().any(|c| c.matches(e)) {
             groups.entry(group_key(rule, e, sources)).or_default().push(i);
         }
     }
@@ -183,8 +179,7 @@ fn drift_matches(
         }
         let fields_of = |i: usize| -> Vec<(String, String)> {
             events[i]
-                .body_fields
-                .as_deref()
+                .body_fields()
                 .unwrap_or(&[])
                 .iter()
                 .map(|f| split(f))
@@ -587,7 +582,7 @@ fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceI
         );
         let retry_after_max = qualifying
             .iter()
-            .filter_map(|&i| events[i].retry_after_s)
+            .filter_map(|&i| events[i].retry_after_s())
             .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
         // The most frequent change among the matches names the field.
         let detail = {

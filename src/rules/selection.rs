@@ -107,7 +107,7 @@ fn s<T: std::ops::Deref<Target = str>>(v: &Option<T>) -> Option<Val<'_>> {
 }
 
 fn get(e: &Event, f: Field) -> Option<Val<'_>> {
-    let auth = e.auth.as_deref();
+    let auth = e.auth();
     match f {
         Field::Status => e.status.map(|v| Val::Num(f64::from(v))),
         Field::Method => s(&e.method),
@@ -124,24 +124,19 @@ fn get(e: &Event, f: Field) -> Option<Val<'_>> {
         Field::TraceId => s(&e.trace_id),
         Field::RequestId => s(&e.request_id),
         Field::DurationMs => e.duration_ms.map(Val::Num),
-        Field::RetryAfter => e.retry_after_s.map(Val::Num),
+        Field::RetryAfter => e.retry_after_s().map(Val::Num),
         Field::AuthScheme => auth.and_then(|a| a.scheme.as_deref()).map(Val::Str),
         Field::AuthChallenge => auth.and_then(|a| a.challenge_error.as_deref()).map(Val::Str),
         Field::JwtExp => auth.and_then(|a| a.jwt_exp).map(|v| Val::Num(v as f64)),
         Field::JwtIat => auth.and_then(|a| a.jwt_iat).map(|v| Val::Num(v as f64)),
         Field::JwtNbf => auth.and_then(|a| a.jwt_nbf).map(|v| Val::Num(v as f64)),
-        Field::ReqBytes => e.req_bytes.map(|v| Val::Num(v as f64)),
-        Field::RespBytes => e.resp_bytes.map(|v| Val::Num(v as f64)),
+        Field::ReqBytes => e.req_bytes().map(|v| Val::Num(v as f64)),
+        Field::RespBytes => e.resp_bytes().map(|v| Val::Num(v as f64)),
         Field::RateLimitRemaining => e
-            .ratelimit
-            .as_ref()
+            .ratelimit()
             .and_then(|r| r.remaining)
             .map(|v| Val::Num(v as f64)),
-        Field::RateLimitLimit => e
-            .ratelimit
-            .as_ref()
-            .and_then(|r| r.limit)
-            .map(|v| Val::Num(v as f64)),
+        Field::RateLimitLimit => e.ratelimit().and_then(|r| r.limit).map(|v| Val::Num(v as f64)),
         Field::JwtIss => auth.and_then(|a| a.jwt_iss.as_deref()).map(Val::Str),
         Field::JwtAud => auth.and_then(|a| a.jwt_aud.as_deref()).map(Val::Str),
         // The credential's fingerprint, never the credential.
@@ -390,14 +385,17 @@ mod tests {
             message: Some("Upstream connect error".into()),
             client: Some("10.1.2.3:5555".into()),
             duration_ms: Some(1500.0),
-            resp_bytes: Some(4096),
-            ratelimit: Some(Box::new(crate::model::RateLimitInfo {
-                limit: Some(100),
-                remaining: Some(0),
-            })),
-            auth: Some(Box::new(AuthInfo {
-                jwt_exp: Some(100),
-                ..AuthInfo::default()
+            extra: Some(Box::new(crate::model::Extra {
+                resp_bytes: Some(4096),
+                ratelimit: Some(crate::model::RateLimitInfo {
+                    limit: Some(100),
+                    remaining: Some(0),
+                }),
+                auth: Some(AuthInfo {
+                    jwt_exp: Some(100),
+                    ..AuthInfo::default()
+                }),
+                ..crate::model::Extra::default()
             })),
             ..Event::default()
         }
