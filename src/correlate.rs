@@ -267,14 +267,18 @@ impl Links {
         // Hash every key and sort: runs of equal hashes are candidate
         // groups, checked on the strings. Cheaper than a map of millions
         // of unique ids, most of which occur once.
+        use rayon::prelude::*;
         let build = rustc_hash::FxBuildHasher;
-        let mut hashed: Vec<(u64, usize, bool)> = Vec::with_capacity(events.len());
-        for (i, e) in events.iter().enumerate() {
-            for (is_trace, k) in keys(e) {
-                hashed.push((build.hash_one((is_trace, k)), i, is_trace));
-            }
-        }
-        hashed.sort_unstable();
+        let mut hashed: Vec<(u64, usize, bool)> = events
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, e)| {
+                keys(e).map(move |(is_trace, k)| (build.hash_one((is_trace, k)), i, is_trace))
+            })
+            .collect();
+        // The order is total (the event index breaks ties), so the parallel
+        // sort gives the same result for any thread count.
+        hashed.par_sort_unstable();
         let key_of =
             |i: usize, is_trace: bool| keys(&events[i]).find(|(t, _)| *t == is_trace).map(|(_, k)| k);
         let mut multi: Vec<Vec<usize>> = Vec::new();

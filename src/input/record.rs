@@ -96,42 +96,51 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     ev.duration_ms = duration.and_then(|(v, u)| duration_ms(v, u));
     ev.duration_unit_guessed = ev.duration_ms.is_some() && duration.is_some_and(|(_, u)| u == Unit::MsOrS);
 
-    let mut method = f.str(Slot::Method).map(str::to_string);
-    let mut target = f.str(Slot::Url).map(str::to_string);
+    // Borrowed from the record: nothing is copied until it is interned.
+    let mut method = f.str(Slot::Method);
+    let mut target = f.str(Slot::Url);
     if let Some(line) = f.str(Slot::RequestLine) {
         // nginx `$request`: "GET /path HTTP/1.1"
         let mut parts = line.split_whitespace();
         if let (Some(m), Some(t)) = (parts.next(), parts.next()) {
             if m.bytes().all(|c| c.is_ascii_uppercase()) {
-                method.get_or_insert_with(|| m.to_string());
-                target.get_or_insert_with(|| t.to_string());
+                method.get_or_insert(m);
+                target.get_or_insert(t);
             }
         }
     }
-    ev.method = method.map(|m| m.to_ascii_uppercase().into());
-    if let Some(t) = &target {
+    ev.method = method.map(|m| {
+        if m.bytes().any(|c| c.is_ascii_lowercase()) {
+            m.to_ascii_uppercase().as_str().into()
+        } else {
+            m.into()
+        }
+    });
+    if let Some(t) = target {
         let (host, path) = route::split_url(t);
         ev.host = host.map(Into::into);
-        ev.route = Some(route::template(path).into());
-        ev.url = Some(crate::redact::url(t).into_owned().into());
+        ev.route = Some(route::template(path).as_str().into());
+        ev.url = Some((*crate::redact::url(t)).into());
     }
     if ev.host.is_none() && target.is_some() {
         ev.host = boxed(f.str(Slot::Host));
     }
 
-    ev.trace_id = f
-        .get(Slot::TraceId)
-        .and_then(|v| match v {
-            Scalar::Str(s) => {
-                // GCP: projects/P/traces/T
-                let t = s.rsplit('/').next().unwrap_or(s);
-                trace::canon_trace_any(t)
+    ev.trace_id = f.get(Slot::TraceId).and_then(|v| match v {
+        Scalar::Str(s) => {
+            // GCP: projects/P/traces/T
+            let t = s.rsplit('/').next().unwrap_or(s);
+            if trace::is_canonical(t) {
+                Some(t.into())
+            } else {
+                trace::canon_trace_any(t).map(Into::into)
             }
-            other => other
-                .as_i64()
-                .and_then(|n| trace::canon_trace_any(&n.to_string())),
-        })
-        .map(Into::into);
+        }
+        other => other
+            .as_i64()
+            .and_then(|n| trace::canon_trace_any(&n.to_string()))
+            .map(Into::into),
+    });
     if ev.trace_id.is_none() {
         if let Some(tp) = f.str(Slot::Traceparent) {
             let mut ctx = trace::TraceCtx::default();

@@ -23,14 +23,19 @@ pub fn is_hex(s: &str) -> bool {
 /// Canonical trace id: hex, lower-cased, left-padded to 32; all-zero is invalid.
 pub fn canon_trace(s: &str) -> Option<String> {
     let s = s.trim();
-    // The common case: already canonical.
-    if s.len() == 32 && s.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
-        return (s.bytes().any(|c| c != b'0')).then(|| s.to_string());
+    if is_canonical(s) {
+        return Some(s.to_string());
     }
     if !is_hex(s) || s.len() > 32 || s.bytes().all(|c| c == b'0') {
         return None;
     }
     Some(format!("{:0>32}", s.to_ascii_lowercase()))
+}
+
+/// Whether `s` is already a canonical trace id: 32 lower-case hex digits,
+/// not all zero (the common case, which needs no copy to canonicalize).
+pub fn is_canonical(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) && s.bytes().any(|c| c != b'0')
 }
 
 /// Canonical span id: hex, lower-cased, left-padded to 16.
