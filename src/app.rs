@@ -302,7 +302,8 @@ pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
         }
         let id = SourceId(sources.len() as u32);
         let parsed = crate::stats::stage("read+parse", || {
-            input::load::open(spec, opts.mmap).and_then(|loaded| input::parse(id, &loaded, &opts.input))
+            input::load::open(spec, opts.mmap)
+                .and_then(|loaded| input::parse(id, &loaded.keep(), &opts.input))
         });
         match parsed {
             Ok(mut p) => {
@@ -681,7 +682,11 @@ fn input_options(args: &InputArgs) -> Result<input::Options> {
     })?;
     let tz_offset_s = parse_tz(&args.tz)
         .ok_or_else(|| Error::Usage(format!("--tz: {:?} is not UTC or an offset like +02:00", args.tz)))?;
-    Ok(input::Options { map, tz_offset_s })
+    Ok(input::Options {
+        map,
+        tz_offset_s,
+        backing: None,
+    })
 }
 
 fn severity_of(name: &str) -> Option<Severity> {

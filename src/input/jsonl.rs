@@ -34,24 +34,9 @@ pub fn compose_prefix(line: &[u8]) -> Option<(&str, &[u8])> {
 
 /// Parse a JSON-lines input.
 pub fn parse(id: SourceId, b: &[u8], opts: &Options) -> Output {
-    parse_releasing(id, b, opts, &|_| {})
-}
-
-/// [`parse`], calling `release` with each chunk of `b` once it is parsed, so
-/// that a memory-mapped input hands its pages back as it goes.
-pub fn parse_releasing(
-    id: SourceId,
-    b: &[u8],
-    opts: &Options,
-    release: &(dyn Fn(std::ops::Range<usize>) + Sync),
-) -> Output {
     let parts: Vec<Chunk> = chunks(b, CHUNK)
         .into_par_iter()
-        .map(|(s, e)| {
-            let chunk = parse_chunk(id, b, s, e, opts);
-            release(s..e);
-            chunk
-        })
+        .map(|(s, e)| parse_chunk(id, b, s, e, opts))
         .collect();
     let (mut events, stats, votes) = lines::merge(parts);
     let dialect = majority(&votes);

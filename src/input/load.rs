@@ -41,6 +41,8 @@ pub enum InputSpec {
 pub enum Data {
     /// A read-only map of a regular file.
     Mapped(Mmap),
+    /// A map kept for the rest of the process (see [`Loaded::keep`]).
+    Kept(&'static Mmap),
     /// Bytes read or decompressed into memory.
     Owned(Vec<u8>),
     /// Bytes compiled into the binary.
@@ -52,10 +54,21 @@ impl Data {
     pub fn bytes(&self) -> &[u8] {
         let b: &[u8] = match self {
             Data::Mapped(m) => m,
+            Data::Kept(m) => m,
             Data::Owned(v) => v,
             Data::Static(s) => s,
         };
         b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
+    }
+
+    /// [`Data::bytes`] when they live as long as the process.
+    pub fn static_bytes(&self) -> Option<&'static [u8]> {
+        let b: &'static [u8] = match self {
+            Data::Kept(m) => m,
+            Data::Static(s) => s,
+            Data::Mapped(_) | Data::Owned(_) => return None,
+        };
+        Some(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b))
     }
 
     /// Hand back the memory behind a range of [`Data::bytes`] that will not
@@ -64,7 +77,11 @@ impl Data {
     /// later read would fault them back in unchanged); for bytes in memory
     /// it does nothing.
     pub fn release(&self, range: std::ops::Range<usize>) {
-        let Data::Mapped(m) = self else { return };
+        let m = match self {
+            Data::Mapped(m) => m,
+            Data::Kept(m) => *m,
+            Data::Owned(_) | Data::Static(_) => return,
+        };
         let bom = if m.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
         const PAGE: usize = 4096;
         // Whole pages inside the range only: a neighbour's bytes stay mapped.
@@ -88,6 +105,27 @@ pub struct Loaded {
     pub display: String,
     /// Its content.
     pub data: Data,
+}
+
+impl Loaded {
+    /// Keep a memory-mapped input mapped until the process exits, so that
+    /// events can refer to its bytes instead of copying them. The map costs
+    /// address space, not memory: its pages belong to the page cache, and
+    /// the parsers hand them back as they go ([`Data::release`]). Inputs
+    /// held in memory are returned unchanged (keeping them would keep their
+    /// memory).
+    pub fn keep(self) -> Loaded {
+        match self.data {
+            Data::Mapped(m) => Loaded {
+                display: self.display,
+                data: Data::Kept(Box::leak(Box::new(m))),
+            },
+            data => Loaded {
+                display: self.display,
+                data,
+            },
+        }
+    }
 }
 
 /// Expand the user's inputs: directories are walked recursively (following

@@ -35,6 +35,10 @@ pub struct Options {
     pub map: fields::FieldMap,
     /// Offset east of UTC, in seconds, for timestamps without a zone (`--tz`).
     pub tz_offset_s: i32,
+    /// The input's bytes when they live as long as the process (a kept
+    /// memory map, an embedded sample): event text that lies inside them
+    /// is referred to, not copied (see [`crate::model::Text::within`]).
+    pub backing: Option<&'static [u8]>,
 }
 
 impl Default for Options {
@@ -42,6 +46,7 @@ impl Default for Options {
         Options {
             map: fields::BUILTIN.clone(),
             tz_offset_s: 0,
+            backing: None,
         }
     }
 }
@@ -69,20 +74,32 @@ pub struct Parsed {
 /// Detect the format of a loaded input and parse it.
 pub fn parse(id: SourceId, loaded: &Loaded, opts: &Options) -> Result<Parsed> {
     let bytes = loaded.data.bytes();
+    let with_backing;
+    let opts = match loaded.data.static_bytes() {
+        Some(b) => {
+            with_backing = Options {
+                backing: Some(b),
+                ..opts.clone()
+            };
+            &with_backing
+        }
+        None => opts,
+    };
     let detected = detect::detect(&loaded.display, bytes)?;
     let out = match detected {
         Format::Har => har::parse_releasing(id, &loaded.display, bytes, &|r| loaded.data.release(r))?,
         Format::Jsonl => {
             let found = infer::infer(&opts.map, bytes);
-            let release = |r| loaded.data.release(r);
+            // No pages are handed back here: events refer to the kept input's
+            // text (see `Options::backing`), so the pages are read again.
             if found.is_empty() {
-                jsonl::parse_releasing(id, bytes, opts, &release)
+                jsonl::parse(id, bytes, opts)
             } else {
                 let inferred = Options {
                     map: opts.map.with_inferred(&found),
-                    tz_offset_s: opts.tz_offset_s,
+                    ..opts.clone()
                 };
-                let mut out = jsonl::parse_releasing(id, bytes, &inferred, &release);
+                let mut out = jsonl::parse(id, bytes, &inferred);
                 out.stats.notes.push(infer::describe(&found));
                 out
             }

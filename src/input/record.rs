@@ -4,7 +4,7 @@
 
 use super::fields::{Fields, Scalar, Slot, Unit};
 use super::Options;
-use crate::model::{AuthInfo, ErrorClass, Event, Locator, SourceId};
+use crate::model::{AuthInfo, ErrorClass, Event, Locator, SourceId, Text};
 use crate::normalize::{error_class, level, route, time, trace};
 
 fn duration_ms(v: &Scalar<'_>, unit: Unit) -> Option<f64> {
@@ -84,9 +84,10 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
             .and_then(Scalar::as_i64)
             .and_then(level::from_otel)
     });
-    ev.message = f
-        .str(Slot::Message)
-        .map(|m| crate::redact::text(m).into_owned().into());
+    // Text that came through unchanged still lies inside the input, and is
+    // referred to there when the input is kept (`Options::backing`).
+    let text = |s: &str| Text::within(s, opts.backing);
+    ev.message = f.str(Slot::Message).map(|m| text(&crate::redact::text(m)));
     ev.status = f
         .get(Slot::Status)
         .and_then(Scalar::as_i64)
@@ -120,7 +121,7 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         let (host, path) = route::split_url(t);
         ev.host = host.map(Into::into);
         ev.route = Some(route::template(path).as_str().into());
-        ev.url = Some((*crate::redact::url(t)).into());
+        ev.url = Some(text(&crate::redact::url(t)));
     }
     if ev.host.is_none() && target.is_some() {
         ev.host = boxed(f.str(Slot::Host));
@@ -131,7 +132,7 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
             // GCP: projects/P/traces/T
             let t = s.rsplit('/').next().unwrap_or(s);
             if trace::is_canonical(t) {
-                Some(t.into())
+                Some(text(t))
             } else {
                 trace::canon_trace_any(t).map(Into::into)
             }
@@ -156,14 +157,11 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     if let Some(p) = f.str(Slot::ParentSpanId).and_then(trace::canon_span) {
         ev.parent_span_id = Some(p.into());
     }
-    ev.request_id = f
-        .get(Slot::RequestId)
-        .and_then(|v| match v {
-            Scalar::Str(s) if !s.is_empty() && s != "-" => Some(s.to_string()),
-            Scalar::I64(n) => Some(n.to_string()),
-            _ => None,
-        })
-        .map(Into::into);
+    ev.request_id = f.get(Slot::RequestId).and_then(|v| match v {
+        Scalar::Str(s) if !s.is_empty() && s != "-" => Some(text(s)),
+        Scalar::I64(n) => Some(n.to_string().into()),
+        _ => None,
+    });
     ev.service = boxed(f.str(Slot::Service));
     ev.client = boxed(f.str(Slot::Client));
     ev.user_agent = boxed(f.str(Slot::UserAgent).filter(|u| *u != "-"));

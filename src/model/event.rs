@@ -32,6 +32,24 @@ impl Text {
         ARENA.with(|a| Text(a.alloc_str(s)))
     }
 
+    /// `s` as text: referred to in place when it lies inside `backing`
+    /// (bytes that live as long as the process, such as a kept memory map
+    /// of the input), copied into the arena otherwise. An unescaped JSON
+    /// string borrowed from the input is the common case: no copy.
+    pub fn within(s: &str, backing: Option<&'static [u8]>) -> Text {
+        if let Some(b) = backing {
+            let start = (s.as_ptr() as usize).wrapping_sub(b.as_ptr() as usize);
+            let inside = start
+                .checked_add(s.len())
+                .and_then(|end| b.get(start..end))
+                .and_then(|bytes| std::str::from_utf8(bytes).ok());
+            if let Some(t) = inside {
+                return Text(t);
+            }
+        }
+        Text::new(s)
+    }
+
     /// The text.
     pub fn as_str(&self) -> &'static str {
         self.0
