@@ -378,12 +378,58 @@ fn bucket(ts: Option<i64>, window: i64) -> i64 {
 /// `min_share`, when that many of the group's events in the bucket match.
 /// Hot buckets make the finding; a steady trickle of background errors
 /// never chains into one long "burst".
-fn run_rule(ri: usize, rule: &CompiledRule, events: &[Event], sources: &[SourceInfo]) -> Vec<Finding> {
+/// Whether a rule's matches are a plain filter over single events (no
+/// sequence, no drift), which [`plain_matches`] computes for all such rules
+/// in one pass.
+fn is_plain(rule: &CompiledRule) -> bool {
+    rule.sequence.is_none() && rule.drift.is_none()
+}
+
+/// Events per block of the shared matching pass.
+const MATCH_BLOCK: usize = 1 << 14;
+
+/// The matching events of every plain rule, in event order, from one pass
+/// over the events: each event is read from memory once for all rules
+/// instead of once per rule. Blocks of events are matched in parallel and
+/// joined in block order, so the lists are the same for any thread count.
+fn plain_matches(rules: &[CompiledRule], events: &[Event]) -> Vec<Vec<usize>> {
+    let plain: Vec<usize> = (0..rules.len()).filter(|&r| is_plain(&rules[r])).collect();
+    let blocks: Vec<Vec<Vec<usize>>> = events
+        .par_chunks(MATCH_BLOCK)
+        .enumerate()
+        .map(|(b, block)| {
+            let mut m = vec![Vec::new(); plain.len()];
+            for (k, e) in block.iter().enumerate() {
+                for (slot, &r) in plain.iter().enumerate() {
+                    if rules[r].matches(e) {
+                        m[slot].push(b * MATCH_BLOCK + k);
+                    }
+                }
+            }
+            m
+        })
+        .collect();
+    let mut out = vec![Vec::new(); rules.len()];
+    for block in blocks {
+        for (slot, m) in block.into_iter().enumerate() {
+            out[plain[slot]].extend(m);
+        }
+    }
+    out
+}
+
+fn run_rule(
+    ri: usize,
+    rule: &CompiledRule,
+    plain: Vec<usize>,
+    events: &[Event],
+    sources: &[SourceInfo],
+) -> Vec<Finding> {
     let mut details: FxHashMap<usize, String> = FxHashMap::default();
     let matched: Vec<usize> = match (&rule.sequence, rule.drift) {
         (Some(seq), _) => sequence_matches(rule, seq, events),
         (None, Some(baseline)) => drift_matches(rule, baseline, events, sources, &mut details),
-        (None, None) => (0..events.len()).filter(|&i| rule.matches(&events[i])).collect(),
+        (None, None) => plain,
     };
     if matched.is_empty() {
         return Vec::new();
@@ -677,10 +723,12 @@ fn baseline_confidence(
 /// Run every rule over the events. Rules run in parallel; the result is in
 /// rule order, then group order, whatever the thread count.
 pub fn evaluate(rules: &[CompiledRule], events: &[Event], sources: &[SourceInfo]) -> Vec<Finding> {
+    let matched = plain_matches(rules, events);
     rules
         .par_iter()
+        .zip(matched)
         .enumerate()
-        .map(|(ri, r)| run_rule(ri, r, events, sources))
+        .map(|(ri, (r, m))| run_rule(ri, r, m, events, sources))
         .collect::<Vec<_>>()
         .into_iter()
         .flatten()
