@@ -402,16 +402,29 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
             rayon::join(
                 || {
                     rayon::join(
-                        || timeline::build(&rules, &findings, &ranked, ctx, &templates, &occurrences),
-                        spike_of,
+                        || {
+                            stage("timeline", || {
+                                timeline::build(&rules, &findings, &ranked, ctx, &templates, &occurrences)
+                            })
+                        },
+                        || stage("spike", spike_of),
                     )
                 },
                 || {
                     rayon::join(
-                        || rayon::join(|| series::build(&events), || series::affected(&events)),
                         || {
                             rayon::join(
-                                || series::failed_requests(&events, &sources, FAILED_REQUESTS_LISTED),
+                                || stage("series", || series::build(&events)),
+                                || stage("affected", || series::affected(&events)),
+                            )
+                        },
+                        || {
+                            rayon::join(
+                                || {
+                                    stage("failed requests", || {
+                                        series::failed_requests(&events, &sources, FAILED_REQUESTS_LISTED)
+                                    })
+                                },
                                 || {
                                     data_quality_notes(
                                         &events,

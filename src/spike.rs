@@ -4,6 +4,7 @@
 //! onset to its last failure; the baseline is every event before it, or
 //! every event outside it when too little came before.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::model::Event;
@@ -72,8 +73,9 @@ pub fn explain(events: &[Event], start: i64, end: i64, templates: &[(String, u64
         return None;
     }
     let (fa, fb) = (failures.len() as f64, baseline.len() as f64);
-    let mut out: Vec<SpikeField> = Vec::new();
-    for &field in FIELDS {
+    // Fields are independent: counted side by side, joined in field order.
+    let per_field = |field: &'static str| -> Vec<SpikeField> {
+        let mut out = Vec::new();
         let mut a: FxHashMap<std::borrow::Cow<'_, str>, u64> = FxHashMap::default();
         for e in &failures {
             if let Some(v) = value(e, field, templates) {
@@ -107,7 +109,9 @@ pub fn explain(events: &[Event], start: i64, end: i64, templates: &[(String, u64
                 lift: (lift * 100.0).round() / 100.0,
             });
         }
-    }
+        out
+    };
+    let mut out: Vec<SpikeField> = FIELDS.par_iter().flat_map_iter(|&f| per_field(f)).collect();
     out.sort_by(|x, y| {
         y.effect
             .total_cmp(&x.effect)
