@@ -38,7 +38,7 @@ pub fn parse(id: SourceId, b: &[u8], opts: &Options) -> Output {
         .into_par_iter()
         .map(|(s, e)| parse_chunk(id, b, s, e, opts))
         .collect();
-    let (mut events, stats, votes) = lines::merge(parts);
+    let (mut events, stats, votes) = crate::stats::stage("merge chunks", || lines::merge(parts));
     let dialect = majority(&votes);
     if dialect == "elastic-apm" {
         apply_apm_metadata(&mut events);
