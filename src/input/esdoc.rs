@@ -231,9 +231,41 @@ fn describe(e: &ScanError) -> String {
     }
 }
 
+/// Hits seen before (scroll pages overlap): each repeated `(_index, _id)`
+/// mapped to the entry where it first appeared. Keys are hashed and sorted
+/// in parallel and compared only within runs of equal hashes, instead of
+/// growing one map of every key on one thread.
+fn duplicates(results: &[Keyed]) -> rustc_hash::FxHashMap<usize, usize> {
+    use std::hash::BuildHasher;
+    let key = |i: usize| match &results[i] {
+        Ok((_, Some(k), _)) => Some(k),
+        _ => None,
+    };
+    let hasher = rustc_hash::FxBuildHasher;
+    let mut hashed: Vec<(u64, usize)> = (0..results.len())
+        .into_par_iter()
+        .filter_map(|i| key(i).map(|k| (hasher.hash_one(k), i)))
+        .collect();
+    hashed.par_sort_unstable();
+    let mut first_of = rustc_hash::FxHashMap::default();
+    for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        // Equal hashes may still be different keys: group by the key, in
+        // entry order, and keep the first of each group.
+        let mut by_key: Vec<(Option<&(String, String)>, usize)> =
+            run.iter().map(|&(_, i)| (key(i), i)).collect();
+        by_key.sort_unstable();
+        for group in by_key.chunk_by(|a, b| a.0 == b.0) {
+            for &(_, j) in &group[1..] {
+                first_of.insert(j, group[0].1);
+            }
+        }
+    }
+    first_of
+}
+
 /// Parse an Elasticsearch/OpenSearch export or any array of JSON documents.
 pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Output> {
-    let (units, shape, cut) = units(b);
+    let (units, shape, cut) = crate::stats::stage("scan records", || units(b));
     if units.is_empty() {
         if let Some((_, e)) = &cut {
             return Err(Error::UnsupportedFormat {
@@ -242,11 +274,13 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
             });
         }
     }
-    let results: Vec<Keyed> = units
-        .par_iter()
-        .enumerate()
-        .map(|(i, u)| unit_event(id, b, i as u64, u, opts))
-        .collect();
+    let results: Vec<Keyed> = crate::stats::stage("parse records", || {
+        units
+            .par_iter()
+            .enumerate()
+            .map(|(i, u)| unit_event(id, b, i as u64, u, opts))
+            .collect()
+    });
     // A lone JSON object that is no export and holds no field we know is
     // not something to analyze (a HAR nested in a test fixture, a config).
     let wrapper = shape.wrapper.unwrap_or("documents");
@@ -260,7 +294,7 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
     }
     let mut stats = InputStats::default();
     let mut events = Vec::with_capacity(results.len());
-    let mut seen: rustc_hash::FxHashMap<(String, String), u64> = rustc_hash::FxHashMap::default();
+    let first_of = duplicates(&results);
     for (i, r) in results.into_iter().enumerate() {
         stats.records += 1;
         let skip = |reason: String, stats: &mut InputStats| {
@@ -272,17 +306,13 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
             });
         };
         match r {
-            Ok((ev, Some(key), _)) => {
-                if let Some(first) = seen.get(&key) {
-                    skip(
-                        format!("duplicate hit {}/{} (first seen as entry {first})", key.0, key.1),
-                        &mut stats,
-                    );
-                } else {
-                    seen.insert(key, i as u64);
-                    events.push(ev);
-                }
-            }
+            Ok((ev, Some(key), _)) => match first_of.get(&i) {
+                Some(first) => skip(
+                    format!("duplicate hit {}/{} (first seen as entry {first})", key.0, key.1),
+                    &mut stats,
+                ),
+                None => events.push(ev),
+            },
             Ok((ev, None, _)) => events.push(ev),
             Err(reason) => skip(reason, &mut stats),
         }
