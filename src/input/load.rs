@@ -7,6 +7,9 @@
 //! than [`MMAP_MIN`]; smaller files are read into memory, which costs little.
 //! Logs captured after an incident are normally at rest; if the user is
 //! analysing a file that is still being written, `--no-mmap` reads it instead.
+//! A map is kept until the process exits ([`Loaded::keep`]) because events
+//! refer to its text, so the exposure lasts the whole run, not only the
+//! parse; making a truncation survivable is tracked as robustness work.
 
 use std::fs::File;
 use std::io::Read;
