@@ -505,3 +505,78 @@ fn a_project_local_rule_directory_is_loaded_by_default() {
         .expect("run");
     assert!(!String::from_utf8_lossy(&listed.stdout).contains("upstream.timeout "));
 }
+
+/// Large inputs take the memory-mapped path: the map is kept and events
+/// refer to its text, and a HAR is parsed in batches whose pages are handed
+/// back. The report must not depend on any of it: the same bytes for 1 or
+/// 2 threads and with `--no-mmap`, and every record accounted for.
+#[test]
+fn mapped_inputs_give_the_same_report_as_read_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let gen = env!("CARGO_BIN_EXE_gen-samples");
+    // 40 MiB of HAR is three parse batches; the others are over the map threshold.
+    for (kind, name, mib) in [
+        ("har", "big.har", "40"),
+        ("jsonl", "big.jsonl", "4"),
+        ("es", "big.json", "4"),
+    ] {
+        let path = dir.path().join(name);
+        let status = std::process::Command::new(gen)
+            .args([&format!("bench-{kind}"), arg(&path).as_str(), mib])
+            .status()
+            .unwrap();
+        assert!(status.success(), "gen-samples bench-{kind}");
+        let p = arg(&path);
+        let runs: Vec<Vec<u8>> = [
+            vec!["analyze", "--format", "json", "--threads", "1", p.as_str()],
+            vec!["analyze", "--format", "json", "--threads", "2", p.as_str()],
+            vec!["analyze", "--format", "json", "--no-mmap", p.as_str()],
+        ]
+        .iter()
+        .map(|args| {
+            let out = run(args);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        })
+        .collect();
+        assert!(runs[0] == runs[1], "{name}: --threads 1 vs 2 differ");
+        assert!(runs[0] == runs[2], "{name}: mapped vs --no-mmap differ");
+        let r: serde_json::Value = serde_json::from_slice(&runs[0]).unwrap();
+        let input = &r["inputs"][0];
+        assert!(input["events"].as_u64().unwrap() > 1000, "{name}: {input}");
+        assert_eq!(
+            input["records"].as_u64().unwrap(),
+            input["events"].as_u64().unwrap() + input["skipped"].as_u64().unwrap(),
+            "{name}: accounting"
+        );
+        assert!(
+            !r["root_causes"].as_array().unwrap().is_empty(),
+            "{name}: the planted incident"
+        );
+    }
+}
+
+#[test]
+fn stats_go_to_stderr_and_leave_the_report_unchanged() {
+    let plain = run(&["analyze", "--format", "json", "samples/mixed-sources"]);
+    let with = run(&["analyze", "--format", "json", "--stats", "samples/mixed-sources"]);
+    assert_eq!(with.status.code(), Some(0));
+    assert_eq!(plain.stdout, with.stdout, "--stats changed the report");
+    let err = String::from_utf8_lossy(&with.stderr);
+    for want in [
+        "stats: read+parse",
+        "stats: rules",
+        "stats: total",
+        "MB/s",
+        "peak RSS",
+        "peak RssAnon",
+    ] {
+        assert!(err.contains(want), "{want} missing from:\n{err}");
+    }
+    assert!(!String::from_utf8_lossy(&plain.stderr).contains("stats:"));
+}

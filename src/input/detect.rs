@@ -234,6 +234,11 @@ mod tests {
             detect("x", b"{\"log\":{\"level\":\"info\"},\"message\":\"m\"}\n{}\n").unwrap(),
             Format::Jsonl
         );
+        // A minified HAR, even cut off mid-entry, is told by its first members.
+        assert_eq!(
+            detect("x", br#"{"log":{"version":"1.2","entries":[{"request":{"url":"#).unwrap(),
+            Format::Har
+        );
         // docker json-file lines have a string "log", not a HAR object
         assert_eq!(
             detect("x", b"{\"log\":\"hi\\n\",\"stream\":\"stdout\"}\n").unwrap(),

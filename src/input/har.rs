@@ -612,6 +612,43 @@ mod tests {
       ]}}"#;
 
     #[test]
+    fn released_batches_cover_the_entries_and_change_nothing() {
+        // Enough entries for several batches.
+        let entry = r#"{"startedDateTime":"2024-05-01T10:00:00Z","time":5,"request":{"method":"GET","url":"https://a.example/x","headers":[]},"response":{"status":503,"headers":[],"content":{"size":0,"text":"PADDING"}}}"#
+            .replace("PADDING", &"x".repeat(1 << 20));
+        let n = 2 * BATCH / entry.len() + 3;
+        let doc = format!(
+            r#"{{"log":{{"version":"1.2","entries":[{}]}}}}"#,
+            vec![entry; n].join(",")
+        );
+        let released = std::sync::Mutex::new(Vec::new());
+        let out = parse_releasing(SourceId(0), "t.har", doc.as_bytes(), &|r| {
+            released.lock().unwrap().push(r)
+        })
+        .unwrap();
+        let plain = parse(SourceId(0), "t.har", doc.as_bytes()).unwrap();
+        assert_eq!(out.events.len(), n);
+        assert_eq!(out.stats.records, plain.stats.records);
+        assert_eq!(
+            out.events
+                .iter()
+                .map(|e| (e.offset, e.status))
+                .collect::<Vec<_>>(),
+            plain
+                .events
+                .iter()
+                .map(|e| (e.offset, e.status))
+                .collect::<Vec<_>>()
+        );
+        let ranges = released.into_inner().unwrap();
+        assert!(ranges.len() >= 3, "{} batches", ranges.len());
+        assert!(
+            ranges.windows(2).all(|w| w[0].end <= w[1].start),
+            "in order, disjoint"
+        );
+    }
+
+    #[test]
     fn parses_entries_and_counts_bad_ones() {
         let out = parse(SourceId(0), "t.har", HAR.as_bytes()).unwrap();
         assert_eq!(out.stats.records, 3);

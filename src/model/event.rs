@@ -406,3 +406,37 @@ impl Event {
         self.error_class.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_inside_the_backing_is_referred_to_and_other_text_copied() {
+        static BACKING: &[u8] = b"{\"message\":\"GET /v1 200\"}";
+        let inside = std::str::from_utf8(&BACKING[12..22]).unwrap();
+        let t = Text::within(inside, Some(BACKING));
+        assert_eq!(&*t, "GET /v1 20");
+        assert!(std::ptr::eq(t.as_str(), inside), "not copied");
+
+        let elsewhere = String::from("GET /v1 20");
+        let c = Text::within(&elsewhere, Some(BACKING));
+        assert_eq!(&*c, "GET /v1 20");
+        assert!(!std::ptr::eq(c.as_str().as_ptr(), elsewhere.as_ptr()), "copied");
+
+        // Without a backing, and for text running past its end: copied.
+        assert_eq!(&*Text::within(inside, None), "GET /v1 20");
+        let tail = std::str::from_utf8(&BACKING[20..]).unwrap();
+        assert_eq!(&*Text::within(tail, Some(&BACKING[..22])), tail);
+        assert_eq!(Text::within("", Some(BACKING)).as_str(), "");
+    }
+
+    #[test]
+    fn rare_details_cost_nothing_until_set() {
+        let mut e = Event::default();
+        assert!(e.extra.is_none() && e.auth().is_none() && e.retry_after_s().is_none());
+        e.extra_mut().retry_after_s = Some(30.0);
+        assert_eq!(e.retry_after_s(), Some(30.0));
+        assert!(e.body_fields().is_none() && e.req_bytes().is_none());
+    }
+}
