@@ -21,7 +21,13 @@ const CHUNK: usize = 4 << 20;
 /// The docker-compose `service  | ` prefix, if the line has one: returns
 /// the service name and the rest of the line.
 pub fn compose_prefix(line: &[u8]) -> Option<(&str, &[u8])> {
-    let bar = memchr::memchr(b'|', line)?;
+    // A JSON line has no prefix; without this check every line would be
+    // searched to its end for a `|`.
+    if line.first() == Some(&b'{') {
+        return None;
+    }
+    // The name is at most 128 characters, plus compose's alignment padding.
+    let bar = memchr::memchr(b'|', &line[..line.len().min(256)])?;
     let name = std::str::from_utf8(&line[..bar]).ok()?.trim();
     let ok = !name.is_empty()
         && name.len() <= 128

@@ -59,7 +59,7 @@ fn timestamp(f: &Fields<'_>) -> Option<time::Parsed> {
 }
 
 fn boxed(s: Option<&str>) -> Option<crate::model::Str> {
-    s.map(Into::into)
+    s.map(crate::model::intern)
 }
 
 /// Build the normalized event of one record.
@@ -114,13 +114,13 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         if m.bytes().any(|c| c.is_ascii_lowercase()) {
             m.to_ascii_uppercase().as_str().into()
         } else {
-            m.into()
+            crate::model::intern(m)
         }
     });
     if let Some(t) = target {
         let (host, path) = route::split_url(t);
-        ev.host = host.map(Into::into);
-        ev.route = Some(route::template(path).as_str().into());
+        ev.host = boxed(host);
+        ev.route = Some(crate::model::intern(&route::template(path)));
         ev.url = Some(text(&crate::redact::url(t)));
     }
     if ev.host.is_none() && target.is_some() {

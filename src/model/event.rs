@@ -13,6 +13,31 @@ use super::source::{Locator, SourceId};
 /// allocates nothing. Derefs to `str`.
 pub type Str = ustr::Ustr;
 
+/// Intern `s` through a small per-thread cache first: the values that
+/// repeat (a handful of hosts, routes, methods and services) are found
+/// there without touching the global table, whose probes are cache misses
+/// and whose bins are shared between threads.
+pub fn intern(s: &str) -> Str {
+    use std::cell::RefCell;
+    use std::hash::BuildHasher;
+    const SLOTS: usize = 256;
+    thread_local! {
+        static CACHE: RefCell<Vec<Option<Str>>> = RefCell::new(vec![None; SLOTS]);
+    }
+    let slot = rustc_hash::FxBuildHasher.hash_one(s) as usize % SLOTS;
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        match c[slot] {
+            Some(hit) if hit.as_str() == s => hit,
+            _ => {
+                let u = Str::from(s);
+                c[slot] = Some(u);
+                u
+            }
+        }
+    })
+}
+
 /// Text that is usually unique to its record (a URL, a message, an id):
 /// interning it would cost a hash-table probe per record for nothing, so it
 /// is copied once into a per-thread bump arena that lives as long as the

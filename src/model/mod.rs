@@ -7,5 +7,5 @@
 mod event;
 mod source;
 
-pub use event::{AuthInfo, ErrorClass, Event, Extra, Level, RateLimitInfo, Str, Text};
+pub use event::{intern, AuthInfo, ErrorClass, Event, Extra, Level, RateLimitInfo, Str, Text};
 pub use source::{Format, InputStats, Locator, ParseIssue, SourceId, SourceInfo, Subject, TextKind};
