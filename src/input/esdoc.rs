@@ -293,30 +293,31 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
         });
     }
     let mut stats = InputStats::default();
-    let mut events = Vec::with_capacity(results.len());
     let first_of = duplicates(&results);
-    for (i, r) in results.into_iter().enumerate() {
-        stats.records += 1;
-        let skip = |reason: String, stats: &mut InputStats| {
+    // Collected in place: the results' allocation becomes the events', so
+    // the two are not held side by side.
+    let events: Vec<Event> = results
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            stats.records += 1;
+            let reason = match r {
+                Ok((ev, Some(key), _)) => match first_of.get(&i) {
+                    Some(first) => format!("duplicate hit {}/{} (first seen as entry {first})", key.0, key.1),
+                    None => return Some(ev),
+                },
+                Ok((ev, None, _)) => return Some(ev),
+                Err(reason) => reason,
+            };
             stats.skipped += 1;
             stats.issues.push(ParseIssue {
                 locator: Locator::Entry(i as u64),
                 offset: units[i].start() as u64,
                 reason,
             });
-        };
-        match r {
-            Ok((ev, Some(key), _)) => match first_of.get(&i) {
-                Some(first) => skip(
-                    format!("duplicate hit {}/{} (first seen as entry {first})", key.0, key.1),
-                    &mut stats,
-                ),
-                None => events.push(ev),
-            },
-            Ok((ev, None, _)) => events.push(ev),
-            Err(reason) => skip(reason, &mut stats),
-        }
-    }
+            None
+        })
+        .collect();
     if let Some((at, e)) = cut {
         // The unit that was cut off is a record that produced no event.
         stats.records += 1;
