@@ -157,11 +157,7 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
     match first {
         b'{' => {
             if is_json_object(first_line) {
-                return Ok(if has_log_entries(first_line) {
-                    Format::Har
-                } else {
-                    Format::Jsonl
-                });
+                return Ok(Format::Jsonl);
             }
             // A multi-line document: a pretty-printed HAR or Elasticsearch
             // export, or JSON lines whose first line is broken.

@@ -70,7 +70,7 @@ fn collect(
                 // Scroll pages saved as an array of responses; the cheap
                 // test first, since most elements are hits.
                 let page = b[es] == b'{'
-                    && memchr::memmem::find(&b[es..ee], b"\"hits\"").is_some()
+                    && mentions_hits(&b[es..ee])
                     && member_span(b, es, b"hits").is_some_and(|(hs, _)| b[hs] == b'{');
                 if page {
                     collect(b, es, shape, out)?;
@@ -344,6 +344,17 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
         stats,
         dialect,
     })
+}
+
+/// The `"hits"` key, searched for in every JSON line and every array
+/// element: the searcher is built once.
+static HITS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"hits\""));
+
+/// Whether `b` contains a `"hits"` key anywhere: the cheap test before
+/// [`is_export`] or a member walk.
+pub fn mentions_hits(b: &[u8]) -> bool {
+    HITS.find(b).is_some()
 }
 
 /// Whether the JSON object at the start of `b` is an Elasticsearch export

@@ -11,10 +11,6 @@ use super::lines::{self, chunks, Chunk};
 use super::{esdoc, otel, record, Options, Output};
 use crate::model::{Event, Locator, ParseIssue, SourceId};
 
-/// The `"hits"` key, searched for in every line: the searcher is built once.
-static HITS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"hits\""));
-
 /// Target chunk size for parallel parsing.
 const CHUNK: usize = 4 << 20;
 
@@ -129,7 +125,7 @@ fn line_events(
     let wrapper = f.found() == 0;
     if wrapper && has("\"resourceLogs\"") {
         otel::batch_events(id, line, loc, offset, opts, out);
-    } else if HITS.find(line).is_some() && esdoc::is_export(line) {
+    } else if esdoc::mentions_hits(line) && esdoc::is_export(line) {
         if let Some((n, failed)) = esdoc::response_line_events(id, line, loc, offset, opts, out) {
             records = n;
             issues.extend(failed.into_iter().map(|(offset, reason)| ParseIssue {

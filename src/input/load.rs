@@ -52,6 +52,15 @@ pub enum Data {
     Static(&'static [u8]),
 }
 
+/// Length of a UTF-8 byte-order mark at the start of `b`: 3 or 0.
+fn bom_len(b: &[u8]) -> usize {
+    if b.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    }
+}
+
 impl Data {
     /// The content, with any UTF-8 byte-order mark removed.
     pub fn bytes(&self) -> &[u8] {
@@ -61,7 +70,7 @@ impl Data {
             Data::Owned(v) => v,
             Data::Static(s) => s,
         };
-        b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
+        &b[bom_len(b)..]
     }
 
     /// [`Data::bytes`] when they live as long as the process.
@@ -71,7 +80,7 @@ impl Data {
             Data::Static(s) => s,
             Data::Mapped(_) | Data::Owned(_) => return None,
         };
-        Some(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b))
+        Some(&b[bom_len(b)..])
     }
 
     /// Hand back the memory behind a range of [`Data::bytes`] that will not
@@ -85,7 +94,7 @@ impl Data {
             Data::Kept(m) => *m,
             Data::Owned(_) | Data::Static(_) => return,
         };
-        let bom = if m.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let bom = bom_len(m);
         const PAGE: usize = 4096;
         // Whole pages inside the range only: a neighbour's bytes stay mapped.
         let start = (range.start + bom).div_ceil(PAGE) * PAGE;

@@ -58,7 +58,7 @@ fn timestamp(f: &Fields<'_>) -> Option<time::Parsed> {
     })
 }
 
-fn boxed(s: Option<&str>) -> Option<crate::model::Str> {
+fn interned(s: Option<&str>) -> Option<crate::model::Str> {
     s.map(crate::model::intern)
 }
 
@@ -119,12 +119,12 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     });
     if let Some(t) = target {
         let (host, path) = route::split_url(t);
-        ev.host = boxed(host);
+        ev.host = interned(host);
         ev.route = Some(crate::model::intern(&route::template(path)));
         ev.url = Some(text(&crate::redact::url(t)));
     }
     if ev.host.is_none() && target.is_some() {
-        ev.host = boxed(f.str(Slot::Host));
+        ev.host = interned(f.str(Slot::Host));
     }
 
     ev.trace_id = f.get(Slot::TraceId).and_then(|v| match v {
@@ -162,10 +162,10 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         Scalar::I64(n) => Some(n.to_string().into()),
         _ => None,
     });
-    ev.service = boxed(f.str(Slot::Service));
-    ev.client = boxed(f.str(Slot::Client));
-    ev.user_agent = boxed(f.str(Slot::UserAgent).filter(|u| *u != "-"));
-    ev.upstream = boxed(f.str(Slot::Upstream).filter(|u| *u != "-"));
+    ev.service = interned(f.str(Slot::Service));
+    ev.client = interned(f.str(Slot::Client));
+    ev.user_agent = interned(f.str(Slot::UserAgent).filter(|u| *u != "-"));
+    ev.upstream = interned(f.str(Slot::Upstream).filter(|u| *u != "-"));
     let bytes = |slot| {
         f.get(slot)
             .and_then(Scalar::as_i64)
@@ -191,7 +191,7 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
             crate::normalize::body::set_body(&mut ev, b.fields);
         }
     }
-    ev.service_version = boxed(f.str(Slot::ServiceVersion));
+    ev.service_version = interned(f.str(Slot::ServiceVersion));
     if let Some(r) = f
         .get(Slot::RetryAfter)
         .and_then(Scalar::as_f64)

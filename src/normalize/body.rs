@@ -50,26 +50,25 @@ fn walk(v: &Value, path: &mut String, depth: usize, out: &mut Vec<String>) {
     }
 }
 
-/// Top-level members whose values the business-error and error-field
-/// checks read; they are kept whole, everything else only as shape.
-const KEPT: [&str; 16] = [
+/// Members that carry a business error's message.
+const MESSAGE_KEYS: [&str; 6] = [
     "message",
     "msg",
     "errmsg",
     "error_description",
     "errorMessage",
     "detail",
-    "errors",
-    "success",
-    "ok",
-    "code",
-    "errcode",
-    "error_code",
-    "errorCode",
-    "err_code",
-    "error",
-    "status",
 ];
+/// Members that carry a business error code.
+const CODE_KEYS: [&str; 5] = ["code", "errcode", "error_code", "errorCode", "err_code"];
+/// The other top-level members [`business_error`] and [`error_field`] read.
+const OTHER_KEYS: [&str; 4] = ["errors", "success", "ok", "error"];
+
+/// Whether the error checks read a top-level member: [`inspect`] keeps
+/// these whole and everything else only as shape.
+fn kept(key: &str) -> bool {
+    MESSAGE_KEYS.contains(&key) || CODE_KEYS.contains(&key) || OTHER_KEYS.contains(&key)
+}
 
 /// What one pass over a JSON body found: its shape and the top-level
 /// members the error checks need.
@@ -77,7 +76,7 @@ const KEPT: [&str; 16] = [
 pub struct Inspected {
     /// Field paths with types, sorted (as [`fields`] gives for the tree).
     pub fields: Vec<String>,
-    /// The kept top-level members ([`KEPT`]) as an object; `Null` when the
+    /// The top-level members the error checks read ([`kept`]) as an object; `Null` when the
     /// body is not an object.
     pub top: Value,
 }
@@ -194,7 +193,7 @@ impl<'de> serde::de::Visitor<'de> for ShapeSeed<'_> {
             let len = path.len();
             path.push('.');
             path.push_str(&key);
-            match top.as_deref_mut().filter(|_| KEPT.contains(&&*key)) {
+            match top.as_deref_mut().filter(|_| kept(&key)) {
                 Some(kept) => {
                     let v: Value = map.next_value()?;
                     if out.len() < 256 {
@@ -266,16 +265,7 @@ pub fn error_field(v: &Value) -> Option<String> {
 /// A business error reported inside a successful response, as text.
 pub fn business_error(v: &Value) -> Option<String> {
     let obj = v.as_object()?;
-    let message = [
-        "message",
-        "msg",
-        "errmsg",
-        "error_description",
-        "errorMessage",
-        "detail",
-    ]
-    .iter()
-    .find_map(|k| text_of(obj.get(*k)));
+    let message = MESSAGE_KEYS.iter().find_map(|k| text_of(obj.get(*k)));
     let with_message = |head: String| match &message {
         Some(m) => format!("{head}: {m}"),
         None => head,
@@ -299,7 +289,7 @@ pub fn business_error(v: &Value) -> Option<String> {
             "business error in a 2xx response (success: false)".into(),
         ));
     }
-    for key in ["code", "errcode", "error_code", "errorCode", "err_code"] {
+    for key in CODE_KEYS {
         let Some(code) = obj.get(key) else { continue };
         let failing = match code {
             Value::Number(n) => n.as_i64().is_some_and(|c| c != 0 && !(200..300).contains(&c)),
