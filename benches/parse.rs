@@ -99,7 +99,7 @@ fn end_to_end(c: &mut Criterion) {
     std::fs::write(&path, &data).expect("write");
     let opts = AnalyzeOptions {
         inputs: vec![path.display().to_string()],
-        mmap: true,
+        open: logsleuth::input::OpenOptions::default(),
         quiet: true,
         ..AnalyzeOptions::default()
     };

@@ -134,6 +134,7 @@ fn loaded(name: &str, bytes: Vec<u8>) -> Loaded {
     Loaded {
         display: name.into(),
         data: Data::Owned(bytes),
+        notes: Vec::new(),
     }
 }
 
@@ -247,7 +248,7 @@ fn render_group(c: &mut Criterion) {
     std::fs::write(&path, &data).expect("write");
     let opts = AnalyzeOptions {
         inputs: vec![path.display().to_string()],
-        mmap: true,
+        open: logsleuth::input::OpenOptions::default(),
         quiet: true,
         ..AnalyzeOptions::default()
     };

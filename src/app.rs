@@ -13,7 +13,7 @@ use crate::model::{Event, Format, SourceId, SourceInfo};
 use crate::normalize::time::format_ns;
 use crate::report::{self, InputReport, Issue, OutputFormat, Report, Summary};
 use crate::rules::{self, CompiledRule, Severity};
-use crate::{correlate, demo, evidence, progress, rank, series, spike, table, timeline, traces};
+use crate::{correlate, demo, evidence, progress, rank, series, spike, timeline, traces};
 
 /// Failed requests listed in the report (the HTML table); all are counted.
 const FAILED_REQUESTS_LISTED: usize = 2_000;
@@ -43,8 +43,8 @@ pub struct Analysis {
 pub struct AnalyzeOptions {
     /// Inputs as given; empty means the demo.
     pub inputs: Vec<String>,
-    /// Allow memory maps.
-    pub mmap: bool,
+    /// How to open inputs: memory maps, the in-memory cap.
+    pub open: input::OpenOptions,
     /// Hide the progress bar.
     pub quiet: bool,
     /// Extra rule directories.
@@ -231,7 +231,9 @@ fn key_material(specs: &[InputSpec]) -> Vec<u8> {
     let mut m = Vec::new();
     for spec in specs {
         match spec {
-            InputSpec::Path(p) => {
+            // Only regular files are sampled: opening a FIFO would block, and
+            // reading from a pipe or device would take its bytes from the parse.
+            InputSpec::Path(p) if std::fs::metadata(p).is_ok_and(|m| m.is_file()) => {
                 let Ok(mut f) = std::fs::File::open(p) else {
                     continue;
                 };
@@ -244,6 +246,7 @@ fn key_material(specs: &[InputSpec]) -> Vec<u8> {
                 }
                 m.extend_from_slice(&buf);
             }
+            InputSpec::Path(p) => m.extend_from_slice(p.as_os_str().as_encoded_bytes()),
             InputSpec::Stdin => m.extend_from_slice(b"<stdin>"),
             InputSpec::Embedded { name, bytes } => {
                 m.extend_from_slice(name.as_bytes());
@@ -302,7 +305,7 @@ pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
         }
         let id = SourceId(sources.len() as u32);
         let parsed = crate::stats::stage("read+parse", || {
-            input::load::open(spec, opts.mmap)
+            input::load::open(spec, &opts.open)
                 .and_then(|loaded| input::parse(id, &loaded.keep(), &opts.input))
         });
         match parsed {
@@ -554,7 +557,10 @@ fn prepare(args: &InputArgs, errors_out: &mut dyn Write) -> Result<(rayon::Threa
         .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", args.threads.unwrap_or(0))))?;
     let opts = AnalyzeOptions {
         inputs: args.inputs.clone(),
-        mmap: !args.no_mmap,
+        open: input::OpenOptions {
+            mmap: !args.no_mmap,
+            max_in_memory: args.max_decompressed,
+        },
         quiet: args.quiet,
         rule_dirs: rules::dirs_with_project(&args.rules),
         input: input_options(args)?,
@@ -899,8 +905,10 @@ fn report_errors(errors: &[Error], read_any: bool, errors_out: &mut dyn Write) -
 }
 
 /// `logsleuth export`: the normalized event table, by the output's extension.
+#[cfg(feature = "export")]
 pub fn run_export(args: &crate::cli::ExportArgs, errors_out: &mut dyn Write) -> Result<Outcome> {
     use crate::report::export::{self, ExportFormat};
+    use crate::table;
     let format = ExportFormat::of(&args.output).ok_or_else(|| {
         Error::Usage(format!(
             "--output {}: the extension must be .parquet, .csv, .ndjson or .jsonl",
@@ -920,6 +928,15 @@ pub fn run_export(args: &crate::cli::ExportArgs, errors_out: &mut dyn Write) -> 
     let mut file = std::fs::File::create(&args.output).map_err(write_err)?;
     export::write(&mut frame, format, &mut file).map_err(|e| write_err(std::io::Error::other(e)))?;
     Ok(outcome_of(&loaded.errors))
+}
+
+/// `logsleuth export` in a build without the `export` feature.
+#[cfg(not(feature = "export"))]
+pub fn run_export(_args: &crate::cli::ExportArgs, _errors_out: &mut dyn Write) -> Result<Outcome> {
+    Err(Error::Usage(
+        "export: this logsleuth was built without the `export` feature (cargo build --features export)"
+            .into(),
+    ))
 }
 
 /// `logsleuth timeline`: the incident timeline on its own.
@@ -980,7 +997,7 @@ pub fn run_sanitize(args: &crate::cli::SanitizeArgs, out: &mut dyn Write) -> Res
     redact_config(args.redact_config.as_deref())?;
     let spec = InputSpec::Path(args.input.clone());
     let display = args.input.display().to_string();
-    let loaded = input::load::open(&spec, true)?;
+    let loaded = input::load::open(&spec, &input::OpenOptions::default())?;
     let bytes = loaded.data.bytes();
     crate::redact::set_key(&key_material(std::slice::from_ref(&spec)));
     let reject = |reason: String| Error::UnsupportedFormat {

@@ -123,6 +123,12 @@ pub struct InputArgs {
     /// Read files instead of memory-mapping them (for files still being written).
     #[arg(long)]
     pub no_mmap: bool,
+    /// The most one input may take in memory once decompressed, or when read
+    /// from a pipe (e.g. 512M, 16G). Setting it also turns off the
+    /// decompression-bomb check. Default: 8G, and compressed content that
+    /// expands more than 250 times past 256M is refused.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_decompressed: Option<u64>,
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -254,4 +260,23 @@ pub struct SanitizeArgs {
     /// that are not secrets (`allow = ["demo-key"]`).
     #[arg(long, value_name = "FILE")]
     pub redact_config: Option<PathBuf>,
+}
+
+/// A size such as `4096`, `512K`, `512M` or `16G` (binary units).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 10),
+        Some((i, 'm' | 'M')) => (&t[..i], 20),
+        Some((i, 'g' | 'G')) => (&t[..i], 30),
+        Some((i, 't' | 'T')) => (&t[..i], 40),
+        _ => (t, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1u64 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("{s:?} is not a size: give bytes or a number with K, M, G or T, e.g. 16G"))
 }

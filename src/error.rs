@@ -34,6 +34,52 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A memory-mapped input changed while it was being read.
+    #[error(
+        "{path}: the file changed while it was being read (truncated or rewritten under its memory map); \
+         results from it are incomplete: analyse a copy, or pass --no-mmap"
+    )]
+    Changed {
+        /// The input path.
+        path: PathBuf,
+    },
+    /// Compressed content that expands like a decompression bomb.
+    #[error(
+        "{path}: {codec} content expands more than {ratio} times: refused as a likely decompression bomb \
+         (if you trust the file, set a limit with --max-decompressed SIZE)"
+    )]
+    Bomb {
+        /// The input path.
+        path: PathBuf,
+        /// `gzip`, `zstd` or `zlib`.
+        codec: &'static str,
+        /// The expansion ratio refused.
+        ratio: u64,
+    },
+    /// An input larger than the in-memory cap.
+    #[error(
+        "{path}: {what} content is larger than {} MiB (raise the cap with --max-decompressed SIZE, \
+         or decompress it to a file, which is memory-mapped instead)", limit >> 20
+    )]
+    TooLarge {
+        /// The input path.
+        path: PathBuf,
+        /// `decompressed` or `read from a stream`.
+        what: &'static str,
+        /// The cap, in bytes.
+        limit: u64,
+    },
+    /// Memory for an input could not be had.
+    #[error(
+        "{path}: not enough memory to hold {} MiB (let it be memory-mapped: a plain file, without --no-mmap)",
+        bytes >> 20
+    )]
+    OutOfMemory {
+        /// The input path.
+        path: PathBuf,
+        /// The bytes asked for.
+        bytes: u64,
+    },
     /// The content is neither a HAR nor JSON lines.
     #[error("{path}: {reason}")]
     UnsupportedFormat {
@@ -69,6 +115,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// Building the columnar event table failed.
+    #[cfg(feature = "export")]
     #[error("cannot build the event table: {0}")]
     Table(#[from] polars::error::PolarsError),
     /// A usage error found after argument parsing (e.g. bad `--threads`).

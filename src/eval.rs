@@ -132,7 +132,7 @@ pub fn run(dir: &Path, rule_dirs: &[PathBuf]) -> Result<EvalReport> {
             .map_err(|e| Error::Usage(format!("{}: {}", truth_path.display(), e.message())))?;
         let opts = AnalyzeOptions {
             inputs: inputs_of(&sdir)?,
-            mmap: true,
+            open: crate::input::OpenOptions::default(),
             quiet: true,
             rule_dirs: rule_dirs.to_vec(),
             ..AnalyzeOptions::default()

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod eval;
 pub mod evidence;
+pub mod fuzzing;
 pub mod input;
 pub mod model;
 pub mod normalize;
@@ -27,6 +28,7 @@ pub mod sanitize;
 pub mod series;
 pub mod spike;
 pub mod stats;
+#[cfg(feature = "export")]
 pub mod table;
 pub mod timeline;
 pub mod traces;

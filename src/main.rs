@@ -31,6 +31,16 @@ fn main() -> ExitCode {
     if stats {
         let _ = logsleuth::stats::render(started.elapsed(), &mut stderr);
     }
+    // A mapped input truncated or rewritten after its parse: the report was
+    // written from damaged text, which the user must be told.
+    let changed = logsleuth::input::load::changed_inputs();
+    for e in &changed {
+        eprintln!("error: {e}");
+    }
+    let result = match result {
+        Ok(_) if !changed.is_empty() => Ok(Outcome::InputErrors),
+        r => r,
+    };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::FailOn) => ExitCode::from(1),

@@ -80,6 +80,40 @@ fn is_json_object(line: &[u8]) -> bool {
     t.first() == Some(&b'{') && serde_json::from_slice::<IgnoredAny>(t).is_ok()
 }
 
+/// Whether the start of an input is binary content: it holds NUL bytes
+/// and no JSON-lines record. (A log whose writer crashed leaves NUL-filled
+/// blocks among its records: those lines are skipped, each with its reason,
+/// and the rest is read.)
+pub fn looks_binary(head: &[u8]) -> bool {
+    let head = &head[..head.len().min(4096)];
+    head.contains(&0) && !later_objects(head)
+}
+
+/// Whether the JSON value at `i` ends on its own line (`line_end`), or is
+/// broken there (NaN, nesting too deep, a stray byte) rather than cut off:
+/// then the lines after it are records of their own, not the rest of a
+/// document spread over lines.
+fn first_on_its_line(bytes: &[u8], i: usize, line_end: usize) -> bool {
+    match scan::skip_value(bytes, i) {
+        Ok(end) => end <= line_end,
+        // Unbalanced to the end: a document cut off, unless its first line
+        // is already not JSON.
+        Err(scan::ScanError::Eof) => {
+            serde_json::from_slice::<IgnoredAny>(&bytes[i..line_end]).is_err_and(|e| !e.is_eof())
+        }
+        Err(_) => true,
+    }
+}
+
+/// Whether any of the first [`PROBE_LINES`] non-blank lines of `b` is a
+/// JSON object on its own.
+fn later_objects(b: &[u8]) -> bool {
+    b.split(|&c| c == b'\n')
+        .filter(|l| !l.trim_ascii().is_empty())
+        .take(PROBE_LINES)
+        .any(is_json_object)
+}
+
 /// Whether the first line is a CSV header: at least two identifier-like
 /// column names, one of which is a field we know.
 fn is_csv_header(line: &[u8]) -> bool {
@@ -132,7 +166,7 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
         ));
     }
     let head = &bytes[..bytes.len().min(4096)];
-    if head.contains(&0) {
+    if looks_binary(head) {
         return Err(reject(
             display,
             "binary content: not a HAR, JSON, CSV or text log",
@@ -164,16 +198,11 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
             if has_log_member(&bytes[i..]) {
                 return Ok(Format::Har);
             }
+            if first_on_its_line(bytes, i, line_end) && later_objects(&bytes[line_end..]) {
+                return Ok(Format::Jsonl);
+            }
             if scan::skip_value(bytes, i).is_ok() {
                 return Ok(Format::Json);
-            }
-            let later_objects = bytes[line_end.min(bytes.len())..]
-                .split(|&c| c == b'\n')
-                .filter(|l| !l.trim_ascii().is_empty())
-                .take(PROBE_LINES)
-                .any(is_json_object);
-            if later_objects {
-                return Ok(Format::Jsonl);
             }
             match serde_json::from_slice::<IgnoredAny>(bytes) {
                 Ok(_) => Ok(Format::Json),
@@ -187,6 +216,9 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
         b'[' => match text_kind(&bytes[i..]) {
             Some(kind) if serde_json::from_slice::<IgnoredAny>(first_line).is_err_and(|e| !e.is_eof()) => {
                 Ok(Format::Text(kind))
+            }
+            _ if first_on_its_line(bytes, i, line_end) && later_objects(&bytes[line_end..]) => {
+                Ok(Format::Jsonl)
             }
             _ => Ok(Format::Json),
         },

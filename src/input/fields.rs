@@ -718,6 +718,12 @@ impl<'de> Fields<'de> {
     fn offer_leaf(&mut self, (slot, rank, unit): (Slot, u8, Unit), v: Scalar<'de>) {
         let cell = &mut self.slots[slot as usize];
         if cell.as_ref().is_none_or(|(r, _, _)| rank < *r) {
+            let v = match v {
+                Scalar::Str(s) if s.len() > crate::model::MAX_VALUE_BYTES => {
+                    Scalar::Str(Cow::Owned(crate::model::clip(&s).into_owned()))
+                }
+                v => v,
+            };
             *cell = Some((rank, v, unit));
         }
     }

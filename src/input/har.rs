@@ -442,11 +442,11 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
         .method
         .as_deref()
         .map(|m| m.to_ascii_uppercase().into());
-    if let Some(url) = entry.request.url.as_deref() {
-        let (host, path) = route::split_url(url);
+    if let Some(url) = entry.request.url.as_deref().map(crate::model::clip) {
+        let (host, path) = route::split_url(&url);
         ev.host = host.map(Into::into);
         ev.route = Some(route::template(path).into());
-        ev.url = Some(crate::redact::url(url).into_owned().into());
+        ev.url = Some(crate::redact::url(&url).into_owned().into());
     }
     let mut ctx = trace::TraceCtx::default();
     let mut auth = AuthInfo::default();
@@ -537,7 +537,7 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
             .as_deref()
             .or(resp.failure_text.as_deref())
             .filter(|t| !t.is_empty())
-            .map(str::to_string);
+            .map(|t| crate::model::clip(t).into_owned());
         if error_text.is_none() {
             if let Some(cs) = resp.charles_status.as_deref().filter(|s| *s != "COMPLETE") {
                 error_text = Some(format!("Charles: {cs}"));

@@ -225,12 +225,16 @@ fn duration_unit(path: &str) -> Unit {
     }
 }
 
+/// Lines longer than this are left out of the sample.
+const MAX_SAMPLE_LINE: usize = 1 << 20;
+
 /// Infer mappings for the roles the known aliases miss in this input.
 pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
     let mut lines: Vec<Value> = Vec::new();
     for line in bytes.split(|&c| c == b'\n').take(SAMPLE_LINES * 2) {
         let t = line.trim_ascii();
-        if t.first() != Some(&b'{') {
+        // A huge line would be copied whole into the sample's value tree.
+        if t.first() != Some(&b'{') || t.len() > MAX_SAMPLE_LINE {
             continue;
         }
         if let Ok(v) = serde_json::from_slice::<Value>(t) {

@@ -174,7 +174,16 @@ fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options)
                 _ => (None, trimmed),
             };
             let loc = Locator::Line(lineno);
-            match line_events(id, json, loc, offset, opts, service, &mut out) {
+            let mut res = line_events(id, json, loc, offset, opts, service, &mut out);
+            if res.is_err() && std::str::from_utf8(json).is_err() {
+                // Bad bytes in an otherwise good record (a log written in
+                // Latin-1, a cut multi-byte character): read it with U+FFFD
+                // in their place rather than lose it.
+                let fixed = String::from_utf8_lossy(json);
+                res = line_events(id, fixed.as_bytes(), loc, offset, opts, service, &mut out);
+                out.repaired += u64::from(res.is_ok());
+            }
+            match res {
                 Ok(n) => {
                     out.records += n;
                     if out.votes.len() < 16 {

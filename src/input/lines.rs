@@ -19,6 +19,8 @@ pub struct Chunk {
     pub lines: u64,
     /// Dialect guesses of the chunk's first records.
     pub votes: Vec<&'static str>,
+    /// Records read after replacing invalid UTF-8 with U+FFFD.
+    pub repaired: u64,
 }
 
 /// Split `b` into chunks of about `target` bytes that end on a newline.
@@ -44,6 +46,7 @@ pub fn merge(parts: Vec<Chunk>) -> (Vec<Event>, InputStats, Vec<&'static str>) {
     let mut events = Vec::with_capacity(parts.iter().map(|p| p.events.len()).sum());
     let mut votes = Vec::new();
     let mut base = 0u64;
+    let mut repaired = 0u64;
     for mut p in parts {
         for e in &mut p.events {
             if let Some(Locator::Line(n)) = &mut e.locator {
@@ -57,12 +60,18 @@ pub fn merge(parts: Vec<Chunk>) -> (Vec<Event>, InputStats, Vec<&'static str>) {
         }
         base += p.lines;
         stats.records += p.records;
+        repaired += p.repaired;
         stats.skipped += p.issues.len() as u64;
         stats.issues.extend(p.issues);
         events.extend(p.events);
         if votes.len() < 64 {
             votes.extend(p.votes);
         }
+    }
+    if repaired > 0 {
+        stats.notes.push(format!(
+            "{repaired} records held invalid UTF-8: read with U+FFFD in place of the bad bytes"
+        ));
     }
     (events, stats, votes)
 }

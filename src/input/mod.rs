@@ -12,6 +12,7 @@
 pub mod detect;
 pub mod esdoc;
 pub mod fields;
+pub mod guard;
 pub mod har;
 pub mod infer;
 pub mod jsonl;
@@ -26,7 +27,7 @@ pub mod text;
 use crate::error::Result;
 use crate::model::{Event, Format, InputStats, SourceId, SourceInfo};
 
-pub use load::{discover, Data, InputSpec, Loaded};
+pub use load::{discover, Data, InputSpec, Loaded, OpenOptions};
 
 /// How to read inputs: field mappings and the zone for zone-less times.
 #[derive(Debug, Clone)]
@@ -108,6 +109,15 @@ pub fn parse(id: SourceId, loaded: &Loaded, opts: &Options) -> Result<Parsed> {
         Format::Csv => kibana::parse(id, &loaded.display, bytes, opts)?,
         Format::Text(kind) => text::parse(id, bytes, kind, opts),
     };
+    if loaded.data.changed() {
+        // Pages were lost or the file rewritten under the parse: what was
+        // read is not the file, so none of it is kept.
+        return Err(crate::Error::Changed {
+            path: loaded.display.clone().into(),
+        });
+    }
+    let mut stats = out.stats;
+    stats.notes.splice(0..0, loaded.notes.iter().cloned());
     Ok(Parsed {
         info: SourceInfo {
             id,
@@ -115,7 +125,7 @@ pub fn parse(id: SourceId, loaded: &Loaded, opts: &Options) -> Result<Parsed> {
             format: detected,
             dialect: out.dialect,
             bytes: bytes.len() as u64,
-            stats: out.stats,
+            stats,
         },
         events: out.events,
     })
@@ -157,6 +167,7 @@ mod robustness {
         let loaded = Loaded {
             display: "fuzz".into(),
             data: Data::Owned(bytes),
+            notes: Vec::new(),
         };
         if let Ok(p) = parse(SourceId(0), &loaded, &Options::default()) {
             let s = &p.info.stats;

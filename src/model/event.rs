@@ -38,6 +38,25 @@ pub fn intern(s: &str) -> Str {
     })
 }
 
+/// The longest field value kept, in bytes. A longer one (a 1 GB log
+/// message, a stack trace of megabytes) is cut at a character boundary and
+/// marked with its size ([`clip`]): every later stage (redaction, templates,
+/// reports) then works on a bounded string.
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+
+/// `s`, or its first [`MAX_VALUE_BYTES`] (at a character boundary) followed
+/// by `… [cut: N bytes]` when it is longer.
+pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= MAX_VALUE_BYTES {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut end = MAX_VALUE_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}… [cut: {} bytes]", &s[..end], s.len()))
+}
+
 /// Text that is usually unique to its record (a URL, a message, an id):
 /// interning it would cost a hash-table probe per record for nothing, so it
 /// is copied once into a per-thread bump arena that lives as long as the

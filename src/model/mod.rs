@@ -7,5 +7,7 @@
 mod event;
 mod source;
 
-pub use event::{intern, AuthInfo, ErrorClass, Event, Extra, Level, RateLimitInfo, Str, Text};
+pub use event::{
+    clip, intern, AuthInfo, ErrorClass, Event, Extra, Level, RateLimitInfo, Str, Text, MAX_VALUE_BYTES,
+};
 pub use source::{Format, InputStats, Locator, ParseIssue, SourceId, SourceInfo, Subject, TextKind};

@@ -4,6 +4,7 @@
 //! any breaking change.
 
 pub mod eval;
+#[cfg(feature = "export")]
 pub mod export;
 pub mod html;
 pub mod json;
