@@ -211,6 +211,9 @@ fn unit_event(id: SourceId, b: &[u8], idx: u64, unit: &Unit, opts: &Options) -> 
             &owned
         }
     };
+    if let Some(reason) = crate::model::oversized(bytes.len()) {
+        return Err(reason);
+    }
     let f = fields::extract_with(&opts.map, bytes).map_err(|e| match e {
         fields::FieldError::Json(e) => format!("invalid JSON: {e}"),
         fields::FieldError::NotObject => "not a JSON object".to_string(),

@@ -430,6 +430,9 @@ fn retry_after(v: &str, ts_ns: Option<i64>) -> Option<f64> {
 }
 
 fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::Result<Event, String> {
+    if let Some(reason) = crate::model::oversized(raw.len()) {
+        return Err(reason);
+    }
     let entry: Entry<'_> = serde_json::from_slice(raw).map_err(|e| format!("invalid HAR entry: {e}"))?;
     let mut ev = Event::at(id, Locator::Entry(idx), offset);
     if let Some(p) = entry.started.as_deref().and_then(time::parse_rfc3339) {

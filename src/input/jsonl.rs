@@ -36,7 +36,13 @@ pub fn compose_prefix(line: &[u8]) -> Option<(&str, &[u8])> {
 
 /// Parse a JSON-lines input.
 pub fn parse(id: SourceId, b: &[u8], opts: &Options) -> Output {
-    let parts: Vec<Chunk> = chunks(b, CHUNK)
+    parse_chunked(id, b, opts, CHUNK)
+}
+
+/// [`parse`] with chunks of about `chunk` bytes: the result is the same for
+/// any size (the property tests check it).
+pub fn parse_chunked(id: SourceId, b: &[u8], opts: &Options, chunk: usize) -> Output {
+    let parts: Vec<Chunk> = chunks(b, chunk.max(1))
         .into_par_iter()
         .map(|(s, e)| parse_chunk(id, b, s, e, opts))
         .collect();
@@ -174,8 +180,14 @@ fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options)
                 _ => (None, trimmed),
             };
             let loc = Locator::Line(lineno);
-            let mut res = line_events(id, json, loc, offset, opts, service, &mut out);
-            if res.is_err() && std::str::from_utf8(json).is_err() {
+            let mut res = match crate::model::oversized(json.len()) {
+                Some(reason) => Err(reason),
+                None => line_events(id, json, loc, offset, opts, service, &mut out),
+            };
+            if res.is_err()
+                && json.len() <= crate::model::MAX_RECORD_BYTES
+                && std::str::from_utf8(json).is_err()
+            {
                 // Bad bytes in an otherwise good record (a log written in
                 // Latin-1, a cut multi-byte character): read it with U+FFFD
                 // in their place rather than lose it.

@@ -347,8 +347,14 @@ fn line_fields(
 
 /// Parse a text access log of a known kind.
 pub fn parse(id: SourceId, b: &[u8], kind: TextKind, opts: &Options) -> Output {
+    parse_chunked(id, b, kind, opts, CHUNK)
+}
+
+/// [`parse`] with chunks of about `chunk` bytes: the result is the same for
+/// any size (the property tests check it).
+pub fn parse_chunked(id: SourceId, b: &[u8], kind: TextKind, opts: &Options, chunk: usize) -> Output {
     let headers = Headers::scan(b, kind);
-    let parts: Vec<Chunk> = chunks(b, CHUNK)
+    let parts: Vec<Chunk> = chunks(b, chunk.max(1))
         .into_par_iter()
         .map(|(start, end)| {
             let mut out = Chunk::default();

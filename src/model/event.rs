@@ -44,6 +44,24 @@ pub fn intern(s: &str) -> Str {
 /// reports) then works on a bounded string.
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 
+/// The largest record (a JSON line, a HAR entry) that is parsed. Parsing
+/// may copy a record whole (its strings with escapes), so one larger than
+/// this is skipped with its reason instead of risking the process on
+/// memory it may not have.
+pub const MAX_RECORD_BYTES: usize = 4 << 30;
+
+/// The reason to skip a record of `len` bytes, if it is over
+/// [`MAX_RECORD_BYTES`].
+pub fn oversized(len: usize) -> Option<String> {
+    (len > MAX_RECORD_BYTES).then(|| {
+        format!(
+            "record of {} MiB is over the {} MiB limit for one record",
+            len >> 20,
+            MAX_RECORD_BYTES >> 20
+        )
+    })
+}
+
 /// `s`, or its first [`MAX_VALUE_BYTES`] (at a character boundary) followed
 /// by `… [cut: N bytes]` when it is longer.
 pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
@@ -454,6 +472,25 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_values_are_cut_at_a_character_and_marked() {
+        let s = "é".repeat(MAX_VALUE_BYTES);
+        let c = clip(&s);
+        assert!(c.len() < MAX_VALUE_BYTES + 40);
+        let tail: String = c
+            .chars()
+            .rev()
+            .take(30)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        assert!(c.ends_with(&format!("… [cut: {} bytes]", s.len())), "{tail}");
+        assert_eq!(clip("short"), "short");
+        assert!(oversized(MAX_RECORD_BYTES).is_none());
+        assert!(oversized(MAX_RECORD_BYTES + 1).is_some_and(|r| r.contains("limit for one record")));
+    }
 
     #[test]
     fn text_inside_the_backing_is_referred_to_and_other_text_copied() {
