@@ -156,7 +156,11 @@ pub fn estimate(events: &[Event], sources: &[SourceInfo]) -> Vec<Skew> {
     for (&(a, b), st) in &pairs.by_pair {
         let mut d = st.deltas.clone();
         let m = median(&mut d);
-        let mut dev: Vec<i64> = st.deltas.iter().map(|x| (x - m).abs()).collect();
+        let mut dev: Vec<i64> = st
+            .deltas
+            .iter()
+            .map(|x| x.saturating_sub(m).saturating_abs())
+            .collect();
         let spread = median(&mut dev);
         let keys = match (st.by_trace, st.by_request) {
             (true, true) => "trace id and request id",

@@ -126,7 +126,9 @@ fn timely(a: &Finding, b: &Finding) -> bool {
         b.onset_ts.or(b.first_ts),
     ) {
         (Some(ao), Some(af), Some(al), Some(bo)) => {
-            ao <= bo + SKEW_TOLERANCE_NS && bo <= af + ONSET_WINDOW_NS && bo <= al + FOLLOW_WINDOW_NS
+            ao <= bo.saturating_add(SKEW_TOLERANCE_NS)
+                && bo <= af.saturating_add(ONSET_WINDOW_NS)
+                && bo <= al.saturating_add(FOLLOW_WINDOW_NS)
         }
         _ => true,
     }
@@ -259,7 +261,7 @@ pub fn rank(
     let start = findings.iter().filter_map(onset).min();
     let end = findings.iter().filter_map(|f| f.last_ts).max();
     let span = match (start, end) {
-        (Some(a), Some(b)) => ((b - a) as f64).max(1e9),
+        (Some(a), Some(b)) => (b.saturating_sub(a) as f64).max(1e9),
         _ => 1e9,
     };
     let edges = trace_edges(findings, blame);
@@ -279,7 +281,10 @@ pub fn rank(
             // Without history before it, a finding's onset is unknown.
             let early = match (onset(f), start) {
                 _ if !f.history => 0.5,
-                (Some(t), Some(s)) => 1.0 - ((t - s - SKEW_TOLERANCE_NS).max(0) as f64 / span).min(1.0),
+                (Some(t), Some(s)) => {
+                    1.0 - (t.saturating_sub(s).saturating_sub(SKEW_TOLERANCE_NS).max(0) as f64 / span)
+                        .min(1.0)
+                }
                 _ => 0.5,
             };
             Base {
@@ -365,8 +370,10 @@ pub fn rank(
             || fa.events.first().map(|&i| events[i].source) != fb.events.first().map(|&i| events[i].source);
         // Within a minute: hot windows are clock-aligned, and a window may
         // open on a stray earlier failure.
-        let near =
-            |x: Option<i64>, y: Option<i64>| x.zip(y).is_some_and(|(x, y)| (x - y).abs() <= 60_000_000_000);
+        let near = |x: Option<i64>, y: Option<i64>| {
+            x.zip(y)
+                .is_some_and(|(x, y)| x.saturating_sub(y).saturating_abs() <= 60_000_000_000)
+        };
         let together = near(onset(fa), onset(fb)) || near(fa.first_ts, fb.first_ts);
         proxy_share[b].0 >= 0.8 && proxy_share[a].1 >= 0.8 && elsewhere && together
     };

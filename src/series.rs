@@ -24,7 +24,12 @@ fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
         return None;
     }
     let k = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted.get(k).map(|v| (v * 10.0).round() / 10.0)
+    // Rounded to 0.1 ms, unless that overflows (a duration near f64::MAX).
+    sorted.get(k).map(|&v| {
+        Some((v * 10.0).round() / 10.0)
+            .filter(|r| r.is_finite())
+            .unwrap_or(v)
+    })
 }
 
 /// Whole-run figures for the report's summary.
@@ -78,18 +83,20 @@ pub fn build(events: &[Event]) -> Series {
     ) else {
         return Series::default();
     };
-    let span_s = ((last - first) / 1_000_000_000).max(1);
+    let span_s = (last.saturating_sub(first) / 1_000_000_000).max(1);
     let interval_s = NICE_S
         .iter()
         .copied()
         .find(|&s| span_s / s <= TARGET_BUCKETS)
-        .unwrap_or(86_400);
+        // Longer than the nice intervals cover (years, or a stray timestamp
+        // centuries away): whole days, still about TARGET_BUCKETS of them.
+        .unwrap_or_else(|| (span_s / TARGET_BUCKETS / 86_400 + 1).saturating_mul(86_400));
     let width = interval_s * 1_000_000_000;
-    let start = first - first.rem_euclid(width);
-    let n = ((last - start) / width + 1) as usize;
+    let start = first.saturating_sub(first.rem_euclid(width));
+    let n = (last.saturating_sub(start) / width + 1) as usize;
     let mut buckets: Vec<Bucket> = (0..n)
         .map(|k| Bucket {
-            ts: format_ns(start + k as i64 * width),
+            ts: format_ns(start.saturating_add(k as i64 * width)),
             ..Bucket::default()
         })
         .collect();
@@ -99,7 +106,7 @@ pub fn build(events: &[Event]) -> Series {
         if e.context_record {
             continue;
         }
-        let k = ((t - start) / width) as usize;
+        let k = (t.saturating_sub(start) / width) as usize;
         let Some(b) = buckets.get_mut(k) else { continue };
         match (e.status, e.is_failure()) {
             (Some(s), _) if s >= 500 => b.server_errors += 1,
@@ -134,7 +141,7 @@ pub fn counts(events: &[Event], idx: &[usize], series: &Series) -> Vec<u32> {
     }
     for &i in idx {
         if let Some(t) = events[i].ts_ns {
-            if let Some(c) = usize::try_from((t - series.start_ns) / width)
+            if let Some(c) = usize::try_from(t.saturating_sub(series.start_ns) / width)
                 .ok()
                 .and_then(|k| out.get_mut(k))
             {

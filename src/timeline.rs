@@ -96,10 +96,10 @@ fn peak_and_mitigation(events: &[Event], idx: &[usize]) -> Option<Peak> {
         .filter_map(|&i| events[i].ts_ns.map(|t| (t, i)))
         .collect();
     let (first, last) = (times.first()?.0, times.last()?.0);
-    let width = ((last - first) / 20).clamp(1_000_000_000, 60_000_000_000);
+    let width = (last.saturating_sub(first) / 20).clamp(1_000_000_000, 60_000_000_000);
     let mut buckets: Vec<(i64, u64, usize)> = Vec::new();
     for &(t, i) in &times {
-        let b = (t - first) / width;
+        let b = t.saturating_sub(first) / width;
         match buckets.last_mut() {
             Some(last) if last.0 == b => last.1 += 1,
             _ => buckets.push((b, 1, i)),
@@ -117,10 +117,10 @@ fn peak_and_mitigation(events: &[Event], idx: &[usize]) -> Option<Peak> {
         .iter()
         .rposition(|b| b.1 > half)
         .map_or(pk, |p| p + pk);
-    let eased = first + (buckets[last_high].0 + 1) * width;
+    let eased = first.saturating_add((buckets[last_high].0 + 1).saturating_mul(width));
     let mitigation = times.iter().find(|(t, _)| *t >= eased).map(|&(_, i)| (eased, i));
     Some(Peak {
-        at: first + peak.0 * width,
+        at: first.saturating_add(peak.0.saturating_mul(width)),
         count: peak.1,
         first: peak.2,
         eased: mitigation,

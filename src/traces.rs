@@ -75,7 +75,7 @@ pub fn tree(events: &[Event], sources: &[SourceInfo], hops: &[usize]) -> Tree {
             let longer = fd > d || (fd == d && is_client(j));
             let contains = match (f.ts_ns, end_ns(f), e.ts_ns, end_ns(e)) {
                 (Some(fs), Some(fe), Some(es), Some(ee)) => {
-                    fs - NEST_TOLERANCE_NS <= es && ee <= fe + NEST_TOLERANCE_NS
+                    fs.saturating_sub(NEST_TOLERANCE_NS) <= es && ee <= fe.saturating_add(NEST_TOLERANCE_NS)
                 }
                 _ => true,
             };

@@ -363,9 +363,10 @@ fn odd_json_values_are_read_or_skipped_with_a_reason() {
         )
         .as_bytes(),
     );
-    for format in ["json", "text", "markdown", "html"] {
+    for format in ["json", "text", "md", "html"] {
         let out = run(&["analyze", "--format", format, &arg(&p)]);
         survived(&out);
+        assert_eq!(out.status.code(), Some(0), "{format}");
         if format == "json" {
             let r = report(&out);
             let i = input(&r, "odd.jsonl");
@@ -377,6 +378,56 @@ fn odd_json_values_are_read_or_skipped_with_a_reason() {
     }
     let out = run(&["timeline", &arg(&p)]);
     survived(&out);
+}
+
+/// Times at the very ends of what nanoseconds since 1970 can hold (1677
+/// and 2262), events without a time, durations near f64::MAX and a
+/// Retry-After in the year 9999, in one run: differences between such times
+/// overflow i64, and a duration rounded past f64::MAX is infinite. Once,
+/// these hung the HTML report for two minutes in 23 GB of memory and
+/// panicked in debug builds.
+#[test]
+fn extreme_times_and_durations_render_in_every_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut lines = String::new();
+    for ts in [
+        "1677-09-22T00:12:44Z",
+        "2262-04-11T23:47:16Z",
+        "1970-01-01T00:00:00Z",
+        "2024-05-01T10:00:00Z",
+    ] {
+        for status in [500, 503, 429, 401, 200] {
+            lines.push_str(&format!(
+                "{{\"@timestamp\":\"{ts}\",\"status\":{status},\"url\":\"https://a.example/v1/x\",\"duration_ms\":1e308,\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"message\":\"upstream timed out\"}}\n"
+            ));
+        }
+        lines.push_str("{\"status\":503,\"url\":\"/x\"}\n");
+    }
+    let jsonl = write(dir.path(), "extreme.jsonl", lines.repeat(3).as_bytes());
+    let har = write(
+        dir.path(),
+        "extreme.har",
+        concat!(
+            r#"{"log":{"version":"1.2","entries":["#,
+            r#"{"startedDateTime":"1677-09-22T00:12:44Z","time":1e308,"request":{"method":"GET","url":"https://a.example/x","headers":[]},"response":{"status":429,"headers":[{"name":"Retry-After","value":"Fri, 31 Dec 9999 23:59:59 GMT"}]}},"#,
+            r#"{"startedDateTime":"2262-04-11T23:47:16Z","time":5,"request":{"method":"GET","url":"https://a.example/x","headers":[]},"response":{"status":429,"headers":[{"name":"Retry-After","value":"Fri, 31 Dec 9999 23:59:59 GMT"}]}}"#,
+            "]}}"
+        )
+        .as_bytes(),
+    );
+    for format in ["json", "text", "md", "html"] {
+        let out = run(&["analyze", "--format", format, &arg(&jsonl), &arg(&har)]);
+        survived(&out);
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        assert!(out.stdout.len() < 4 << 20, "{format}: {} bytes", out.stdout.len());
+    }
+    survived(&run(&["timeline", &arg(&jsonl), &arg(&har)]));
+    survived(&run(&[
+        "trace",
+        "4bf92f3577b34da6a3ce929d0e0e4736",
+        &arg(&jsonl),
+        &arg(&har),
+    ]));
 }
 
 #[test]

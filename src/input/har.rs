@@ -426,7 +426,7 @@ fn retry_after(v: &str, ts_ns: Option<i64>) -> Option<f64> {
     }
     let date = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let at = date.timestamp_nanos_opt()?;
-    Some(((at - ts_ns?) as f64 / 1e9).max(0.0))
+    Some((at.checked_sub(ts_ns?)? as f64 / 1e9).max(0.0))
 }
 
 fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::Result<Event, String> {

@@ -140,7 +140,11 @@ pub fn parse_rfc3339(s: &str) -> Option<Parsed> {
                 _ => return None,
             };
             let off = i64::from(oh * 3600 + om * 60) * 1_000_000_000;
-            let ns = if *sign == b'+' { base - off } else { base + off };
+            let ns = if *sign == b'+' {
+                base.checked_sub(off)?
+            } else {
+                base.checked_add(off)?
+            };
             Some(Parsed {
                 ns,
                 tz_assumed: false,
@@ -195,7 +199,11 @@ pub fn parse_clf(s: &str) -> Option<Parsed> {
     }
     let off = i64::from(digits(rb, 1, 2)? * 3600 + digits(rb, 3, 2)? * 60) * 1_000_000_000;
     Some(Parsed {
-        ns: if rb[0] == b'+' { base - off } else { base + off },
+        ns: if rb[0] == b'+' {
+            base.checked_sub(off)?
+        } else {
+            base.checked_add(off)?
+        },
         tz_assumed: false,
     })
 }

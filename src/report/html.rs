@@ -76,7 +76,7 @@ fn ev_list(e: &[Evidence]) -> String {
 fn frac(series: &Series, ts: &str) -> Option<f64> {
     let t = parse_rfc3339(ts)?.ns;
     let span = series.interval_s as f64 * 1e9 * series.buckets.len() as f64;
-    (span > 0.0).then(|| ((t - series.start_ns) as f64 / span).clamp(0.0, 1.0))
+    (span > 0.0).then(|| (t.saturating_sub(series.start_ns) as f64 / span).clamp(0.0, 1.0))
 }
 
 /// Stacked bars of requests per interval, with the top cause's markers.
@@ -162,7 +162,7 @@ fn latency_svg(s: &Series) -> String {
         .iter()
         .flat_map(|b| [b.p50_ms, b.p95_ms, b.p99_ms])
         .flatten()
-        .filter(|v| *v > 0.0)
+        .filter(|v| *v > 0.0 && v.is_finite())
         .collect();
     let mut svg = format!(
         r#"<svg id="chart-latency" viewBox="0 0 {w} {h}" role="img" aria-label="Latency percentiles">"#
@@ -184,7 +184,9 @@ fn latency_svg(s: &Series) -> String {
         .fold(0.0, f64::max)
         .log10()
         .ceil()
-        .max(lo + 1.0);
+        .max(lo + 1.0)
+        // At most 30 decades of gridlines, whatever the outliers.
+        .min(lo + 30.0);
     let n = s.buckets.len().max(1) as f64;
     let bw = (w - pad) / n;
     let y = |v: f64| (h - 10.0) - (v.max(0.1).log10() - lo) / (hi - lo) * (h - 20.0);

@@ -11,7 +11,7 @@ fn duration(a: &str, b: &str) -> Option<String> {
         crate::normalize::time::parse_rfc3339(a)?.ns,
         crate::normalize::time::parse_rfc3339(b)?.ns,
     );
-    let s = (b - a).max(0) / 1_000_000_000;
+    let s = b.saturating_sub(a).max(0) / 1_000_000_000;
     Some(match s {
         0..=59 => format!("{s} s"),
         60..=3599 => format!("{} min {} s", s / 60, s % 60),

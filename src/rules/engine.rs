@@ -275,10 +275,10 @@ fn sequence_matches(rule: &CompiledRule, seq: &super::spec::Sequence, events: &[
         let mut advanced = false;
         if let Some(st) = states.get_mut(&key) {
             let next = seq.steps[st.step];
-            let in_span = ts - st.start <= seq.within_ns;
+            let in_span = ts.saturating_sub(st.start) <= seq.within_ns;
             let in_budget = match (seq.before_elapsed, st.budget_s) {
                 (None, _) => true,
-                (Some(_), Some(b)) => ((ts - st.last) as f64) < b * 1e9,
+                (Some(_), Some(b)) => (ts.saturating_sub(st.last) as f64) < b * 1e9,
                 (Some(_), None) => false,
             };
             if in_span && in_budget && rule.selections[next].matches(e) {
@@ -319,7 +319,7 @@ fn sequence_matches(rule: &CompiledRule, seq: &super::spec::Sequence, events: &[
 /// `S = max(0, S + x − μ − σ/2)` last left zero at the onset. `None` when
 /// there is too little history or no rise before `hot`.
 fn change_point(counts: &BTreeMap<i64, u64>, from: i64, hot: i64) -> Option<i64> {
-    if hot - from < 3 {
+    if hot.saturating_sub(from) < 3 {
         return None;
     }
     let series: Vec<f64> = (from..=hot)
@@ -351,7 +351,7 @@ fn robust_z(counts: &BTreeMap<i64, u64>, start: i64, b: i64) -> Option<f64> {
         return None;
     }
     let from = start.max(b.saturating_sub(60));
-    if b - from < 3 {
+    if b.saturating_sub(from) < 3 {
         return None;
     }
     let mut base: Vec<f64> = (from..b)
@@ -531,7 +531,7 @@ fn run_rule(
         // Only groups (a service version, a client) that appear after the
         // input began: what was there from the start is the baseline.
         groups.retain(|k, _| match (first_seen.get(k), input_start) {
-            (Some(&f), Some(s)) => f > s + rule.window_ns,
+            (Some(&f), Some(s)) => f > s.saturating_add(rule.window_ns),
             _ => false,
         });
     }
@@ -577,7 +577,8 @@ fn run_rule(
             {
                 continue;
             }
-            if prev_hot.is_none_or(|p| b - p > 1) {
+            // Events without a time share the bucket i64::MIN.
+            if prev_hot.is_none_or(|p| b.saturating_sub(p) > 1) {
                 bursts += 1;
             }
             prev_hot = Some(b);
@@ -660,7 +661,7 @@ fn run_rule(
             onset_ts,
             baseline,
             history: match (onset_ts.or(first_ts), input_start) {
-                (Some(o), Some(s)) => o - s >= history_needed(rule),
+                (Some(o), Some(s)) => o.saturating_sub(s) >= history_needed(rule),
                 _ => false,
             },
         });
@@ -696,7 +697,7 @@ fn baseline_confidence(
         return None;
     };
     let onset = onset_ts.unwrap_or(first).min(first);
-    let history = onset - start;
+    let history = onset.saturating_sub(start);
     if history < history_needed(rule) {
         let bursts = {
             let mut b: Vec<i64> = qualifying
@@ -704,11 +705,11 @@ fn baseline_confidence(
                 .map(|&i| bucket(events[i].ts_ns, rule.window_ns))
                 .collect();
             b.dedup();
-            b.windows(2).filter(|w| w[1] - w[0] > 1).count() + 1
+            b.windows(2).filter(|w| w[1].saturating_sub(w[0]) > 1).count() + 1
         };
         // Present from the start and through most of the input, or in
         // repeated bursts: a chronic condition, not this incident.
-        let lasting = (last - first) as f64 >= 0.6 * (end - start) as f64;
+        let lasting = last.saturating_sub(first) as f64 >= 0.6 * end.saturating_sub(start) as f64;
         return (bursts >= 3 || lasting).then_some(0.25);
     }
     let before = idx
@@ -716,7 +717,7 @@ fn baseline_confidence(
         .filter(|&&i| events[i].ts_ns.is_some_and(|t| t < onset))
         .count() as f64;
     let pre_rate = before / history as f64;
-    let in_rate = qualifying.len() as f64 / (last - first).max(rule.window_ns) as f64;
+    let in_rate = qualifying.len() as f64 / last.saturating_sub(first).max(rule.window_ns) as f64;
     Some((1.0 - pre_rate / in_rate.max(f64::MIN_POSITIVE)).clamp(0.0, 1.0))
 }
 
