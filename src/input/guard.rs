@@ -20,6 +20,7 @@
 //! the file's modification time, and the run reports it; `--no-mmap` reads
 //! files into memory instead and is immune to both.
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Once;
 use std::time::SystemTime;
@@ -57,13 +58,15 @@ pub struct Map {
     slot: usize,
     len: u64,
     modified: Option<SystemTime>,
-    file: std::fs::File,
+    /// Where to look for a change: a path, not an open file, so that a kept
+    /// map does not hold a descriptor for the rest of the run.
+    path: PathBuf,
 }
 
 impl Map {
     /// Map `file` and watch the map. `None` when the map cannot be watched
     /// (no free slot, no handler): the caller reads the file instead.
-    pub fn new(file: &std::fs::File) -> std::io::Result<Option<Map>> {
+    pub fn new(file: &std::fs::File, path: &Path) -> std::io::Result<Option<Map>> {
         INSTALL.call_once(|| INSTALLED.store(install(), Ordering::SeqCst));
         if !INSTALLED.load(Ordering::SeqCst) {
             return Ok(None);
@@ -81,7 +84,7 @@ impl Map {
             slot,
             len: meta.len(),
             modified: meta.modified().ok(),
-            file: file.try_clone()?,
+            path: path.to_path_buf(),
         }))
     }
 
@@ -97,7 +100,7 @@ impl Map {
         if self.damaged() {
             return true;
         }
-        match self.file.metadata() {
+        match std::fs::metadata(&self.path) {
             Ok(m) => m.len() != self.len || m.modified().ok() != self.modified,
             Err(_) => true,
         }
@@ -245,7 +248,7 @@ mod tests {
         let path = dir.path().join("f");
         std::fs::write(&path, vec![b'x'; 3 << 20]).unwrap();
         let file = std::fs::File::open(&path).unwrap();
-        let map = Map::new(&file).unwrap().expect("watched");
+        let map = Map::new(&file, &path).unwrap().expect("watched");
         assert_eq!(map[100], b'x');
         assert!(!map.changed());
         std::fs::OpenOptions::new()
@@ -260,7 +263,7 @@ mod tests {
         assert!(map.damaged() && map.changed());
         drop(map);
         // The slot is free again and a new map starts clean.
-        let map = Map::new(&file).unwrap().expect("watched");
+        let map = Map::new(&file, &path).unwrap().expect("watched");
         assert!(!map.damaged());
     }
 }

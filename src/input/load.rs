@@ -285,7 +285,7 @@ pub fn open(spec: &InputSpec, opts: &OpenOptions) -> Result<Loaded> {
             let file = open_file(path).map_err(io)?;
             let meta = file.metadata().map_err(io)?;
             let map = if meta.is_file() && opts.mmap && meta.len() >= MMAP_MIN {
-                Map::new(&file).map_err(io)?
+                Map::new(&file, path).map_err(io)?
             } else {
                 None
             };
