@@ -6,7 +6,7 @@
 //! how a fuzzer reports a finding.
 
 use crate::input::{self, Data, Loaded, Options, Output};
-use crate::model::{InputStats, SourceId, TextKind};
+use crate::model::{InputStats, SourceId};
 
 const ID: SourceId = SourceId(0);
 
@@ -66,14 +66,7 @@ pub fn csv(data: &[u8]) {
 
 /// Every access-log parser on the same bytes.
 pub fn access(data: &[u8]) {
-    for kind in [
-        TextKind::Clf,
-        TextKind::Alb,
-        TextKind::W3c,
-        TextKind::Haproxy,
-        TextKind::Envoy,
-        TextKind::Zeek,
-    ] {
+    for kind in input::text::KINDS {
         checked(input::text::parse(ID, data, kind, &Options::default()));
     }
 }

@@ -108,6 +108,14 @@ fn analyze(paths: &[&Path]) -> (serde_json::Value, String) {
 
 const GOOD: &str = "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"status\":503,\"url\":\"/api/v1/x\",\"message\":\"upstream failed\"}\n";
 
+/// Make a FIFO at `path`.
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path");
+    // SAFETY: mkfifo with a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+}
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).expect("write input");
@@ -490,9 +498,7 @@ fn empty_unreadable_and_special_files_give_clear_errors_not_hangs() {
     {
         // A FIFO nobody writes to reads as empty; /dev/zero is binary.
         let fifo = dir.path().join("fifo.jsonl");
-        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("path");
-        // SAFETY: mkfifo with a valid C string.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        mkfifo(&fifo);
         let out = run(&[
             "analyze",
             "--format",
@@ -556,9 +562,7 @@ fn a_mapped_file_truncated_during_the_run_is_survived_and_reported() {
         "big enough to be mapped"
     );
     let fifo = dir.path().join("pause.jsonl");
-    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("path");
-    // SAFETY: mkfifo with a valid C string.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    mkfifo(&fifo);
     let (big2, fifo2) = (big.clone(), fifo.clone());
     let writer = std::thread::spawn(move || {
         // Blocks until logsleuth opens the FIFO, i.e. after big.jsonl's parse.

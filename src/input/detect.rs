@@ -80,20 +80,24 @@ fn is_json_object(line: &[u8]) -> bool {
     t.first() == Some(&b'{') && serde_json::from_slice::<IgnoredAny>(t).is_ok()
 }
 
-/// Whether the start of an input is binary content: it holds NUL bytes
-/// and no JSON-lines record. (A log whose writer crashed leaves NUL-filled
-/// blocks among its records: those lines are skipped, each with its reason,
-/// and the rest is read.)
-pub fn looks_binary(head: &[u8]) -> bool {
-    let head = &head[..head.len().min(4096)];
+/// Whether an input is binary content, judged by its first 4 KiB: they
+/// hold NUL bytes and no JSON-lines record. (A log whose writer crashed
+/// leaves NUL-filled blocks among its records: those lines are skipped,
+/// each with its reason, and the rest is read.)
+pub fn looks_binary(b: &[u8]) -> bool {
+    let head = &b[..b.len().min(4096)];
     head.contains(&0) && !later_objects(head)
 }
 
-/// Whether the JSON value at `i` ends on its own line (`line_end`), or is
-/// broken there (NaN, nesting too deep, a stray byte) rather than cut off:
-/// then the lines after it are records of their own, not the rest of a
-/// document spread over lines.
-fn first_on_its_line(bytes: &[u8], i: usize, line_end: usize) -> bool {
+/// Whether the input is JSON lines whose first line holds a value of its
+/// own: later lines are JSON objects, and the value at `i` ends on its line
+/// (`line_end`) or is broken there (NaN, nesting too deep, a stray byte)
+/// rather than cut off. The cheap test on later lines comes first, so that
+/// a large document is not scanned here.
+fn lines_after_first_value(bytes: &[u8], i: usize, line_end: usize) -> bool {
+    if !later_objects(&bytes[line_end..]) {
+        return false;
+    }
     match scan::skip_value(bytes, i) {
         Ok(end) => end <= line_end,
         // Unbalanced to the end: a document cut off, unless its first line
@@ -165,8 +169,7 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
             "UTF-16 text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)",
         ));
     }
-    let head = &bytes[..bytes.len().min(4096)];
-    if looks_binary(head) {
+    if looks_binary(bytes) {
         return Err(reject(
             display,
             "binary content: not a HAR, JSON, CSV or text log",
@@ -198,7 +201,7 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
             if has_log_member(&bytes[i..]) {
                 return Ok(Format::Har);
             }
-            if first_on_its_line(bytes, i, line_end) && later_objects(&bytes[line_end..]) {
+            if lines_after_first_value(bytes, i, line_end) {
                 return Ok(Format::Jsonl);
             }
             if scan::skip_value(bytes, i).is_ok() {
@@ -217,9 +220,7 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
             Some(kind) if serde_json::from_slice::<IgnoredAny>(first_line).is_err_and(|e| !e.is_eof()) => {
                 Ok(Format::Text(kind))
             }
-            _ if first_on_its_line(bytes, i, line_end) && later_objects(&bytes[line_end..]) => {
-                Ok(Format::Jsonl)
-            }
+            _ if lines_after_first_value(bytes, i, line_end) => Ok(Format::Jsonl),
             _ => Ok(Format::Json),
         },
         _ => {

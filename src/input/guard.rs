@@ -22,7 +22,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Once;
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use memmap2::Mmap;
@@ -48,8 +48,8 @@ const FREE: Slot = Slot {
 
 static TABLE: [Slot; SLOTS] = [FREE; SLOTS];
 
-static INSTALL: Once = Once::new();
-static INSTALLED: AtomicBool = AtomicBool::new(false);
+/// Whether our SIGBUS handler is in place (installed on the first map).
+static INSTALLED: OnceLock<bool> = OnceLock::new();
 
 /// A read-only map of an input file, watched for SIGBUS while it lives.
 #[derive(Debug)]
@@ -67,8 +67,7 @@ impl Map {
     /// Map `file` and watch the map. `None` when the map cannot be watched
     /// (no free slot, no handler): the caller reads the file instead.
     pub fn new(file: &std::fs::File, path: &Path) -> std::io::Result<Option<Map>> {
-        INSTALL.call_once(|| INSTALLED.store(install(), Ordering::SeqCst));
-        if !INSTALLED.load(Ordering::SeqCst) {
+        if !*INSTALLED.get_or_init(install) {
             return Ok(None);
         }
         let meta = file.metadata()?;
