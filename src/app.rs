@@ -334,7 +334,7 @@ pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
     // Join the inputs and put them on one clock before anything reads time.
     let skews = crate::stats::stage("clock estimate", || correlate::estimate(&events, &sources));
     let mut correlation = correlation_report(&skews, &events, &sources);
-    correlate::apply(&mut events, &skews);
+    correlate::apply(&mut events, &mut sources, &skews);
     // One timeline across inputs: order by time (events without one last),
     // keeping input order among equals. Exports sorted newest-first too.
     let time_key = |e: &Event| (e.ts_ns.is_none(), e.ts_ns);

@@ -235,9 +235,14 @@ pub fn estimate(events: &[Event], sources: &[SourceInfo]) -> Vec<Skew> {
     out
 }
 
-/// Put corrected inputs on the reference clock; each event remembers the
-/// correction it got.
-pub fn apply(events: &mut [Event], skews: &[Skew]) {
+/// Put corrected inputs on the reference clock; each input remembers the
+/// correction its timed events got.
+pub fn apply(events: &mut [Event], sources: &mut [SourceInfo], skews: &[Skew]) {
+    for s in skews.iter().filter(|s| s.corrected) {
+        if let Some(info) = sources.get_mut(s.source.0 as usize) {
+            info.clock_shift_ns = s.offset_ns;
+        }
+    }
     let shift: FxHashMap<u32, i64> = skews
         .iter()
         .filter(|s| s.corrected)
@@ -250,7 +255,6 @@ pub fn apply(events: &mut [Event], skews: &[Skew]) {
         if let Some(&o) = shift.get(&e.source.0) {
             if let Some(t) = e.ts_ns {
                 e.ts_ns = Some(t.saturating_sub(o));
-                e.skew_corrected_ns = o;
             }
         }
     }
@@ -412,7 +416,7 @@ mod tests {
             events.push(ev(1, k as u64, 1000 * k + 3000 + (k % 3) * 10, &t));
             events.push(ev(2, k as u64, 1000 * k + 1800, &t));
         }
-        let sources = [
+        let mut sources = [
             info(0, Format::Har),
             info(1, Format::Jsonl),
             info(2, Format::Json),
@@ -434,10 +438,10 @@ mod tests {
             "{}",
             b.offset_ns
         );
-        apply(&mut events, &skews);
+        apply(&mut events, &mut sources, &skews);
         // The median offset is 3.010 s (pairs at +3.000, +3.010, +3.020).
         assert_eq!(events[1].ts_ns, Some(-10_000_000));
-        assert_eq!(events[1].skew_corrected_ns, 3_010_000_000);
+        assert_eq!(sources[1].clock_shift_ns, 3_010_000_000);
     }
 
     #[test]

@@ -23,14 +23,14 @@ pub struct Ctx<'a> {
 /// The pointer of event `i`, without links.
 pub fn plain(events: &[Event], sources: &[SourceInfo], i: usize) -> Evidence {
     let e = &events[i];
+    let source = sources.get(e.source.0 as usize);
+    let shift = source.map_or(0, |s| s.clock_shift_ns);
     Evidence {
-        path: sources
-            .get(e.source.0 as usize)
-            .map_or_else(String::new, |s| s.display.clone()),
+        path: source.map_or_else(String::new, |s| s.display.clone()),
         locator: e.locator.map_or_else(String::new, |l| l.to_string()),
         offset: e.offset,
         trace_id: e.trace_id.as_deref().map(str::to_string),
-        clock_corrected_ms: (e.skew_corrected_ns != 0).then(|| -(e.skew_corrected_ns / 1_000_000)),
+        clock_corrected_ms: (shift != 0 && e.ts_ns.is_some()).then(|| -(shift / 1_000_000)),
         linked: Vec::new(),
     }
 }

@@ -144,6 +144,7 @@ mod tests {
             dialect: "generic".into(),
             bytes: 0,
             stats: InputStats::default(),
+            clock_shift_ns: 0,
         };
         let df = build(&[a, b], &[src]).unwrap();
         let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();

@@ -164,7 +164,10 @@ fn line_events(
 }
 
 fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options) -> Chunk {
-    let mut out = Chunk::default();
+    let mut out = Chunk {
+        events: lines::events_for(end - start),
+        ..Chunk::default()
+    };
     let mut pos = start;
     while pos < end {
         let nl = memchr::memchr(b'\n', &b[pos..end]).map_or(end, |k| pos + k);

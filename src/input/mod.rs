@@ -126,6 +126,7 @@ pub fn parse(id: SourceId, loaded: &Loaded, opts: &Options) -> Result<Parsed> {
             dialect: out.dialect,
             bytes: bytes.len() as u64,
             stats,
+            clock_shift_ns: 0,
         },
         events: out.events,
     })

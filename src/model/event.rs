@@ -77,10 +77,30 @@ pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// Text that is usually unique to its record (a URL, a message, an id):
 /// interning it would cost a hash-table probe per record for nothing, so it
-/// is copied once into a per-thread bump arena that lives as long as the
-/// process, and held as a plain `&'static str`. Derefs to `str`.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Text(&'static str);
+/// is referred to where it lies in the kept input ([`Text::within`]) or
+/// copied once into a per-thread bump arena that lives as long as the
+/// process. Derefs to `str`.
+///
+/// A `Text` is one word, not a two-word `&str`: an event holds six of them,
+/// and at millions of events the second word was a fifth of the memory. The
+/// word packs the address (low 48 bits, which every user-space address on
+/// x86-64 and AArch64 Linux fits unless a program asks for more) and the
+/// length (high 16 bits). A string of 65,535 bytes or more, or at an
+/// address past 48 bits, is kept in a side table instead and the word holds
+/// its index, marked by a length of `0xFFFF`: values are cut at 64 KiB
+/// ([`MAX_VALUE_BYTES`]), so that is rare. The word is never zero (a `&str`
+/// points somewhere even when empty, and an index is stored plus one), so
+/// `Option<Text>` is one word too.
+#[derive(Clone, Copy)]
+pub struct Text(std::num::NonZeroU64);
+
+/// The length that marks a side-table index.
+const LONG: u64 = 0xFFFF;
+/// The bits that hold an address or an index.
+const LOW: u64 = (1 << 48) - 1;
+
+/// Strings too long or too far up to pack: index + 1 → text.
+static SIDE: std::sync::RwLock<Vec<&'static str>> = std::sync::RwLock::new(Vec::new());
 
 thread_local! {
     /// This thread's arena. Leaked on purpose: events borrow from it until
@@ -89,9 +109,25 @@ thread_local! {
 }
 
 impl Text {
+    /// Hold `s`, which lives as long as the process.
+    fn pack(s: &'static str) -> Text {
+        let addr = s.as_ptr().expose_provenance() as u64;
+        let len = s.len() as u64;
+        let word = if len < LONG && addr <= LOW && addr != 0 {
+            (len << 48) | addr
+        } else {
+            let mut side = SIDE.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            side.push(s);
+            // More than 2^48 long strings would need 4 PiB of them first.
+            (LONG << 48) | (side.len() as u64 & LOW)
+        };
+        // Both arms are non-zero: a packed address is, and so is the mark.
+        Text(std::num::NonZeroU64::new(word).unwrap_or(std::num::NonZeroU64::MIN))
+    }
+
     /// Copy `s` into this thread's arena.
     pub fn new(s: &str) -> Text {
-        ARENA.with(|a| Text(a.alloc_str(s)))
+        ARENA.with(|a| Text::pack(a.alloc_str(s)))
     }
 
     /// `s` as text: referred to in place when it lies inside `backing`
@@ -101,12 +137,11 @@ impl Text {
     pub fn within(s: &str, backing: Option<&'static [u8]>) -> Text {
         if let Some(b) = backing {
             let start = (s.as_ptr() as usize).wrapping_sub(b.as_ptr() as usize);
-            let inside = start
-                .checked_add(s.len())
-                .and_then(|end| b.get(start..end))
-                .and_then(|bytes| std::str::from_utf8(bytes).ok());
-            if let Some(t) = inside {
-                return Text(t);
+            let inside = start.checked_add(s.len()).and_then(|end| b.get(start..end));
+            if let Some(bytes) = inside {
+                // SAFETY: `bytes` is the very memory `s` spans (same start,
+                // same length), and `s` is a `str`: the bytes are UTF-8.
+                return Text::pack(unsafe { std::str::from_utf8_unchecked(bytes) });
             }
         }
         Text::new(s)
@@ -114,14 +149,53 @@ impl Text {
 
     /// The text.
     pub fn as_str(&self) -> &'static str {
-        self.0
+        let word = self.0.get();
+        let len = word >> 48;
+        if len == LONG {
+            let side = SIDE.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            return side
+                .get(((word & LOW) as usize).wrapping_sub(1))
+                .copied()
+                .unwrap_or("");
+        }
+        let ptr = std::ptr::with_exposed_provenance::<u8>((word & LOW) as usize);
+        // SAFETY: `pack` took this address and length from a `&'static str`
+        // (its provenance exposed there), so the bytes are live for the
+        // rest of the process and are UTF-8.
+        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr, len as usize)) }
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h);
     }
 }
 
 impl std::ops::Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {
-        self.0
+        self.as_str()
     }
 }
 
@@ -145,13 +219,13 @@ impl From<&String> for Text {
 
 impl std::fmt::Debug for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self.0, f)
+        std::fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
 impl std::fmt::Display for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -409,9 +483,6 @@ pub struct Event {
     pub template: Option<Str>,
     /// The duration's unit was inferred (`duration`: integer → ms, fraction → s).
     pub duration_unit_guessed: bool,
-    /// Nanoseconds subtracted from this input's times to put it on the
-    /// reference input's clock (see `correlate`); 0 when not corrected.
-    pub skew_corrected_ns: i64,
     /// The record carries context for the records after it (an Elastic APM
     /// `metadata` line) rather than a request or log message of its own.
     pub context_record: bool,
@@ -510,6 +581,31 @@ mod tests {
         let tail = std::str::from_utf8(&BACKING[20..]).unwrap();
         assert_eq!(&*Text::within(tail, Some(&BACKING[..22])), tail);
         assert_eq!(Text::within("", Some(BACKING)).as_str(), "");
+    }
+
+    #[test]
+    fn text_is_one_word_and_keeps_any_length() {
+        assert_eq!(std::mem::size_of::<Option<Text>>(), 8);
+        for len in [0, 1, 65_534, 65_535, 65_536, 1 << 20] {
+            let s = "x".repeat(len);
+            let t = Text::new(&s);
+            assert_eq!(t.as_str(), s, "length {len}");
+            assert_eq!(t, Text::new(&s));
+        }
+        let (a, b) = (Text::new("a"), Text::new("b"));
+        assert!(a < b && a != b);
+        assert_eq!(format!("{a:?} {b}"), "\"a\" b");
+    }
+
+    #[test]
+    fn an_event_stays_within_its_memory_budget() {
+        // A gigabyte of JSON lines holds about three million records, all
+        // held at once: every word here costs 24 MB per gigabyte of input.
+        assert!(
+            std::mem::size_of::<Event>() <= 208,
+            "{}",
+            std::mem::size_of::<Event>()
+        );
     }
 
     #[test]

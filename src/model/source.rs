@@ -135,6 +135,9 @@ pub struct SourceInfo {
     pub bytes: u64,
     /// Record accounting.
     pub stats: InputStats,
+    /// Nanoseconds subtracted from this input's times to put it on the
+    /// reference input's clock (see `correlate`); 0 when not corrected.
+    pub clock_shift_ns: i64,
 }
 
 impl SourceInfo {
@@ -147,6 +150,7 @@ impl SourceInfo {
             dialect: String::new(),
             bytes: 0,
             stats: InputStats::default(),
+            clock_shift_ns: 0,
         }
     }
 }
