@@ -45,9 +45,21 @@ pub fn har(data: &[u8]) {
     }
 }
 
-/// The JSON-lines parser (OTel batches and ES response lines included).
+/// The JSON-lines parser (OTel batches and ES response lines included),
+/// and the fast field walk against the serde walk on every line.
 pub fn jsonl(data: &[u8]) {
     checked(input::jsonl::parse(ID, data, &Options::default()));
+    let map = &input::fields::BUILTIN;
+    for line in data.split(|&c| c == b'\n') {
+        if let Some(fast) = input::walk::extract(map, line) {
+            let slow = input::fields::extract_serde(map, line);
+            assert!(
+                slow.as_ref()
+                    .is_ok_and(|s| format!("{s:?}") == format!("{fast:?}")),
+                "the fast walk answered {fast:?} where serde gives {slow:?}"
+            );
+        }
+    }
 }
 
 /// The Elasticsearch/OpenSearch export parser.

@@ -60,6 +60,11 @@ static EXTRA: RwLock<Extra> = RwLock::new(Extra {
     allow: Vec::new(),
 });
 
+/// Whether `EXTRA` holds deny patterns. Checked before taking the lock:
+/// free text is redacted once per record on every thread, and even a read
+/// lock writes to the lock's shared cache line.
+static HAS_DENY: AtomicBool = AtomicBool::new(false);
+
 /// A redaction config: extra patterns to redact and values to leave alone.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -80,6 +85,7 @@ pub fn configure(c: &Config) -> Result<(), String> {
         .iter()
         .map(|p| Regex::new(p).map_err(|e| format!("deny pattern {p:?}: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
+    HAS_DENY.store(!deny.is_empty(), Ordering::SeqCst);
     if let Ok(mut x) = EXTRA.write() {
         *x = Extra {
             deny,
@@ -159,6 +165,39 @@ static FREE_TEXT: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     .collect()
 });
 
+/// Every match of [`KNOWN_TOKENS`] holds at least this many characters of
+/// `[A-Za-z0-9_-]` in a row (the shortest, a Slack `xoxb-` and ten more,
+/// holds 15): text without such a run is not searched. Most log messages
+/// have none, and the run is cheaper to find than a regex search is to
+/// start.
+const MIN_TOKEN_RUN: usize = 14;
+
+/// The length of the longest run of `[A-Za-z0-9_-]` in `s`.
+fn longest_token_run(s: &str) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for c in s.bytes() {
+        if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' {
+            run += 1;
+            best = best.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    best
+}
+
+/// Whether `b` holds `=`, `:`, `eyJ`, `earer` or `asic`, which every
+/// pattern but [`KNOWN_TOKENS`] needs: one pass, where five substring
+/// searches each paid their setup on every message.
+fn has_hint(b: &[u8]) -> bool {
+    (0..b.len()).any(|i| match b[i] {
+        b'=' | b':' => true,
+        b'e' => b[i + 1..].starts_with(b"yJ") || b[i + 1..].starts_with(b"arer"),
+        b'a' => b[i + 1..].starts_with(b"sic"),
+        _ => false,
+    })
+}
+
 /// Credentials recognizable by their shape alone, wherever they appear.
 static KNOWN_TOKENS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -197,6 +236,9 @@ pub fn text(s: &str) -> Cow<'_, str> {
 
 /// The config's deny patterns applied, if any matched.
 fn deny_matches(s: &str) -> Option<String> {
+    if !HAS_DENY.load(Ordering::Relaxed) {
+        return None;
+    }
     let x = EXTRA.read().ok()?;
     if x.deny.is_empty() || !x.deny.iter().any(|re| re.is_match(s)) {
         return None;
@@ -215,7 +257,7 @@ fn builtin_text(s: &str) -> Cow<'_, str> {
     // Keys recognizable by shape: the regex's literal prefixes make this
     // check cheap on text that holds none.
     let mut out: Cow<'_, str> = Cow::Borrowed(s);
-    if KNOWN_TOKENS.is_match(s) {
+    if longest_token_run(s) >= MIN_TOKEN_RUN && KNOWN_TOKENS.is_match(s) {
         out = Cow::Owned(
             KNOWN_TOKENS
                 .replace_all(s, |c: &regex::Captures<'_>| mask(&c[0]))
@@ -223,13 +265,7 @@ fn builtin_text(s: &str) -> Cow<'_, str> {
         );
     }
     // The other patterns need one of these characters or words.
-    let hint = out.len() >= 6
-        && (out.contains("eyJ")
-            || out.contains('=')
-            || out.contains(':')
-            || out.contains("earer")
-            || out.contains("asic"));
-    if !hint {
+    if out.len() < 6 || !has_hint(out.as_bytes()) {
         return out;
     }
     if JWT.is_match(&out) {
@@ -273,7 +309,9 @@ pub fn url(u: &str) -> Cow<'_, str> {
         None => Cow::Borrowed(u),
     };
     // Fast path: nothing else that can hold a credential.
-    if !u.contains(['?', '@']) && !u.contains("eyJ") {
+    if memchr::memchr2(b'?', b'@', u.as_bytes()).is_none()
+        && memchr::memmem::find(u.as_bytes(), b"eyJ").is_none()
+    {
         return u;
     }
     match url_query(&u) {
@@ -296,7 +334,7 @@ fn is_secret_segment(seg: &str) -> bool {
 
 /// The URL with credential-like path segments fingerprinted, if any.
 fn secret_path_segments(u: &str) -> Option<String> {
-    let end = u.find(['?', '#']).unwrap_or(u.len());
+    let end = memchr::memchr2(b'?', b'#', u.as_bytes()).unwrap_or(u.len());
     let (path, rest) = u.split_at(end);
     let start = path.find("://").map_or(0, |i| i + 3);
     let path_start = path[start..].find('/').map_or(path.len(), |i| start + i);
@@ -386,6 +424,38 @@ mod tests {
     use super::*;
 
     const JWT_TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJlLXZhbHVl";
+
+    #[test]
+    fn the_run_check_passes_every_shortest_known_token() {
+        // The shortest match of each alternative of KNOWN_TOKENS.
+        for t in [
+            "AKIA0123456789ABCDEF",
+            "sk_test_0123456789",
+            "ghs_012345678901234567890123456789",
+            "github_pat_012345678901234567890123456789",
+            "xoxa-0123456789",
+            "AIza012345678901234567890123456789",
+            "glpat-01234567890123456789",
+            "SG.0123456789abcdef.0123456789abcdef",
+        ] {
+            assert!(KNOWN_TOKENS.is_match(t), "{t}");
+            assert!(longest_token_run(&format!("a {t}.")) >= MIN_TOKEN_RUN, "{t}");
+            assert!(!text(&format!("key {t} here")).contains(t), "{t}");
+        }
+        assert_eq!(longest_token_run("GET /v1/orders/43939 200"), 6);
+        for (s, hint) in [
+            ("GET /v1/orders 200", false),
+            ("a=b", true),
+            ("x: y", true),
+            ("tok eyJhbG", true),
+            ("Bearer", true),
+            ("Basic", true),
+            ("ends with e", false),
+            ("ends with a", false),
+        ] {
+            assert_eq!(has_hint(s.as_bytes()), hint, "{s}");
+        }
+    }
 
     #[test]
     fn free_text() {

@@ -522,11 +522,11 @@ pub struct FieldMap {
 
 /// What the alias table knows about one dotted path.
 #[derive(Debug, Clone, Copy, Default)]
-struct PathInfo {
+pub(super) struct PathInfo {
     /// The slot, precedence rank and unit when the path is an alias.
-    leaf: Option<(Slot, u8, Unit)>,
+    pub(super) leaf: Option<(Slot, u8, Unit)>,
     /// Whether some alias lies below the path.
-    prefix: bool,
+    pub(super) prefix: bool,
 }
 
 impl FieldMap {
@@ -600,7 +600,7 @@ impl FieldMap {
         self.paths.get(path).and_then(|i| i.leaf)
     }
 
-    fn info(&self, path: &str) -> Option<PathInfo> {
+    pub(super) fn info(&self, path: &str) -> Option<PathInfo> {
         self.paths.get(path).copied()
     }
 }
@@ -679,12 +679,29 @@ fn strip_grouping(s: &str) -> Cow<'_, str> {
 #[derive(Debug)]
 pub struct Fields<'de> {
     slots: [Option<(u8, Scalar<'de>, Unit)>; SLOTS],
+    /// The record has a top-level key that wrappers of many records use
+    /// ([`WRAPPER_KEYS`]).
+    wrapper_key: bool,
 }
+
+/// Top-level keys of the JSON values that hold many records rather than
+/// being one: an Elasticsearch `_search` response (`hits`), an async or
+/// multi search (`response`, `responses`), an ES|QL result (`columns`,
+/// `values`), an OpenTelemetry batch (`resourceLogs`).
+pub const WRAPPER_KEYS: [&str; 6] = [
+    "hits",
+    "response",
+    "responses",
+    "columns",
+    "values",
+    "resourceLogs",
+];
 
 impl Default for Fields<'_> {
     fn default() -> Self {
         Fields {
             slots: std::array::from_fn(|_| None),
+            wrapper_key: false,
         }
     }
 }
@@ -715,7 +732,7 @@ impl<'de> Fields<'de> {
     }
 
     /// Offer a value for an alias already looked up.
-    fn offer_leaf(&mut self, (slot, rank, unit): (Slot, u8, Unit), v: Scalar<'de>) {
+    pub(super) fn offer_leaf(&mut self, (slot, rank, unit): (Slot, u8, Unit), v: Scalar<'de>) {
         let cell = &mut self.slots[slot as usize];
         if cell.as_ref().is_none_or(|(r, _, _)| rank < *r) {
             let v = match v {
@@ -750,6 +767,17 @@ impl Fields<'_> {
                 }
             }
         }
+    }
+
+    /// Whether the record has one of the [`WRAPPER_KEYS`] at its top level:
+    /// a record without one is not a wrapper, and is not searched for one.
+    pub fn wrapper_key(&self) -> bool {
+        self.wrapper_key
+    }
+
+    /// Mark the record as having a [`WRAPPER_KEYS`] key at its top level.
+    pub(super) fn set_wrapper_key(&mut self) {
+        self.wrapper_key = true;
     }
 
     /// How many slots were found.
@@ -790,8 +818,19 @@ pub fn extract(line: &[u8]) -> Result<Fields<'_>, FieldError> {
     extract_with(&BUILTIN, line)
 }
 
-/// Extract the alias fields of one JSON object with a field map.
+/// Extract the alias fields of one JSON object with a field map: by the
+/// fast walk ([`super::walk`]) when it answers, by serde otherwise.
 pub fn extract_with<'de>(map: &FieldMap, line: &'de [u8]) -> Result<Fields<'de>, FieldError> {
+    match super::walk::extract(map, line) {
+        Some(f) => Ok(f),
+        None => extract_serde(map, line),
+    }
+}
+
+/// [`extract_with`] by serde alone: the authority on what is valid JSON and
+/// on the wording of errors. Public for the differential checks of the
+/// fast walk (`fuzzing::jsonl`).
+pub fn extract_serde<'de>(map: &FieldMap, line: &'de [u8]) -> Result<Fields<'de>, FieldError> {
     let mut fields = Fields::default();
     let mut path = String::with_capacity(64);
     let mut de = serde_json::Deserializer::from_slice(line);
@@ -909,6 +948,9 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
                     info: self.info,
                 })?;
                 continue;
+            }
+            if self.root && WRAPPER_KEYS.contains(&&*key.0) {
+                self.fields.set_wrapper_key();
             }
             if base > 0 {
                 self.path.push('.');

@@ -128,10 +128,10 @@ fn line_events(
     let mut records = 1;
     // OTel batches and `_search` responses have no log field of their own at
     // the top level; ordinary records skip the two scans.
-    let wrapper = f.found() == 0;
+    let wrapper = f.found() == 0 && f.wrapper_key();
     if wrapper && has("\"resourceLogs\"") {
         otel::batch_events(id, line, loc, offset, opts, out);
-    } else if esdoc::mentions_hits(line) && esdoc::is_export(line) {
+    } else if f.wrapper_key() && esdoc::mentions_hits(line) && esdoc::is_export(line) {
         if let Some((n, failed)) = esdoc::response_line_events(id, line, loc, offset, opts, out) {
             records = n;
             issues.extend(failed.into_iter().map(|(offset, reason)| ParseIssue {

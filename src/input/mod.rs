@@ -23,6 +23,7 @@ pub mod otel;
 pub mod record;
 pub mod scan;
 pub mod text;
+pub mod walk;
 
 use crate::error::Result;
 use crate::model::{Event, Format, InputStats, SourceId, SourceInfo};

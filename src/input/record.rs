@@ -120,7 +120,7 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     if let Some(t) = target {
         let (host, path) = route::split_url(t);
         ev.host = interned(host);
-        ev.route = Some(crate::model::intern(&route::template(path)));
+        ev.route = Some(crate::model::intern(&route::template_cow(path)));
         ev.url = Some(text(&crate::redact::url(t)));
     }
     if ev.host.is_none() && target.is_some() {

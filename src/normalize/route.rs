@@ -28,7 +28,8 @@ pub fn split_url(url: &str) -> (Option<&str>, &str) {
 }
 
 fn strip_query(p: &str) -> &str {
-    let end = p.find(['?', '#']).unwrap_or(p.len());
+    // Both are ASCII, so the cut is at a character boundary.
+    let end = memchr::memchr2(b'?', b'#', p.as_bytes()).unwrap_or(p.len());
     &p[..end]
 }
 
@@ -68,7 +69,16 @@ fn is_id_segment(seg: &str) -> bool {
 /// assert_eq!(template("/o/3f2504e0-4f89-11d3-9a0c-0305e82c3301"), "/o/{id}");
 /// ```
 pub fn template(path: &str) -> String {
+    template_cow(path).into_owned()
+}
+
+/// [`template`], borrowing the path when it has no id to replace (most
+/// paths of a log repeat a handful of static endpoints).
+pub fn template_cow(path: &str) -> std::borrow::Cow<'_, str> {
     let path = strip_query(path);
+    if !path.is_empty() && !path.split('/').any(is_id_segment) {
+        return std::borrow::Cow::Borrowed(path);
+    }
     let mut out = String::with_capacity(path.len());
     for (i, seg) in path.split('/').enumerate() {
         if i > 0 {
@@ -83,7 +93,7 @@ pub fn template(path: &str) -> String {
     if out.is_empty() {
         out.push('/');
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -1,0 +1,495 @@
+//! The fast path of JSON field extraction: one validating pass over a record
+//! that finds the alias fields ([`super::fields`]) without serde's visitor
+//! machinery, which cost about 40 instructions per input byte.
+//!
+//! It handles the JSON that logs are made of, and declines the rest: a
+//! record it is unsure of (invalid UTF-8, a lone surrogate, an escaped key,
+//! nesting deeper than [`MAX_DEPTH`], any syntax error) gets `None`, and
+//! the caller walks it with serde instead, which stays the authority on
+//! what is valid and on the wording of errors. When it does answer, the
+//! answer is the one the serde walk gives: the unit tests and the property
+//! tests compare the two on the corpus and on mutated records.
+
+use std::borrow::Cow;
+
+use super::fields::{FieldMap, Fields, PathInfo, Scalar, WRAPPER_KEYS};
+
+/// Deeper records go to the serde walk (whose own limit is 128).
+const MAX_DEPTH: usize = 100;
+
+/// The fields of one JSON object, or `None` when serde should decide.
+pub fn extract<'de>(map: &FieldMap, line: &'de [u8]) -> Option<Fields<'de>> {
+    let text = std::str::from_utf8(line).ok()?;
+    // JSON allows no control character inside a string, and a record
+    // holds one outside its strings only as a tab, CR or LF between
+    // tokens: rare enough that a record with any gets the checked scan.
+    let controls = line.iter().fold(false, |any, &c| any | (c < 0x20));
+    let mut w = Walker {
+        b: line,
+        s: text,
+        controls,
+        i: 0,
+        map,
+        path: String::with_capacity(64),
+        fields: Fields::default(),
+    };
+    w.ws();
+    if w.peek()? != b'{' {
+        return None;
+    }
+    w.object(true, 0)?;
+    w.ws();
+    (w.i == line.len()).then_some(w.fields)
+}
+
+struct Walker<'m, 'de> {
+    b: &'de [u8],
+    /// `b` as text (checked once, whole).
+    s: &'de str,
+    /// `b` has a byte below 0x20 somewhere.
+    controls: bool,
+    i: usize,
+    map: &'m FieldMap,
+    path: String,
+    fields: Fields<'de>,
+}
+
+impl<'de> Walker<'_, 'de> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    /// The members of the object or the elements of the array at `i`,
+    /// each read by `item` (given its index, after any whitespace), with
+    /// the separators and the closing `close` checked.
+    fn items(
+        &mut self,
+        depth: usize,
+        close: u8,
+        mut item: impl FnMut(&mut Self, usize) -> Option<()>,
+    ) -> Option<()> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        self.i += 1;
+        self.ws();
+        if self.peek()? == close {
+            self.i += 1;
+            return Some(());
+        }
+        for n in 0.. {
+            self.ws();
+            item(self, n)?;
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                c if c == close => break,
+                _ => return None,
+            }
+        }
+        self.i += 1;
+        Some(())
+    }
+
+    /// A member's key and its colon.
+    fn member_key(&mut self) -> Option<&'de str> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let key = self.key()?;
+        self.eat(b':')?;
+        self.ws();
+        Some(key)
+    }
+
+    /// The object at `i` (`{`), its members offered under `path`.
+    fn object(&mut self, root: bool, depth: usize) -> Option<()> {
+        let base = self.path.len();
+        self.items(depth, b'}', |w, _| {
+            let key = w.member_key()?;
+            if root && (key == "_source" || key == "fields") {
+                // Elasticsearch hits: the document, walked as the record.
+                return w.value(PathInfo::default(), depth + 1);
+            }
+            if root && WRAPPER_KEYS.contains(&key) {
+                w.fields.set_wrapper_key();
+            }
+            if base > 0 {
+                w.path.push('.');
+            }
+            w.path.push_str(key);
+            match w.map.info(&w.path) {
+                Some(info) => w.value(info, depth + 1)?,
+                None => w.skip(depth + 1)?,
+            }
+            w.path.truncate(base);
+            Some(())
+        })
+    }
+
+    /// A value whose path the alias table knows.
+    fn value(&mut self, info: PathInfo, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'{' => self.object(false, depth),
+            b'[' => self.array(info, depth),
+            b'"' => {
+                let v = self.string()?;
+                self.offer(info, Scalar::Str(v));
+                Some(())
+            }
+            b't' => self
+                .literal(b"true")
+                .map(|()| self.offer(info, Scalar::Bool(true))),
+            b'f' => self
+                .literal(b"false")
+                .map(|()| self.offer(info, Scalar::Bool(false))),
+            b'n' => self.literal(b"null"),
+            _ => {
+                // Read even when not kept: serde reads a known path's
+                // number whole, and refuses one out of range (`1e400`).
+                let n = number_value(self.number()?)?;
+                self.offer(info, n);
+                Some(())
+            }
+        }
+    }
+
+    fn offer(&mut self, info: PathInfo, v: Scalar<'de>) {
+        if let Some(leaf) = info.leaf {
+            self.fields.offer_leaf(leaf, v);
+        }
+    }
+
+    /// An array: a list of values (a header) or of objects (an APM
+    /// `exception`) keeps its first element when its path is wanted.
+    fn array(&mut self, info: PathInfo, depth: usize) -> Option<()> {
+        let wanted = info.leaf.is_some() || info.prefix;
+        self.items(depth, b']', |w, n| {
+            if n == 0 && wanted {
+                w.value(info, depth + 1)
+            } else {
+                w.skip(depth + 1)
+            }
+        })
+    }
+
+    /// A value no alias lies in or below: checked, not kept.
+    fn skip(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'{' => self.items(depth, b'}', |w, _| {
+                if w.peek()? != b'"' {
+                    return None;
+                }
+                w.skip_string()?;
+                w.eat(b':')?;
+                w.ws();
+                w.skip(depth + 1)
+            }),
+            b'[' => self.array(PathInfo::default(), depth),
+            b'"' => self.skip_string(),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number().map(|_| ()),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.i + word.len();
+        (self.b.get(self.i..end)? == word).then(|| self.i = end)
+    }
+
+    /// The number at `i`, checked against JSON's grammar; returns its text.
+    fn number(&mut self) -> Option<&'de str> {
+        let start = self.i;
+        let b = self.b;
+        let digits = |mut j: usize| {
+            let from = j;
+            while b.get(j).is_some_and(u8::is_ascii_digit) {
+                j += 1;
+            }
+            (j > from).then_some(j)
+        };
+        let mut j = start;
+        if b.get(j) == Some(&b'-') {
+            j += 1;
+        }
+        j = match b.get(j)? {
+            b'0' => j + 1,
+            b'1'..=b'9' => digits(j)?,
+            _ => return None,
+        };
+        if b.get(j) == Some(&b'.') {
+            j = digits(j + 1)?;
+        }
+        if matches!(b.get(j), Some(b'e' | b'E')) {
+            j += 1;
+            if matches!(b.get(j), Some(b'+' | b'-')) {
+                j += 1;
+            }
+            j = digits(j)?;
+        }
+        self.i = j;
+        self.s.get(start..j)
+    }
+
+    /// A key: unescaped keys only (an escaped one goes to serde).
+    fn key(&mut self) -> Option<&'de str> {
+        let start = self.i + 1;
+        let (end, escaped) = self.string_end()?;
+        if escaped {
+            return None;
+        }
+        self.i = end + 1;
+        self.s.get(start..end)
+    }
+
+    /// Offset of the closing quote of the string at `i`, and whether the
+    /// string has escapes. Checks that no control character is in it (JSON
+    /// forbids them raw).
+    fn string_end(&self) -> Option<(usize, bool)> {
+        let mut j = self.i + 1;
+        let mut escaped = false;
+        if !self.controls {
+            loop {
+                j += memchr::memchr2(b'"', b'\\', self.b.get(j..)?)?;
+                if self.b[j] == b'"' {
+                    return Some((j, escaped));
+                }
+                escaped = true;
+                j += 2;
+            }
+        }
+        loop {
+            match *self.b.get(j)? {
+                b'"' => return Some((j, escaped)),
+                b'\\' => {
+                    escaped = true;
+                    j += 2;
+                }
+                c if c < 0x20 => return None,
+                _ => j += 1,
+            }
+        }
+    }
+
+    fn skip_string(&mut self) -> Option<()> {
+        let start = self.i + 1;
+        let (end, escaped) = self.string_end()?;
+        if escaped {
+            unescape(&self.b[start..end])?;
+        }
+        self.i = end + 1;
+        Some(())
+    }
+
+    /// The string at `i`: borrowed when it has no escapes.
+    fn string(&mut self) -> Option<Cow<'de, str>> {
+        let start = self.i + 1;
+        let (end, escaped) = self.string_end()?;
+        self.i = end + 1;
+        if escaped {
+            unescape(&self.b[start..end]).map(Cow::Owned)
+        } else {
+            self.s.get(start..end).map(Cow::Borrowed)
+        }
+    }
+}
+
+/// The text of a string body with JSON escapes, decoded; `None` for a bad
+/// escape or a lone surrogate.
+fn unescape(raw: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut j = 0;
+    while j < raw.len() {
+        let c = raw[j];
+        if c != b'\\' {
+            out.push(c);
+            j += 1;
+            continue;
+        }
+        let e = *raw.get(j + 1)?;
+        j += 2;
+        let simple = match e {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'/' => b'/',
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => {
+                let hi = hex4(raw.get(j..j + 4)?)?;
+                j += 4;
+                let cp = match hi {
+                    0xD800..=0xDBFF => {
+                        if raw.get(j..j + 2)? != b"\\u" {
+                            return None;
+                        }
+                        let lo = hex4(raw.get(j + 2..j + 6)?)?;
+                        if !(0xDC00..=0xDFFF).contains(&lo) {
+                            return None;
+                        }
+                        j += 6;
+                        0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                    }
+                    0xDC00..=0xDFFF => return None,
+                    cp => cp,
+                };
+                let ch = char::from_u32(cp)?;
+                out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+                continue;
+            }
+            _ => return None,
+        };
+        out.push(simple);
+    }
+    String::from_utf8(out).ok()
+}
+
+fn hex4(h: &[u8]) -> Option<u32> {
+    h.iter()
+        .try_fold(0u32, |acc, &c| Some(acc * 16 + char::from(c).to_digit(16)?))
+}
+
+/// A number's value as the serde walk gives it: integers that fit 64 bits
+/// as integers, everything else through serde_json's own float parser so
+/// that the two paths cannot round differently.
+fn number_value(text: &str) -> Option<Scalar<'static>> {
+    let (neg, digits) = match text.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, text),
+    };
+    if digits.len() <= 18 && digits.bytes().all(|c| c.is_ascii_digit()) {
+        let mag: i64 = digits.parse().ok()?;
+        // serde_json reads `-0` as the float -0.0.
+        if !(neg && mag == 0) {
+            return Some(Scalar::I64(if neg { -mag } else { mag }));
+        }
+    }
+    let n: serde_json::Number = serde_json::from_str(text).ok()?;
+    Some(if let Some(i) = n.as_i64() {
+        Scalar::I64(i)
+    } else if let Some(u) = n.as_u64() {
+        Scalar::U64(u)
+    } else {
+        Scalar::F64(n.as_f64()?)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fields::{extract_serde, BUILTIN};
+    use super::*;
+
+    /// The fast walk agrees with the serde walk, or declines.
+    fn agrees(line: &[u8]) -> bool {
+        let slow = extract_serde(&BUILTIN, line);
+        match extract(&BUILTIN, line) {
+            None => true,
+            Some(fast) => slow.is_ok_and(|s| format!("{s:?}") == format!("{fast:?}")),
+        }
+    }
+
+    #[test]
+    fn answers_like_serde_on_typical_records() {
+        let lines: &[&[u8]] = &[
+            br#"{"@timestamp":"2024-08-01T00:00:00.000Z","log.level":"info","message":"GET /v1/orders/43939 200","service":{"name":"gateway"},"http":{"request":{"method":"GET"},"response":{"status_code":200}},"event":{"duration":153000000}}"#,
+            br#"{"msg":"a \"quoted\" \u00e9 \ud83d\ude00 \n","status":"503","duration":0.25,"err":{"message":"x"}}"#,
+            br#" { "level" : 50 , "time" : 1722470400000 , "tags" : [ "a" , "b" ] , "n" : null , "ok" : true } "#,
+            br#"{"_index":"i","_source":{"status":-0,"duration":1e3,"big":123456789012345678901234}}"#,
+            br#"{"request":{"headers":{"Authorization":["Bearer x","y"]}},"status":-17,"latency":12345678901234567890}"#,
+            br#"{"hits":{"hits":[]},"took":3}"#,
+            br#"{"a":{"b":{"c":[1,[2,{"d":3}],{}]}},"x":"\/"}"#,
+        ];
+        for l in lines {
+            assert!(extract(&BUILTIN, l).is_some(), "{}", String::from_utf8_lossy(l));
+            assert!(agrees(l), "{}", String::from_utf8_lossy(l));
+        }
+    }
+
+    #[test]
+    fn declines_what_it_is_unsure_of() {
+        let lines: &[&[u8]] = &[
+            b"{\"a\":1,}",
+            b"{\"a\":01}",
+            b"{\"a\":1.}",
+            b"{\"a\":NaN}",
+            b"{\"a\":\"\x01\"}",
+            b"{\"a\":\"\\ud800\"}",
+            b"{\"a\\u0062\":1}",
+            b"{\"a\":\"\xff\"}",
+            b"{\"a\":1} x",
+            b"[1]",
+            b"{\"a\":tru}",
+            b"{\"a\" 1}",
+            b"{\"a\":\"\\x\"}",
+        ];
+        for l in lines {
+            assert!(extract(&BUILTIN, l).is_none(), "{}", String::from_utf8_lossy(l));
+        }
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+        assert!(extract(&BUILTIN, deep.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn agrees_with_serde_on_every_corpus_line() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+        if !root.is_dir() {
+            eprintln!("skipped: {} is absent", root.display());
+            return;
+        }
+        let mut checked = 0usize;
+        for entry in walkdir::WalkDir::new(&root).into_iter().flatten() {
+            let p = entry.path();
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if !matches!(ext, "jsonl" | "ndjson" | "json" | "log") {
+                continue;
+            }
+            let Ok(data) = std::fs::read(p) else { continue };
+            for line in data.split(|&c| c == b'\n').take(20_000) {
+                assert!(agrees(line), "{}: {}", p.display(), String::from_utf8_lossy(line));
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn agrees_with_serde_on_mutated_records(
+            pick in 0usize..4,
+            edits in proptest::collection::vec((0usize..400, proptest::prelude::any::<u8>(), 0u8..3), 0..6),
+        ) {
+            let seeds: [&[u8]; 4] = [
+                br#"{"@timestamp":"2024-08-01T00:00:00Z","level":"error","msg":"upstream \"x\" reset \u00e9","status":502,"duration":0.5}"#,
+                br#"{"http":{"request":{"method":"get"},"response":{"status_code":"429"}},"url":{"full":"https://a/b?c=1"},"tags":["x",1,null]}"#,
+                br#"{"_source":{"status":-1,"latency":1.5e2},"fields":{"trace.id":["abc"]},"hits":{"hits":[{}]}}"#,
+                br#"{"resourceLogs":[],"a":{"b":[[{"c":true}]]},"n":-0.0,"e":1E+2,"http":1e400,"q":1e400}"#,
+            ];
+            let mut line = seeds[pick].to_vec();
+            for (at, byte, kind) in edits {
+                let at = at % (line.len() + 1);
+                match kind {
+                    0 if at < line.len() => line[at] = byte,
+                    1 => line.insert(at, byte),
+                    _ if at < line.len() => { line.remove(at); }
+                    _ => {}
+                }
+            }
+            proptest::prop_assert!(agrees(&line), "{}", String::from_utf8_lossy(&line));
+        }
+    }
+}
