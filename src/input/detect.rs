@@ -68,6 +68,11 @@ fn has_log_entries(obj: &[u8]) -> bool {
             }
             return false;
         }
+        // An Elasticsearch export's hits can be the whole file: not skipped
+        // over here, since the export check reads them anyway.
+        if matches!(key, b"hits" | b"response" | b"responses") {
+            return false;
+        }
         if walk.skip_value().is_none() {
             return false;
         }

@@ -11,7 +11,9 @@
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use super::fields::{self, Slot};
+use std::borrow::Cow;
+
+use super::fields::{self, Fields, Slot};
 use super::scan::{self, MemberWalk, ScanError};
 use super::{record, Options, Output};
 use crate::error::{Error, Result};
@@ -197,9 +199,14 @@ fn row_object(names: &[String], raw: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// An event, its `(_index, _id)` if it is a hit, and whether any known field was found.
-type Keyed = std::result::Result<(Event, Option<(String, String)>, bool), String>;
+/// A hit's `(_index, _id)`, borrowed from the input when unescaped.
+type HitKey<'b> = (Cow<'b, str>, Cow<'b, str>);
 
-fn unit_event(id: SourceId, b: &[u8], idx: u64, unit: &Unit, opts: &Options) -> Keyed {
+/// A hit's event, its key, and whether any known field was found; or why
+/// it was skipped.
+type Keyed<'b> = std::result::Result<(Event, Option<HitKey<'b>>, bool), String>;
+
+fn unit_event<'b>(id: SourceId, b: &'b [u8], idx: u64, unit: &Unit, opts: &Options) -> Keyed<'b> {
     let offset = unit.start() as u64;
     let loc = Locator::Entry(idx);
     let owned;
@@ -219,11 +226,23 @@ fn unit_event(id: SourceId, b: &[u8], idx: u64, unit: &Unit, opts: &Options) -> 
         fields::FieldError::NotObject => "not a JSON object".to_string(),
     })?;
     let key = match (f.str(Slot::EsIndex), f.str(Slot::EsId)) {
-        (Some(i), Some(d)) => Some((i.to_string(), d.to_string())),
+        (Some(_), Some(_)) => Some((key_part(&f, Slot::EsIndex, b), key_part(&f, Slot::EsId, b))),
         _ => None,
     };
     let known = f.found() > 0;
     Ok((record::to_event(id, loc, offset, &f, opts), key, known))
+}
+
+/// A key field's text, borrowed when it lies in `b` (unescaped, in a
+/// document rather than a rebuilt ES|QL row), copied otherwise.
+fn key_part<'b>(f: &Fields<'_>, slot: Slot, b: &'b [u8]) -> Cow<'b, str> {
+    let s = f.str(slot).unwrap_or_default();
+    let start = (s.as_ptr() as usize).wrapping_sub(b.as_ptr() as usize);
+    let inside = start
+        .checked_add(s.len())
+        .and_then(|end| b.get(start..end))
+        .and_then(|bytes| std::str::from_utf8(bytes).ok());
+    inside.map_or_else(|| Cow::Owned(s.to_string()), Cow::Borrowed)
 }
 
 fn describe(e: &ScanError) -> String {
@@ -254,8 +273,7 @@ fn duplicates(results: &[Keyed]) -> rustc_hash::FxHashMap<usize, usize> {
     for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
         // Equal hashes may still be different keys: group by the key, in
         // entry order, and keep the first of each group.
-        let mut by_key: Vec<(Option<&(String, String)>, usize)> =
-            run.iter().map(|&(_, i)| (key(i), i)).collect();
+        let mut by_key: Vec<(Option<&HitKey<'_>>, usize)> = run.iter().map(|&(_, i)| (key(i), i)).collect();
         by_key.sort_unstable();
         for group in by_key.chunk_by(|a, b| a.0 == b.0) {
             for &(_, j) in &group[1..] {

@@ -25,12 +25,24 @@ pub fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Offset in `b` of its first `"` or `\`. The first 16 bytes are looked at
+/// one by one: most keys and many values end within them, and memchr's
+/// setup costs more than that loop on so few bytes.
+#[inline]
+pub fn quote_or_escape(b: &[u8]) -> Option<usize> {
+    let head = b.len().min(16);
+    match b[..head].iter().position(|&c| c == b'"' || c == b'\\') {
+        Some(k) => Some(k),
+        None => memchr::memchr2(b'"', b'\\', &b[head..]).map(|k| head + k),
+    }
+}
+
 /// End offset (exclusive) of the string starting at `i` (which is `"`).
 pub fn skip_string(b: &[u8], i: usize) -> Result<usize, ScanError> {
     let mut j = i + 1;
     loop {
         let rest = b.get(j..).ok_or(ScanError::Eof)?;
-        match memchr::memchr2(b'"', b'\\', rest) {
+        match quote_or_escape(rest) {
             None => return Err(ScanError::Eof),
             Some(k) => {
                 j += k;

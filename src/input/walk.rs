@@ -263,7 +263,7 @@ impl<'de> Walker<'_, 'de> {
         let mut escaped = false;
         if !self.controls {
             loop {
-                j += memchr::memchr2(b'"', b'\\', self.b.get(j..)?)?;
+                j += super::scan::quote_or_escape(self.b.get(j..)?)?;
                 if self.b[j] == b'"' {
                     return Some((j, escaped));
                 }
