@@ -275,8 +275,19 @@ pub struct Loaded {
     pub links: correlate::Links,
 }
 
-/// Read, parse, join and order the inputs.
+/// Read, parse, join and order the inputs, and link the records of each
+/// request or trace.
 pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
+    let mut loaded = load_unlinked(opts)?;
+    loaded.links = crate::stats::stage("links", || correlate::Links::build(&loaded.events));
+    loaded.correlation.joined_requests = loaded.links.joined(&loaded.events) as u64;
+    Ok(loaded)
+}
+
+/// [`load`] without the links (left empty): `analyze` builds them beside
+/// the rules, which do not read them, so that the serial part of linking
+/// overlaps the rules' parallel work.
+fn load_unlinked(opts: &AnalyzeOptions) -> Result<Loaded> {
     let mut errors = Vec::new();
     let specs: Vec<InputSpec> = if opts.inputs.is_empty() {
         demo::inputs()
@@ -333,7 +344,7 @@ pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
     bar.finish_and_clear();
     // Join the inputs and put them on one clock before anything reads time.
     let skews = crate::stats::stage("clock estimate", || correlate::estimate(&events, &sources));
-    let mut correlation = correlation_report(&skews, &events, &sources);
+    let correlation = correlation_report(&skews, &events, &sources);
     correlate::apply(&mut events, &mut sources, &skews);
     // One timeline across inputs: order by time (events without one last),
     // keeping input order among equals. Exports sorted newest-first too.
@@ -344,15 +355,13 @@ pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
         }
     });
     let miner = crate::stats::stage("templates", || crate::normalize::template::assign(&mut events));
-    let links = crate::stats::stage("links", || correlate::Links::build(&events));
-    correlation.joined_requests = links.joined(&events) as u64;
     Ok(Loaded {
         events,
         sources,
         errors,
         correlation,
         miner,
-        links,
+        links: correlate::Links::default(),
     })
 }
 
@@ -363,24 +372,28 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         events,
         sources,
         errors,
-        correlation,
+        mut correlation,
         miner,
-        links,
-    } = load(opts)?;
+        ..
+    } = load_unlinked(opts)?;
     let templates: Vec<(String, u64)> = miner.templates.iter().map(|t| (t.text(), t.count)).collect();
     let occurrences = crate::normalize::template::occurrences(&events, templates.len());
     use crate::stats::stage;
 
-    // The table and the rules read the same events; build them side by side.
-    let ((sums, blame), findings) = rayon::join(
+    // The links, the table and the rules read the same events; build them
+    // side by side (the rules do not read the links).
+    let ((links, (sums, blame)), findings) = rayon::join(
         || {
-            rayon::join(
+            let links = stage("links", || correlate::Links::build(&events));
+            let rest = rayon::join(
                 || stage("summary", || series::summary(&events)),
                 || stage("trace blame", || traces::blame(&events, &sources, &links)),
-            )
+            );
+            (links, rest)
         },
         || stage("rules", || rules::evaluate(&rules, &events, &sources)),
     );
+    correlation.joined_requests = links.joined(&events) as u64;
     let ctx = evidence::Ctx {
         events: &events,
         sources: &sources,
