@@ -1,9 +1,11 @@
 //! Field extraction for JSON-lines records by alias (`formats.md` §3.2).
 //!
-//! A record is walked once with a serde visitor that flattens nested and
-//! dotted keys into dotted paths, keeps only the leaves whose path is a known
-//! alias (borrowing strings from the input where it can), and skips every
-//! other subtree without building it. No generic JSON tree is built.
+//! A record is walked once: nested and dotted keys flatten into dotted
+//! paths, only the leaves whose path is a known alias are kept (borrowing
+//! strings from the input where it can), and every other subtree is
+//! skipped without being built. No generic JSON tree is built. The walk is
+//! the fast one of [`super::walk`] when it answers, and a serde visitor
+//! otherwise: serde decides what is invalid and words the error.
 
 use std::borrow::Cow;
 use std::fmt;
