@@ -823,8 +823,9 @@ pub fn extract(line: &[u8]) -> Result<Fields<'_>, FieldError> {
 /// Extract the alias fields of one JSON object with a field map: by the
 /// fast walk ([`super::walk`]) when it answers, by serde otherwise.
 pub fn extract_with<'de>(map: &FieldMap, line: &'de [u8]) -> Result<Fields<'de>, FieldError> {
-    match super::walk::extract(map, line) {
-        Some(f) => Ok(f),
+    let mut fields = Fields::default();
+    match super::walk::extract_into(map, line, &mut fields) {
+        Some(()) => Ok(fields),
         None => extract_serde(map, line),
     }
 }

@@ -19,6 +19,28 @@ const MAX_DEPTH: usize = 100;
 
 /// The fields of one JSON object, or `None` when serde should decide.
 pub fn extract<'de>(map: &FieldMap, line: &'de [u8]) -> Option<Fields<'de>> {
+    let mut fields = Fields::default();
+    extract_into(map, line, &mut fields)?;
+    Some(fields)
+}
+
+thread_local! {
+    /// The dotted path being walked, reused from record to record.
+    static PATH: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(64));
+}
+
+/// [`extract`] into `fields`, which start empty; on `None` they hold
+/// whatever was found before the walk gave up, and are to be dropped.
+/// (`Fields` is over a kilobyte: filled in place, it is not copied on
+/// its way out.)
+pub fn extract_into<'de>(map: &FieldMap, line: &'de [u8], fields: &mut Fields<'de>) -> Option<()> {
+    PATH.with_borrow_mut(|path| {
+        path.clear();
+        walk(map, line, fields, path)
+    })
+}
+
+fn walk<'de>(map: &FieldMap, line: &'de [u8], fields: &mut Fields<'de>, path: &mut String) -> Option<()> {
     let text = std::str::from_utf8(line).ok()?;
     // JSON allows no control character inside a string, and a record
     // holds one outside its strings only as a tab, CR or LF between
@@ -30,8 +52,8 @@ pub fn extract<'de>(map: &FieldMap, line: &'de [u8]) -> Option<Fields<'de>> {
         controls,
         i: 0,
         map,
-        path: String::with_capacity(64),
-        fields: Fields::default(),
+        path,
+        fields,
     };
     w.ws();
     if w.peek()? != b'{' {
@@ -39,7 +61,7 @@ pub fn extract<'de>(map: &FieldMap, line: &'de [u8]) -> Option<Fields<'de>> {
     }
     w.object(true, 0)?;
     w.ws();
-    (w.i == line.len()).then_some(w.fields)
+    (w.i == line.len()).then_some(())
 }
 
 struct Walker<'m, 'de> {
@@ -50,8 +72,8 @@ struct Walker<'m, 'de> {
     controls: bool,
     i: usize,
     map: &'m FieldMap,
-    path: String,
-    fields: Fields<'de>,
+    path: &'m mut String,
+    fields: &'m mut Fields<'de>,
 }
 
 impl<'de> Walker<'_, 'de> {
@@ -129,7 +151,7 @@ impl<'de> Walker<'_, 'de> {
                 w.path.push('.');
             }
             w.path.push_str(key);
-            match w.map.info(&w.path) {
+            match w.map.info(w.path) {
                 Some(info) => w.value(info, depth + 1)?,
                 None => w.skip(depth + 1)?,
             }
