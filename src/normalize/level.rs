@@ -6,9 +6,19 @@ use crate::model::Level;
 /// Level from a name.
 pub fn from_name(s: &str) -> Option<Level> {
     let t = s.trim();
-    let lower = t.to_ascii_lowercase();
-    let base = lower.split(['+', '-', ' ']).next().unwrap_or("");
-    Some(match base {
+    // The name before any `+`, `-` or space, lower-cased on the stack: a
+    // level is read for every record, and no name is longer than 16 bytes.
+    let base = t.split(['+', '-', ' ']).next().unwrap_or("");
+    let mut buf = [0u8; 16];
+    let name = match buf.get_mut(..base.len()) {
+        Some(b) => {
+            b.copy_from_slice(base.as_bytes());
+            b.make_ascii_lowercase();
+            std::str::from_utf8(b).unwrap_or("")
+        }
+        None => "",
+    };
+    Some(match name {
         "trace" | "finest" | "finer" | "verbose" => Level::Trace,
         "debug" | "fine" | "dbg" => Level::Debug,
         "info" | "information" | "notice" | "informational" => Level::Info,
@@ -65,5 +75,12 @@ mod tests {
         assert_eq!(from_number(30), Some(Level::Info));
         assert_eq!(from_number(40000), Some(Level::Error));
         assert_eq!(from_name("banana"), None);
+        assert_eq!(
+            from_name("  Informational - extra words here "),
+            Some(Level::Info)
+        );
+        assert_eq!(from_name("Éerror"), None);
+        assert_eq!(from_name("a-very-long-level-name-indeed"), None);
+        assert_eq!(from_name("-1"), None);
     }
 }
