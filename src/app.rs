@@ -278,16 +278,33 @@ pub struct Loaded {
 /// Read, parse, join and order the inputs, and link the records of each
 /// request or trace.
 pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
-    let mut loaded = load_unlinked(opts)?;
-    loaded.links = crate::stats::stage("links", || correlate::Links::build(&loaded.events));
-    loaded.correlation.joined_requests = loaded.links.joined(&loaded.events) as u64;
-    Ok(loaded)
+    let mut u = load_unlinked(opts)?;
+    let links = crate::stats::stage("links", || correlate::Links::build(&u.events));
+    u.correlation.joined_requests = links.joined(&u.events) as u64;
+    Ok(Loaded {
+        events: u.events,
+        sources: u.sources,
+        errors: u.errors,
+        correlation: u.correlation,
+        miner: u.miner,
+        links,
+    })
 }
 
-/// [`load`] without the links (left empty): `analyze` builds them beside
-/// the rules, which do not read them, so that the serial part of linking
+/// [`Loaded`] before the links are built: `analyze` builds them beside the
+/// rules, which do not read them, so that the serial part of linking
 /// overlaps the rules' parallel work.
-fn load_unlinked(opts: &AnalyzeOptions) -> Result<Loaded> {
+struct Unlinked {
+    events: Vec<Event>,
+    sources: Vec<SourceInfo>,
+    errors: Vec<Error>,
+    /// Without `joined_requests`, which needs the links.
+    correlation: report::Correlation,
+    miner: crate::normalize::template::Miner,
+}
+
+/// [`load`] up to the links.
+fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
     let mut errors = Vec::new();
     let specs: Vec<InputSpec> = if opts.inputs.is_empty() {
         demo::inputs()
@@ -355,26 +372,24 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Loaded> {
         }
     });
     let miner = crate::stats::stage("templates", || crate::normalize::template::assign(&mut events));
-    Ok(Loaded {
+    Ok(Unlinked {
         events,
         sources,
         errors,
         correlation,
         miner,
-        links: correlate::Links::default(),
     })
 }
 
 /// Run the pipeline up to the report.
 pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
     let rules: Vec<CompiledRule> = rules::load(&opts.rule_dirs)?;
-    let Loaded {
+    let Unlinked {
         events,
         sources,
         errors,
         mut correlation,
         miner,
-        ..
     } = load_unlinked(opts)?;
     let templates: Vec<(String, u64)> = miner.templates.iter().map(|t| (t.text(), t.count)).collect();
     let occurrences = crate::normalize::template::occurrences(&events, templates.len());

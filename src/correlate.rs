@@ -243,19 +243,13 @@ pub fn apply(events: &mut [Event], sources: &mut [SourceInfo], skews: &[Skew]) {
             info.clock_shift_ns = s.offset_ns;
         }
     }
-    let shift: FxHashMap<u32, i64> = skews
-        .iter()
-        .filter(|s| s.corrected)
-        .map(|s| (s.source.0, s.offset_ns))
-        .collect();
-    if shift.is_empty() {
+    if sources.iter().all(|s| s.clock_shift_ns == 0) {
         return;
     }
     for e in events.iter_mut() {
-        if let Some(&o) = shift.get(&e.source.0) {
-            if let Some(t) = e.ts_ns {
-                e.ts_ns = Some(t.saturating_sub(o));
-            }
+        let shift = sources.get(e.source.0 as usize).map_or(0, |s| s.clock_shift_ns);
+        if let (Some(t), true) = (e.ts_ns, shift != 0) {
+            e.ts_ns = Some(t.saturating_sub(shift));
         }
     }
 }

@@ -334,8 +334,7 @@ fn is_secret_segment(seg: &str) -> bool {
 
 /// The URL with credential-like path segments fingerprinted, if any.
 fn secret_path_segments(u: &str) -> Option<String> {
-    let end = memchr::memchr2(b'?', b'#', u.as_bytes()).unwrap_or(u.len());
-    let (path, rest) = u.split_at(end);
+    let (path, rest) = u.split_at(crate::normalize::route::query_start(u));
     let start = path.find("://").map_or(0, |i| i + 3);
     let path_start = path[start..].find('/').map_or(path.len(), |i| start + i);
     if !path[path_start..].split('/').any(is_secret_segment) {

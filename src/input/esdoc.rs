@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use std::borrow::Cow;
 
-use super::fields::{self, Fields, Slot};
+use super::fields::{self, Slot};
 use super::scan::{self, MemberWalk, ScanError};
 use super::{record, Options, Output};
 use crate::error::{Error, Result};
@@ -198,7 +198,6 @@ fn row_object(names: &[String], raw: &[u8]) -> Option<Vec<u8>> {
     serde_json::to_vec(&Value::Object(obj)).ok()
 }
 
-/// An event, its `(_index, _id)` if it is a hit, and whether any known field was found.
 /// A hit's `(_index, _id)`, borrowed from the input when unescaped.
 type HitKey<'b> = (Cow<'b, str>, Cow<'b, str>);
 
@@ -226,7 +225,7 @@ fn unit_event<'b>(id: SourceId, b: &'b [u8], idx: u64, unit: &Unit, opts: &Optio
         fields::FieldError::NotObject => "not a JSON object".to_string(),
     })?;
     let key = match (f.str(Slot::EsIndex), f.str(Slot::EsId)) {
-        (Some(_), Some(_)) => Some((key_part(&f, Slot::EsIndex, b), key_part(&f, Slot::EsId, b))),
+        (Some(i), Some(d)) => Some((key_part(i, b), key_part(d, b))),
         _ => None,
     };
     let known = f.found() > 0;
@@ -235,14 +234,8 @@ fn unit_event<'b>(id: SourceId, b: &'b [u8], idx: u64, unit: &Unit, opts: &Optio
 
 /// A key field's text, borrowed when it lies in `b` (unescaped, in a
 /// document rather than a rebuilt ES|QL row), copied otherwise.
-fn key_part<'b>(f: &Fields<'_>, slot: Slot, b: &'b [u8]) -> Cow<'b, str> {
-    let s = f.str(slot).unwrap_or_default();
-    let start = (s.as_ptr() as usize).wrapping_sub(b.as_ptr() as usize);
-    let inside = start
-        .checked_add(s.len())
-        .and_then(|end| b.get(start..end))
-        .and_then(|bytes| std::str::from_utf8(bytes).ok());
-    inside.map_or_else(|| Cow::Owned(s.to_string()), Cow::Borrowed)
+fn key_part<'b>(s: &str, b: &'b [u8]) -> Cow<'b, str> {
+    crate::model::lying_in(s, b).map_or_else(|| Cow::Owned(s.to_string()), Cow::Borrowed)
 }
 
 fn describe(e: &ScanError) -> String {

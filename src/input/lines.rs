@@ -60,15 +60,19 @@ pub fn merge(parts: Vec<Chunk>) -> (Vec<Event>, InputStats, Vec<&'static str>) {
     let mut votes = Vec::new();
     let mut base = 0u64;
     let mut repaired = 0u64;
-    let mut jobs = Vec::with_capacity(parts.len());
     let total: usize = parts.iter().map(|p| p.events.len()).sum();
+    let mut events: Vec<Event> = Vec::with_capacity(total);
+    let mut rest = &mut events.spare_capacity_mut()[..total];
+    let mut work = Vec::with_capacity(parts.len());
     for mut p in parts {
         for i in &mut p.issues {
             if let Locator::Line(n) = &mut i.locator {
                 *n += base;
             }
         }
-        jobs.push((base, p.events));
+        let (here, after) = rest.split_at_mut(p.events.len());
+        rest = after;
+        work.push((base, p.events, here));
         base += p.lines;
         stats.records += p.records;
         repaired += p.repaired;
@@ -77,14 +81,6 @@ pub fn merge(parts: Vec<Chunk>) -> (Vec<Event>, InputStats, Vec<&'static str>) {
         if votes.len() < 64 {
             votes.extend(p.votes);
         }
-    }
-    let mut events: Vec<Event> = Vec::with_capacity(total);
-    let mut rest = &mut events.spare_capacity_mut()[..total];
-    let mut work = Vec::with_capacity(jobs.len());
-    for (base, evs) in jobs {
-        let (here, after) = rest.split_at_mut(evs.len());
-        rest = after;
-        work.push((base, evs, here));
     }
     work.into_par_iter().for_each(|(base, evs, dest)| {
         for (slot, mut e) in dest.iter_mut().zip(evs) {

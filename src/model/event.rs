@@ -75,6 +75,17 @@ pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(format!("{}… [cut: {} bytes]", &s[..end], s.len()))
 }
 
+/// `s` with the lifetime of `b`, when `s` is a stretch of `b` (a string
+/// borrowed from the input it was parsed from, rather than unescaped or
+/// rebuilt elsewhere).
+pub fn lying_in<'b>(s: &str, b: &'b [u8]) -> Option<&'b str> {
+    let start = (s.as_ptr() as usize).wrapping_sub(b.as_ptr() as usize);
+    let bytes = b.get(start..start.checked_add(s.len())?)?;
+    // SAFETY: `bytes` is the very memory `s` spans (same start, same
+    // length), and `s` is a `str`: the bytes are UTF-8.
+    Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+}
+
 /// Text that is usually unique to its record (a URL, a message, an id):
 /// interning it would cost a hash-table probe per record for nothing, so it
 /// is referred to where it lies in the kept input ([`Text::within`]) or
@@ -135,16 +146,10 @@ impl Text {
     /// of the input), copied into the arena otherwise. An unescaped JSON
     /// string borrowed from the input is the common case: no copy.
     pub fn within(s: &str, backing: Option<&'static [u8]>) -> Text {
-        if let Some(b) = backing {
-            let start = (s.as_ptr() as usize).wrapping_sub(b.as_ptr() as usize);
-            let inside = start.checked_add(s.len()).and_then(|end| b.get(start..end));
-            if let Some(bytes) = inside {
-                // SAFETY: `bytes` is the very memory `s` spans (same start,
-                // same length), and `s` is a `str`: the bytes are UTF-8.
-                return Text::pack(unsafe { std::str::from_utf8_unchecked(bytes) });
-            }
+        match backing.and_then(|b| lying_in(s, b)) {
+            Some(t) => Text::pack(t),
+            None => Text::new(s),
         }
-        Text::new(s)
     }
 
     /// The text.

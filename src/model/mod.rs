@@ -8,7 +8,7 @@ mod event;
 mod source;
 
 pub use event::{
-    clip, intern, oversized, AuthInfo, ErrorClass, Event, Extra, Level, RateLimitInfo, Str, Text,
+    clip, intern, lying_in, oversized, AuthInfo, ErrorClass, Event, Extra, Level, RateLimitInfo, Str, Text,
     MAX_RECORD_BYTES, MAX_VALUE_BYTES,
 };
 pub use source::{Format, InputStats, Locator, ParseIssue, SourceId, SourceInfo, Subject, TextKind};

@@ -27,10 +27,15 @@ pub fn split_url(url: &str) -> (Option<&str>, &str) {
     ((!host.is_empty()).then_some(host), path)
 }
 
+/// Where the query or fragment of a URL or path starts (its length when
+/// it has neither). Both marks are ASCII: the offset is a character
+/// boundary.
+pub fn query_start(u: &str) -> usize {
+    memchr::memchr2(b'?', b'#', u.as_bytes()).unwrap_or(u.len())
+}
+
 fn strip_query(p: &str) -> &str {
-    // Both are ASCII, so the cut is at a character boundary.
-    let end = memchr::memchr2(b'?', b'#', p.as_bytes()).unwrap_or(p.len());
-    &p[..end]
+    &p[..query_start(p)]
 }
 
 fn is_id_segment(seg: &str) -> bool {
