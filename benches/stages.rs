@@ -203,7 +203,7 @@ fn events() -> (Vec<u8>, input::Parsed) {
     let data = jsonl();
     let input = loaded("gateway.jsonl", data.clone());
     let mut parsed = input::parse(SourceId(0), &input, &Options::default()).expect("parses");
-    parsed.events.sort_by_key(|e| (e.ts_ns.is_none(), e.ts_ns));
+    parsed.events.sort_by_key(|e| (e.ts_ns().is_none(), e.ts_ns()));
     logsleuth::normalize::template::assign(&mut parsed.events);
     (data, parsed)
 }

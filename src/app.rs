@@ -76,7 +76,7 @@ fn top_templates(
             Some(report::ErrorTemplate {
                 template: crate::redact::text(&miner.templates[i].text()).into_owned(),
                 count: miner.templates[i].count,
-                first_seen: events[f].ts_ns.map(format_ns),
+                first_seen: events[f].ts_ns().map(format_ns),
                 last_seen: o.last_ts.map(format_ns),
                 evidence: crate::evidence::plain(events, sources, f),
             })
@@ -114,7 +114,7 @@ fn data_quality_notes(
              (an integer was read as milliseconds, a fraction as seconds); use --map duration_ms=PATH if that is wrong."
         ));
     }
-    let no_ts = events.iter().filter(|e| e.ts_ns.is_none()).count();
+    let no_ts = events.iter().filter(|e| e.ts_ns().is_none()).count();
     if no_ts > 0 {
         notes.push(format!(
             "{no_ts} events had no usable timestamp; they are counted but not placed on the timeline."
@@ -123,7 +123,7 @@ fn data_quality_notes(
     // Rules that had nothing to work with.
     let any = |f: &dyn Fn(&Event) -> bool| events.iter().any(f);
     if !events.is_empty() {
-        if !any(&|e| e.duration_ms.is_some()) {
+        if !any(&|e| e.duration_ms().is_some()) {
             notes.push(
                 "No input has request durations, so latency percentiles and slow-request analysis were not possible."
                     .into(),
@@ -341,7 +341,7 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
                 bar.inc(p.info.bytes);
                 if opts.since.is_some() || opts.until.is_some() {
                     let before = p.events.len();
-                    p.events.retain(|e| match e.ts_ns {
+                    p.events.retain(|e| match e.ts_ns() {
                         Some(t) => opts.since.is_none_or(|s| t >= s) && opts.until.is_none_or(|u| t < u),
                         None => false,
                     });
@@ -365,7 +365,7 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
     correlate::apply(&mut events, &mut sources, &skews);
     // One timeline across inputs: order by time (events without one last),
     // keeping input order among equals. Exports sorted newest-first too.
-    let time_key = |e: &Event| (e.ts_ns.is_none(), e.ts_ns);
+    let time_key = |e: &Event| (e.ts_ns().is_none(), e.ts_ns());
     crate::stats::stage("sort", || {
         if !events.is_sorted_by_key(time_key) {
             events.sort_by_key(time_key);
@@ -424,7 +424,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
             }
             let f = &findings[top.root];
             let start = f.onset_ts.or(f.first_ts)?;
-            let end = idx.iter().filter_map(|&i| events[i].ts_ns).max()?;
+            let end = idx.iter().filter_map(|&i| events[i].ts_ns()).max()?;
             spike::explain(&events, start, end, &templates)
         })
     };

@@ -85,7 +85,7 @@ fn collect_pairs(events: &[Event]) -> Pairs {
     // key → first event of each source with it (ordered by source id)
     let mut seen: FxHashMap<(bool, &str), Vec<(u32, usize)>> = FxHashMap::default();
     for (i, e) in events.iter().enumerate() {
-        if e.ts_ns.is_none() {
+        if e.ts_ns().is_none() {
             continue;
         }
         for k in keys(e) {
@@ -114,7 +114,7 @@ fn collect_pairs(events: &[Event]) -> Pairs {
                 if !used.insert((sb, ia)) {
                     continue;
                 }
-                let (Some(ta), Some(tb)) = (events[ia].ts_ns, events[ib].ts_ns) else {
+                let (Some(ta), Some(tb)) = (events[ia].ts_ns(), events[ib].ts_ns()) else {
                     continue;
                 };
                 let st = by_pair.entry((sa, sb)).or_default();
@@ -248,8 +248,8 @@ pub fn apply(events: &mut [Event], sources: &mut [SourceInfo], skews: &[Skew]) {
     }
     for e in events.iter_mut() {
         let shift = sources.get(e.source.0 as usize).map_or(0, |s| s.clock_shift_ns);
-        if let (Some(t), true) = (e.ts_ns, shift != 0) {
-            e.ts_ns = Some(t.saturating_sub(shift));
+        if let (Some(t), true) = (e.ts_ns(), shift != 0) {
+            e.set_ts_ns(Some(t.saturating_sub(shift)));
         }
     }
 }
@@ -391,7 +391,7 @@ mod tests {
 
     fn ev(src: u32, i: u64, ts_ms: i64, trace: &str) -> Event {
         let mut e = Event::at(SourceId(src), Locator::Line(i), 0);
-        e.ts_ns = Some(ts_ms * 1_000_000);
+        e.set_ts_ns(Some(ts_ms * 1_000_000));
         e.trace_id = Some(trace.into());
         e
     }
@@ -434,7 +434,7 @@ mod tests {
         );
         apply(&mut events, &mut sources, &skews);
         // The median offset is 3.010 s (pairs at +3.000, +3.010, +3.020).
-        assert_eq!(events[1].ts_ns, Some(-10_000_000));
+        assert_eq!(events[1].ts_ns(), Some(-10_000_000));
         assert_eq!(sources[1].clock_shift_ns, 3_010_000_000);
     }
 

@@ -27,10 +27,10 @@ pub fn plain(events: &[Event], sources: &[SourceInfo], i: usize) -> Evidence {
     let shift = source.map_or(0, |s| s.clock_shift_ns);
     Evidence {
         path: source.map_or_else(String::new, |s| s.display.clone()),
-        locator: e.locator.map_or_else(String::new, |l| l.to_string()),
+        locator: e.locator().map_or_else(String::new, |l| l.to_string()),
         offset: e.offset,
         trace_id: e.trace_id.as_deref().map(str::to_string),
-        clock_corrected_ms: (shift != 0 && e.ts_ns.is_some()).then(|| -(shift / 1_000_000)),
+        clock_corrected_ms: (shift != 0 && e.ts_ns().is_some()).then(|| -(shift / 1_000_000)),
         linked: Vec::new(),
     }
 }
@@ -69,7 +69,7 @@ impl Ctx<'_> {
                 chosen.push(i);
             }
         }
-        chosen.sort_by_key(|&i| (events[i].ts_ns, i));
+        chosen.sort_by_key(|&i| (events[i].ts_ns(), i));
         chosen.into_iter().map(|i| self.of(i)).collect()
     }
 }

@@ -61,7 +61,7 @@ pub fn summary(events: &[Event]) -> Summary {
     };
     for e in events {
         s.failures += u64::from(e.is_failure());
-        if let Some(t) = e.ts_ns {
+        if let Some(t) = e.ts_ns() {
             s.first_ts = Some(s.first_ts.map_or(t, |f| f.min(t)));
             s.last_ts = Some(s.last_ts.map_or(t, |l| l.max(t)));
         }
@@ -78,8 +78,8 @@ pub fn summary(events: &[Event]) -> Summary {
 /// Requests per interval, by status class, with latency percentiles.
 pub fn build(events: &[Event]) -> Series {
     let (Some(first), Some(last)) = (
-        events.iter().find_map(|e| e.ts_ns),
-        events.iter().rev().find_map(|e| e.ts_ns),
+        events.iter().find_map(|e| e.ts_ns()),
+        events.iter().rev().find_map(|e| e.ts_ns()),
     ) else {
         return Series::default();
     };
@@ -102,7 +102,7 @@ pub fn build(events: &[Event]) -> Series {
         .collect();
     let mut durations: Vec<Vec<f64>> = vec![Vec::new(); n];
     for e in events {
-        let Some(t) = e.ts_ns else { continue };
+        let Some(t) = e.ts_ns() else { continue };
         if e.context_record {
             continue;
         }
@@ -115,7 +115,7 @@ pub fn build(events: &[Event]) -> Series {
             (Some(_), false) => b.ok += 1,
             (None, false) => b.other += 1,
         }
-        if let Some(d) = e.duration_ms {
+        if let Some(d) = e.duration_ms() {
             durations[k].push(d);
         }
     }
@@ -140,7 +140,7 @@ pub fn counts(events: &[Event], idx: &[usize], series: &Series) -> Vec<u32> {
         return out;
     }
     for &i in idx {
-        if let Some(t) = events[i].ts_ns {
+        if let Some(t) = events[i].ts_ns() {
             if let Some(c) = usize::try_from(t.saturating_sub(series.start_ns) / width)
                 .ok()
                 .and_then(|k| out.get_mut(k))
@@ -215,13 +215,13 @@ pub fn failed_requests(events: &[Event], sources: &[SourceInfo], cap: usize) -> 
         total += 1;
         if out.len() < cap {
             out.push(FailedRequest {
-                ts: e.ts_ns.map(format_ns),
+                ts: e.ts_ns().map(format_ns),
                 method: e.method.as_deref().map(str::to_string),
                 host: e.host.as_deref().map(str::to_string),
                 route: e.route.as_deref().map(str::to_string),
                 status: e.status,
                 error: e.error_class.map(|c| c.name().to_string()),
-                duration_ms: e.duration_ms,
+                duration_ms: e.duration_ms(),
                 client: e.client.as_deref().map(str::to_string),
                 evidence: evidence::plain(events, sources, i),
             });
@@ -238,10 +238,10 @@ mod tests {
     fn summary_counts_failures_traces_and_time_range() {
         use crate::model::{ErrorClass, Locator, SourceId};
         let mut a = Event::at(SourceId(0), Locator::Line(1), 0);
-        a.ts_ns = Some(20);
+        a.set_ts_ns(Some(20));
         a.trace_id = Some("t1".into());
         let mut b = Event::at(SourceId(0), Locator::Line(2), 10);
-        b.ts_ns = Some(10);
+        b.set_ts_ns(Some(10));
         b.error_class = Some(ErrorClass::Http5xx);
         b.trace_id = Some("t1".into());
         let c = Event::at(SourceId(0), Locator::Line(3), 20);
@@ -260,9 +260,9 @@ mod tests {
 
     fn ev(t_s: i64, status: u16, dur: f64) -> Event {
         let mut e = Event::at(SourceId(0), Locator::Line(1), 0);
-        e.ts_ns = Some(t_s * 1_000_000_000);
+        e.set_ts_ns(Some(t_s * 1_000_000_000));
         e.status = Some(status);
-        e.duration_ms = Some(dur);
+        e.set_duration_ms(Some(dur));
         e.route = Some("/x".into());
         if status >= 400 {
             e.error_class = Some(ErrorClass::Http5xx);
@@ -274,7 +274,7 @@ mod tests {
     fn buckets_by_status_class_with_percentiles() {
         let mut events: Vec<Event> = (0..600).map(|t| ev(t, 200, (t % 100) as f64)).collect();
         events.extend((300..320).map(|t| ev(t, 503, 1000.0)));
-        events.sort_by_key(|e| e.ts_ns);
+        events.sort_by_key(|e| e.ts_ns());
         let s = build(&events);
         assert_eq!(s.interval_s, 10);
         assert_eq!(s.buckets.len(), 60);

@@ -56,16 +56,16 @@ fn value<'a>(e: &'a Event, field: &str, templates: &'a [(String, u64)]) -> Optio
 
 /// Compare the failures in `[start, end]` with the baseline.
 pub fn explain(events: &[Event], start: i64, end: i64, templates: &[(String, u64)]) -> Option<Spike> {
-    let in_window = |e: &Event| e.ts_ns.is_some_and(|t| t >= start && t <= end);
+    let in_window = |e: &Event| e.ts_ns().is_some_and(|t| t >= start && t <= end);
     let failures: Vec<&Event> = events.iter().filter(|e| e.is_failure() && in_window(e)).collect();
     let mut baseline: Vec<&Event> = events
         .iter()
-        .filter(|e| e.ts_ns.is_some_and(|t| t < start) && !e.context_record)
+        .filter(|e| e.ts_ns().is_some_and(|t| t < start) && !e.context_record)
         .collect();
     if baseline.len() < MIN_BASELINE {
         baseline = events
             .iter()
-            .filter(|e| e.ts_ns.is_some_and(|t| t > end) && !e.context_record)
+            .filter(|e| e.ts_ns().is_some_and(|t| t > end) && !e.context_record)
             .chain(baseline)
             .collect();
     }
@@ -135,7 +135,7 @@ mod tests {
 
     fn ev(t: i64, host: &str, fail: bool) -> Event {
         let mut e = Event::at(SourceId(0), Locator::Line(1), 0);
-        e.ts_ns = Some(t);
+        e.set_ts_ns(Some(t));
         e.host = Some(host.into());
         if fail {
             e.error_class = Some(ErrorClass::Http5xx);

@@ -46,7 +46,7 @@ fn strs<'a>(events: &'a [Event], f: impl Fn(&'a Event) -> Option<&'a str>) -> Ve
 /// Build the event table.
 pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
     let n = events.len();
-    let ts: Vec<Option<i64>> = events.iter().map(|e| e.ts_ns).collect();
+    let ts: Vec<Option<i64>> = events.iter().map(|e| e.ts_ns()).collect();
     let ts = Int64Chunked::from_iter_options("ts".into(), ts.into_iter())
         .into_datetime(TimeUnit::Nanoseconds, None)
         .into_column();
@@ -60,21 +60,21 @@ pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
         .collect();
     let line: Vec<Option<u64>> = events
         .iter()
-        .map(|e| match e.locator {
+        .map(|e| match e.locator() {
             Some(Locator::Line(n)) => Some(n),
             _ => None,
         })
         .collect();
     let entry: Vec<Option<u64>> = events
         .iter()
-        .map(|e| match e.locator {
+        .map(|e| match e.locator() {
             Some(Locator::Entry(n)) => Some(n),
             _ => None,
         })
         .collect();
     let offset: Vec<u64> = events.iter().map(|e| e.offset).collect();
     let status: Vec<Option<i32>> = events.iter().map(|e| e.status.map(i32::from)).collect();
-    let duration: Vec<Option<f64>> = events.iter().map(|e| e.duration_ms).collect();
+    let duration: Vec<Option<f64>> = events.iter().map(|e| e.duration_ms()).collect();
     let retry: Vec<Option<f64>> = events.iter().map(|e| e.retry_after_s()).collect();
     let columns = vec![
         ts,
@@ -131,10 +131,10 @@ mod tests {
     #[test]
     fn builds_one_row_per_event_with_the_documented_columns() {
         let mut a = Event::at(SourceId(0), Locator::Line(1), 0);
-        a.ts_ns = Some(20);
+        a.set_ts_ns(Some(20));
         a.trace_id = Some("t1".into());
         let mut b = Event::at(SourceId(0), Locator::Line(2), 10);
-        b.ts_ns = Some(10);
+        b.set_ts_ns(Some(10));
         b.error_class = Some(ErrorClass::Http5xx);
         b.trace_id = Some("t1".into());
         let src = SourceInfo {

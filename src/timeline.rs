@@ -93,7 +93,7 @@ struct Peak {
 fn peak_and_mitigation(events: &[Event], idx: &[usize]) -> Option<Peak> {
     let times: Vec<(i64, usize)> = idx
         .iter()
-        .filter_map(|&i| events[i].ts_ns.map(|t| (t, i)))
+        .filter_map(|&i| events[i].ts_ns().map(|t| (t, i)))
         .collect();
     let (first, last) = (times.first()?.0, times.last()?.0);
     let width = (last.saturating_sub(first) / 20).clamp(1_000_000_000, 60_000_000_000);
@@ -138,7 +138,7 @@ pub fn build(
 ) -> Vec<TimelineEntry> {
     let events = ctx.events;
     let mut b = Builder { ctx, out: Vec::new() };
-    let input_start = events.iter().filter_map(|e| e.ts_ns).min();
+    let input_start = events.iter().filter_map(|e| e.ts_ns()).min();
     for (k, r) in ranked.iter().enumerate() {
         let f = &findings[r.root];
         let rule = &rules[f.rule];
@@ -157,7 +157,7 @@ pub fn build(
         for &s in &r.symptoms {
             merged.extend(findings[s].events.iter().copied());
         }
-        merged.sort_by_key(|&i| (events[i].ts_ns, i));
+        merged.sort_by_key(|&i| (events[i].ts_ns(), i));
         merged.dedup();
         let failing: Vec<usize> = merged
             .iter()
@@ -165,7 +165,10 @@ pub fn build(
             .filter(|&i| events[i].is_failure())
             .collect();
         if let Some(&i) = failing.first() {
-            if let Some(t) = events[i].ts_ns.filter(|&t| Some(t) != f.onset_ts.or(f.first_ts)) {
+            if let Some(t) = events[i]
+                .ts_ns()
+                .filter(|&t| Some(t) != f.onset_ts.or(f.first_ts))
+            {
                 b.push(
                     t,
                     "first_bad_event",
@@ -200,7 +203,7 @@ pub fn build(
         }
         if firsts.len() > 1 {
             for &i in &firsts {
-                if let Some(t) = events[i].ts_ns {
+                if let Some(t) = events[i].ts_ns() {
                     let ev = crate::evidence::plain(events, ctx.sources, i);
                     b.push(
                         t,
@@ -247,10 +250,10 @@ pub fn build(
                 );
             }
         }
-        let last_fail = failing.last().and_then(|&i| events[i].ts_ns);
+        let last_fail = failing.last().and_then(|&i| events[i].ts_ns());
         if let Some(lf) = last_fail {
             // Events are in time order: start after the last failure.
-            let after = events.partition_point(|e| e.ts_ns.is_some_and(|t| t <= lf));
+            let after = events.partition_point(|e| e.ts_ns().is_some_and(|t| t <= lf));
             let recovered = events
                 .iter()
                 .enumerate()
@@ -258,7 +261,7 @@ pub fn build(
                 .find(|(_, e)| !e.is_failure() && !e.context_record && on_subject(e, &f.subject));
             match recovered {
                 Some((i, e)) => b.push(
-                    e.ts_ns.unwrap_or(lf),
+                    e.ts_ns().unwrap_or(lf),
                     "recovery",
                     rank,
                     format!(
@@ -284,7 +287,7 @@ pub fn build(
     let mut first_of: Vec<(i64, usize, &str)> = Vec::new();
     for ((text, _), o) in templates.iter().zip(occurrences) {
         let Some(i) = o.map(|o| o.first) else { continue };
-        if let (Some(t), Some(s)) = (events[i].ts_ns, input_start) {
+        if let (Some(t), Some(s)) = (events[i].ts_ns(), input_start) {
             if t > s + 60_000_000_000 {
                 first_of.push((t, i, text.as_str()));
             }
@@ -304,12 +307,12 @@ pub fn build(
     let mut fails = events
         .iter()
         .enumerate()
-        .filter(|(_, e)| e.is_failure() && e.ts_ns.is_some());
+        .filter(|(_, e)| e.is_failure() && e.ts_ns().is_some());
     let first = fails.next();
     let last = fails.next_back();
     if let Some((i, e)) = first {
         b.push(
-            e.ts_ns.unwrap_or_default(),
+            e.ts_ns().unwrap_or_default(),
             "first_failure",
             None,
             format!("first failure: {}", describe(e)),
@@ -318,7 +321,7 @@ pub fn build(
     }
     if let Some((i, e)) = last {
         b.push(
-            e.ts_ns.unwrap_or_default(),
+            e.ts_ns().unwrap_or_default(),
             "last_failure",
             None,
             format!("last failure: {}", describe(e)),

@@ -29,8 +29,8 @@ pub struct Tree {
 }
 
 fn end_ns(e: &Event) -> Option<i64> {
-    let d = (e.duration_ms? * 1e6) as i64;
-    e.ts_ns.map(|t| t.saturating_add(d))
+    let d = (e.duration_ms()? * 1e6) as i64;
+    e.ts_ns().map(|t| t.saturating_add(d))
 }
 
 /// Build the tree of one group of events.
@@ -58,7 +58,7 @@ pub fn tree(events: &[Event], sources: &[SourceInfo], hops: &[usize]) -> Tree {
         if is_client(i) {
             continue;
         }
-        let Some(d) = e.duration_ms else {
+        let Some(d) = e.duration_ms() else {
             continue;
         };
         let mut best: Option<(usize, f64)> = None;
@@ -69,11 +69,11 @@ pub fn tree(events: &[Event], sources: &[SourceInfo], hops: &[usize]) -> Tree {
             if j == i || child || (f.source == e.source && f.host == e.host) {
                 continue;
             }
-            let Some(fd) = f.duration_ms else {
+            let Some(fd) = f.duration_ms() else {
                 continue;
             };
             let longer = fd > d || (fd == d && is_client(j));
-            let contains = match (f.ts_ns, end_ns(f), e.ts_ns, end_ns(e)) {
+            let contains = match (f.ts_ns(), end_ns(f), e.ts_ns(), end_ns(e)) {
                 (Some(fs), Some(fe), Some(es), Some(ee)) => {
                     fs.saturating_sub(NEST_TOLERANCE_NS) <= es && ee <= fe.saturating_add(NEST_TOLERANCE_NS)
                 }
@@ -116,8 +116,8 @@ impl Tree {
                     .cmp(&self.depth[b])
                     .then_with(|| {
                         // Shorter is nearer the fault; unknown durations last.
-                        let da = ea.duration_ms.unwrap_or(f64::MAX);
-                        let db = eb.duration_ms.unwrap_or(f64::MAX);
+                        let da = ea.duration_ms().unwrap_or(f64::MAX);
+                        let db = eb.duration_ms().unwrap_or(f64::MAX);
                         db.total_cmp(&da)
                     })
                     .then_with(|| self.hops[b].cmp(&self.hops[a]))
@@ -132,7 +132,7 @@ pub fn hops(events: &[Event], sources: &[SourceInfo], group: &[usize]) -> Vec<Ho
     let t = tree(events, sources, group);
     let deepest = t.deepest_failure(events);
     let mut order: Vec<usize> = (0..t.hops.len()).collect();
-    order.sort_by_key(|&a| (t.depth[a], events[t.hops[a]].ts_ns, t.hops[a]));
+    order.sort_by_key(|&a| (t.depth[a], events[t.hops[a]].ts_ns(), t.hops[a]));
     order
         .into_iter()
         .map(|a| {
@@ -145,12 +145,12 @@ pub fn hops(events: &[Event], sources: &[SourceInfo], group: &[usize]) -> Vec<Ho
                 .join(" ");
             Hop {
                 depth: t.depth[a],
-                ts: e.ts_ns.map(crate::normalize::time::format_ns),
+                ts: e.ts_ns().map(crate::normalize::time::format_ns),
                 service: e.service.as_deref().map(str::to_string),
                 request,
                 status: e.status,
                 error: e.error_class.map(|c| c.name().to_string()),
-                duration_ms: e.duration_ms,
+                duration_ms: e.duration_ms(),
                 deepest_failure: deepest == Some(j),
                 evidence: crate::evidence::plain(events, sources, j),
             }
@@ -215,8 +215,8 @@ mod tests {
 
     fn ev(src: u32, ts_ms: i64, dur: f64, fail: bool) -> Event {
         let mut e = Event::at(SourceId(src), Locator::Line(1), 0);
-        e.ts_ns = Some(ts_ms * 1_000_000);
-        e.duration_ms = Some(dur);
+        e.set_ts_ns(Some(ts_ms * 1_000_000));
+        e.set_duration_ms(Some(dur));
         e.trace_id = Some("t".into());
         e.host = Some(format!("h{src}").into());
         if fail {

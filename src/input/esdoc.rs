@@ -475,8 +475,8 @@ mod tests {
         assert_eq!(out.dialect, "elasticsearch _search response");
         let e = &out.events[0];
         assert_eq!(e.status, Some(503));
-        assert_eq!(e.duration_ms, Some(1.5));
-        assert_eq!(e.ts_ns, Some(1_714_550_400_250_000_000));
+        assert_eq!(e.duration_ms(), Some(1.5));
+        assert_eq!(e.ts_ns(), Some(1_714_550_400_250_000_000));
         assert_eq!(e.route.as_deref(), Some("/v1/orders/{id}"));
         assert_eq!(e.trace_id.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
     }
@@ -512,7 +512,7 @@ mod tests {
         );
         assert_eq!(out.stats.records, 2);
         assert_eq!(out.events[0].status, Some(502));
-        assert_eq!(out.events[0].ts_ns, Some(1_714_557_600_000_000_000));
+        assert_eq!(out.events[0].ts_ns(), Some(1_714_557_600_000_000_000));
         assert_eq!(out.events[1].status, Some(200));
     }
 
@@ -525,7 +525,7 @@ mod tests {
         assert_eq!(out.stats.records, 2);
         let e = &out.events[0];
         assert_eq!(e.status, Some(504));
-        assert_eq!(e.duration_ms, Some(30_000.0));
+        assert_eq!(e.duration_ms(), Some(30_000.0));
         assert_eq!(e.trace_id.as_deref(), Some("0af7651916cd43dd8448eb211c80319c"));
         assert_eq!(out.dialect, "elasticsearch es|ql");
     }

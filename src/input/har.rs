@@ -436,10 +436,10 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
     let entry: Entry<'_> = serde_json::from_slice(raw).map_err(|e| format!("invalid HAR entry: {e}"))?;
     let mut ev = Event::at(id, Locator::Entry(idx), offset);
     if let Some(p) = entry.started.as_deref().and_then(time::parse_rfc3339) {
-        ev.ts_ns = Some(p.ns);
+        ev.set_ts_ns(Some(p.ns));
         ev.ts_tz_assumed = p.tz_assumed;
     }
-    ev.duration_ms = entry.time.0.filter(|t| *t >= 0.0 && t.is_finite());
+    ev.set_duration_ms(entry.time.0.filter(|t| *t >= 0.0 && t.is_finite()));
     ev.method = entry
         .request
         .method
@@ -503,7 +503,7 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
                         has_auth = true;
                     }
                 }
-                "retry-after" => ev.extra_mut().retry_after_s = retry_after(value, ev.ts_ns),
+                "retry-after" => ev.extra_mut().retry_after_s = retry_after(value, ev.ts_ns()),
                 // A gateway's request id, echoed back: joins this entry to its log line.
                 n if trace::is_request_id_header(n) && ev.request_id.is_none() && !value.is_empty() => {
                     ev.request_id = Some(value.into());
@@ -669,7 +669,7 @@ mod tests {
         );
         let e = &out.events[1];
         assert_eq!(e.status, None);
-        assert_eq!(e.duration_ms, None);
+        assert_eq!(e.duration_ms(), None);
         assert_eq!(e.error_class, Some(ErrorClass::Offline));
     }
 
@@ -719,7 +719,7 @@ mod tests {
         let out = parse(SourceId(0), "t.har", har.as_bytes()).unwrap();
         assert_eq!(out.stats.skipped, 0);
         let e = &out.events;
-        assert_eq!((e[0].status, e[0].duration_ms), (None, None));
+        assert_eq!((e[0].status, e[0].duration_ms()), (None, None));
         assert_eq!(e[0].error_class, Some(ErrorClass::ConnectRefused));
         assert_eq!(
             e[1].error_class,

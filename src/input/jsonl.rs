@@ -281,7 +281,7 @@ mod tests {
         assert_eq!(out.events.len(), 2);
         assert_eq!(out.stats.issues[0].locator, Locator::Line(3));
         assert_eq!(out.stats.issues[1].locator, Locator::Line(4));
-        assert_eq!(out.events[1].locator, Some(Locator::Line(5)));
+        assert_eq!(out.events[1].locator(), Some(Locator::Line(5)));
         assert_eq!(out.events[1].error_class, Some(ErrorClass::Http5xx));
     }
 
@@ -314,7 +314,7 @@ mod tests {
         let one = parse_chunk(SourceId(0), &input, 0, input.len(), &Options::default());
         let (ev_a, st_a, _) = lines::merge(a);
         let (ev_b, st_b, _) = lines::merge(vec![one]);
-        let key = |e: &Event| (e.locator, e.offset, e.status, e.ts_ns);
+        let key = |e: &Event| (e.locator(), e.offset, e.status, e.ts_ns());
         assert_eq!(
             ev_a.iter().map(key).collect::<Vec<_>>(),
             ev_b.iter().map(key).collect::<Vec<_>>()
@@ -334,7 +334,7 @@ mod tests {
             &Options::default(),
         );
         let e = &out.events[0];
-        assert_eq!(e.duration_ms, Some(2.5));
+        assert_eq!(e.duration_ms(), Some(2.5));
         assert_eq!(e.method.as_deref(), Some("GET"));
         assert_eq!(e.host.as_deref(), Some("api.example.com"));
         assert_eq!(e.route.as_deref(), Some("/v1/orders/{id}"));
@@ -342,14 +342,14 @@ mod tests {
         assert_eq!(e.trace_id.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
         assert!(!e.url.as_deref().unwrap().contains("s3cr3t"));
         let c = &out.events[1];
-        assert_eq!(c.duration_ms, Some(250.0));
+        assert_eq!(c.duration_ms(), Some(250.0));
         assert_eq!(c.retry_after_s(), Some(30.0));
         assert_eq!(c.host.as_deref(), Some("h:400"));
         let n = &out.events[2];
         assert_eq!(n.method.as_deref(), Some("POST"));
         assert_eq!(n.status, Some(401));
-        assert_eq!(n.duration_ms, Some(120.0));
-        assert!(n.ts_ns.is_some());
+        assert_eq!(n.duration_ms(), Some(120.0));
+        assert!(n.ts_ns().is_some());
     }
 
     fn events(text: &str) -> Vec<Event> {
@@ -362,11 +362,11 @@ mod tests {
             r#"{"StartUTC":"2024-05-01T10:00:00.5Z","RequestMethod":"GET","RequestHost":"shop.example.com","RequestPath":"/api/cart/77?x=1","DownstreamStatus":502,"OriginStatus":0,"Duration":1500000000,"RetryAttempts":2,"ServiceName":"cart@docker","level":"info","msg":"","time":"2024-05-01T10:00:02Z"}"#,
         )[0];
         assert_eq!(e.status, Some(502));
-        assert_eq!(e.duration_ms, Some(1500.0));
+        assert_eq!(e.duration_ms(), Some(1500.0));
         assert_eq!(e.method.as_deref(), Some("GET"));
         assert_eq!(e.route.as_deref(), Some("/api/cart/{id}"));
         assert_eq!(e.service.as_deref(), Some("cart@docker"));
-        assert_eq!(e.ts_ns, Some(1_714_557_600_500_000_000));
+        assert_eq!(e.ts_ns(), Some(1_714_557_600_500_000_000));
     }
 
     #[test]
@@ -374,13 +374,13 @@ mod tests {
         let e = &events(
             r#"{"instant":{"epochSecond":1714557600,"nanoOfSecond":123456789},"level":"ERROR","loggerName":"com.x.Api","message":"boom","thrown":{"name":"java.net.SocketTimeoutException","message":"Read timed out"},"contextMap":{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"}}"#,
         )[0];
-        assert_eq!(e.ts_ns, Some(1_714_557_600_123_456_789));
+        assert_eq!(e.ts_ns(), Some(1_714_557_600_123_456_789));
         assert_eq!(e.trace_id.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
         assert_eq!(e.error_class, Some(ErrorClass::ReadTimeout));
         let e = &events(
             r#"{"@timestamp":"2024-05-01T12:00:00.000+02:00","@version":"1","message":"ok","logger_name":"a","level":"INFO","level_value":20000,"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7"}"#,
         )[0];
-        assert_eq!(e.ts_ns, Some(1_714_557_600_000_000_000));
+        assert_eq!(e.ts_ns(), Some(1_714_557_600_000_000_000));
         assert_eq!(e.span_id.as_deref(), Some("00f067aa0ba902b7"));
     }
 
@@ -391,7 +391,7 @@ mod tests {
         assert_eq!(e.status, Some(503));
         assert_eq!(e.message.as_deref(), Some("upstream down"));
         assert_eq!(
-            e.ts_ns,
+            e.ts_ns(),
             Some(1_714_557_600_000_000_001),
             "time comes from the wrapper"
         );
@@ -427,8 +427,8 @@ mod tests {
         assert_eq!(t.service.as_deref(), Some("checkout"));
         assert_eq!(t.service_version.as_deref(), Some("1.2.3"));
         assert_eq!(t.status, Some(500));
-        assert_eq!(t.duration_ms, Some(32.5));
-        assert_eq!(t.ts_ns, Some(1_496_170_407_154_000_000));
+        assert_eq!(t.duration_ms(), Some(32.5));
+        assert_eq!(t.ts_ns(), Some(1_496_170_407_154_000_000));
         let e = &out.events[3];
         assert_eq!(e.service.as_deref(), Some("payments"));
         assert_eq!(e.error_class, Some(ErrorClass::ConnectRefused));
@@ -461,7 +461,7 @@ mod tests {
         );
         let e = &out.events[0];
         assert_eq!(e.status, Some(504));
-        assert_eq!(e.duration_ms, Some(12.5));
-        assert_eq!(e.ts_ns, Some(1_714_557_600_000_000_000));
+        assert_eq!(e.duration_ms(), Some(12.5));
+        assert_eq!(e.ts_ns(), Some(1_714_557_600_000_000_000));
     }
 }

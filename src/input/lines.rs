@@ -84,8 +84,8 @@ pub fn merge(parts: Vec<Chunk>) -> (Vec<Event>, InputStats, Vec<&'static str>) {
     }
     work.into_par_iter().for_each(|(base, evs, dest)| {
         for (slot, mut e) in dest.iter_mut().zip(evs) {
-            if let Some(Locator::Line(n)) = &mut e.locator {
-                *n += base;
+            if let Some(Locator::Line(n)) = e.locator() {
+                e.set_locator(Some(Locator::Line(n + base)));
             }
             slot.write(e);
         }

@@ -134,7 +134,7 @@ mod tests {
         let e = &out[0];
         assert_eq!(e.service.as_deref(), Some("payment-service"));
         assert_eq!(e.status, Some(503));
-        assert_eq!(e.ts_ns, Some(1_700_000_000_000_000_000));
+        assert_eq!(e.ts_ns(), Some(1_700_000_000_000_000_000));
         assert_eq!(e.trace_id.as_deref(), Some("5b8aa5a2d2c872e8321cf37308d69df2"));
         assert_eq!(e.route.as_deref(), Some("/v1/pay/{id}"));
         assert_eq!(e.level, Some(Level::Error));

@@ -67,11 +67,11 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     let mut ev = Event::at(id, loc, offset);
     if let Some(p) = timestamp(f) {
         // A timestamp without a zone is read in `--tz` (UTC by default).
-        ev.ts_ns = Some(if p.tz_assumed {
+        ev.set_ts_ns(Some(if p.tz_assumed {
             p.ns - i64::from(opts.tz_offset_s) * 1_000_000_000
         } else {
             p.ns
-        });
+        }));
         ev.ts_tz_assumed = p.tz_assumed;
     }
     ev.level = match f.get(Slot::Level) {
@@ -94,8 +94,8 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         .filter(|s| (100..1000).contains(s))
         .map(|s| s as u16);
     let duration = f.get_with_unit(Slot::Duration);
-    ev.duration_ms = duration.and_then(|(v, u)| duration_ms(v, u));
-    ev.duration_unit_guessed = ev.duration_ms.is_some() && duration.is_some_and(|(_, u)| u == Unit::MsOrS);
+    ev.set_duration_ms(duration.and_then(|(v, u)| duration_ms(v, u)));
+    ev.duration_unit_guessed = ev.duration_ms().is_some() && duration.is_some_and(|(_, u)| u == Unit::MsOrS);
 
     // Borrowed from the record: nothing is copied until it is interned.
     let mut method = f.str(Slot::Method);

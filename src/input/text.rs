@@ -418,7 +418,7 @@ mod tests {
         assert_eq!(e.method.as_deref(), Some("GET"));
         assert_eq!(e.route.as_deref(), Some("/api/users/{id}"));
         assert_eq!(
-            e.ts_ns,
+            e.ts_ns(),
             crate::normalize::time::parse_rfc3339("2015-05-17T08:05:03Z").map(|p| p.ns)
         );
         assert!(!e.url.as_deref().unwrap_or("").contains("abc"));
@@ -430,13 +430,13 @@ mod tests {
         let out = one(TextKind::Alb, line);
         let e = &out.events[0];
         assert_eq!(e.status, Some(504));
-        assert_eq!(e.duration_ms, Some(29_999.0));
+        assert_eq!(e.duration_ms(), Some(29_999.0));
         assert_eq!(e.host.as_deref(), Some("api.example.com"));
         assert_eq!(e.user_agent.as_deref(), Some("curl/7.46.0"));
         assert_eq!(e.upstream.as_deref(), Some("10.0.0.1:80"));
         assert_eq!(e.route.as_deref(), Some("/v1/orders/{id}"));
         assert_eq!(e.trace_id.as_deref(), Some("5833726236d228ad5d99923122bbe354"));
-        assert_eq!(e.ts_ns, Some(1_714_557_600_123_456_000));
+        assert_eq!(e.ts_ns(), Some(1_714_557_600_123_456_000));
         assert_eq!(e.error_class, Some(ErrorClass::UpstreamTimeout));
     }
 
@@ -452,10 +452,10 @@ mod tests {
         assert_eq!(out.events.len(), 2);
         let e = &out.events[1];
         assert_eq!(e.status, Some(500));
-        assert_eq!(e.duration_ms, Some(1500.0));
+        assert_eq!(e.duration_ms(), Some(1500.0));
         assert_eq!(e.route.as_deref(), Some("/api/orders/{id}"));
         assert_eq!(
-            e.ts_ns,
+            e.ts_ns(),
             crate::normalize::time::parse_rfc3339("2015-01-13T00:33:00Z").map(|p| p.ns)
         );
         assert_eq!(out.events[0].status, Some(404));
@@ -467,13 +467,13 @@ mod tests {
         let out = one(TextKind::Envoy, line);
         let e = &out.events[0];
         assert_eq!(e.status, Some(504));
-        assert_eq!(e.duration_ms, Some(15_000.0));
+        assert_eq!(e.duration_ms(), Some(15_000.0));
         assert_eq!(
             e.request_id.as_deref(),
             Some("cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2")
         );
         assert_eq!(
-            e.ts_ns,
+            e.ts_ns(),
             crate::normalize::time::parse_rfc3339("2016-04-15T20:17:00.310Z").map(|p| p.ns)
         );
         assert_eq!(e.route.as_deref(), Some("/api/v1/locations"));
@@ -489,7 +489,7 @@ mod tests {
         assert_eq!(out.events.len(), 3);
         let e = &out.events[1];
         assert_eq!(e.status, Some(200));
-        assert_eq!(e.duration_ms, Some(1487.0));
+        assert_eq!(e.duration_ms(), Some(1487.0));
         assert_eq!(e.method.as_deref(), Some("GET"));
         assert!(e.ts_tz_assumed);
         assert_eq!(out.events[2].error_class, Some(ErrorClass::TlsHandshake));
@@ -507,7 +507,7 @@ mod tests {
         assert_eq!(out.events.len(), 1);
         let e = &out.events[0];
         assert_eq!(e.status, Some(502));
-        assert_eq!(e.ts_ns, Some(1_320_279_566_452_687_000));
+        assert_eq!(e.ts_ns(), Some(1_320_279_566_452_687_000));
         assert_eq!(e.host.as_deref(), Some("www.reddit.com"));
         assert_eq!(e.route.as_deref(), Some("/r/{id}"));
     }

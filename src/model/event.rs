@@ -6,37 +6,7 @@ use serde::Serialize;
 
 use super::source::{Locator, SourceId};
 
-/// A string held by an event: an interned, immutable `&'static str` behind
-/// an 8-byte handle. Hosts, routes, methods, services, user agents, error
-/// texts and body paths repeat across millions of events; each distinct
-/// value is stored once, for the life of the process, and copying a handle
-/// allocates nothing. Derefs to `str`.
-pub type Str = ustr::Ustr;
-
-/// Intern `s` through a small per-thread cache first: the values that
-/// repeat (a handful of hosts, routes, methods and services) are found
-/// there without touching the global table, whose probes are cache misses
-/// and whose bins are shared between threads.
-pub fn intern(s: &str) -> Str {
-    use std::cell::RefCell;
-    use std::hash::BuildHasher;
-    const SLOTS: usize = 256;
-    thread_local! {
-        static CACHE: RefCell<Vec<Option<Str>>> = RefCell::new(vec![None; SLOTS]);
-    }
-    let slot = rustc_hash::FxBuildHasher.hash_one(s) as usize % SLOTS;
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        match c[slot] {
-            Some(hit) if hit.as_str() == s => hit,
-            _ => {
-                let u = Str::from(s);
-                c[slot] = Some(u);
-                u
-            }
-        }
-    })
-}
+pub use super::sym::{intern, Str};
 
 /// The longest field value kept, in bytes. A longer one (a 1 GB log
 /// message, a stack trace of megabytes) is cut at a character boundary and
@@ -431,17 +401,113 @@ pub struct Extra {
     pub body_fields: Option<Box<[Str]>>,
 }
 
+/// An `Option<Locator>` in one word instead of two: 0 is none, the high
+/// bit marks an entry, and the low 63 bits hold the number plus one.
+/// Numbers past 2^63 − 2 (no input has that many lines) are kept as that.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct PackedLocator(u64);
+
+impl PackedLocator {
+    const ENTRY: u64 = 1 << 63;
+
+    fn new(l: Option<Locator>) -> PackedLocator {
+        let n = |n: u64| n.min(Self::ENTRY - 2) + 1;
+        PackedLocator(match l {
+            None => 0,
+            Some(Locator::Line(l)) => n(l),
+            Some(Locator::Entry(e)) => Self::ENTRY | n(e),
+        })
+    }
+
+    fn get(self) -> Option<Locator> {
+        let n = (self.0 & !Self::ENTRY).checked_sub(1)?;
+        Some(if self.0 & Self::ENTRY != 0 {
+            Locator::Entry(n)
+        } else {
+            Locator::Line(n)
+        })
+    }
+}
+
+impl std::fmt::Debug for PackedLocator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+/// An `Option<i64>` of nanoseconds in 8 bytes instead of 16: `i64::MIN`
+/// is none, so a time of exactly `i64::MIN` ns (in 1677, at the edge of
+/// what the type holds, where parsers saturate) is kept 1 ns later.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MaybeNs(i64);
+
+impl Default for MaybeNs {
+    fn default() -> MaybeNs {
+        MaybeNs(i64::MIN)
+    }
+}
+
+impl MaybeNs {
+    fn new(t: Option<i64>) -> MaybeNs {
+        MaybeNs(t.map_or(i64::MIN, |t| t.max(i64::MIN + 1)))
+    }
+
+    fn get(self) -> Option<i64> {
+        (self.0 != i64::MIN).then_some(self.0)
+    }
+}
+
+impl std::fmt::Debug for MaybeNs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+/// An `Option<f64>` in 8 bytes instead of 16: none is one NaN bit pattern
+/// that arithmetic never produces (a NaN that is set is kept as the
+/// standard NaN, so it stays a value).
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) struct MaybeMs(u64);
+
+impl MaybeMs {
+    const NONE: u64 = 0x7ff8_6e6f_6e65_0001;
+
+    fn new(d: Option<f64>) -> MaybeMs {
+        MaybeMs(match d {
+            None => Self::NONE,
+            Some(v) if v.is_nan() => f64::NAN.to_bits(),
+            Some(v) => v.to_bits(),
+        })
+    }
+
+    fn get(self) -> Option<f64> {
+        (self.0 != Self::NONE).then(|| f64::from_bits(self.0))
+    }
+}
+
+impl Default for MaybeMs {
+    fn default() -> MaybeMs {
+        MaybeMs(Self::NONE)
+    }
+}
+
+impl std::fmt::Debug for MaybeMs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
 /// One normalized event.
 #[derive(Debug, Clone, Default)]
 pub struct Event {
     /// Which input it came from.
     pub source: SourceId,
-    /// Where in that input.
-    pub locator: Option<Locator>,
+    /// Where in that input: see [`Event::locator`].
+    pub(crate) loc: PackedLocator,
     /// Byte offset of the record in the (decompressed) input.
     pub offset: u64,
-    /// Request start (or log time), UTC nanoseconds since the epoch.
-    pub ts_ns: Option<i64>,
+    /// Request start (or log time): see [`Event::ts_ns`].
+    pub(crate) ts: MaybeNs,
     /// The timestamp had no zone and UTC was assumed.
     pub ts_tz_assumed: bool,
     /// HTTP method, upper-case.
@@ -454,8 +520,8 @@ pub struct Event {
     pub route: Option<Str>,
     /// HTTP status; `None` when there was no response.
     pub status: Option<u16>,
-    /// Total duration in milliseconds.
-    pub duration_ms: Option<f64>,
+    /// Total duration: see [`Event::duration_ms`].
+    pub(crate) dur: MaybeMs,
     /// Failure class, if this event is a failure.
     pub error_class: Option<ErrorClass>,
     /// Error text as reported (browser `net::ERR_*`, exception message, ...).
@@ -498,10 +564,40 @@ impl Event {
     pub fn at(source: SourceId, locator: Locator, offset: u64) -> Self {
         Event {
             source,
-            locator: Some(locator),
+            loc: PackedLocator::new(Some(locator)),
             offset,
             ..Event::default()
         }
+    }
+
+    /// Where in its input the event's record is.
+    pub fn locator(&self) -> Option<Locator> {
+        self.loc.get()
+    }
+
+    /// Set where in its input the event's record is.
+    pub fn set_locator(&mut self, l: Option<Locator>) {
+        self.loc = PackedLocator::new(l);
+    }
+
+    /// Request start (or log time), UTC nanoseconds since the epoch.
+    pub fn ts_ns(&self) -> Option<i64> {
+        self.ts.get()
+    }
+
+    /// Set the time ([`MaybeNs`] says how the earliest instant is kept).
+    pub fn set_ts_ns(&mut self, t: Option<i64>) {
+        self.ts = MaybeNs::new(t);
+    }
+
+    /// Total duration in milliseconds.
+    pub fn duration_ms(&self) -> Option<f64> {
+        self.dur.get()
+    }
+
+    /// Set the duration.
+    pub fn set_duration_ms(&mut self, d: Option<f64>) {
+        self.dur = MaybeMs::new(d);
     }
 
     /// The rarely present details, created on first write.
@@ -607,10 +703,51 @@ mod tests {
         // A gigabyte of JSON lines holds about three million records, all
         // held at once: every word here costs 24 MB per gigabyte of input.
         assert!(
-            std::mem::size_of::<Event>() <= 208,
+            std::mem::size_of::<Event>() <= 152,
             "{}",
             std::mem::size_of::<Event>()
         );
+    }
+
+    #[test]
+    fn packed_fields_keep_every_value() {
+        let mut e = Event::default();
+        assert_eq!((e.locator(), e.ts_ns(), e.duration_ms()), (None, None, None));
+        for l in [
+            Locator::Line(0),
+            Locator::Line(1),
+            Locator::Entry(0),
+            Locator::Entry(7),
+            Locator::Line(u64::MAX >> 2),
+        ] {
+            e.set_locator(Some(l));
+            assert_eq!(e.locator(), Some(l));
+        }
+        e.set_locator(None);
+        assert_eq!(e.locator(), None);
+        for t in [0, -1, 1, i64::MAX, i64::MIN + 1] {
+            e.set_ts_ns(Some(t));
+            assert_eq!(e.ts_ns(), Some(t));
+        }
+        e.set_ts_ns(Some(i64::MIN));
+        assert_eq!(
+            e.ts_ns(),
+            Some(i64::MIN + 1),
+            "the earliest instant is kept 1 ns later"
+        );
+        for d in [0.0, -0.0, 1.5, f64::INFINITY, f64::NEG_INFINITY, f64::MAX] {
+            e.set_duration_ms(Some(d));
+            assert_eq!(e.duration_ms().map(f64::to_bits), Some(d.to_bits()));
+        }
+        e.set_duration_ms(Some(f64::NAN));
+        assert!(
+            e.duration_ms().is_some_and(f64::is_nan),
+            "a NaN is a value, not none"
+        );
+        e.set_duration_ms(Some(f64::from_bits(MaybeMs::NONE)));
+        assert!(e.duration_ms().is_some_and(f64::is_nan));
+        e.set_duration_ms(None);
+        assert_eq!(e.duration_ms(), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod event;
 mod source;
+mod sym;
 
 pub use event::{
     clip, intern, lying_in, oversized, AuthInfo, ErrorClass, Event, Extra, Level, RateLimitInfo, Str, Text,

@@ -44,7 +44,7 @@ pub fn refine(ev: &mut Event) {
     }
     let Some(auth) = ev.auth() else { return };
     let challenge_expired = auth.challenge_error.as_deref() == Some("invalid_token");
-    let jwt_expired = match (auth.jwt_exp, ev.ts_ns) {
+    let jwt_expired = match (auth.jwt_exp, ev.ts_ns()) {
         (Some(exp), Some(ts)) => ts / 1_000_000_000 >= exp,
         _ => false,
     };

@@ -202,8 +202,8 @@ pub fn occurrences(events: &[crate::model::Event], n: usize) -> Vec<Option<Occur
             first: i,
             last_ts: None,
         });
-        if e.ts_ns.is_some() {
-            o.last_ts = e.ts_ns;
+        if e.ts_ns().is_some() {
+            o.last_ts = e.ts_ns();
         }
     }
     out

@@ -172,7 +172,7 @@ fn drift_matches(
     };
     let mut out = Vec::new();
     for idx in groups.values_mut() {
-        idx.sort_by_key(|&i| (events[i].ts_ns, i));
+        idx.sort_by_key(|&i| (events[i].ts_ns(), i));
         let n_base = ((idx.len() as f64 * baseline).ceil() as usize).max(2);
         if idx.len() <= n_base {
             continue;
@@ -247,10 +247,10 @@ fn sequence_matches(rule: &CompiledRule, seq: &super::spec::Sequence, events: &[
     let mut order: Vec<usize> = (0..events.len())
         .filter(|&i| {
             let e = &events[i];
-            e.ts_ns.is_some() && seq.by.iter().all(|f| super::selection::has_field(e, *f))
+            e.ts_ns().is_some() && seq.by.iter().all(|f| super::selection::has_field(e, *f))
         })
         .collect();
-    order.sort_by_key(|&i| (events[i].ts_ns, i));
+    order.sort_by_key(|&i| (events[i].ts_ns(), i));
     let mut states: FxHashMap<Vec<String>, State> = FxHashMap::default();
     let mut out = Vec::new();
     let budget = |e: &Event| {
@@ -260,7 +260,7 @@ fn sequence_matches(rule: &CompiledRule, seq: &super::spec::Sequence, events: &[
     };
     for i in order {
         let e = &events[i];
-        let Some(ts) = e.ts_ns else { continue };
+        let Some(ts) = e.ts_ns() else { continue };
         if rule.exclusions.iter().any(|c| c.matches(e)) {
             continue;
         }
@@ -461,7 +461,9 @@ fn run_rule(
     groups.retain(|_, idx| {
         let mut counts: FxHashMap<i64, u64> = FxHashMap::default();
         idx.iter().any(|&i| {
-            let c = counts.entry(bucket(events[i].ts_ns, rule.window_ns)).or_default();
+            let c = counts
+                .entry(bucket(events[i].ts_ns(), rule.window_ns))
+                .or_default();
             *c += 1;
             *c >= rule.min_events
         })
@@ -476,15 +478,17 @@ fn run_rule(
     let wanted: FxHashSet<Key<'_>> = groups.keys().copied().collect();
     let mut totals: FxHashMap<(Key<'_>, i64), u64> = FxHashMap::default();
     let mut first_seen: FxHashMap<Key<'_>, i64> = FxHashMap::default();
-    let input_start = events.iter().filter_map(|e| e.ts_ns).min();
-    let input_end = events.iter().filter_map(|e| e.ts_ns).max();
-    let sorted = events.is_sorted_by_key(|e| (e.ts_ns.is_none(), e.ts_ns));
+    let input_start = events.iter().filter_map(|e| e.ts_ns()).min();
+    let input_end = events.iter().filter_map(|e| e.ts_ns()).max();
+    let sorted = events.is_sorted_by_key(|e| (e.ts_ns().is_none(), e.ts_ns()));
     if sorted && !rule.new_group_only {
         let mut hot: Vec<i64> = Vec::new();
         for idx in groups.values() {
             let mut counts: FxHashMap<i64, u64> = FxHashMap::default();
             for &i in idx {
-                *counts.entry(bucket(events[i].ts_ns, rule.window_ns)).or_default() += 1;
+                *counts
+                    .entry(bucket(events[i].ts_ns(), rule.window_ns))
+                    .or_default() += 1;
             }
             hot.extend(
                 counts
@@ -495,7 +499,7 @@ fn run_rule(
         }
         hot.sort_unstable();
         hot.dedup();
-        let timed = events.partition_point(|e| e.ts_ns.is_some());
+        let timed = events.partition_point(|e| e.ts_ns().is_some());
         for b in hot {
             let range: &[Event] = if b == i64::MIN {
                 &events[timed..]
@@ -504,8 +508,8 @@ fn run_rule(
                     b.saturating_mul(rule.window_ns),
                     (b + 1).saturating_mul(rule.window_ns),
                 );
-                let start = events[..timed].partition_point(|e| e.ts_ns.is_some_and(|t| t < lo));
-                let end = events[..timed].partition_point(|e| e.ts_ns.is_some_and(|t| t < hi));
+                let start = events[..timed].partition_point(|e| e.ts_ns().is_some_and(|t| t < lo));
+                let end = events[..timed].partition_point(|e| e.ts_ns().is_some_and(|t| t < hi));
                 &events[start..end]
             };
             for e in range {
@@ -519,8 +523,10 @@ fn run_rule(
         for e in events {
             let key = group_key(rule, e, sources);
             if wanted.contains(&key) {
-                *totals.entry((key, bucket(e.ts_ns, rule.window_ns))).or_default() += 1;
-                if let Some(t) = e.ts_ns {
+                *totals
+                    .entry((key, bucket(e.ts_ns(), rule.window_ns)))
+                    .or_default() += 1;
+                if let Some(t) = e.ts_ns() {
                     let f = first_seen.entry(key).or_insert(t);
                     *f = (*f).min(t);
                 }
@@ -537,11 +543,11 @@ fn run_rule(
     }
     let mut out = Vec::new();
     for (key, mut idx) in groups {
-        idx.sort_by_key(|&i| (events[i].ts_ns, i));
+        idx.sort_by_key(|&i| (events[i].ts_ns(), i));
         let mut per_bucket: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
         for &i in &idx {
             per_bucket
-                .entry(bucket(events[i].ts_ns, rule.window_ns))
+                .entry(bucket(events[i].ts_ns(), rule.window_ns))
                 .or_default()
                 .push(i);
         }
@@ -588,15 +594,15 @@ fn run_rule(
         if qualifying.is_empty() {
             continue;
         }
-        let first_ts = qualifying.iter().filter_map(|&i| events[i].ts_ns).min();
-        let last_ts = qualifying.iter().filter_map(|&i| events[i].ts_ns).max();
+        let first_ts = qualifying.iter().filter_map(|&i| events[i].ts_ns()).min();
+        let last_ts = qualifying.iter().filter_map(|&i| events[i].ts_ns()).max();
         let onset_ts = first_ts
             .and_then(|f| {
                 let hot = bucket(Some(f), rule.window_ns);
                 let from = start_bucket.unwrap_or(hot).max(hot.saturating_sub(120));
                 let k = change_point(&counts, from, hot)?;
                 idx.iter()
-                    .filter_map(|&i| events[i].ts_ns)
+                    .filter_map(|&i| events[i].ts_ns())
                     .find(|&t| bucket(Some(t), rule.window_ns) >= k)
                     .filter(|&t| t < f)
             })
@@ -607,7 +613,7 @@ fn run_rule(
         let onset_ts = match (onset_ts, first_ts) {
             (Some(o), Some(f)) => {
                 let gap_max = (rule.window_ns / rule.min_events.max(1) as i64 / 2).max(1_000_000_000);
-                let times: Vec<i64> = idx.iter().filter_map(|&i| events[i].ts_ns).collect();
+                let times: Vec<i64> = idx.iter().filter_map(|&i| events[i].ts_ns()).collect();
                 let mut k = times.partition_point(|&t| t < f);
                 while k > 0 && k < times.len() && times[k] - times[k - 1] <= gap_max {
                     k -= 1;
@@ -702,7 +708,7 @@ fn baseline_confidence(
         let bursts = {
             let mut b: Vec<i64> = qualifying
                 .iter()
-                .map(|&i| bucket(events[i].ts_ns, rule.window_ns))
+                .map(|&i| bucket(events[i].ts_ns(), rule.window_ns))
                 .collect();
             b.dedup();
             b.windows(2).filter(|w| w[1].saturating_sub(w[0]) > 1).count() + 1
@@ -714,7 +720,7 @@ fn baseline_confidence(
     }
     let before = idx
         .iter()
-        .filter(|&&i| events[i].ts_ns.is_some_and(|t| t < onset))
+        .filter(|&&i| events[i].ts_ns().is_some_and(|t| t < onset))
         .count() as f64;
     let pre_rate = before / history as f64;
     let in_rate = qualifying.len() as f64 / last.saturating_sub(first).max(rule.window_ns) as f64;
@@ -751,7 +757,7 @@ mod tests {
 
     fn ev(i: u64, ts_s: i64, status: u16, host: &str) -> Event {
         let mut e = Event::at(SourceId(0), Locator::Line(i), i);
-        e.ts_ns = Some(ts_s * 1_000_000_000);
+        e.set_ts_ns(Some(ts_s * 1_000_000_000));
         e.status = Some(status);
         e.host = Some(host.into());
         e.error_class = (status >= 500).then_some(ErrorClass::Http5xx);

@@ -164,7 +164,7 @@ pub fn run_fixtures(rule: &CompiledRule) -> Vec<FixtureResult> {
                 text.as_bytes(),
                 &crate::input::Options::default(),
             );
-            parsed.events.sort_by_key(|e| (e.ts_ns.is_none(), e.ts_ns));
+            parsed.events.sort_by_key(|e| (e.ts_ns().is_none(), e.ts_ns()));
             crate::normalize::template::assign(&mut parsed.events);
             let findings = evaluate(std::slice::from_ref(rule), &parsed.events, &[]);
             let fired = !findings.is_empty();

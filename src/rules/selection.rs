@@ -123,7 +123,7 @@ fn get(e: &Event, f: Field) -> Option<Val<'_>> {
         Field::Client => s(&e.client),
         Field::TraceId => s(&e.trace_id),
         Field::RequestId => s(&e.request_id),
-        Field::DurationMs => e.duration_ms.map(Val::Num),
+        Field::DurationMs => e.duration_ms().map(Val::Num),
         Field::RetryAfter => e.retry_after_s().map(Val::Num),
         Field::AuthScheme => auth.and_then(|a| a.scheme.as_deref()).map(Val::Str),
         Field::AuthChallenge => auth.and_then(|a| a.challenge_error.as_deref()).map(Val::Str),
@@ -376,7 +376,7 @@ mod tests {
     }
 
     fn event() -> Event {
-        Event {
+        let mut e = Event {
             status: Some(503),
             method: Some("POST".into()),
             url: Some("https://api.example.com/v1/Orders/7".into()),
@@ -384,7 +384,6 @@ mod tests {
             error_class: Some(ErrorClass::Http5xx),
             message: Some("Upstream connect error".into()),
             client: Some("10.1.2.3:5555".into()),
-            duration_ms: Some(1500.0),
             extra: Some(Box::new(crate::model::Extra {
                 resp_bytes: Some(4096),
                 ratelimit: Some(crate::model::RateLimitInfo {
@@ -398,7 +397,9 @@ mod tests {
                 ..crate::model::Extra::default()
             })),
             ..Event::default()
-        }
+        };
+        e.set_duration_ms(Some(1500.0));
+        e
     }
 
     #[test]

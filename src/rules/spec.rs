@@ -406,7 +406,7 @@ pub struct Condition {
 const NBF_LEEWAY_S: i64 = 60;
 
 fn jwt_not_yet_valid(e: &Event) -> bool {
-    let (Some(auth), Some(ts)) = (e.auth(), e.ts_ns) else {
+    let (Some(auth), Some(ts)) = (e.auth(), e.ts_ns()) else {
         return false;
     };
     let now = ts.div_euclid(1_000_000_000);
