@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use crate::cli::{AnalyzeArgs, ColorChoice, InputArgs};
 use crate::error::{Error, Result};
 use crate::input::{self, InputSpec};
+use crate::model::OptionStr;
 use crate::model::{Event, Format, SourceId, SourceInfo};
 use crate::normalize::time::format_ns;
 use crate::report::{self, InputReport, Issue, OutputFormat, Report, Summary};
@@ -100,14 +101,14 @@ fn data_quality_notes(
     joined: u64,
 ) -> Vec<String> {
     let mut notes = Vec::new();
-    let tz = events.iter().filter(|e| e.ts_tz_assumed).count();
+    let tz = events.iter().filter(|e| e.ts_tz_assumed()).count();
     if tz > 0 {
         notes.push(format!(
             "{tz} events had timestamps without a time zone; they were read as {} (set with --tz).",
             zone_name(tz_offset_s)
         ));
     }
-    let guessed = events.iter().filter(|e| e.duration_unit_guessed).count();
+    let guessed = events.iter().filter(|e| e.duration_unit_guessed()).count();
     if guessed > 0 {
         notes.push(format!(
             "{guessed} events had a `duration` field whose unit was inferred \
@@ -129,7 +130,7 @@ fn data_quality_notes(
                     .into(),
             );
         }
-        if !any(&|e| e.trace_id.is_some() || e.request_id.is_some()) {
+        if !any(&|e| e.trace_id.is_some() || e.request_id().is_some()) {
             notes.push(
                 "No input has trace or request ids, so requests could not be followed across services or inputs; \
                  causes were related by time, host and HTTP semantics only."
@@ -146,7 +147,7 @@ fn data_quality_notes(
                 "No JSON response bodies were captured, so response-shape drift could not be checked.".into(),
             );
         }
-        if !any(&|e| e.service_version.is_some()) {
+        if !any(&|e| e.service_version().is_some()) {
             notes.push("No service versions were logged, so failures could not be tied to a deploy.".into());
         }
     }
@@ -997,7 +998,7 @@ pub fn run_trace(args: &crate::cli::TraceArgs, errors_out: &mut dyn Write) -> Re
         .enumerate()
         .filter(|(_, e)| {
             (wanted.is_some() && e.trace_id.as_deref().map(correlate::trace_key) == wanted)
-                || e.request_id.as_deref() == Some(id)
+                || e.request_id().as_str() == Some(id)
         })
         .map(|(i, _)| i)
         .collect();

@@ -9,6 +9,7 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::model::OptionStr;
 use crate::model::{Event, Format, SourceId, SourceInfo};
 
 /// Offsets smaller than this are network latency, not clock error: they are
@@ -64,7 +65,7 @@ fn keys(e: &Event) -> impl Iterator<Item = (bool, &str)> {
         .as_deref()
         .map(|t| (true, trace_key(t)))
         .into_iter()
-        .chain(e.request_id.as_deref().map(|r| (false, r)))
+        .chain(e.request_id().as_str().map(|r| (false, r)))
 }
 
 /// Pairs of inputs with the first event of each shared key in each.
@@ -271,11 +272,29 @@ impl Links {
         // of unique ids, most of which occur once.
         use rayon::prelude::*;
         let build = rustc_hash::FxBuildHasher;
+        // Only a key that occurs twice can join records, and most occur
+        // once: find the repeated hashes from 8 bytes a key first, then
+        // take (hash, event, kind) for the keys with those hashes alone.
+        let repeated: rustc_hash::FxHashSet<u64> = {
+            let mut all: Vec<u64> = events
+                .par_iter()
+                .flat_map_iter(|e| keys(e).map(|k| build.hash_one(k)))
+                .collect();
+            all.par_sort_unstable();
+            all.chunk_by(|a, b| a == b)
+                .filter(|run| run.len() > 1)
+                .map(|run| run[0])
+                .collect()
+        };
+        let repeated = &repeated;
         let mut hashed: Vec<(u64, usize, bool)> = events
             .par_iter()
             .enumerate()
             .flat_map_iter(|(i, e)| {
-                keys(e).map(move |(is_trace, k)| (build.hash_one((is_trace, k)), i, is_trace))
+                keys(e).filter_map(move |(is_trace, k)| {
+                    let h = build.hash_one((is_trace, k));
+                    repeated.contains(&h).then_some((h, i, is_trace))
+                })
             })
             .collect();
         // The order is total (the event index breaks ties), so the parallel
@@ -468,10 +487,10 @@ mod tests {
     #[test]
     fn links_join_trace_and_request_ids() {
         let mut a = ev(0, 0, 0, "t1");
-        a.request_id = Some("r1".into());
+        a.set_request_id(Some("r1".into()));
         let mut b = ev(1, 0, 0, "t2");
         b.trace_id = None;
-        b.request_id = Some("r1".into());
+        b.set_request_id(Some("r1".into()));
         let c = ev(2, 0, 0, "t1");
         let events = vec![a, b, c];
         let links = Links::build(&events);

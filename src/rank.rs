@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 use crate::correlate::Links;
 use crate::evidence::Ctx;
 use crate::model::Event;
+use crate::model::OptionStr;
 use crate::normalize::time::format_ns;
 use crate::report::{Cause, Factors, Hop, Symptom, Weights};
 use crate::rules::{CompiledRule, Finding};
@@ -175,8 +176,8 @@ fn affinity(events: &[Event], a: &Finding, b: &Finding) -> f64 {
     let mut by_route: FxHashMap<&str, Vec<Option<&str>>> = FxHashMap::default();
     for &i in &a.events {
         let e = &events[i];
-        let clients = by_route.entry(e.route.as_deref().unwrap_or("")).or_default();
-        let c = e.client.as_deref();
+        let clients = by_route.entry(e.route().as_str().unwrap_or("")).or_default();
+        let c = e.client().as_str();
         if clients.len() < 64 && !clients.contains(&c) {
             clients.push(c);
         }
@@ -186,9 +187,9 @@ fn affinity(events: &[Event], a: &Finding, b: &Finding) -> f64 {
         .iter()
         .filter(|&&i| {
             let e = &events[i];
-            by_route.get(e.route.as_deref().unwrap_or("")).is_some_and(|cs| {
+            by_route.get(e.route().as_str().unwrap_or("")).is_some_and(|cs| {
                 cs.iter()
-                    .any(|c| c.is_none() || e.client.is_none() || *c == e.client.as_deref())
+                    .any(|c| c.is_none() || e.client().is_none() || *c == e.client().as_str())
             })
         })
         .count();
@@ -354,12 +355,12 @@ pub fn rank(
                 .iter()
                 .filter(|e| {
                     matches!(e.status, Some(502 | 504))
-                        || (e.upstream.is_some() && e.status.is_some_and(|s| s >= 500))
+                        || (e.upstream().is_some() && e.status.is_some_and(|s| s >= 500))
                 })
                 .count() as f64;
             let origin = fail
                 .iter()
-                .filter(|e| !matches!(e.status, Some(502 | 504)) && e.upstream.is_none())
+                .filter(|e| !matches!(e.status, Some(502 | 504)) && e.upstream().is_none())
                 .count() as f64;
             (proxied / n, origin / n)
         })
@@ -527,7 +528,7 @@ pub fn rank(
         let example = f
             .events
             .iter()
-            .filter(|&&i| events[i].trace_id.is_some() || events[i].request_id.is_some())
+            .filter(|&&i| events[i].trace_id.is_some() || events[i].request_id().is_some())
             .max_by_key(|&&i| {
                 (
                     links.group(i).map_or(0, <[usize]>::len).min(64),

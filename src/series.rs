@@ -6,6 +6,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::evidence;
+use crate::model::OptionStr;
 use crate::model::{Event, SourceInfo};
 use crate::normalize::time::format_ns;
 use crate::report::{Affected, AffectedClient, AffectedEndpoint, Bucket, FailedRequest, Series};
@@ -50,11 +51,11 @@ pub struct Summary {
 /// Count events, failures and distinct traces, and find the time range.
 pub fn summary(events: &[Event]) -> Summary {
     use std::hash::BuildHasher;
-    // Distinct trace ids by sorting (hash, id) pairs: ids are compared only
-    // when their hashes are equal, and there is no table of millions of
-    // ids to grow.
+    // Distinct trace ids by sorting their hashes (8 bytes an id, and no
+    // table of millions of ids to grow). Ids whose hash repeats are then
+    // compared as text, so a collision does not merge two traces.
     let hasher = rustc_hash::FxBuildHasher;
-    let mut traces: Vec<(u64, &str)> = Vec::new();
+    let mut hashes: Vec<u64> = Vec::new();
     let mut s = Summary {
         events: events.len() as u64,
         ..Summary::default()
@@ -66,21 +67,44 @@ pub fn summary(events: &[Event]) -> Summary {
             s.last_ts = Some(s.last_ts.map_or(t, |l| l.max(t)));
         }
         if let Some(id) = e.trace_id.as_deref() {
-            traces.push((hasher.hash_one(id), id));
+            hashes.push(hasher.hash_one(id));
         }
     }
-    traces.sort_unstable();
-    traces.dedup();
-    s.traces = traces.len() as u64;
+    hashes.sort_unstable();
+    let mut distinct = 0u64;
+    let mut repeated: rustc_hash::FxHashSet<u64> = rustc_hash::FxHashSet::default();
+    for run in hashes.chunk_by(|a, b| a == b) {
+        if run.len() > 1 {
+            repeated.insert(run[0]);
+        } else {
+            distinct += 1;
+        }
+    }
+    drop(hashes);
+    if !repeated.is_empty() {
+        let mut ids: Vec<(u64, &str)> = events
+            .iter()
+            .filter_map(|e| e.trace_id.as_deref())
+            .map(|id| (hasher.hash_one(id), id))
+            .filter(|(h, _)| repeated.contains(h))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        distinct += ids.len() as u64;
+    }
+    s.traces = distinct;
     s
 }
 
 /// Requests per interval, by status class, with latency percentiles.
 pub fn build(events: &[Event]) -> Series {
-    let (Some(first), Some(last)) = (
-        events.iter().find_map(|e| e.ts_ns()),
-        events.iter().rev().find_map(|e| e.ts_ns()),
-    ) else {
+    let Some((first, last)) = events
+        .iter()
+        .filter_map(Event::ts_ns)
+        .fold(None, |r: Option<(i64, i64)>, t| {
+            Some(r.map_or((t, t), |(a, b)| (a.min(t), b.max(t))))
+        })
+    else {
         return Series::default();
     };
     let span_s = (last.saturating_sub(first) / 1_000_000_000).max(1);
@@ -100,10 +124,15 @@ pub fn build(events: &[Event]) -> Series {
             ..Bucket::default()
         })
         .collect();
-    let mut durations: Vec<Vec<f64>> = vec![Vec::new(); n];
+    // In timeline order (as `app::load` gives them) a bucket is complete
+    // once a later one starts, so only one bucket's durations are held at
+    // a time; events in any other order keep every bucket's.
+    let in_order = events.is_sorted_by_key(|e| (e.ts_ns().is_none(), e.ts_ns()));
+    let mut durations: Vec<Vec<f64>> = vec![Vec::new(); if in_order { 0 } else { n }];
+    let mut current: (usize, Vec<f64>) = (0, Vec::new());
     for e in events {
         let Some(t) = e.ts_ns() else { continue };
-        if e.context_record {
+        if e.context_record() {
             continue;
         }
         let k = (t.saturating_sub(start) / width) as usize;
@@ -116,20 +145,40 @@ pub fn build(events: &[Event]) -> Series {
             (None, false) => b.other += 1,
         }
         if let Some(d) = e.duration_ms() {
-            durations[k].push(d);
+            if !in_order {
+                durations[k].push(d);
+                continue;
+            }
+            if k != current.0 {
+                set_percentiles(&mut buckets[current.0], &mut current.1);
+                current.0 = k;
+            }
+            current.1.push(d);
         }
     }
+    if let Some(b) = buckets.get_mut(current.0) {
+        set_percentiles(b, &mut current.1);
+    }
     for (b, d) in buckets.iter_mut().zip(durations.iter_mut()) {
-        d.sort_by(f64::total_cmp);
-        b.p50_ms = percentile(d, 0.50);
-        b.p95_ms = percentile(d, 0.95);
-        b.p99_ms = percentile(d, 0.99);
+        set_percentiles(b, d);
     }
     Series {
         interval_s: interval_s as u64,
         start_ns: start,
         buckets,
     }
+}
+
+/// A bucket's latency percentiles from its durations, which are used up.
+fn set_percentiles(b: &mut Bucket, d: &mut Vec<f64>) {
+    if d.is_empty() {
+        return;
+    }
+    d.sort_by(f64::total_cmp);
+    b.p50_ms = percentile(d, 0.50);
+    b.p95_ms = percentile(d, 0.95);
+    b.p99_ms = percentile(d, 0.99);
+    d.clear();
 }
 
 /// Events `idx` per interval of `series`.
@@ -156,16 +205,16 @@ pub fn counts(events: &[Event], idx: &[usize], series: &Series) -> Vec<u32> {
 pub fn affected(events: &[Event]) -> Affected {
     let mut endpoints: FxHashMap<(&str, &str), (u64, u64)> = FxHashMap::default();
     let mut clients: FxHashMap<&str, (u64, u64)> = FxHashMap::default();
-    for e in events.iter().filter(|e| !e.context_record) {
+    for e in events.iter().filter(|e| !e.context_record()) {
         let fail = u64::from(e.is_failure());
-        if let Some(route) = e.route.as_deref() {
+        if let Some(route) = e.route().as_str() {
             let c = endpoints
-                .entry((e.host.as_deref().unwrap_or(""), route))
+                .entry((e.host().as_str().unwrap_or(""), route))
                 .or_default();
             c.0 += fail;
             c.1 += 1;
         }
-        if let Some(client) = e.client.as_deref() {
+        if let Some(client) = e.client().as_str() {
             let c = clients.entry(client).or_default();
             c.0 += fail;
             c.1 += 1;
@@ -216,13 +265,13 @@ pub fn failed_requests(events: &[Event], sources: &[SourceInfo], cap: usize) -> 
         if out.len() < cap {
             out.push(FailedRequest {
                 ts: e.ts_ns().map(format_ns),
-                method: e.method.as_deref().map(str::to_string),
-                host: e.host.as_deref().map(str::to_string),
-                route: e.route.as_deref().map(str::to_string),
+                method: e.method().as_str().map(str::to_string),
+                host: e.host().as_str().map(str::to_string),
+                route: e.route().as_str().map(str::to_string),
                 status: e.status,
                 error: e.error_class.map(|c| c.name().to_string()),
                 duration_ms: e.duration_ms(),
-                client: e.client.as_deref().map(str::to_string),
+                client: e.client().as_str().map(str::to_string),
                 evidence: evidence::plain(events, sources, i),
             });
         }
@@ -245,14 +294,16 @@ mod tests {
         b.error_class = Some(ErrorClass::Http5xx);
         b.trace_id = Some("t1".into());
         let c = Event::at(SourceId(0), Locator::Line(3), 20);
+        let mut d = Event::at(SourceId(0), Locator::Line(4), 30);
+        d.trace_id = Some("t2".into());
         assert_eq!(
-            summary(&[a, b, c]),
+            summary(&[a, b, c, d]),
             Summary {
-                events: 3,
+                events: 4,
                 failures: 1,
                 first_ts: Some(10),
                 last_ts: Some(20),
-                traces: 1
+                traces: 2
             }
         );
     }
@@ -263,7 +314,7 @@ mod tests {
         e.set_ts_ns(Some(t_s * 1_000_000_000));
         e.status = Some(status);
         e.set_duration_ms(Some(dur));
-        e.route = Some("/x".into());
+        e.set_route(Some("/x".into()));
         if status >= 400 {
             e.error_class = Some(ErrorClass::Http5xx);
         }
@@ -290,5 +341,20 @@ mod tests {
         let a = affected(&events);
         assert_eq!(a.endpoints[0].failures, 20);
         assert_eq!(a.endpoints[0].requests, 620);
+        // Out of timeline order (kept per bucket), and with a bucket that
+        // has no durations between two that do: the same series.
+        events.reverse();
+        let mut gap = ev(125, 200, 0.0);
+        gap.set_duration_ms(None);
+        events.retain(|e| !(120..130).contains(&(e.ts_ns().unwrap_or(0) / 1_000_000_000)));
+        events.push(gap);
+        let out_of_order = build(&events);
+        events.sort_by_key(|e| e.ts_ns());
+        let in_order = build(&events);
+        let json = |s: &Series| serde_json::to_string(s).unwrap();
+        assert_eq!(json(&out_of_order), json(&in_order));
+        assert_eq!(in_order.buckets[12].p50_ms, None);
+        assert_eq!(in_order.buckets[12].ok, 1);
+        assert_eq!(in_order.buckets[30].p99_ms, Some(1000.0));
     }
 }

@@ -33,16 +33,16 @@ const FIELDS: &[&str] = &[
 ];
 
 fn value<'a>(e: &'a Event, field: &str, templates: &'a [(String, u64)]) -> Option<std::borrow::Cow<'a, str>> {
-    let s = |v: &'a Option<crate::model::Str>| v.as_deref().map(std::borrow::Cow::Borrowed);
+    let s = |v: Option<crate::model::Str>| v.map(|v| std::borrow::Cow::Borrowed(v.as_str()));
     match field {
-        "host" => s(&e.host),
-        "route" => s(&e.route),
+        "host" => s(e.host()),
+        "route" => s(e.route()),
         "status" => e.status.map(|c| c.to_string().into()),
-        "client" => s(&e.client),
-        "user_agent" => s(&e.user_agent),
-        "version" => s(&e.service_version),
-        "service" => s(&e.service),
-        "upstream" => s(&e.upstream),
+        "client" => s(e.client()),
+        "user_agent" => s(e.user_agent()),
+        "version" => s(e.service_version()),
+        "service" => s(e.service()),
+        "upstream" => s(e.upstream()),
         "template" => e
             .template
             .as_deref()
@@ -58,21 +58,20 @@ fn value<'a>(e: &'a Event, field: &str, templates: &'a [(String, u64)]) -> Optio
 pub fn explain(events: &[Event], start: i64, end: i64, templates: &[(String, u64)]) -> Option<Spike> {
     let in_window = |e: &Event| e.ts_ns().is_some_and(|t| t >= start && t <= end);
     let failures: Vec<&Event> = events.iter().filter(|e| e.is_failure() && in_window(e)).collect();
-    let mut baseline: Vec<&Event> = events
-        .iter()
-        .filter(|e| e.ts_ns().is_some_and(|t| t < start) && !e.context_record)
-        .collect();
-    if baseline.len() < MIN_BASELINE {
-        baseline = events
-            .iter()
-            .filter(|e| e.ts_ns().is_some_and(|t| t > end) && !e.context_record)
-            .chain(baseline)
-            .collect();
+    // The baseline is most of the input: it is read through a filter, not
+    // gathered (a list of it would cost 8 bytes an event).
+    let before = |e: &Event| e.ts_ns().is_some_and(|t| t < start) && !e.context_record();
+    let after = |e: &Event| e.ts_ns().is_some_and(|t| t > end) && !e.context_record();
+    let mut n_base = events.iter().filter(|e| before(e)).count();
+    let with_after = n_base < MIN_BASELINE;
+    if with_after {
+        n_base += events.iter().filter(|e| after(e)).count();
     }
-    if failures.len() < 3 || baseline.len() < MIN_BASELINE {
+    let in_baseline = |e: &&Event| before(e) || (with_after && after(e));
+    if failures.len() < 3 || n_base < MIN_BASELINE {
         return None;
     }
-    let (fa, fb) = (failures.len() as f64, baseline.len() as f64);
+    let (fa, fb) = (failures.len() as f64, n_base as f64);
     // Fields are independent: counted side by side, joined in field order.
     let per_field = |field: &'static str| -> Vec<SpikeField> {
         let mut out = Vec::new();
@@ -83,7 +82,7 @@ pub fn explain(events: &[Event], start: i64, end: i64, templates: &[(String, u64
             }
         }
         let mut b: FxHashMap<std::borrow::Cow<'_, str>, u64> = FxHashMap::default();
-        for e in &baseline {
+        for e in events.iter().filter(in_baseline) {
             if let Some(v) = value(e, field, templates) {
                 if a.contains_key(&v) {
                     *b.entry(v).or_default() += 1;
@@ -123,7 +122,7 @@ pub fn explain(events: &[Event], start: i64, end: i64, templates: &[(String, u64
         window_start: format_ns(start),
         window_end: format_ns(end),
         failures: failures.len() as u64,
-        baseline_events: baseline.len() as u64,
+        baseline_events: n_base as u64,
         fields: out,
     })
 }
@@ -136,7 +135,7 @@ mod tests {
     fn ev(t: i64, host: &str, fail: bool) -> Event {
         let mut e = Event::at(SourceId(0), Locator::Line(1), 0);
         e.set_ts_ns(Some(t));
-        e.host = Some(host.into());
+        e.set_host(Some(host.into()));
         if fail {
             e.error_class = Some(ErrorClass::Http5xx);
             e.status = Some(503);

@@ -6,6 +6,7 @@
 use polars::prelude::*;
 
 use crate::error::Result;
+use crate::model::OptionStr;
 use crate::model::{Event, Locator, SourceInfo};
 
 /// Column names, in order.
@@ -82,10 +83,10 @@ pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
         Column::new("line".into(), line),
         Column::new("entry".into(), entry),
         Column::new("offset".into(), offset),
-        Column::new("method".into(), strs(events, |e| e.method.as_deref())),
+        Column::new("method".into(), strs(events, |e| e.method().as_str())),
         Column::new("url".into(), strs(events, |e| e.url.as_deref())),
-        Column::new("host".into(), strs(events, |e| e.host.as_deref())),
-        Column::new("route".into(), strs(events, |e| e.route.as_deref())),
+        Column::new("host".into(), strs(events, |e| e.host().as_str())),
+        Column::new("route".into(), strs(events, |e| e.route().as_str())),
         Column::new("status".into(), status),
         Column::new("duration_ms".into(), duration),
         Column::new(
@@ -94,19 +95,19 @@ pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
         ),
         Column::new("error_text".into(), strs(events, |e| e.error_text.as_deref())),
         Column::new("trace_id".into(), strs(events, |e| e.trace_id.as_deref())),
-        Column::new("span_id".into(), strs(events, |e| e.span_id.as_deref())),
+        Column::new("span_id".into(), strs(events, |e| e.span_id().as_str())),
         Column::new(
             "parent_span_id".into(),
-            strs(events, |e| e.parent_span_id.as_deref()),
+            strs(events, |e| e.parent_span_id().as_str()),
         ),
-        Column::new("request_id".into(), strs(events, |e| e.request_id.as_deref())),
-        Column::new("client".into(), strs(events, |e| e.client.as_deref())),
-        Column::new("user_agent".into(), strs(events, |e| e.user_agent.as_deref())),
-        Column::new("upstream".into(), strs(events, |e| e.upstream.as_deref())),
-        Column::new("service".into(), strs(events, |e| e.service.as_deref())),
+        Column::new("request_id".into(), strs(events, |e| e.request_id().as_str())),
+        Column::new("client".into(), strs(events, |e| e.client().as_str())),
+        Column::new("user_agent".into(), strs(events, |e| e.user_agent().as_str())),
+        Column::new("upstream".into(), strs(events, |e| e.upstream().as_str())),
+        Column::new("service".into(), strs(events, |e| e.service().as_str())),
         Column::new(
             "service_version".into(),
-            strs(events, |e| e.service_version.as_deref()),
+            strs(events, |e| e.service_version().as_str()),
         ),
         Column::new("level".into(), strs(events, |e| e.level.map(|l| l.name()))),
         Column::new("message".into(), strs(events, |e| e.message.as_deref())),

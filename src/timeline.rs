@@ -6,6 +6,7 @@
 //! to its evidence, which notes any clock correction.
 
 use crate::evidence::Ctx;
+use crate::model::OptionStr;
 use crate::model::{Event, Subject};
 use crate::normalize::time::format_ns;
 use crate::rank::Ranked;
@@ -40,7 +41,7 @@ fn describe(e: &Event) -> String {
         (None, Some(c)) => c.name().to_string(),
         _ => "failure".into(),
     };
-    let target = match (e.method.as_deref(), e.host.as_deref(), e.route.as_deref()) {
+    let target = match (e.method().as_str(), e.host().as_str(), e.route().as_str()) {
         (m, Some(h), Some(r)) => format!(" on {}{h}{r}", m.map(|m| format!("{m} ")).unwrap_or_default()),
         (_, None, Some(r)) => format!(" on {r}"),
         _ => String::new(),
@@ -53,10 +54,10 @@ fn on_subject(e: &Event, s: &Subject) -> bool {
     let eq = |want: &Option<String>, got: &Option<crate::model::Str>| {
         want.as_deref().is_none_or(|w| got.as_deref() == Some(w))
     };
-    eq(&s.host, &e.host)
-        && eq(&s.endpoint, &e.route)
-        && eq(&s.service, &e.service)
-        && eq(&s.version, &e.service_version)
+    eq(&s.host, &e.host())
+        && eq(&s.endpoint, &e.route())
+        && eq(&s.service, &e.service())
+        && eq(&s.version, &e.service_version())
 }
 
 struct Builder<'a> {
@@ -258,7 +259,7 @@ pub fn build(
                 .iter()
                 .enumerate()
                 .skip(after)
-                .find(|(_, e)| !e.is_failure() && !e.context_record && on_subject(e, &f.subject));
+                .find(|(_, e)| !e.is_failure() && !e.context_record() && on_subject(e, &f.subject));
             match recovered {
                 Some((i, e)) => b.push(
                     e.ts_ns().unwrap_or(lf),

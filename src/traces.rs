@@ -9,6 +9,7 @@
 //! clock error left after skew correction.
 
 use crate::correlate::Links;
+use crate::model::OptionStr;
 use crate::model::{Event, Format, SourceInfo};
 use crate::report::Hop;
 
@@ -45,10 +46,10 @@ pub fn tree(events: &[Event], sources: &[SourceInfo], hops: &[usize]) -> Tree {
     for (a, &i) in hops.iter().enumerate() {
         let e = &events[i];
         // 1. An explicit parent span.
-        if let Some(p) = e.parent_span_id.as_deref() {
+        if let Some(p) = e.parent_span_id().as_str() {
             if let Some(b) = hops
                 .iter()
-                .position(|&j| j != i && events[j].span_id.as_deref() == Some(p))
+                .position(|&j| j != i && events[j].span_id().as_str() == Some(p))
             {
                 parent[a] = Some(b);
                 continue;
@@ -65,8 +66,8 @@ pub fn tree(events: &[Event], sources: &[SourceInfo], hops: &[usize]) -> Tree {
         for (b, &j) in hops.iter().enumerate() {
             let f = &events[j];
             // Not itself, not its own request, not its own child span.
-            let child = e.span_id.is_some() && f.parent_span_id == e.span_id;
-            if j == i || child || (f.source == e.source && f.host == e.host) {
+            let child = e.span_id().is_some() && f.parent_span_id() == e.span_id();
+            if j == i || child || (f.source == e.source && f.host() == e.host()) {
                 continue;
             }
             let Some(fd) = f.duration_ms() else {
@@ -138,7 +139,7 @@ pub fn hops(events: &[Event], sources: &[SourceInfo], group: &[usize]) -> Vec<Ho
         .map(|a| {
             let j = t.hops[a];
             let e = &events[j];
-            let request = [e.method.as_deref(), e.host.as_deref(), e.route.as_deref()]
+            let request = [e.method().as_str(), e.host().as_str(), e.route().as_str()]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
@@ -146,7 +147,7 @@ pub fn hops(events: &[Event], sources: &[SourceInfo], group: &[usize]) -> Vec<Ho
             Hop {
                 depth: t.depth[a],
                 ts: e.ts_ns().map(crate::normalize::time::format_ns),
-                service: e.service.as_deref().map(str::to_string),
+                service: e.service().as_str().map(str::to_string),
                 request,
                 status: e.status,
                 error: e.error_class.map(|c| c.name().to_string()),
@@ -190,7 +191,7 @@ pub fn blame(events: &[Event], sources: &[SourceInfo], links: &Links) -> Blame {
         // hosts above it are what it explains.
         let same_hop = |i: usize| {
             let (a, b) = (&events[i], &events[deep]);
-            a.host == b.host
+            a.host() == b.host()
         };
         for (a, &i) in t.hops.iter().enumerate() {
             if !events[i].is_failure() {
@@ -218,7 +219,7 @@ mod tests {
         e.set_ts_ns(Some(ts_ms * 1_000_000));
         e.set_duration_ms(Some(dur));
         e.trace_id = Some("t".into());
-        e.host = Some(format!("h{src}").into());
+        e.set_host(Some(format!("h{src}").into()));
         if fail {
             e.error_class = Some(ErrorClass::Http5xx);
         }
@@ -255,9 +256,9 @@ mod tests {
     #[test]
     fn parent_span_ids_win_over_durations() {
         let mut a = ev(0, 0, 10.0, true);
-        a.span_id = Some("00000000000000aa".into());
+        a.set_span_id(Some("00000000000000aa".into()));
         let mut b = ev(1, 0, 50.0, false);
-        b.parent_span_id = Some("00000000000000aa".into());
+        b.set_parent_span_id(Some("00000000000000aa".into()));
         let events = vec![a, b];
         let sources = [info(0, Format::Jsonl), info(1, Format::Jsonl)];
         let t = tree(&events, &sources, &[0, 1]);

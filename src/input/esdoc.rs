@@ -444,6 +444,7 @@ pub fn response_line_events(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::OptionStr;
 
     fn run(doc: &str) -> Output {
         parse(SourceId(0), "t.json", doc.as_bytes(), &Options::default()).unwrap()
@@ -477,7 +478,7 @@ mod tests {
         assert_eq!(e.status, Some(503));
         assert_eq!(e.duration_ms(), Some(1.5));
         assert_eq!(e.ts_ns(), Some(1_714_550_400_250_000_000));
-        assert_eq!(e.route.as_deref(), Some("/v1/orders/{id}"));
+        assert_eq!(e.route().as_str(), Some("/v1/orders/{id}"));
         assert_eq!(e.trace_id.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
     }
 

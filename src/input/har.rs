@@ -385,11 +385,8 @@ fn parse_entries(
             .par_iter()
             .enumerate()
             .map(|(k, &(s, e))| {
-                parse_entry(id, base + k as u64, s as u64, &b[s..e]).map(|mut ev| {
-                    // A HAR is one client's view: the browser that recorded it.
-                    ev.client = Some(display.into());
-                    ev
-                })
+                // A HAR is one client's view: the browser that recorded it.
+                parse_entry(id, base + k as u64, s as u64, &b[s..e], display)
             })
             .collect();
         for (k, r) in results.into_iter().enumerate() {
@@ -429,7 +426,14 @@ fn retry_after(v: &str, ts_ns: Option<i64>) -> Option<f64> {
     Some((at.checked_sub(ts_ns?)? as f64 / 1e9).max(0.0))
 }
 
-fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::Result<Event, String> {
+/// The event of one entry, with `client` (the HAR's name) as its client.
+fn parse_entry(
+    id: SourceId,
+    idx: u64,
+    offset: u64,
+    raw: &[u8],
+    client: &str,
+) -> std::result::Result<Event, String> {
     if let Some(reason) = crate::model::oversized(raw.len()) {
         return Err(reason);
     }
@@ -437,39 +441,46 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
     let mut ev = Event::at(id, Locator::Entry(idx), offset);
     if let Some(p) = entry.started.as_deref().and_then(time::parse_rfc3339) {
         ev.set_ts_ns(Some(p.ns));
-        ev.ts_tz_assumed = p.tz_assumed;
+        ev.set_ts_tz_assumed(p.tz_assumed);
     }
     ev.set_duration_ms(entry.time.0.filter(|t| *t >= 0.0 && t.is_finite()));
-    ev.method = entry
-        .request
-        .method
-        .as_deref()
-        .map(|m| m.to_ascii_uppercase().into());
+    // The request context is built here and looked up once.
+    let mut o = crate::model::Origin {
+        method: entry
+            .request
+            .method
+            .as_deref()
+            .map(|m| m.to_ascii_uppercase().into()),
+        client: Some(client.into()),
+        ..Default::default()
+    };
     if let Some(url) = entry.request.url.as_deref().map(crate::model::clip) {
         let (host, path) = route::split_url(&url);
-        ev.host = host.map(Into::into);
-        ev.route = Some(route::template(path).into());
+        o.host = host.map(Into::into);
+        o.route = Some(route::template(path).into());
         ev.url = Some(crate::redact::url(&url).into_owned().into());
     }
     let mut ctx = trace::TraceCtx::default();
+    let mut ids = crate::model::Ids::default();
     let mut auth = AuthInfo::default();
     let mut has_auth = false;
     for h in &entry.request.headers {
         let (name, value) = h.parts();
         let lname = name.to_ascii_lowercase();
         trace::absorb_header(&mut ctx, &lname, value);
-        if trace::is_request_id_header(&lname) && ev.request_id.is_none() && !value.is_empty() {
-            ev.request_id = Some(value.into());
+        if trace::is_request_id_header(&lname) && ids.request_id.is_none() && !value.is_empty() {
+            ids.request_id = Some(value.into());
         } else if lname == "authorization" {
             auth::from_header(value, &mut auth);
             has_auth = true;
         } else if lname == "user-agent" && !value.is_empty() {
-            ev.user_agent = Some(value.into());
+            o.user_agent = Some(value.into());
         }
     }
+    ev.set_origin(&o);
     ev.trace_id = ctx.trace_id.map(Into::into);
-    ev.span_id = ctx.span_id.map(Into::into);
-    ev.parent_span_id = ctx.parent_span_id.map(Into::into);
+    ids.span_id = ctx.span_id.map(Into::into);
+    ids.parent_span_id = ctx.parent_span_id.map(Into::into);
 
     let size = |n: Num| n.0.filter(|v| *v >= 0.0 && v.is_finite()).map(|v| v as u64);
     if let Some(b) = size(entry.request.body_size) {
@@ -505,8 +516,8 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
                 }
                 "retry-after" => ev.extra_mut().retry_after_s = retry_after(value, ev.ts_ns()),
                 // A gateway's request id, echoed back: joins this entry to its log line.
-                n if trace::is_request_id_header(n) && ev.request_id.is_none() && !value.is_empty() => {
-                    ev.request_id = Some(value.into());
+                n if trace::is_request_id_header(n) && ids.request_id.is_none() && !value.is_empty() => {
+                    ids.request_id = Some(value.into());
                 }
                 "x-ratelimit-remaining" | "ratelimit-remaining" | "x-rate-limit-remaining" => {
                     ev.extra_mut()
@@ -529,8 +540,8 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
                             .remaining = r.trim().parse().ok();
                     }
                 }
-                "x-request-id" if ev.request_id.is_none() && !value.is_empty() => {
-                    ev.request_id = Some(value.into());
+                "x-request-id" if ids.request_id.is_none() && !value.is_empty() => {
+                    ids.request_id = Some(value.into());
                 }
                 _ => {}
             }
@@ -594,6 +605,7 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
         error_class::classify(ev.status, error_text.as_deref(), responded)
     };
     ev.error_text = error_text.map(|t| crate::redact::text(&t).into_owned().into());
+    ev.set_ids(ids);
     auth::refine(&mut ev);
     Ok(ev)
 }
@@ -601,6 +613,7 @@ fn parse_entry(id: SourceId, idx: u64, offset: u64, raw: &[u8]) -> std::result::
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::OptionStr;
 
     const HAR: &str = r#"{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},
       "entries":[
@@ -661,7 +674,7 @@ mod tests {
         let e = &out.events[0];
         assert_eq!(e.status, Some(401));
         assert_eq!(e.error_class, Some(ErrorClass::AuthExpired));
-        assert_eq!(e.route.as_deref(), Some("/v1/users/{id}"));
+        assert_eq!(e.route().as_str(), Some("/v1/users/{id}"));
         assert_eq!(e.trace_id.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
         assert!(
             !e.url.as_deref().unwrap().contains("abc"),

@@ -64,16 +64,16 @@ fn apply_apm_metadata(events: &mut [Event]) {
     let mut service: Option<crate::model::Str> = None;
     let mut version: Option<crate::model::Str> = None;
     for ev in events {
-        if ev.context_record {
-            service.clone_from(&ev.service);
-            version.clone_from(&ev.service_version);
+        if ev.context_record() {
+            service = ev.service();
+            version = ev.service_version();
             continue;
         }
-        if ev.service.is_none() {
-            ev.service.clone_from(&service);
-        }
-        if ev.service_version.is_none() {
-            ev.service_version.clone_from(&version);
+        let mut o = ev.origin();
+        o.service = o.service.or(service);
+        o.service_version = o.service_version.or(version);
+        if o != ev.origin() {
+            ev.set_origin(&o);
         }
     }
 }
@@ -150,13 +150,13 @@ fn line_events(
     }
     if out.len() == before && records == 1 {
         let mut ev = record::to_event(id, loc, offset, &f, opts);
-        ev.context_record = line.starts_with(b"{\"metadata\"") || line.starts_with(b"{ \"metadata\"");
+        ev.set_context_record(line.starts_with(b"{\"metadata\"") || line.starts_with(b"{ \"metadata\""));
         out.push(ev);
     }
     if let Some(name) = prefix_service {
         for ev in &mut out[before..] {
-            if ev.service.is_none() {
-                ev.service = Some(name.into());
+            if ev.service().is_none() {
+                ev.set_service(Some(name.into()));
             }
         }
     }
@@ -271,6 +271,7 @@ fn dialect_of(line: &[u8]) -> &'static str {
 mod tests {
     use super::*;
     use crate::model::ErrorClass;
+    use crate::model::OptionStr;
 
     #[test]
     fn counts_lines_records_and_skips() {
@@ -335,18 +336,18 @@ mod tests {
         );
         let e = &out.events[0];
         assert_eq!(e.duration_ms(), Some(2.5));
-        assert_eq!(e.method.as_deref(), Some("GET"));
-        assert_eq!(e.host.as_deref(), Some("api.example.com"));
-        assert_eq!(e.route.as_deref(), Some("/v1/orders/{id}"));
+        assert_eq!(e.method().as_str(), Some("GET"));
+        assert_eq!(e.host().as_str(), Some("api.example.com"));
+        assert_eq!(e.route().as_str(), Some("/v1/orders/{id}"));
         assert_eq!(e.error_class, Some(ErrorClass::UpstreamTimeout));
         assert_eq!(e.trace_id.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
         assert!(!e.url.as_deref().unwrap().contains("s3cr3t"));
         let c = &out.events[1];
         assert_eq!(c.duration_ms(), Some(250.0));
         assert_eq!(c.retry_after_s(), Some(30.0));
-        assert_eq!(c.host.as_deref(), Some("h:400"));
+        assert_eq!(c.host().as_str(), Some("h:400"));
         let n = &out.events[2];
-        assert_eq!(n.method.as_deref(), Some("POST"));
+        assert_eq!(n.method().as_str(), Some("POST"));
         assert_eq!(n.status, Some(401));
         assert_eq!(n.duration_ms(), Some(120.0));
         assert!(n.ts_ns().is_some());
@@ -363,9 +364,9 @@ mod tests {
         )[0];
         assert_eq!(e.status, Some(502));
         assert_eq!(e.duration_ms(), Some(1500.0));
-        assert_eq!(e.method.as_deref(), Some("GET"));
-        assert_eq!(e.route.as_deref(), Some("/api/cart/{id}"));
-        assert_eq!(e.service.as_deref(), Some("cart@docker"));
+        assert_eq!(e.method().as_str(), Some("GET"));
+        assert_eq!(e.route().as_str(), Some("/api/cart/{id}"));
+        assert_eq!(e.service().as_str(), Some("cart@docker"));
         assert_eq!(e.ts_ns(), Some(1_714_557_600_500_000_000));
     }
 
@@ -381,7 +382,7 @@ mod tests {
             r#"{"@timestamp":"2024-05-01T12:00:00.000+02:00","@version":"1","message":"ok","logger_name":"a","level":"INFO","level_value":20000,"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7"}"#,
         )[0];
         assert_eq!(e.ts_ns(), Some(1_714_557_600_000_000_000));
-        assert_eq!(e.span_id.as_deref(), Some("00f067aa0ba902b7"));
+        assert_eq!(e.span_id().as_str(), Some("00f067aa0ba902b7"));
     }
 
     #[test]
@@ -398,7 +399,7 @@ mod tests {
         let failure = r#"{"@timestamp":"2024-05-01T10:00:00Z","tags":["_jsonparsefailure"],"message":"{\"status\":429,\"path\":\"/v1/x\"}"}"#;
         let e = &events(failure)[0];
         assert_eq!(e.status, Some(429));
-        assert_eq!(e.route.as_deref(), Some("/v1/x"));
+        assert_eq!(e.route().as_str(), Some("/v1/x"));
     }
 
     #[test]
@@ -410,9 +411,9 @@ mod tests {
         );
         assert_eq!(out.dialect, "docker-compose");
         assert_eq!(out.events.len(), 2);
-        assert_eq!(out.events[0].service.as_deref(), Some("caddy"));
+        assert_eq!(out.events[0].service().as_str(), Some("caddy"));
         assert_eq!(out.events[0].status, Some(502));
-        assert_eq!(out.events[1].service.as_deref(), Some("web_1"));
+        assert_eq!(out.events[1].service().as_str(), Some("web_1"));
     }
 
     #[test]
@@ -424,13 +425,13 @@ mod tests {
         let out = parse(SourceId(0), text.as_bytes(), &Options::default());
         assert_eq!(out.dialect, "elastic-apm");
         let t = &out.events[1];
-        assert_eq!(t.service.as_deref(), Some("checkout"));
-        assert_eq!(t.service_version.as_deref(), Some("1.2.3"));
+        assert_eq!(t.service().as_str(), Some("checkout"));
+        assert_eq!(t.service_version().as_str(), Some("1.2.3"));
         assert_eq!(t.status, Some(500));
         assert_eq!(t.duration_ms(), Some(32.5));
         assert_eq!(t.ts_ns(), Some(1_496_170_407_154_000_000));
         let e = &out.events[3];
-        assert_eq!(e.service.as_deref(), Some("payments"));
+        assert_eq!(e.service().as_str(), Some("payments"));
         assert_eq!(e.error_class, Some(ErrorClass::ConnectRefused));
     }
 

@@ -138,6 +138,7 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::OptionStr;
 
     #[test]
     fn kibana_discover_export() {
@@ -154,7 +155,7 @@ mod tests {
         let e = &out.events[0];
         assert_eq!(e.status, Some(503));
         assert_eq!(e.duration_ms(), Some(1.5));
-        assert_eq!(e.route.as_deref(), Some("/v1/orders/{id}"));
+        assert_eq!(e.route().as_str(), Some("/v1/orders/{id}"));
         assert_eq!(e.trace_id.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
         assert_eq!(e.message.as_deref(), Some("line one\nline two"));
         // 07:34:59.792 at +02:00 is 05:34:59.792 UTC.
@@ -162,7 +163,7 @@ mod tests {
             e.ts_ns(),
             crate::normalize::time::parse_rfc3339("2026-08-19T05:34:59.792Z").map(|p| p.ns)
         );
-        assert!(e.ts_tz_assumed);
+        assert!(e.ts_tz_assumed());
         assert_eq!(e.locator(), Some(Locator::Line(2)));
         assert_eq!(
             out.events[1].locator(),

@@ -1,7 +1,7 @@
 //! OpenTelemetry `resourceLogs` batches (the collector's file exporter and
 //! OTLP/JSON): one batch per line, several log records in each. Resource and
 //! scope attributes apply to every record under them. Each record is
-//! flattened to dotted keys (`resource.service.name`, `attributes.http.…`)
+//! flattened to dotted keys (`resource.service().name`, `attributes.http.…`)
 //! and normalized like any other JSON record.
 
 use serde_json::{Map, Value};
@@ -115,6 +115,7 @@ pub fn batch_events(
 mod tests {
     use super::*;
     use crate::model::Level;
+    use crate::model::OptionStr;
 
     #[test]
     fn one_batch_many_records_with_resource_attributes() {
@@ -132,14 +133,14 @@ mod tests {
         );
         assert_eq!(out.len(), 2);
         let e = &out[0];
-        assert_eq!(e.service.as_deref(), Some("payment-service"));
+        assert_eq!(e.service().as_str(), Some("payment-service"));
         assert_eq!(e.status, Some(503));
         assert_eq!(e.ts_ns(), Some(1_700_000_000_000_000_000));
         assert_eq!(e.trace_id.as_deref(), Some("5b8aa5a2d2c872e8321cf37308d69df2"));
-        assert_eq!(e.route.as_deref(), Some("/v1/pay/{id}"));
+        assert_eq!(e.route().as_str(), Some("/v1/pay/{id}"));
         assert_eq!(e.level, Some(Level::Error));
         assert_eq!(e.message.as_deref(), Some("gateway said no"));
-        assert_eq!(out[1].service.as_deref(), Some("payment-service"));
+        assert_eq!(out[1].service().as_str(), Some("payment-service"));
         assert_eq!(out[1].level, Some(Level::Info));
     }
 }

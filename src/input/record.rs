@@ -72,7 +72,7 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         } else {
             p.ns
         }));
-        ev.ts_tz_assumed = p.tz_assumed;
+        ev.set_ts_tz_assumed(p.tz_assumed);
     }
     ev.level = match f.get(Slot::Level) {
         Some(Scalar::Str(s)) => level::from_name(s),
@@ -95,7 +95,9 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         .map(|s| s as u16);
     let duration = f.get_with_unit(Slot::Duration);
     ev.set_duration_ms(duration.and_then(|(v, u)| duration_ms(v, u)));
-    ev.duration_unit_guessed = ev.duration_ms().is_some() && duration.is_some_and(|(_, u)| u == Unit::MsOrS);
+    ev.set_duration_unit_guessed(
+        ev.duration_ms().is_some() && duration.is_some_and(|(_, u)| u == Unit::MsOrS),
+    );
 
     // Borrowed from the record: nothing is copied until it is interned.
     let mut method = f.str(Slot::Method);
@@ -110,21 +112,25 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
             }
         }
     }
-    ev.method = method.map(|m| {
-        if m.bytes().any(|c| c.is_ascii_lowercase()) {
-            m.to_ascii_uppercase().as_str().into()
-        } else {
-            crate::model::intern(m)
-        }
-    });
+    // The request context is built here and looked up once, at the end.
+    let mut o = crate::model::Origin {
+        method: method.map(|m| {
+            if m.bytes().any(|c| c.is_ascii_lowercase()) {
+                m.to_ascii_uppercase().as_str().into()
+            } else {
+                crate::model::intern(m)
+            }
+        }),
+        ..Default::default()
+    };
     if let Some(t) = target {
         let (host, path) = route::split_url(t);
-        ev.host = interned(host);
-        ev.route = Some(crate::model::intern(&route::template_cow(path)));
+        o.host = interned(host);
+        o.route = Some(crate::model::intern(&route::template_cow(path)));
         ev.url = Some(text(&crate::redact::url(t)));
     }
-    if ev.host.is_none() && target.is_some() {
-        ev.host = interned(f.str(Slot::Host));
+    if o.host.is_none() && target.is_some() {
+        o.host = interned(f.str(Slot::Host));
     }
 
     ev.trace_id = f.get(Slot::TraceId).and_then(|v| match v {
@@ -142,6 +148,7 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
             .and_then(|n| trace::canon_trace_any(&n.to_string()))
             .map(Into::into),
     });
+    let mut ids = crate::model::Ids::default();
     if ev.trace_id.is_none() {
         if let Some(tp) = f.str(Slot::Traceparent) {
             let mut ctx = trace::TraceCtx::default();
@@ -149,23 +156,24 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
             ev.trace_id = ctx.trace_id.map(Into::into);
             if f.str(Slot::SpanId).is_none() {
                 // The logged header names the caller's span: our parent.
-                ev.parent_span_id = ctx.span_id.map(Into::into);
+                ids.parent_span_id = ctx.span_id.map(Into::into);
             }
         }
     }
-    ev.span_id = f.str(Slot::SpanId).and_then(trace::canon_span).map(Into::into);
+    ids.span_id = f.str(Slot::SpanId).and_then(trace::canon_span).map(Into::into);
     if let Some(p) = f.str(Slot::ParentSpanId).and_then(trace::canon_span) {
-        ev.parent_span_id = Some(p.into());
+        ids.parent_span_id = Some(p.into());
     }
-    ev.request_id = f.get(Slot::RequestId).and_then(|v| match v {
+    ids.request_id = f.get(Slot::RequestId).and_then(|v| match v {
         Scalar::Str(s) if !s.is_empty() && s != "-" => Some(text(s)),
         Scalar::I64(n) => Some(n.to_string().into()),
         _ => None,
     });
-    ev.service = interned(f.str(Slot::Service));
-    ev.client = interned(f.str(Slot::Client));
-    ev.user_agent = interned(f.str(Slot::UserAgent).filter(|u| *u != "-"));
-    ev.upstream = interned(f.str(Slot::Upstream).filter(|u| *u != "-"));
+    ev.set_ids(ids);
+    o.service = interned(f.str(Slot::Service));
+    o.client = interned(f.str(Slot::Client));
+    o.user_agent = interned(f.str(Slot::UserAgent).filter(|u| *u != "-"));
+    o.upstream = interned(f.str(Slot::Upstream).filter(|u| *u != "-"));
     let bytes = |slot| {
         f.get(slot)
             .and_then(Scalar::as_i64)
@@ -191,7 +199,7 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
             crate::normalize::body::set_body(&mut ev, b.fields);
         }
     }
-    ev.service_version = interned(f.str(Slot::ServiceVersion));
+    o.service_version = interned(f.str(Slot::ServiceVersion));
     if let Some(r) = f
         .get(Slot::RetryAfter)
         .and_then(Scalar::as_f64)
@@ -246,10 +254,11 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         ev.error_class = None;
     }
     // A failure with no URL is about the peer its error names.
-    if ev.host.is_none() && ev.error_class.is_some() {
+    if o.host.is_none() && ev.error_class.is_some() {
         let text = error_text.as_deref().or(ev.message.as_deref());
-        ev.host = text.and_then(crate::normalize::peer::from_text).map(Into::into);
+        o.host = text.and_then(crate::normalize::peer::from_text).map(Into::into);
     }
+    ev.set_origin(&o);
     ev.error_text = error_text.map(|t| crate::redact::text(&t).into_owned().into());
     crate::normalize::auth::refine(&mut ev);
     ev

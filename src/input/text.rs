@@ -402,6 +402,7 @@ pub fn parse_chunked(id: SourceId, b: &[u8], kind: TextKind, opts: &Options, chu
 mod tests {
     use super::*;
     use crate::model::ErrorClass;
+    use crate::model::OptionStr;
 
     fn one(kind: TextKind, text: &str) -> Output {
         parse(SourceId(0), text.as_bytes(), kind, &Options::default())
@@ -415,8 +416,8 @@ mod tests {
         );
         let e = &out.events[0];
         assert_eq!(e.status, Some(503));
-        assert_eq!(e.method.as_deref(), Some("GET"));
-        assert_eq!(e.route.as_deref(), Some("/api/users/{id}"));
+        assert_eq!(e.method().as_str(), Some("GET"));
+        assert_eq!(e.route().as_str(), Some("/api/users/{id}"));
         assert_eq!(
             e.ts_ns(),
             crate::normalize::time::parse_rfc3339("2015-05-17T08:05:03Z").map(|p| p.ns)
@@ -431,10 +432,10 @@ mod tests {
         let e = &out.events[0];
         assert_eq!(e.status, Some(504));
         assert_eq!(e.duration_ms(), Some(29_999.0));
-        assert_eq!(e.host.as_deref(), Some("api.example.com"));
-        assert_eq!(e.user_agent.as_deref(), Some("curl/7.46.0"));
-        assert_eq!(e.upstream.as_deref(), Some("10.0.0.1:80"));
-        assert_eq!(e.route.as_deref(), Some("/v1/orders/{id}"));
+        assert_eq!(e.host().as_str(), Some("api.example.com"));
+        assert_eq!(e.user_agent().as_str(), Some("curl/7.46.0"));
+        assert_eq!(e.upstream().as_str(), Some("10.0.0.1:80"));
+        assert_eq!(e.route().as_str(), Some("/v1/orders/{id}"));
         assert_eq!(e.trace_id.as_deref(), Some("5833726236d228ad5d99923122bbe354"));
         assert_eq!(e.ts_ns(), Some(1_714_557_600_123_456_000));
         assert_eq!(e.error_class, Some(ErrorClass::UpstreamTimeout));
@@ -453,7 +454,7 @@ mod tests {
         let e = &out.events[1];
         assert_eq!(e.status, Some(500));
         assert_eq!(e.duration_ms(), Some(1500.0));
-        assert_eq!(e.route.as_deref(), Some("/api/orders/{id}"));
+        assert_eq!(e.route().as_str(), Some("/api/orders/{id}"));
         assert_eq!(
             e.ts_ns(),
             crate::normalize::time::parse_rfc3339("2015-01-13T00:33:00Z").map(|p| p.ns)
@@ -469,14 +470,14 @@ mod tests {
         assert_eq!(e.status, Some(504));
         assert_eq!(e.duration_ms(), Some(15_000.0));
         assert_eq!(
-            e.request_id.as_deref(),
+            e.request_id().as_str(),
             Some("cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2")
         );
         assert_eq!(
             e.ts_ns(),
             crate::normalize::time::parse_rfc3339("2016-04-15T20:17:00.310Z").map(|p| p.ns)
         );
-        assert_eq!(e.route.as_deref(), Some("/api/v1/locations"));
+        assert_eq!(e.route().as_str(), Some("/api/v1/locations"));
     }
 
     #[test]
@@ -490,8 +491,8 @@ mod tests {
         let e = &out.events[1];
         assert_eq!(e.status, Some(200));
         assert_eq!(e.duration_ms(), Some(1487.0));
-        assert_eq!(e.method.as_deref(), Some("GET"));
-        assert!(e.ts_tz_assumed);
+        assert_eq!(e.method().as_str(), Some("GET"));
+        assert!(e.ts_tz_assumed());
         assert_eq!(out.events[2].error_class, Some(ErrorClass::TlsHandshake));
         assert_eq!(
             out.events[0].message.as_deref(),
@@ -508,8 +509,8 @@ mod tests {
         let e = &out.events[0];
         assert_eq!(e.status, Some(502));
         assert_eq!(e.ts_ns(), Some(1_320_279_566_452_687_000));
-        assert_eq!(e.host.as_deref(), Some("www.reddit.com"));
-        assert_eq!(e.route.as_deref(), Some("/r/{id}"));
+        assert_eq!(e.host().as_str(), Some("www.reddit.com"));
+        assert_eq!(e.route().as_str(), Some("/r/{id}"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::origin::{Origin, OriginId};
 use super::source::{Locator, SourceId};
 
 pub use super::sym::{intern, Str};
@@ -497,27 +498,39 @@ impl std::fmt::Debug for MaybeMs {
     }
 }
 
+/// The ids that join an event to its span tree and its request, which many
+/// inputs lack: an event without them pays one null word instead of three.
+/// Kept in the per-thread arena, like copied [`Text`], for the life of the
+/// process.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ids {
+    /// 16-hex span id.
+    pub span_id: Option<Text>,
+    /// 16-hex parent span id.
+    pub parent_span_id: Option<Text>,
+    /// Request or correlation id.
+    pub request_id: Option<Text>,
+}
+
 /// One normalized event.
 #[derive(Debug, Clone, Default)]
 pub struct Event {
     /// Which input it came from.
     pub source: SourceId,
+    /// Method, host, route, client, user agent, upstream and service: see
+    /// [`Event::origin`] and the accessors named after each.
+    pub(crate) origin_id: OriginId,
     /// Where in that input: see [`Event::locator`].
     pub(crate) loc: PackedLocator,
     /// Byte offset of the record in the (decompressed) input.
     pub offset: u64,
     /// Request start (or log time): see [`Event::ts_ns`].
     pub(crate) ts: MaybeNs,
-    /// The timestamp had no zone and UTC was assumed.
-    pub ts_tz_assumed: bool,
-    /// HTTP method, upper-case.
-    pub method: Option<Str>,
+    /// Three yes-or-no facts in one byte: see [`Event::ts_tz_assumed`],
+    /// [`Event::duration_unit_guessed`] and [`Event::context_record`].
+    pub(crate) flags: u8,
     /// Full URL or path as logged.
     pub url: Option<Text>,
-    /// Host (authority without credentials).
-    pub host: Option<Str>,
-    /// Path template with ids replaced by `{id}`.
-    pub route: Option<Str>,
     /// HTTP status; `None` when there was no response.
     pub status: Option<u16>,
     /// Total duration: see [`Event::duration_ms`].
@@ -528,22 +541,9 @@ pub struct Event {
     pub error_text: Option<Str>,
     /// Canonical 32-hex trace id.
     pub trace_id: Option<Text>,
-    /// 16-hex span id.
-    pub span_id: Option<Text>,
-    /// 16-hex parent span id.
-    pub parent_span_id: Option<Text>,
-    /// Request or correlation id.
-    pub request_id: Option<Text>,
-    /// Client address.
-    pub client: Option<Str>,
-    /// The client's `User-Agent`.
-    pub user_agent: Option<Str>,
-    /// The upstream a proxy forwarded the request to.
-    pub upstream: Option<Str>,
-    /// Emitting service.
-    pub service: Option<Str>,
-    /// Version of the emitting service.
-    pub service_version: Option<Str>,
+    /// Span, parent span and request ids: see [`Event::span_id`] and the
+    /// others. Out of line: many inputs carry none of them.
+    pub(crate) ids: Option<&'static Ids>,
     /// Log level.
     pub level: Option<Level>,
     /// Log message.
@@ -552,11 +552,6 @@ pub struct Event {
     pub extra: Option<Box<Extra>>,
     /// The error template this failure's text belongs to (`t17`).
     pub template: Option<Str>,
-    /// The duration's unit was inferred (`duration`: integer → ms, fraction → s).
-    pub duration_unit_guessed: bool,
-    /// The record carries context for the records after it (an Elastic APM
-    /// `metadata` line) rather than a request or log message of its own.
-    pub context_record: bool,
 }
 
 impl Event {
@@ -568,6 +563,66 @@ impl Event {
             offset,
             ..Event::default()
         }
+    }
+
+    /// The request context: method, host, route, client, user agent,
+    /// upstream and service.
+    pub fn origin(&self) -> Origin {
+        self.origin_id.get()
+    }
+
+    /// Set the whole request context at once (one table look-up).
+    pub fn set_origin(&mut self, o: &Origin) {
+        self.origin_id = OriginId::of(o);
+    }
+
+    /// The span, parent span and request ids.
+    pub fn ids(&self) -> Ids {
+        self.ids.copied().unwrap_or_default()
+    }
+
+    /// Set the span, parent span and request ids at once.
+    pub fn set_ids(&mut self, ids: Ids) {
+        self.ids = (ids != Ids::default()).then(|| &*ARENA.with(|a| a.alloc(ids)));
+    }
+
+    /// 16-hex span id.
+    pub fn span_id(&self) -> Option<Text> {
+        self.ids.and_then(|i| i.span_id)
+    }
+
+    /// 16-hex parent span id.
+    pub fn parent_span_id(&self) -> Option<Text> {
+        self.ids.and_then(|i| i.parent_span_id)
+    }
+
+    /// Request or correlation id.
+    pub fn request_id(&self) -> Option<Text> {
+        self.ids.and_then(|i| i.request_id)
+    }
+
+    /// Set the span id (parsers set all ids at once, [`Event::set_ids`]).
+    pub fn set_span_id(&mut self, v: Option<Text>) {
+        self.set_ids(Ids {
+            span_id: v,
+            ..self.ids()
+        });
+    }
+
+    /// Set the parent span id.
+    pub fn set_parent_span_id(&mut self, v: Option<Text>) {
+        self.set_ids(Ids {
+            parent_span_id: v,
+            ..self.ids()
+        });
+    }
+
+    /// Set the request id.
+    pub fn set_request_id(&mut self, v: Option<Text>) {
+        self.set_ids(Ids {
+            request_id: v,
+            ..self.ids()
+        });
     }
 
     /// Where in its input the event's record is.
@@ -641,6 +696,67 @@ impl Event {
     }
 }
 
+/// A getter and a setter for each bit of [`Event::flags`].
+macro_rules! flags {
+    ($($bit:literal $get:ident $set:ident $doc:literal),*) => {
+        impl Event {
+            $(
+                #[doc = $doc]
+                pub fn $get(&self) -> bool {
+                    self.flags & (1 << $bit) != 0
+                }
+
+                #[doc = concat!("Set whether: ", $doc)]
+                pub fn $set(&mut self, on: bool) {
+                    self.flags = (self.flags & !(1 << $bit)) | (u8::from(on) << $bit);
+                }
+            )*
+        }
+    };
+}
+
+flags!(
+    0 ts_tz_assumed set_ts_tz_assumed "The timestamp had no zone and UTC was assumed.",
+    1 duration_unit_guessed set_duration_unit_guessed
+        "The duration's unit was inferred (`duration`: integer → ms, fraction → s).",
+    2 context_record set_context_record
+        "The record carries context for the records after it (an Elastic APM `metadata` line) rather than a request or log message of its own."
+);
+
+/// A getter and a setter for each part of an event's [`Origin`]. The
+/// setter looks the changed origin up again: parsers build the whole
+/// origin and call [`Event::set_origin`] once instead.
+macro_rules! origin_parts {
+    ($($get:ident $set:ident),*) => {
+        impl Event {
+            $(
+                #[doc = concat!("The origin's `", stringify!($get), "`.")]
+                pub fn $get(&self) -> Option<Str> {
+                    self.origin().$get
+                }
+
+                #[doc = concat!("Set the origin's `", stringify!($get), "`.")]
+                pub fn $set(&mut self, v: Option<Str>) {
+                    let mut o = self.origin();
+                    o.$get = v;
+                    self.set_origin(&o);
+                }
+            )*
+        }
+    };
+}
+
+origin_parts!(
+    method set_method,
+    host set_host,
+    route set_route,
+    client set_client,
+    user_agent set_user_agent,
+    upstream set_upstream,
+    service set_service,
+    service_version set_service_version
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -703,7 +819,7 @@ mod tests {
         // A gigabyte of JSON lines holds about three million records, all
         // held at once: every word here costs 24 MB per gigabyte of input.
         assert!(
-            std::mem::size_of::<Event>() <= 152,
+            std::mem::size_of::<Event>() <= 96,
             "{}",
             std::mem::size_of::<Event>()
         );
@@ -748,6 +864,10 @@ mod tests {
         assert!(e.duration_ms().is_some_and(f64::is_nan));
         e.set_duration_ms(None);
         assert_eq!(e.duration_ms(), None);
+        e.set_context_record(true);
+        e.set_ts_tz_assumed(true);
+        e.set_context_record(false);
+        assert!(e.ts_tz_assumed() && !e.context_record() && !e.duration_unit_guessed());
     }
 
     #[test]

@@ -1,21 +1,15 @@
 //! Interned strings behind a 4-byte handle ([`Str`]). Hosts, routes,
 //! methods, services, user agents, error texts and body paths repeat across
 //! millions of events; each distinct value is stored once, for the life of
-//! the process, in one append-only table, and an event holds its index.
-//!
-//! The table is a list of buckets that double in size, so an entry never
-//! moves once written and a handle is resolved with two loads and no lock.
-//! Interning a new value takes the lock of one of 64 shards, chosen by the
-//! value's hash; [`intern`] puts a small per-thread cache in front of that,
-//! so the values that repeat are found without any shared state.
+//! the process, in one [`Interner`] table, and an event holds its index.
 
-use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::LazyLock;
 
 use rustc_hash::FxBuildHasher;
+
+use super::interner::{keep_str, Entry, Interner};
 
 /// An interned string. Copying it allocates nothing; two handles are equal
 /// exactly when their texts are (each text is interned once). Ordered by
@@ -24,74 +18,7 @@ use rustc_hash::FxBuildHasher;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Str(NonZeroU32);
 
-/// One interned value.
-struct Entry {
-    text: &'static str,
-    /// `FxBuildHasher` over `text`: what [`Str`]'s `Hash` writes.
-    hash: u64,
-}
-
-/// Entries in bucket 0; bucket `b` holds `FIRST << b`.
-const FIRST_BITS: u32 = 6;
-const FIRST: usize = 1 << FIRST_BITS;
-/// Enough buckets for every `u32` index.
-const BUCKETS: usize = 27;
-/// Indexes at or past this are not handed out (see [`Str::new`]).
-const FULL: u32 = u32::MAX - 1;
-
-static TABLE: [AtomicPtr<Entry>; BUCKETS] = [const { AtomicPtr::new(std::ptr::null_mut()) }; BUCKETS];
-static NEXT: AtomicU32 = AtomicU32::new(0);
-
-/// One shard of the text → handle map, with the arena its texts live in.
-struct Shard {
-    map: HashMap<&'static str, Str, FxBuildHasher>,
-    arena: bumpalo::Bump,
-}
-
-const SHARDS: usize = 64;
-static MAP: LazyLock<Vec<Mutex<Shard>>> = LazyLock::new(|| {
-    (0..SHARDS)
-        .map(|_| {
-            Mutex::new(Shard {
-                map: HashMap::with_hasher(FxBuildHasher),
-                arena: bumpalo::Bump::new(),
-            })
-        })
-        .collect()
-});
-
-/// The bucket and the place in it of table index `i`.
-fn locate(i: usize) -> (usize, usize) {
-    let j = i + FIRST;
-    let b = (usize::BITS - 1 - j.leading_zeros() - FIRST_BITS) as usize;
-    (b, j - (FIRST << b))
-}
-
-/// Bucket `b`, allocated on first use. A thread that loses the race to
-/// allocate it frees its own copy.
-fn bucket(b: usize) -> *mut Entry {
-    let slot = &TABLE[b];
-    let p = slot.load(Ordering::Acquire);
-    if !p.is_null() {
-        return p;
-    }
-    let fresh: Box<[std::mem::MaybeUninit<Entry>]> = Box::new_uninit_slice(FIRST << b);
-    let fresh = Box::into_raw(fresh) as *mut Entry;
-    match slot.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
-        Ok(_) => fresh,
-        Err(won) => {
-            // SAFETY: `fresh` came from `Box::into_raw` of a slice of this
-            // length just above and was never published.
-            drop(unsafe {
-                Box::from_raw(std::ptr::slice_from_raw_parts_mut(
-                    fresh as *mut std::mem::MaybeUninit<Entry>,
-                    FIRST << b,
-                ))
-            });
-            won
-        }
-    }
-}
+static STRS: Interner<&'static str> = Interner::new();
 
 impl Str {
     /// The handle of `s`, interning it on first sight.
@@ -100,70 +27,28 @@ impl Str {
     /// every further new value shares one handle that reads
     /// `[too many distinct values]` instead of failing.
     pub fn new(s: &str) -> Str {
-        let next = || {
-            NEXT.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                (n < FULL).then_some(n + 1)
-            })
-            .ok()
-        };
-        Str::find_or_add(s, next).unwrap_or_else(overflow)
+        STRS.add(s, keep_str).map_or_else(overflow, Str::at)
     }
 
-    /// The handle of `s`, or a new one at the table index `next` hands out
-    /// (`None` when it hands out none). `next` must hand out each index
-    /// once in the life of the process.
-    fn find_or_add(s: &str, next: impl FnOnce() -> Option<u32>) -> Option<Str> {
-        let hash = FxBuildHasher.hash_one(s);
-        let shard = &MAP[(hash >> 58) as usize % SHARDS];
-        let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(&id) = shard.map.get(s) {
-            return Some(id);
-        }
-        let i = next()?;
-        let text: &'static str = {
-            let t = shard.arena.alloc_str(s);
-            // SAFETY: the shards live in a static that is never dropped,
-            // and a bump arena never moves or frees what it handed out
-            // while it lives, so the text lives as long as the process.
-            unsafe { std::mem::transmute::<&str, &'static str>(t) }
-        };
-        let (b, off) = locate(i as usize);
-        // SAFETY: index `i` was handed to this call alone (the contract of
-        // `next`), so no other thread writes this slot, and none reads it
-        // before a handle with this index exists, which happens after this
-        // write (the handle leaves here through the shard's lock or the
-        // return).
-        unsafe { bucket(b).add(off).write(Entry { text, hash }) };
-        let id = Str(NonZeroU32::MIN.saturating_add(i));
-        shard.map.insert(text, id);
-        Some(id)
+    fn at(i: u32) -> Str {
+        Str(NonZeroU32::MIN.saturating_add(i))
     }
 
-    fn entry(self) -> &'static Entry {
-        let (b, off) = locate(self.0.get() as usize - 1);
-        let p = TABLE[b].load(Ordering::Acquire);
-        // SAFETY: a handle is only made by `find_or_add` after its entry
-        // was written (and its bucket published), and the handle reached
-        // this thread through whatever synchronised the two threads, which
-        // orders that write before this read. Entries are never changed or
-        // freed.
-        unsafe { &*p.add(off) }
+    fn entry(self) -> &'static Entry<&'static str> {
+        STRS.get(self.0.get() - 1)
     }
 
     /// The text.
     pub fn as_str(&self) -> &'static str {
-        self.entry().text
+        self.entry().value
     }
 }
 
-/// The one handle that values past the table's capacity share, at the
-/// index kept back for it ([`FULL`], which `Str::new` never hands out; this
-/// hands it out once).
+/// The one handle that values past the table's capacity share.
 fn overflow() -> Str {
-    static OVER: LazyLock<Option<Str>> =
-        LazyLock::new(|| Str::find_or_add("[too many distinct values]", || Some(FULL)));
-    // `find_or_add` returns a handle whenever `next` gives an index.
-    OVER.unwrap_or(Str(NonZeroU32::MIN))
+    static OVER: LazyLock<Str> =
+        LazyLock::new(|| Str::at(STRS.reserved("[too many distinct values]", keep_str)));
+    *OVER
 }
 
 /// Intern `s` through a small per-thread cache first: the values that
@@ -308,22 +193,13 @@ mod tests {
     }
 
     #[test]
-    fn the_table_grows_across_buckets_and_threads_without_moving_entries() {
-        assert_eq!(locate(0), (0, 0));
-        assert_eq!(locate(FIRST - 1), (0, FIRST - 1));
-        assert_eq!(locate(FIRST), (1, 0));
-        assert_eq!(locate(3 * FIRST - 1), (1, 2 * FIRST - 1));
-        assert_eq!(locate(3 * FIRST), (2, 0));
-        let (b, off) = locate(FULL as usize);
-        assert!(b < BUCKETS && off < FIRST << b);
-
+    fn handles_made_on_many_threads_read_back_their_text() {
         let handles: Vec<Vec<(String, Str)>> = std::thread::scope(|s| {
             let workers: Vec<_> = (0..4)
                 .map(|t| {
                     s.spawn(move || {
-                        (0..3_000)
+                        (0..2_000)
                             .map(|i| {
-                                // Threads share half their values.
                                 let v = format!("sym-grow-{}", if i % 2 == 0 { i } else { i * 10 + t });
                                 let h = Str::new(&v);
                                 (v, h)

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::spec::{CompiledRule, GroupField, MAX_GROUP_FIELDS};
+use crate::model::OptionStr;
 use crate::model::{Event, SourceInfo, Subject};
 
 /// One rule firing on one group.
@@ -91,12 +92,12 @@ fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -
     let s = |v: &'a Option<crate::model::Str>| v.as_deref().unwrap_or("");
     for (slot, field) in key.iter_mut().zip(&rule.group_by) {
         *slot = Part(match field {
-            GroupField::Host => s(&e.host),
-            GroupField::Route => s(&e.route),
-            GroupField::Method => s(&e.method),
-            GroupField::Service => s(&e.service),
-            GroupField::Version => s(&e.service_version),
-            GroupField::Client => s(&e.client),
+            GroupField::Host => e.host().map_or("", |v| v.as_str()),
+            GroupField::Route => e.route().map_or("", |v| v.as_str()),
+            GroupField::Method => e.method().map_or("", |v| v.as_str()),
+            GroupField::Service => e.service().map_or("", |v| v.as_str()),
+            GroupField::Version => e.service_version().map_or("", |v| v.as_str()),
+            GroupField::Client => e.client().map_or("", |v| v.as_str()),
             GroupField::Url => e.url.as_deref().unwrap_or(""),
             GroupField::Template => s(&e.template),
             GroupField::Token => e.auth().and_then(|a| a.credential_fp.as_deref()).unwrap_or(""),
@@ -131,13 +132,13 @@ fn subject_for(rule: &CompiledRule, key: &Key<'_>, events: &[Event], idx: &[usiz
         }
     }
     if subject.host.is_none() {
-        subject.host = common(&|e| e.host.as_deref());
+        subject.host = common(&|e| e.host().as_str());
     }
     if subject.service.is_none() {
-        subject.service = common(&|e| e.service.as_deref());
+        subject.service = common(&|e| e.service().as_str());
     }
     if subject.endpoint.is_none() && !rule.group_by.is_empty() {
-        subject.endpoint = common(&|e| e.route.as_deref());
+        subject.endpoint = common(&|e| e.route().as_str());
     }
     if let (Some(m), Some(r)) = (method, &subject.endpoint) {
         subject.endpoint = Some(format!("{m} {r}"));
@@ -759,7 +760,7 @@ mod tests {
         let mut e = Event::at(SourceId(0), Locator::Line(i), i);
         e.set_ts_ns(Some(ts_s * 1_000_000_000));
         e.status = Some(status);
-        e.host = Some(host.into());
+        e.set_host(Some(host.into()));
         e.error_class = (status >= 500).then_some(ErrorClass::Http5xx);
         e
     }

@@ -110,19 +110,19 @@ fn get(e: &Event, f: Field) -> Option<Val<'_>> {
     let auth = e.auth();
     match f {
         Field::Status => e.status.map(|v| Val::Num(f64::from(v))),
-        Field::Method => s(&e.method),
+        Field::Method => e.method().map(|v| Val::Str(v.as_str())),
         Field::Url => s(&e.url),
-        Field::Host => s(&e.host),
-        Field::Route => s(&e.route),
+        Field::Host => e.host().map(|v| Val::Str(v.as_str())),
+        Field::Route => e.route().map(|v| Val::Str(v.as_str())),
         Field::ErrorClass => e.error_class.map(|c| Val::Str(c.name())),
         Field::ErrorText => s(&e.error_text),
         Field::Message => s(&e.message),
         Field::Level => e.level.map(|l| Val::Str(l.name())),
-        Field::Service => s(&e.service),
-        Field::Version => s(&e.service_version),
-        Field::Client => s(&e.client),
+        Field::Service => e.service().map(|v| Val::Str(v.as_str())),
+        Field::Version => e.service_version().map(|v| Val::Str(v.as_str())),
+        Field::Client => e.client().map(|v| Val::Str(v.as_str())),
         Field::TraceId => s(&e.trace_id),
-        Field::RequestId => s(&e.request_id),
+        Field::RequestId => e.request_id().map(|t| Val::Str(t.as_str())),
         Field::DurationMs => e.duration_ms().map(Val::Num),
         Field::RetryAfter => e.retry_after_s().map(Val::Num),
         Field::AuthScheme => auth.and_then(|a| a.scheme.as_deref()).map(Val::Str),
@@ -378,12 +378,9 @@ mod tests {
     fn event() -> Event {
         let mut e = Event {
             status: Some(503),
-            method: Some("POST".into()),
             url: Some("https://api.example.com/v1/Orders/7".into()),
-            route: Some("/v1/Orders/{id}".into()),
             error_class: Some(ErrorClass::Http5xx),
             message: Some("Upstream connect error".into()),
-            client: Some("10.1.2.3:5555".into()),
             extra: Some(Box::new(crate::model::Extra {
                 resp_bytes: Some(4096),
                 ratelimit: Some(crate::model::RateLimitInfo {
@@ -399,6 +396,12 @@ mod tests {
             ..Event::default()
         };
         e.set_duration_ms(Some(1500.0));
+        e.set_origin(&crate::model::Origin {
+            method: Some("POST".into()),
+            route: Some("/v1/Orders/{id}".into()),
+            client: Some("10.1.2.3:5555".into()),
+            ..Default::default()
+        });
         e
     }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::category;
 use crate::error::{Error, Result};
+use crate::model::OptionStr;
 use crate::model::{ErrorClass, Event, Level};
 
 /// How bad a finding is.
@@ -425,7 +426,7 @@ impl Condition {
             }
         }
         if let Some(want) = self.has_client {
-            if e.client.is_some() != want {
+            if e.client().is_some() != want {
                 return false;
             }
         }
@@ -454,7 +455,7 @@ impl Condition {
         }
         if let Some(methods) = &self.method {
             if !e
-                .method
+                .method()
                 .as_deref()
                 .is_some_and(|m| methods.iter().any(|x| x == m))
             {
@@ -492,7 +493,7 @@ impl Condition {
             }
         }
         if let Some(re) = &self.route_regex {
-            if !e.route.as_deref().is_some_and(|r| re.is_match(r)) {
+            if !e.route().as_str().is_some_and(|r| re.is_match(r)) {
                 return false;
             }
         }
@@ -964,12 +965,15 @@ condition = "server and not (health or internal)"
         let r = compile("f.toml", text).unwrap().1.unwrap();
         let mut e = Event {
             status: Some(502),
-            route: Some("/v1/x".into()),
-            client: Some("203.0.113.9".into()),
             ..Event::default()
         };
+        e.set_origin(&crate::model::Origin {
+            route: Some("/v1/x".into()),
+            client: Some("203.0.113.9".into()),
+            ..Default::default()
+        });
         assert!(r.matches(&e));
-        e.client = Some("10.9.9.9".into());
+        e.set_client(Some("10.9.9.9".into()));
         assert!(!r.matches(&e));
         let err = compile("f.toml", &text.replace("not (health", "not (healthy"))
             .unwrap_err()

@@ -1,0 +1,234 @@
+//! An append-only, process-wide table of distinct values, each named by a
+//! `u32` index: the dictionary behind [`Str`](super::Str) (strings) and
+//! [`OriginId`](super::OriginId) (the request context events share).
+//!
+//! The table is a list of buckets that double in size, so an entry never
+//! moves once written and an index is resolved with two loads and no lock.
+//! Adding a value takes the lock of one of 64 shards, chosen by the value's
+//! hash; callers put a small per-thread cache in front of that, so the
+//! values that repeat are found without any shared state.
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash};
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use std::sync::{LazyLock, Mutex, PoisonError};
+
+use rustc_hash::FxBuildHasher;
+
+/// Entries in bucket 0; bucket `b` holds `FIRST << b`.
+const FIRST_BITS: u32 = 6;
+const FIRST: usize = 1 << FIRST_BITS;
+/// Enough buckets for every `u32` index.
+const BUCKETS: usize = 27;
+/// The one index [`Interner::add`] never hands out: kept for the value
+/// that stands in once the table is full ([`Interner::reserved`]).
+pub const FULL: u32 = u32::MAX - 1;
+const SHARDS: usize = 64;
+
+/// One stored value with the hash it was filed under.
+pub struct Entry<T> {
+    /// The value.
+    pub value: T,
+    /// `FxBuildHasher` over the value (for a string, over its text).
+    pub hash: u64,
+}
+
+/// One shard of the value → index map, with an arena that values needing
+/// storage of their own (strings) are copied into.
+struct Shard<T> {
+    map: HashMap<T, u32, FxBuildHasher>,
+    arena: bumpalo::Bump,
+}
+
+type Shards<T> = Vec<Mutex<Shard<T>>>;
+
+fn shards<T>() -> Shards<T> {
+    (0..SHARDS)
+        .map(|_| {
+            Mutex::new(Shard {
+                map: HashMap::with_hasher(FxBuildHasher),
+                arena: bumpalo::Bump::new(),
+            })
+        })
+        .collect()
+}
+
+/// The table. Lives in a `static`: entries are never freed.
+pub struct Interner<T: 'static> {
+    buckets: [AtomicPtr<Entry<T>>; BUCKETS],
+    next: AtomicU32,
+    /// Whether [`FULL`] was handed out.
+    reserved: AtomicU32,
+    shards: LazyLock<Shards<T>>,
+}
+
+/// The bucket and the place in it of table index `i`.
+fn locate(i: usize) -> (usize, usize) {
+    let j = i + FIRST;
+    let b = (usize::BITS - 1 - j.leading_zeros() - FIRST_BITS) as usize;
+    (b, j - (FIRST << b))
+}
+
+impl<T: Copy + Eq + Hash + Send + Sync + 'static> Interner<T> {
+    /// An empty table, for a `static`.
+    pub const fn new() -> Self {
+        Interner {
+            buckets: [const { AtomicPtr::new(std::ptr::null_mut()) }; BUCKETS],
+            next: AtomicU32::new(0),
+            reserved: AtomicU32::new(0),
+            shards: LazyLock::new(shards::<T>),
+        }
+    }
+
+    /// Bucket `b`, allocated on first use. A thread that loses the race to
+    /// allocate it frees its own copy.
+    fn bucket(&self, b: usize) -> *mut Entry<T> {
+        let slot = &self.buckets[b];
+        let p = slot.load(Ordering::Acquire);
+        if !p.is_null() {
+            return p;
+        }
+        let fresh: Box<[std::mem::MaybeUninit<Entry<T>>]> = Box::new_uninit_slice(FIRST << b);
+        let fresh = Box::into_raw(fresh) as *mut Entry<T>;
+        match slot.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => fresh,
+            Err(won) => {
+                // SAFETY: `fresh` came from `Box::into_raw` of a slice of
+                // this length just above and was never published.
+                drop(unsafe {
+                    Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+                        fresh as *mut std::mem::MaybeUninit<Entry<T>>,
+                        FIRST << b,
+                    ))
+                });
+                won
+            }
+        }
+    }
+
+    /// The index of the value equal to `q`, adding it on first sight:
+    /// `store` makes the value to keep from `q` (copying what it borrows
+    /// into the arena it is given). `None` once four billion values are
+    /// stored (memory runs out long before).
+    pub fn add<Q>(&self, q: &Q, store: impl FnOnce(&bumpalo::Bump, &Q) -> T) -> Option<u32>
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let next = || {
+            self.next
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                    (n < FULL).then_some(n + 1)
+                })
+                .ok()
+        };
+        self.find_or_add(q, store, next)
+    }
+
+    /// The index of the value equal to `q`, or [`FULL`] for it, once: the
+    /// stand-in for values past the table's capacity.
+    pub fn reserved<Q>(&self, q: &Q, store: impl FnOnce(&bumpalo::Bump, &Q) -> T) -> u32
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let once = || (self.reserved.swap(1, Ordering::Relaxed) == 0).then_some(FULL);
+        self.find_or_add(q, store, once).unwrap_or(FULL)
+    }
+
+    fn find_or_add<Q>(
+        &self,
+        q: &Q,
+        store: impl FnOnce(&bumpalo::Bump, &Q) -> T,
+        next: impl FnOnce() -> Option<u32>,
+    ) -> Option<u32>
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = FxBuildHasher.hash_one(q);
+        let shard = &self.shards[(hash >> 58) as usize % SHARDS];
+        let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&i) = shard.map.get(q) {
+            return Some(i);
+        }
+        let i = next()?;
+        let value = store(&shard.arena, q);
+        let (b, off) = locate(i as usize);
+        // SAFETY: index `i` was handed to this call alone (`next` hands
+        // each index out once), so no other thread writes this slot, and
+        // none reads it before it learns the index, which happens after
+        // this write (the index leaves here through the shard's lock or
+        // the return, and reaches other threads only through whatever
+        // synchronises them).
+        unsafe { self.bucket(b).add(off).write(Entry { value, hash }) };
+        shard.map.insert(value, i);
+        Some(i)
+    }
+
+    /// The entry at index `i`, which [`Interner::add`] or
+    /// [`Interner::reserved`] returned.
+    pub fn get(&self, i: u32) -> &Entry<T> {
+        let (b, off) = locate(i as usize);
+        let p = self.buckets[b].load(Ordering::Acquire);
+        // SAFETY: an index is only known after its entry was written (and
+        // its bucket published), and it reached this thread through
+        // whatever synchronised the two threads, which orders that write
+        // before this read. Entries are never changed or freed.
+        unsafe { &*p.add(off) }
+    }
+}
+
+/// `s` copied into `arena`, for as long as the process runs.
+pub fn keep_str(arena: &bumpalo::Bump, s: &str) -> &'static str {
+    let t = arena.alloc_str(s);
+    // SAFETY: arenas live in the shards of a `static` table, which is
+    // never dropped, and a bump arena never moves or frees what it handed
+    // out while it lives.
+    unsafe { std::mem::transmute::<&str, &'static str>(t) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexes_map_to_buckets_without_gaps() {
+        assert_eq!(locate(0), (0, 0));
+        assert_eq!(locate(FIRST - 1), (0, FIRST - 1));
+        assert_eq!(locate(FIRST), (1, 0));
+        assert_eq!(locate(3 * FIRST - 1), (1, 2 * FIRST - 1));
+        assert_eq!(locate(3 * FIRST), (2, 0));
+        let (b, off) = locate(FULL as usize);
+        assert!(b < BUCKETS && off < FIRST << b);
+    }
+
+    #[test]
+    fn values_grow_across_buckets_and_threads_and_keep_their_index() {
+        static T: Interner<(u32, u32)> = Interner::new();
+        let found: Vec<Vec<((u32, u32), u32)>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..4u32)
+                .map(|t| {
+                    s.spawn(move || {
+                        (0..3_000u32)
+                            .map(|i| {
+                                // Threads share half their values.
+                                let v = (i, if i % 2 == 0 { 0 } else { t });
+                                (v, T.add(&v, |_, v| *v).unwrap())
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        for (v, i) in found.iter().flatten() {
+            assert_eq!(T.get(*i).value, *v);
+            assert_eq!(T.add(v, |_, v| *v), Some(*i));
+        }
+        assert_eq!(found[0][0].1, found[3][0].1);
+        let distinct: std::collections::HashSet<u32> = found.iter().flatten().map(|x| x.1).collect();
+        assert_eq!(distinct.len(), 1_500 + 4 * 1_500);
+    }
+}

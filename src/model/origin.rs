@@ -1,0 +1,102 @@
+//! The request context an event shares with many others: its method, host,
+//! route, client, user agent, upstream and emitting service. These repeat
+//! together (one gateway logs a handful of hosts, routes and services), so
+//! each distinct combination is stored once in an [`Interner`] table and an
+//! event holds a 4-byte [`OriginId`] instead of eight handles.
+
+use std::hash::BuildHasher;
+
+use rustc_hash::FxBuildHasher;
+
+use super::interner::Interner;
+use super::Str;
+
+/// Who made a request, to what, and who logged it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Origin {
+    /// HTTP method, upper-case.
+    pub method: Option<Str>,
+    /// Host (authority without credentials).
+    pub host: Option<Str>,
+    /// Path template with ids replaced by `{id}`.
+    pub route: Option<Str>,
+    /// Client address.
+    pub client: Option<Str>,
+    /// The client's `User-Agent`.
+    pub user_agent: Option<Str>,
+    /// The upstream a proxy forwarded the request to.
+    pub upstream: Option<Str>,
+    /// Emitting service.
+    pub service: Option<Str>,
+    /// Version of the emitting service.
+    pub service_version: Option<Str>,
+}
+
+/// An [`Origin`] in the table. `OriginId::default()` is the empty origin,
+/// which needs no table entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OriginId(u32);
+
+static ORIGINS: Interner<Origin> = Interner::new();
+
+impl OriginId {
+    /// The id of `o`, through a small per-thread cache first (the
+    /// combinations that repeat are found there without a shard's lock).
+    ///
+    /// Past four billion distinct combinations (memory runs out long
+    /// before), a new one is kept as the empty origin.
+    pub fn of(o: &Origin) -> OriginId {
+        use std::cell::RefCell;
+        const SLOTS: usize = 256;
+        thread_local! {
+            static CACHE: RefCell<Vec<Option<(Origin, OriginId)>>> = RefCell::new(vec![None; SLOTS]);
+        }
+        if *o == Origin::default() {
+            return OriginId(0);
+        }
+        let slot = FxBuildHasher.hash_one(o) as usize % SLOTS;
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            match c[slot] {
+                Some((seen, id)) if seen == *o => id,
+                _ => {
+                    let id = ORIGINS.add(o, |_, o| *o).map_or(OriginId(0), |i| OriginId(i + 1));
+                    c[slot] = Some((*o, id));
+                    id
+                }
+            }
+        })
+    }
+
+    /// The origin.
+    pub fn get(self) -> Origin {
+        match self.0.checked_sub(1) {
+            None => Origin::default(),
+            Some(i) => ORIGINS.get(i).value,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_origins_share_an_id_and_read_back() {
+        let a = Origin {
+            method: Some("GET".into()),
+            host: Some("origin-test.example".into()),
+            ..Origin::default()
+        };
+        let mut b = a;
+        b.route = Some("/v1/{id}".into());
+        let (ia, ib) = (OriginId::of(&a), OriginId::of(&b));
+        assert_ne!(ia, ib);
+        assert_eq!(ia, OriginId::of(&a.clone()));
+        assert_eq!(ia.get(), a);
+        assert_eq!(ib.get(), b);
+        assert_eq!(OriginId::of(&Origin::default()), OriginId::default());
+        assert_eq!(OriginId::default().get(), Origin::default());
+        assert_eq!(std::mem::size_of::<OriginId>(), 4);
+    }
+}
