@@ -286,6 +286,9 @@ impl Links {
                 .map(|run| run[0])
                 .collect()
         };
+        if repeated.is_empty() {
+            return Links::default();
+        }
         let repeated = &repeated;
         let mut hashed: Vec<(u64, usize, bool)> = events
             .par_iter()

@@ -126,15 +126,18 @@ impl<T: Copy + Eq + Hash + Send + Sync + 'static> Interner<T> {
         self.find_or_add(q, store, next)
     }
 
-    /// The index of the value equal to `q`, or [`FULL`] for it, once: the
-    /// stand-in for values past the table's capacity.
+    /// The index of the value equal to `q`, or [`FULL`] for it: the
+    /// stand-in for values past the table's capacity. Call it only once
+    /// [`Interner::add`] has returned `None`, when every other index is
+    /// written: a second call for another value gets the last value added
+    /// (`FULL - 1`) rather than an index with no entry.
     pub fn reserved<Q>(&self, q: &Q, store: impl FnOnce(&bumpalo::Bump, &Q) -> T) -> u32
     where
         T: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let once = || (self.reserved.swap(1, Ordering::Relaxed) == 0).then_some(FULL);
-        self.find_or_add(q, store, once).unwrap_or(FULL)
+        self.find_or_add(q, store, once).unwrap_or(FULL - 1)
     }
 
     fn find_or_add<Q>(
