@@ -49,43 +49,28 @@ pub struct Summary {
 }
 
 /// Count events, failures and distinct traces, and find the time range.
-/// Every pass is parallel; the counts do not depend on the thread count.
 pub fn summary(events: &[Event]) -> Summary {
-    use rayon::prelude::*;
     use std::hash::BuildHasher;
-    let (failures, range) = events
-        .par_iter()
-        .fold(
-            || (0u64, None::<(i64, i64)>),
-            |(n, r), e| {
-                let r = match (r, e.ts_ns()) {
-                    (Some((a, b)), Some(t)) => Some((a.min(t), b.max(t))),
-                    (None, Some(t)) => Some((t, t)),
-                    (r, None) => r,
-                };
-                (n + u64::from(e.is_failure()), r)
-            },
-        )
-        .reduce(
-            || (0, None),
-            |(n, r), (m, q)| {
-                let r = match (r, q) {
-                    (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
-                    (r, None) | (None, r) => r,
-                };
-                (n + m, r)
-            },
-        );
     // Distinct trace ids by sorting their hashes (8 bytes an id, and no
     // table of millions of ids to grow). Ids whose hash repeats are then
     // compared as text, so a collision does not merge two traces.
     let hasher = rustc_hash::FxBuildHasher;
-    let mut hashes: Vec<u64> = events
-        .par_iter()
-        .filter_map(|e| e.trace_id.as_str())
-        .map(|id| hasher.hash_one(id))
-        .collect();
-    hashes.par_sort_unstable();
+    let mut hashes: Vec<u64> = Vec::new();
+    let mut s = Summary {
+        events: events.len() as u64,
+        ..Summary::default()
+    };
+    for e in events {
+        s.failures += u64::from(e.is_failure());
+        if let Some(t) = e.ts_ns() {
+            s.first_ts = Some(s.first_ts.map_or(t, |f| f.min(t)));
+            s.last_ts = Some(s.last_ts.map_or(t, |l| l.max(t)));
+        }
+        if let Some(id) = e.trace_id.as_deref() {
+            hashes.push(hasher.hash_one(id));
+        }
+    }
+    hashes.sort_unstable();
     let mut distinct = 0u64;
     let mut repeated: rustc_hash::FxHashSet<u64> = rustc_hash::FxHashSet::default();
     for run in hashes.chunk_by(|a, b| a == b) {
@@ -98,22 +83,17 @@ pub fn summary(events: &[Event]) -> Summary {
     drop(hashes);
     if !repeated.is_empty() {
         let mut ids: Vec<(u64, &str)> = events
-            .par_iter()
-            .filter_map(|e| e.trace_id.as_str())
+            .iter()
+            .filter_map(|e| e.trace_id.as_deref())
             .map(|id| (hasher.hash_one(id), id))
             .filter(|(h, _)| repeated.contains(h))
             .collect();
-        ids.par_sort_unstable();
+        ids.sort_unstable();
         ids.dedup();
         distinct += ids.len() as u64;
     }
-    Summary {
-        events: events.len() as u64,
-        failures,
-        first_ts: range.map(|r| r.0),
-        last_ts: range.map(|r| r.1),
-        traces: distinct,
-    }
+    s.traces = distinct;
+    s
 }
 
 /// Requests per interval, by status class, with latency percentiles.
