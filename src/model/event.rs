@@ -63,8 +63,9 @@ pub fn lying_in<'b>(s: &str, b: &'b [u8]) -> Option<&'b str> {
 /// copied once into a per-thread bump arena that lives as long as the
 /// process. Derefs to `str`.
 ///
-/// A `Text` is one word, not a two-word `&str`: an event holds six of them,
-/// and at millions of events the second word was a fifth of the memory. The
+/// A `Text` is one word, not a two-word `&str`: an event holds up to six of
+/// them (three inline, three in its [`Ids`]), and at millions of events the
+/// second word was a fifth of the memory. The
 /// word packs the address (low 48 bits, which every user-space address on
 /// x86-64 and AArch64 Linux fits unless a program asks for more) and the
 /// length (high 16 bits). A string of 65,535 bytes or more, or at an

@@ -33,9 +33,15 @@ pub struct Origin {
 }
 
 /// An [`Origin`] in the table. `OriginId::default()` is the empty origin,
-/// which needs no table entry.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// which needs no table entry. Debug-prints as the origin it stands for.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub struct OriginId(u32);
+
+impl std::fmt::Debug for OriginId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}
 
 static ORIGINS: Interner<Origin> = Interner::new();
 
