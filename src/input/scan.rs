@@ -25,16 +25,38 @@ pub fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Offset in `b` of its first `"` or `\`. The first 16 bytes are looked at
-/// one by one: most keys and many values end within them, and memchr's
-/// setup costs more than that loop on so few bytes.
+/// Offset in `b` of its first `"` or `\`. The first 32 bytes are looked at
+/// eight at a time in a word (most keys and values end within them, and
+/// memchr's setup costs more than that on so few bytes); the rest through
+/// memchr.
 #[inline]
 pub fn quote_or_escape(b: &[u8]) -> Option<usize> {
-    let head = b.len().min(16);
-    match b[..head].iter().position(|&c| c == b'"' || c == b'\\') {
-        Some(k) => Some(k),
-        None => memchr::memchr2(b'"', b'\\', &b[head..]).map(|k| head + k),
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    const SLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
+    // The high bit of each byte that is zero in `x`. A borrow can also set
+    // it in a byte above a zero byte, never below one, so the lowest bit
+    // set marks the first zero byte exactly.
+    let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut k = 0;
+    while k < 32 {
+        let Some(word) = b.get(k..).and_then(|r| r.first_chunk::<8>()) else {
+            break;
+        };
+        let w = u64::from_le_bytes(*word);
+        let hits = zeros(w ^ QUOTES) | zeros(w ^ SLASHES);
+        if hits != 0 {
+            return Some(k + (hits.trailing_zeros() / 8) as usize);
+        }
+        k += 8;
     }
+    let rest = b.get(k..)?;
+    if k < 32 {
+        // Fewer than eight bytes were left.
+        return rest.iter().position(|&c| c == b'"' || c == b'\\').map(|p| k + p);
+    }
+    memchr::memchr2(b'"', b'\\', rest).map(|p| k + p)
 }
 
 /// End offset (exclusive) of the string starting at `i` (which is `"`).
@@ -306,6 +328,32 @@ impl<'b> MemberWalk<'b> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn quote_or_escape_finds_the_first_at_any_offset_and_length() {
+        use super::quote_or_escape;
+        for len in 0..80 {
+            for at in 0..=len {
+                for (c, other) in [(b'"', b'\\'), (b'\\', b'"')] {
+                    // Bytes that differ from the targets by one bit or by a
+                    // borrow (0x21, 0x5b, 0xa2, 0xdc, 0x01, 0xff) around it.
+                    let mut b: Vec<u8> = (0..len)
+                        .map(|i| [0x21, 0x5b, 0xa2, 0xdc, 0x01, 0xff, b'a'][i % 7])
+                        .collect();
+                    let want = (at < len).then(|| {
+                        b[at] = c;
+                        if at + 1 < len {
+                            b[at + 1] = other;
+                        }
+                        at
+                    });
+                    assert_eq!(quote_or_escape(&b), want, "len {len} at {at}");
+                    let naive = b.iter().position(|&x| x == b'"' || x == b'\\');
+                    assert_eq!(quote_or_escape(&b), naive, "len {len} at {at}");
+                }
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
