@@ -335,14 +335,15 @@ fn is_secret_segment(seg: &str) -> bool {
 /// The URL with credential-like path segments fingerprinted, if any.
 fn secret_path_segments(u: &str) -> Option<String> {
     let (path, rest) = u.split_at(crate::normalize::route::query_start(u));
-    let start = path.find("://").map_or(0, |i| i + 3);
-    let path_start = path[start..].find('/').map_or(path.len(), |i| start + i);
-    if !path[path_start..].split('/').any(is_secret_segment) {
+    use crate::normalize::route::{scheme_end, segments, slash};
+    let start = scheme_end(path).map_or(0, |i| i + 3);
+    let path_start = slash(&path[start..]).map_or(path.len(), |i| start + i);
+    if !segments(&path[path_start..]).any(is_secret_segment) {
         return None;
     }
     let mut out = String::with_capacity(u.len());
     out.push_str(&path[..path_start]);
-    for (i, seg) in path[path_start..].split('/').enumerate() {
+    for (i, seg) in segments(&path[path_start..]).enumerate() {
         if i > 0 {
             out.push('/');
         }
@@ -365,7 +366,7 @@ fn url_query(u: &str) -> Cow<'_, str> {
         None => (u, None),
     };
     // userinfo: scheme://user:pass@host
-    if let Some(i) = base.find("://") {
+    if let Some(i) = crate::normalize::route::scheme_end(base) {
         let rest = &base[i + 3..];
         let auth_end = rest.find('/').unwrap_or(rest.len());
         if let Some(at) = rest[..auth_end].rfind('@') {
