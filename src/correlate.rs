@@ -255,6 +255,25 @@ pub fn apply(events: &mut [Event], sources: &mut [SourceInfo], skews: &[Skew]) {
     }
 }
 
+/// How many of `hashes` occur once, and the set of those that occur more
+/// than once (sorted in place, in parallel): a key whose hash occurs once
+/// is unique, so only the keys with a repeated hash need their text
+/// compared.
+pub(crate) fn repeated_hashes(mut hashes: Vec<u64>) -> (u64, rustc_hash::FxHashSet<u64>) {
+    use rayon::prelude::*;
+    hashes.par_sort_unstable();
+    let mut once = 0;
+    let mut repeated = rustc_hash::FxHashSet::default();
+    for run in hashes.chunk_by(|a, b| a == b) {
+        if run.len() > 1 {
+            repeated.insert(run[0]);
+        } else {
+            once += 1;
+        }
+    }
+    (once, repeated)
+}
+
 /// Records of one request or trace: events sharing a trace id or a request
 /// id (transitively), within one input or across inputs.
 #[derive(Debug, Default)]
@@ -275,17 +294,12 @@ impl Links {
         // Only a key that occurs twice can join records, and most occur
         // once: find the repeated hashes from 8 bytes a key first, then
         // take (hash, event, kind) for the keys with those hashes alone.
-        let repeated: rustc_hash::FxHashSet<u64> = {
-            let mut all: Vec<u64> = events
+        let (_, repeated) = repeated_hashes(
+            events
                 .par_iter()
                 .flat_map_iter(|e| keys(e).map(|k| build.hash_one(k)))
-                .collect();
-            all.par_sort_unstable();
-            all.chunk_by(|a, b| a == b)
-                .filter(|run| run.len() > 1)
-                .map(|run| run[0])
-                .collect()
-        };
+                .collect(),
+        );
         if repeated.is_empty() {
             return Links::default();
         }
@@ -409,7 +423,7 @@ impl Links {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Locator;
+    use crate::model::{Ids, Locator};
 
     fn ev(src: u32, i: u64, ts_ms: i64, trace: &str) -> Event {
         let mut e = Event::at(SourceId(src), Locator::Line(i), 0);
@@ -488,12 +502,28 @@ mod tests {
     }
 
     #[test]
+    fn repeated_hashes_counts_singles_and_collects_repeats() {
+        let (once, repeated) = repeated_hashes(vec![3, 1, 3, 2, 3, 5, 2]);
+        assert_eq!(once, 2);
+        let mut r: Vec<u64> = repeated.into_iter().collect();
+        r.sort_unstable();
+        assert_eq!(r, vec![2, 3]);
+        assert_eq!(repeated_hashes(Vec::new()).0, 0);
+    }
+
+    #[test]
     fn links_join_trace_and_request_ids() {
         let mut a = ev(0, 0, 0, "t1");
-        a.set_request_id(Some("r1".into()));
+        a.set_ids(Ids {
+            request_id: Some("r1".into()),
+            ..Ids::default()
+        });
         let mut b = ev(1, 0, 0, "t2");
         b.trace_id = None;
-        b.set_request_id(Some("r1".into()));
+        b.set_ids(Ids {
+            request_id: Some("r1".into()),
+            ..Ids::default()
+        });
         let c = ev(2, 0, 0, "t1");
         let events = vec![a, b, c];
         let links = Links::build(&events);

@@ -70,17 +70,7 @@ pub fn summary(events: &[Event]) -> Summary {
             hashes.push(hasher.hash_one(id));
         }
     }
-    hashes.sort_unstable();
-    let mut distinct = 0u64;
-    let mut repeated: rustc_hash::FxHashSet<u64> = rustc_hash::FxHashSet::default();
-    for run in hashes.chunk_by(|a, b| a == b) {
-        if run.len() > 1 {
-            repeated.insert(run[0]);
-        } else {
-            distinct += 1;
-        }
-    }
-    drop(hashes);
+    let (mut distinct, repeated) = crate::correlate::repeated_hashes(hashes);
     if !repeated.is_empty() {
         let mut ids: Vec<(u64, &str)> = events
             .iter()
@@ -307,14 +297,17 @@ mod tests {
             }
         );
     }
-    use crate::model::{ErrorClass, Locator, SourceId};
+    use crate::model::{ErrorClass, Locator, Origin, SourceId};
 
     fn ev(t_s: i64, status: u16, dur: f64) -> Event {
         let mut e = Event::at(SourceId(0), Locator::Line(1), 0);
         e.set_ts_ns(Some(t_s * 1_000_000_000));
         e.status = Some(status);
         e.set_duration_ms(Some(dur));
-        e.set_route(Some("/x".into()));
+        e.set_origin(&Origin {
+            route: Some("/x".into()),
+            ..e.origin()
+        });
         if status >= 400 {
             e.error_class = Some(ErrorClass::Http5xx);
         }

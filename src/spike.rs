@@ -130,12 +130,15 @@ pub fn explain(events: &[Event], start: i64, end: i64, templates: &[(String, u64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ErrorClass, Locator, SourceId};
+    use crate::model::{ErrorClass, Locator, Origin, SourceId};
 
     fn ev(t: i64, host: &str, fail: bool) -> Event {
         let mut e = Event::at(SourceId(0), Locator::Line(1), 0);
         e.set_ts_ns(Some(t));
-        e.set_host(Some(host.into()));
+        e.set_origin(&Origin {
+            host: Some(host.into()),
+            ..e.origin()
+        });
         if fail {
             e.error_class = Some(ErrorClass::Http5xx);
             e.status = Some(503);

@@ -212,14 +212,17 @@ pub fn blame(events: &[Event], sources: &[SourceInfo], links: &Links) -> Blame {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ErrorClass, Locator, SourceId};
+    use crate::model::{ErrorClass, Ids, Locator, Origin, SourceId};
 
     fn ev(src: u32, ts_ms: i64, dur: f64, fail: bool) -> Event {
         let mut e = Event::at(SourceId(src), Locator::Line(1), 0);
         e.set_ts_ns(Some(ts_ms * 1_000_000));
         e.set_duration_ms(Some(dur));
         e.trace_id = Some("t".into());
-        e.set_host(Some(format!("h{src}").into()));
+        e.set_origin(&Origin {
+            host: Some(format!("h{src}").into()),
+            ..e.origin()
+        });
         if fail {
             e.error_class = Some(ErrorClass::Http5xx);
         }
@@ -256,9 +259,15 @@ mod tests {
     #[test]
     fn parent_span_ids_win_over_durations() {
         let mut a = ev(0, 0, 10.0, true);
-        a.set_span_id(Some("00000000000000aa".into()));
+        a.set_ids(Ids {
+            span_id: Some("00000000000000aa".into()),
+            ..Ids::default()
+        });
         let mut b = ev(1, 0, 50.0, false);
-        b.set_parent_span_id(Some("00000000000000aa".into()));
+        b.set_ids(Ids {
+            parent_span_id: Some("00000000000000aa".into()),
+            ..Ids::default()
+        });
         let events = vec![a, b];
         let sources = [info(0, Format::Jsonl), info(1, Format::Jsonl)];
         let t = tree(&events, &sources, &[0, 1]);

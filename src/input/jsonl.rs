@@ -156,7 +156,10 @@ fn line_events(
     if let Some(name) = prefix_service {
         for ev in &mut out[before..] {
             if ev.service().is_none() {
-                ev.set_service(Some(name.into()));
+                ev.set_origin(&crate::model::Origin {
+                    service: Some(name.into()),
+                    ..ev.origin()
+                });
             }
         }
     }

@@ -1,7 +1,7 @@
 //! OpenTelemetry `resourceLogs` batches (the collector's file exporter and
 //! OTLP/JSON): one batch per line, several log records in each. Resource and
 //! scope attributes apply to every record under them. Each record is
-//! flattened to dotted keys (`resource.service().name`, `attributes.http.…`)
+//! flattened to dotted keys (`resource.service.name`, `attributes.http.…`)
 //! and normalized like any other JSON record.
 
 use serde_json::{Map, Value};

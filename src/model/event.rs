@@ -567,9 +567,9 @@ impl Event {
     }
 
     /// The request context: method, host, route, client, user agent,
-    /// upstream and service.
+    /// upstream and service (a copy, to change and set again).
     pub fn origin(&self) -> Origin {
-        self.origin_id.get()
+        *self.origin_id.get()
     }
 
     /// Set the whole request context at once (one table look-up).
@@ -600,30 +600,6 @@ impl Event {
     /// Request or correlation id.
     pub fn request_id(&self) -> Option<Text> {
         self.ids.and_then(|i| i.request_id)
-    }
-
-    /// Set the span id (parsers set all ids at once, [`Event::set_ids`]).
-    pub fn set_span_id(&mut self, v: Option<Text>) {
-        self.set_ids(Ids {
-            span_id: v,
-            ..self.ids()
-        });
-    }
-
-    /// Set the parent span id.
-    pub fn set_parent_span_id(&mut self, v: Option<Text>) {
-        self.set_ids(Ids {
-            parent_span_id: v,
-            ..self.ids()
-        });
-    }
-
-    /// Set the request id.
-    pub fn set_request_id(&mut self, v: Option<Text>) {
-        self.set_ids(Ids {
-            request_id: v,
-            ..self.ids()
-        });
     }
 
     /// Where in its input the event's record is.
@@ -724,23 +700,16 @@ flags!(
         "The record carries context for the records after it (an Elastic APM `metadata` line) rather than a request or log message of its own."
 );
 
-/// A getter and a setter for each part of an event's [`Origin`]. The
-/// setter looks the changed origin up again: parsers build the whole
-/// origin and call [`Event::set_origin`] once instead.
+/// A getter for each part of an event's [`Origin`]. There are no setters
+/// per part: each would look the whole origin up again, so a change is
+/// made to a copy ([`Event::origin`]) and set once ([`Event::set_origin`]).
 macro_rules! origin_parts {
-    ($($get:ident $set:ident),*) => {
+    ($($get:ident),*) => {
         impl Event {
             $(
                 #[doc = concat!("The origin's `", stringify!($get), "`.")]
                 pub fn $get(&self) -> Option<Str> {
-                    self.origin().$get
-                }
-
-                #[doc = concat!("Set the origin's `", stringify!($get), "`.")]
-                pub fn $set(&mut self, v: Option<Str>) {
-                    let mut o = self.origin();
-                    o.$get = v;
-                    self.set_origin(&o);
+                    self.origin_id.get().$get
                 }
             )*
         }
@@ -748,14 +717,14 @@ macro_rules! origin_parts {
 }
 
 origin_parts!(
-    method set_method,
-    host set_host,
-    route set_route,
-    client set_client,
-    user_agent set_user_agent,
-    upstream set_upstream,
-    service set_service,
-    service_version set_service_version
+    method,
+    host,
+    route,
+    client,
+    user_agent,
+    upstream,
+    service,
+    service_version
 );
 
 #[cfg(test)]

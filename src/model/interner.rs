@@ -5,13 +5,15 @@
 //! The table is a list of buckets that double in size, so an entry never
 //! moves once written and an index is resolved with two loads and no lock.
 //! Adding a value takes the lock of one of 64 shards, chosen by the value's
-//! hash; callers put a small per-thread cache in front of that, so the
-//! values that repeat are found without any shared state.
+//! hash; [`Interner::add_cached`] puts a small per-thread cache ([`Recent`])
+//! in front of that, so the values that repeat are found without any shared
+//! state.
 
 use std::borrow::Borrow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 use std::sync::{LazyLock, Mutex, PoisonError};
 
 use rustc_hash::FxBuildHasher;
@@ -59,7 +61,7 @@ pub struct Interner<T: 'static> {
     buckets: [AtomicPtr<Entry<T>>; BUCKETS],
     next: AtomicU32,
     /// Whether [`FULL`] was handed out.
-    reserved: AtomicU32,
+    reserved: AtomicBool,
     shards: LazyLock<Shards<T>>,
 }
 
@@ -76,7 +78,7 @@ impl<T: Copy + Eq + Hash + Send + Sync + 'static> Interner<T> {
         Interner {
             buckets: [const { AtomicPtr::new(std::ptr::null_mut()) }; BUCKETS],
             next: AtomicU32::new(0),
-            reserved: AtomicU32::new(0),
+            reserved: AtomicBool::new(false),
             shards: LazyLock::new(shards::<T>),
         }
     }
@@ -116,6 +118,39 @@ impl<T: Copy + Eq + Hash + Send + Sync + 'static> Interner<T> {
         T: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        self.add_hashed(q, FxBuildHasher.hash_one(q), store)
+    }
+
+    /// [`Interner::add`] through `recent`, this thread's cache of the
+    /// values it looked up last for this table.
+    pub fn add_cached<Q>(
+        &self,
+        recent: &RefCell<Recent>,
+        q: &Q,
+        store: impl FnOnce(&bumpalo::Bump, &Q) -> T,
+    ) -> Option<u32>
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = FxBuildHasher.hash_one(q);
+        let mut recent = recent.borrow_mut();
+        let slot = &mut recent.0[hash as usize % RECENT_SLOTS];
+        if let Some(i) = *slot {
+            if self.get(i).value.borrow() == q {
+                return Some(i);
+            }
+        }
+        let i = self.add_hashed(q, hash, store)?;
+        *slot = Some(i);
+        Some(i)
+    }
+
+    fn add_hashed<Q>(&self, q: &Q, hash: u64, store: impl FnOnce(&bumpalo::Bump, &Q) -> T) -> Option<u32>
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let next = || {
             self.next
                 .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
@@ -123,7 +158,7 @@ impl<T: Copy + Eq + Hash + Send + Sync + 'static> Interner<T> {
                 })
                 .ok()
         };
-        self.find_or_add(q, store, next)
+        self.find_or_add(q, hash, store, next)
     }
 
     /// The index of the value equal to `q`, or [`FULL`] for it: the
@@ -136,13 +171,16 @@ impl<T: Copy + Eq + Hash + Send + Sync + 'static> Interner<T> {
         T: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let once = || (self.reserved.swap(1, Ordering::Relaxed) == 0).then_some(FULL);
-        self.find_or_add(q, store, once).unwrap_or(FULL - 1)
+        let once = || (!self.reserved.swap(true, Ordering::Relaxed)).then_some(FULL);
+        self.find_or_add(q, FxBuildHasher.hash_one(q), store, once)
+            .unwrap_or(FULL - 1)
     }
 
+    /// The index of `q` (whose hash is `hash`), or a new one from `next`.
     fn find_or_add<Q>(
         &self,
         q: &Q,
+        hash: u64,
         store: impl FnOnce(&bumpalo::Bump, &Q) -> T,
         next: impl FnOnce() -> Option<u32>,
     ) -> Option<u32>
@@ -150,7 +188,6 @@ impl<T: Copy + Eq + Hash + Send + Sync + 'static> Interner<T> {
         T: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = FxBuildHasher.hash_one(q);
         let shard = &self.shards[(hash >> 58) as usize % SHARDS];
         let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(&i) = shard.map.get(q) {
@@ -180,6 +217,25 @@ impl<T: Copy + Eq + Hash + Send + Sync + 'static> Interner<T> {
         // whatever synchronised the two threads, which orders that write
         // before this read. Entries are never changed or freed.
         unsafe { &*p.add(off) }
+    }
+}
+
+const RECENT_SLOTS: usize = 256;
+
+/// A thread's last look-ups in one table, by hash slot: declare one per
+/// table in a `thread_local!` and pass it to [`Interner::add_cached`].
+pub struct Recent(Vec<Option<u32>>);
+
+impl Recent {
+    /// An empty cache.
+    pub fn new() -> Recent {
+        Recent(vec![None; RECENT_SLOTS])
+    }
+}
+
+impl Default for Recent {
+    fn default() -> Recent {
+        Recent::new()
     }
 }
 
@@ -231,6 +287,14 @@ mod tests {
             assert_eq!(T.add(v, |_, v| *v), Some(*i));
         }
         assert_eq!(found[0][0].1, found[3][0].1);
+        // Through a cache: the same indexes, hit or miss (slot clashes
+        // included: 3,000 values share 256 slots).
+        let recent = RefCell::new(Recent::new());
+        for _ in 0..2 {
+            for (v, i) in found.iter().flatten() {
+                assert_eq!(T.add_cached(&recent, v, |_, v| *v), Some(*i));
+            }
+        }
         let distinct: std::collections::HashSet<u32> = found.iter().flatten().map(|x| x.1).collect();
         assert_eq!(distinct.len(), 1_500 + 4 * 1_500);
     }

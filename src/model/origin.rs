@@ -4,11 +4,9 @@
 //! each distinct combination is stored once in an [`Interner`] table and an
 //! event holds a 4-byte [`OriginId`] instead of eight handles.
 
-use std::hash::BuildHasher;
+use std::cell::RefCell;
 
-use rustc_hash::FxBuildHasher;
-
-use super::interner::Interner;
+use super::interner::{Interner, Recent};
 use super::Str;
 
 /// Who made a request, to what, and who logged it.
@@ -45,6 +43,18 @@ impl std::fmt::Debug for OriginId {
 
 static ORIGINS: Interner<Origin> = Interner::new();
 
+/// The empty origin, which [`OriginId::default`] stands for.
+static EMPTY: Origin = Origin {
+    method: None,
+    host: None,
+    route: None,
+    client: None,
+    user_agent: None,
+    upstream: None,
+    service: None,
+    service_version: None,
+};
+
 impl OriginId {
     /// The id of `o`, through a small per-thread cache first (the
     /// combinations that repeat are found there without a shard's lock).
@@ -52,33 +62,23 @@ impl OriginId {
     /// Past four billion distinct combinations (memory runs out long
     /// before), a new one is kept as the empty origin.
     pub fn of(o: &Origin) -> OriginId {
-        use std::cell::RefCell;
-        const SLOTS: usize = 256;
         thread_local! {
-            static CACHE: RefCell<Vec<Option<(Origin, OriginId)>>> = RefCell::new(vec![None; SLOTS]);
+            static RECENT: RefCell<Recent> = RefCell::new(Recent::new());
         }
-        if *o == Origin::default() {
+        if *o == EMPTY {
             return OriginId(0);
         }
-        let slot = FxBuildHasher.hash_one(o) as usize % SLOTS;
-        CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            match c[slot] {
-                Some((seen, id)) if seen == *o => id,
-                _ => {
-                    let id = ORIGINS.add(o, |_, o| *o).map_or(OriginId(0), |i| OriginId(i + 1));
-                    c[slot] = Some((*o, id));
-                    id
-                }
-            }
-        })
+        RECENT
+            .with(|r| ORIGINS.add_cached(r, o, |_, o| *o))
+            .map_or(OriginId(0), |i| OriginId(i + 1))
     }
 
-    /// The origin.
-    pub fn get(self) -> Origin {
+    /// The origin, read in place (an event's accessors read one part of
+    /// it, on every rule's match).
+    pub fn get(self) -> &'static Origin {
         match self.0.checked_sub(1) {
-            None => Origin::default(),
-            Some(i) => ORIGINS.get(i).value,
+            None => &EMPTY,
+            Some(i) => &ORIGINS.get(i).value,
         }
     }
 }
@@ -99,10 +99,10 @@ mod tests {
         let (ia, ib) = (OriginId::of(&a), OriginId::of(&b));
         assert_ne!(ia, ib);
         assert_eq!(ia, OriginId::of(&a.clone()));
-        assert_eq!(ia.get(), a);
-        assert_eq!(ib.get(), b);
+        assert_eq!(*ia.get(), a);
+        assert_eq!(*ib.get(), b);
         assert_eq!(OriginId::of(&Origin::default()), OriginId::default());
-        assert_eq!(OriginId::default().get(), Origin::default());
+        assert_eq!(*OriginId::default().get(), Origin::default());
         assert_eq!(std::mem::size_of::<OriginId>(), 4);
     }
 }

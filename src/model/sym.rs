@@ -3,13 +3,11 @@
 //! millions of events; each distinct value is stored once, for the life of
 //! the process, in one [`Interner`] table, and an event holds its index.
 
-use std::hash::BuildHasher;
+use std::cell::RefCell;
 use std::num::NonZeroU32;
 use std::sync::LazyLock;
 
-use rustc_hash::FxBuildHasher;
-
-use super::interner::{keep_str, Entry, Interner};
+use super::interner::{keep_str, Entry, Interner, Recent};
 
 /// An interned string. Copying it allocates nothing; two handles are equal
 /// exactly when their texts are (each text is interned once). Ordered by
@@ -55,23 +53,12 @@ fn overflow() -> Str {
 /// repeat (a handful of hosts, routes, methods and services) are found
 /// there without touching a shard's lock.
 pub fn intern(s: &str) -> Str {
-    use std::cell::RefCell;
-    const SLOTS: usize = 256;
     thread_local! {
-        static CACHE: RefCell<Vec<Option<Str>>> = RefCell::new(vec![None; SLOTS]);
+        static RECENT: RefCell<Recent> = RefCell::new(Recent::new());
     }
-    let slot = FxBuildHasher.hash_one(s) as usize % SLOTS;
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        match c[slot] {
-            Some(hit) if hit.as_str() == s => hit,
-            _ => {
-                let u = Str::new(s);
-                c[slot] = Some(u);
-                u
-            }
-        }
-    })
+    RECENT
+        .with(|r| STRS.add_cached(r, s, keep_str))
+        .map_or_else(overflow, Str::at)
 }
 
 impl Default for Str {
@@ -219,6 +206,7 @@ mod tests {
 
     #[test]
     fn hashing_follows_the_text() {
+        use rustc_hash::FxBuildHasher;
         use std::hash::BuildHasher;
         let h = |s: Str| FxBuildHasher.hash_one(s);
         assert_eq!(h(Str::new("sym-hash")), h(intern("sym-hash")));

@@ -89,17 +89,16 @@ impl std::ops::Deref for Part<'_> {
 
 fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -> Key<'a> {
     let mut key = [Part(""); MAX_GROUP_FIELDS];
-    let s = |v: &'a Option<crate::model::Str>| v.as_deref().unwrap_or("");
     for (slot, field) in key.iter_mut().zip(&rule.group_by) {
         *slot = Part(match field {
-            GroupField::Host => e.host().map_or("", |v| v.as_str()),
-            GroupField::Route => e.route().map_or("", |v| v.as_str()),
-            GroupField::Method => e.method().map_or("", |v| v.as_str()),
-            GroupField::Service => e.service().map_or("", |v| v.as_str()),
-            GroupField::Version => e.service_version().map_or("", |v| v.as_str()),
-            GroupField::Client => e.client().map_or("", |v| v.as_str()),
+            GroupField::Host => e.host().as_str().unwrap_or(""),
+            GroupField::Route => e.route().as_str().unwrap_or(""),
+            GroupField::Method => e.method().as_str().unwrap_or(""),
+            GroupField::Service => e.service().as_str().unwrap_or(""),
+            GroupField::Version => e.service_version().as_str().unwrap_or(""),
+            GroupField::Client => e.client().as_str().unwrap_or(""),
             GroupField::Url => e.url.as_deref().unwrap_or(""),
-            GroupField::Template => s(&e.template),
+            GroupField::Template => e.template.as_str().unwrap_or(""),
             GroupField::Token => e.auth().and_then(|a| a.credential_fp.as_deref()).unwrap_or(""),
             GroupField::Source => sources
                 .get(e.source.0 as usize)
@@ -746,7 +745,7 @@ pub fn evaluate(rules: &[CompiledRule], events: &[Event], sources: &[SourceInfo]
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ErrorClass, Locator, SourceId};
+    use crate::model::{ErrorClass, Locator, Origin, SourceId};
     use crate::rules::spec::compile;
 
     fn rule(agg: &str) -> CompiledRule {
@@ -760,7 +759,10 @@ mod tests {
         let mut e = Event::at(SourceId(0), Locator::Line(i), i);
         e.set_ts_ns(Some(ts_s * 1_000_000_000));
         e.status = Some(status);
-        e.set_host(Some(host.into()));
+        e.set_origin(&Origin {
+            host: Some(host.into()),
+            ..e.origin()
+        });
         e.error_class = (status >= 500).then_some(ErrorClass::Http5xx);
         e
     }

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use regex::Regex;
 
-use crate::model::Event;
+use crate::model::{Event, OptionStr};
 
 /// An event field a selection can test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,27 +102,27 @@ enum Val<'a> {
     Num(f64),
 }
 
-fn s<T: std::ops::Deref<Target = str>>(v: &Option<T>) -> Option<Val<'_>> {
-    v.as_deref().map(Val::Str)
+fn s(v: &impl OptionStr) -> Option<Val<'static>> {
+    v.as_str().map(Val::Str)
 }
 
 fn get(e: &Event, f: Field) -> Option<Val<'_>> {
     let auth = e.auth();
     match f {
         Field::Status => e.status.map(|v| Val::Num(f64::from(v))),
-        Field::Method => e.method().map(|v| Val::Str(v.as_str())),
+        Field::Method => s(&e.method()),
         Field::Url => s(&e.url),
-        Field::Host => e.host().map(|v| Val::Str(v.as_str())),
-        Field::Route => e.route().map(|v| Val::Str(v.as_str())),
+        Field::Host => s(&e.host()),
+        Field::Route => s(&e.route()),
         Field::ErrorClass => e.error_class.map(|c| Val::Str(c.name())),
         Field::ErrorText => s(&e.error_text),
         Field::Message => s(&e.message),
         Field::Level => e.level.map(|l| Val::Str(l.name())),
-        Field::Service => e.service().map(|v| Val::Str(v.as_str())),
-        Field::Version => e.service_version().map(|v| Val::Str(v.as_str())),
-        Field::Client => e.client().map(|v| Val::Str(v.as_str())),
+        Field::Service => s(&e.service()),
+        Field::Version => s(&e.service_version()),
+        Field::Client => s(&e.client()),
         Field::TraceId => s(&e.trace_id),
-        Field::RequestId => e.request_id().map(|t| Val::Str(t.as_str())),
+        Field::RequestId => s(&e.request_id()),
         Field::DurationMs => e.duration_ms().map(Val::Num),
         Field::RetryAfter => e.retry_after_s().map(Val::Num),
         Field::AuthScheme => auth.and_then(|a| a.scheme.as_deref()).map(Val::Str),

@@ -973,7 +973,10 @@ condition = "server and not (health or internal)"
             ..Default::default()
         });
         assert!(r.matches(&e));
-        e.set_client(Some("10.9.9.9".into()));
+        e.set_origin(&crate::model::Origin {
+            client: Some("10.9.9.9".into()),
+            ..e.origin()
+        });
         assert!(!r.matches(&e));
         let err = compile("f.toml", &text.replace("not (health", "not (healthy"))
             .unwrap_err()
