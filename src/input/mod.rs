@@ -16,6 +16,7 @@ pub mod guard;
 pub mod har;
 pub mod infer;
 pub mod jsonl;
+mod keytable;
 pub mod kibana;
 pub mod lines;
 pub mod load;

@@ -12,7 +12,7 @@
 
 use std::borrow::Cow;
 
-use super::fields::{FieldMap, Fields, PathInfo, Scalar, WRAPPER_KEYS};
+use super::fields::{FieldMap, Fields, PathInfo, Recall, Scalar, WRAPPER_KEYS};
 
 /// Deeper records go to the serde walk (whose own limit is 128).
 const MAX_DEPTH: usize = 100;
@@ -24,42 +24,52 @@ pub fn extract<'de>(map: &FieldMap, line: &'de [u8]) -> Option<Fields<'de>> {
     Some(fields)
 }
 
-thread_local! {
-    /// The dotted path being walked, reused from record to record.
-    static PATH: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(64));
-}
-
 /// [`extract`] into `fields`, which start empty; on `None` they hold
 /// whatever was found before the walk gave up, and are to be dropped.
 /// (`Fields` is over a kilobyte: filled in place, it is not copied on
 /// its way out.)
 pub fn extract_into<'de>(map: &FieldMap, line: &'de [u8], fields: &mut Fields<'de>) -> Option<()> {
-    PATH.with_borrow_mut(|path| {
-        path.clear();
-        walk(map, line, fields, path)
+    RECALL.with_borrow_mut(|recall| {
+        recall.start(map);
+        walk(map, recall, line, fields)
     })
 }
 
-fn walk<'de>(map: &FieldMap, line: &'de [u8], fields: &mut Fields<'de>, path: &mut String) -> Option<()> {
-    let text = std::str::from_utf8(line).ok()?;
+thread_local! {
+    /// This thread's look-ups of the record before.
+    static RECALL: std::cell::RefCell<Recall> = std::cell::RefCell::new(Recall::default());
+}
+
+fn walk<'de>(map: &FieldMap, recall: &mut Recall, line: &'de [u8], fields: &mut Fields<'de>) -> Option<()> {
     // JSON allows no control character inside a string, and a record
     // holds one outside its strings only as a tab, CR or LF between
     // tokens: rare enough that a record with any gets the checked scan.
-    let controls = line.iter().fold(false, |any, &c| any | (c < 0x20));
+    // One pass finds those and any byte beyond ASCII, and only a record
+    // with one of the latter is checked as UTF-8.
+    let (controls, wide) = line
+        .iter()
+        .fold((false, false), |(c, w), &b| (c | (b < 0x20), w | (b >= 0x80)));
+    let text = if wide {
+        std::str::from_utf8(line).ok()?
+    } else {
+        // SAFETY: every byte is below 0x80, so the bytes are ASCII, which
+        // is valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(line) }
+    };
     let mut w = Walker {
         b: line,
         s: text,
         controls,
         i: 0,
         map,
-        path,
+        recall,
         fields,
     };
     w.ws();
     if w.peek()? != b'{' {
         return None;
     }
-    w.object(true, 0)?;
+    w.object(true, PathInfo::default(), 0)?;
     w.ws();
     (w.i == line.len()).then_some(())
 }
@@ -72,7 +82,7 @@ struct Walker<'m, 'de> {
     controls: bool,
     i: usize,
     map: &'m FieldMap,
-    path: &'m mut String,
+    recall: &'m mut Recall,
     fields: &'m mut Fields<'de>,
 }
 
@@ -135,35 +145,29 @@ impl<'de> Walker<'_, 'de> {
         Some(key)
     }
 
-    /// The object at `i` (`{`), its members offered under `path`.
-    fn object(&mut self, root: bool, depth: usize) -> Option<()> {
-        let base = self.path.len();
+    /// The object at `i` (`{`), its members offered under the path of
+    /// `at` (the root's default for the record itself).
+    fn object(&mut self, root: bool, at: PathInfo, depth: usize) -> Option<()> {
         self.items(depth, b'}', |w, _| {
             let key = w.member_key()?;
             if root && (key == "_source" || key == "fields") {
                 // Elasticsearch hits: the document, walked as the record.
-                return w.value(PathInfo::default(), depth + 1);
+                return w.value(at, depth + 1);
             }
             if root && WRAPPER_KEYS.contains(&key) {
                 w.fields.set_wrapper_key();
             }
-            if base > 0 {
-                w.path.push('.');
+            match w.recall.child(w.map, at, key) {
+                Some(info) => w.value(info, depth + 1),
+                None => w.skip(depth + 1),
             }
-            w.path.push_str(key);
-            match w.map.info(w.path) {
-                Some(info) => w.value(info, depth + 1)?,
-                None => w.skip(depth + 1)?,
-            }
-            w.path.truncate(base);
-            Some(())
         })
     }
 
     /// A value whose path the alias table knows.
     fn value(&mut self, info: PathInfo, depth: usize) -> Option<()> {
         match self.peek()? {
-            b'{' => self.object(false, depth),
+            b'{' => self.object(false, info, depth),
             b'[' => self.array(info, depth),
             b'"' => {
                 let v = self.string()?;
@@ -440,6 +444,32 @@ mod tests {
             assert!(extract(&BUILTIN, l).is_some(), "{}", String::from_utf8_lossy(l));
             assert!(agrees(l), "{}", String::from_utf8_lossy(l));
         }
+    }
+
+    #[test]
+    fn recalled_look_ups_follow_the_map_and_the_record() {
+        // The same keys walked with two maps in turn, then records whose
+        // keys change at one step: each answer is that map's, for that key.
+        let mine = FieldMap::with_user(&[("status".to_string(), "code".to_string())]).unwrap();
+        let line: &[u8] = br#"{"code":503,"status":200}"#;
+        let status = |m: &FieldMap, l: &[u8]| {
+            let f = extract(m, l).unwrap();
+            f.get(super::super::fields::Slot::Status).and_then(Scalar::as_i64)
+        };
+        for _ in 0..3 {
+            assert_eq!(status(&BUILTIN, line), Some(200));
+            assert_eq!(status(&mine, line), Some(503));
+        }
+        let changed: &[&[u8]] = &[
+            br#"{"a":{"status":1},"status":2}"#,
+            br#"{"http":{"status":3},"status":4}"#,
+            br#"{"http":{"status_code":5},"x":6}"#,
+            br#"{"status":7,"http":{"status_code":8}}"#,
+        ];
+        for l in changed.iter().chain(changed) {
+            assert!(agrees(l), "{}", String::from_utf8_lossy(l));
+        }
+        assert_eq!(status(&BUILTIN, changed[2]), Some(5));
     }
 
     #[test]
