@@ -564,21 +564,7 @@ impl Default for FieldMap {
 
 /// The `.`-separated segments of a key or path.
 fn segments(path: &str) -> impl Iterator<Item = &str> {
-    let mut rest = Some(path);
-    std::iter::from_fn(move || {
-        let r = rest?;
-        // Keys are short: a plain loop beats memchr's set-up.
-        match r.bytes().position(|c| c == b'.') {
-            Some(k) => {
-                rest = Some(&r[k + 1..]);
-                Some(&r[..k])
-            }
-            None => {
-                rest = None;
-                Some(r)
-            }
-        }
-    })
+    crate::normalize::route::split(path, b'.')
 }
 
 impl FieldMap {
