@@ -18,80 +18,153 @@ const MIN_BASELINE: usize = 20;
 /// Smallest difference of shares reported.
 const MIN_EFFECT: f64 = 0.10;
 
-/// The fields compared.
-const FIELDS: &[&str] = &[
-    "host",
-    "route",
-    "status",
-    "client",
-    "user_agent",
-    "version",
-    "service",
-    "upstream",
-    "template",
-    "token",
+/// The fields compared, in report order.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Host,
+    Route,
+    Status,
+    Client,
+    UserAgent,
+    Version,
+    Service,
+    Upstream,
+    Template,
+    Token,
+}
+
+const FIELDS: [Field; 10] = [
+    Field::Host,
+    Field::Route,
+    Field::Status,
+    Field::Client,
+    Field::UserAgent,
+    Field::Version,
+    Field::Service,
+    Field::Upstream,
+    Field::Template,
+    Field::Token,
 ];
 
-fn value<'a>(e: &'a Event, field: &str, templates: &'a [(String, u64)]) -> Option<std::borrow::Cow<'a, str>> {
-    let s = |v: Option<crate::model::Str>| v.map(|v| std::borrow::Cow::Borrowed(v.as_str()));
+impl Field {
+    fn name(self) -> &'static str {
+        match self {
+            Field::Host => "host",
+            Field::Route => "route",
+            Field::Status => "status",
+            Field::Client => "client",
+            Field::UserAgent => "user_agent",
+            Field::Version => "version",
+            Field::Service => "service",
+            Field::Upstream => "upstream",
+            Field::Template => "template",
+            Field::Token => "token",
+        }
+    }
+}
+
+/// A field's value as counted. Interned values are counted by handle
+/// (equal handles, equal texts) and statuses by number, so counting the
+/// baseline, which is most of the input, neither formats nor copies text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Val<'a> {
+    Sym(crate::model::Str),
+    Status(u16),
+    Text(&'a str),
+}
+
+impl Val<'_> {
+    fn text(self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Val::Sym(s) => s.as_str().into(),
+            Val::Status(c) => c.to_string().into(),
+            Val::Text(t) => t.to_string().into(),
+        }
+    }
+}
+
+fn value<'a>(e: &'a Event, field: Field, templates: &'a [(String, u64)]) -> Option<Val<'a>> {
     match field {
-        "host" => s(e.host()),
-        "route" => s(e.route()),
-        "status" => e.status.map(|c| c.to_string().into()),
-        "client" => s(e.client()),
-        "user_agent" => s(e.user_agent()),
-        "version" => s(e.service_version()),
-        "service" => s(e.service()),
-        "upstream" => s(e.upstream()),
-        "template" => e
+        Field::Host => e.host().map(Val::Sym),
+        Field::Route => e.route().map(Val::Sym),
+        Field::Status => e.status.map(Val::Status),
+        Field::Client => e.client().map(Val::Sym),
+        Field::UserAgent => e.user_agent().map(Val::Sym),
+        Field::Version => e.service_version().map(Val::Sym),
+        Field::Service => e.service().map(Val::Sym),
+        Field::Upstream => e.upstream().map(Val::Sym),
+        Field::Template => e
             .template
             .as_deref()
             .and_then(crate::normalize::template::index)
             .and_then(|i| templates.get(i))
-            .map(|(text, _)| std::borrow::Cow::Borrowed(text.as_str())),
-        "token" => e.auth().and_then(|a| a.credential_fp.as_deref()).map(Into::into),
-        _ => None,
+            .map(|(text, _)| Val::Text(text.as_str())),
+        Field::Token => e.auth().and_then(|a| a.credential_fp.as_deref()).map(Val::Text),
     }
 }
 
 /// Compare the failures in `[start, end]` with the baseline.
-pub fn explain(events: &[Event], start: i64, end: i64, templates: &[(String, u64)]) -> Option<Spike> {
+pub fn explain<'a>(
+    events: &'a [Event],
+    start: i64,
+    end: i64,
+    templates: &'a [(String, u64)],
+) -> Option<Spike> {
     let in_window = |e: &Event| e.ts_ns().is_some_and(|t| t >= start && t <= end);
     let failures: Vec<&Event> = events.iter().filter(|e| e.is_failure() && in_window(e)).collect();
     // The baseline is most of the input: it is read through a filter, not
     // gathered (a list of it would cost 8 bytes an event).
     let before = |e: &Event| e.ts_ns().is_some_and(|t| t < start) && !e.context_record();
     let after = |e: &Event| e.ts_ns().is_some_and(|t| t > end) && !e.context_record();
-    let mut n_base = events.iter().filter(|e| before(e)).count();
-    let with_after = n_base < MIN_BASELINE;
-    if with_after {
-        n_base += events.iter().filter(|e| after(e)).count();
-    }
-    let in_baseline = |e: &&Event| before(e) || (with_after && after(e));
+    let (n_before, n_after) = events
+        .par_iter()
+        .map(|e| (usize::from(before(e)), usize::from(after(e))))
+        .reduce(|| (0, 0), |x, y| (x.0 + y.0, x.1 + y.1));
+    let with_after = n_before < MIN_BASELINE;
+    let n_base = n_before + if with_after { n_after } else { 0 };
+    let in_baseline = |e: &Event| before(e) || (with_after && after(e));
     if failures.len() < 3 || n_base < MIN_BASELINE {
         return None;
     }
     let (fa, fb) = (failures.len() as f64, n_base as f64);
-    // Fields are independent: counted side by side, joined in field order.
-    let per_field = |field: &'static str| -> Vec<SpikeField> {
-        let mut out = Vec::new();
-        let mut a: FxHashMap<std::borrow::Cow<'_, str>, u64> = FxHashMap::default();
-        for e in &failures {
+    let mut a: Vec<FxHashMap<Val<'a>, u64>> = vec![FxHashMap::default(); FIELDS.len()];
+    for e in &failures {
+        for (k, &field) in FIELDS.iter().enumerate() {
             if let Some(v) = value(e, field, templates) {
-                *a.entry(v).or_default() += 1;
+                *a[k].entry(v).or_default() += 1;
             }
         }
-        let mut b: FxHashMap<std::borrow::Cow<'_, str>, u64> = FxHashMap::default();
-        for e in events.iter().filter(in_baseline) {
-            if let Some(v) = value(e, field, templates) {
-                if a.contains_key(&v) {
-                    *b.entry(v).or_default() += 1;
+    }
+    // The baseline is read once for all fields (it is most of the input,
+    // and a pass a field read it ten times), in parallel; counts add up
+    // the same in any order.
+    let counted = |mut b: Vec<FxHashMap<Val<'a>, u64>>, e: &'a Event| {
+        if in_baseline(e) {
+            for (k, &field) in FIELDS.iter().enumerate() {
+                if let Some(v) = value(e, field, templates) {
+                    if a[k].contains_key(&v) {
+                        *b[k].entry(v).or_default() += 1;
+                    }
                 }
             }
         }
-        for (v, &n) in &a {
+        b
+    };
+    let fresh = || vec![FxHashMap::default(); FIELDS.len()];
+    let b: Vec<FxHashMap<Val<'a>, u64>> = events.par_iter().fold(fresh, counted).reduce(fresh, |mut x, y| {
+        for (xk, yk) in x.iter_mut().zip(y) {
+            for (v, n) in yk {
+                *xk.entry(v).or_default() += n;
+            }
+        }
+        x
+    });
+    let per_field = |k: usize| -> Vec<SpikeField> {
+        let field = FIELDS[k];
+        let mut out = Vec::new();
+        for (v, &n) in &a[k] {
             let share = n as f64 / fa;
-            let nb = b.get(v).copied().unwrap_or(0);
+            let nb = b[k].get(v).copied().unwrap_or(0);
             let bshare = nb as f64 / fb;
             let effect = share - bshare;
             if n < 3 || share < 0.05 || effect < MIN_EFFECT {
@@ -99,8 +172,8 @@ pub fn explain(events: &[Event], start: i64, end: i64, templates: &[(String, u64
             }
             let lift = ((n as f64 + 1.0) / (fa + 1.0)) / ((nb as f64 + 1.0) / (fb + 1.0));
             out.push(SpikeField {
-                field: field.to_string(),
-                value: crate::redact::text(v).into_owned(),
+                field: field.name().to_string(),
+                value: crate::redact::text(&v.text()).into_owned(),
                 count: n,
                 share: (share * 1000.0).round() / 1000.0,
                 baseline_share: (bshare * 1000.0).round() / 1000.0,
@@ -110,7 +183,7 @@ pub fn explain(events: &[Event], start: i64, end: i64, templates: &[(String, u64
         }
         out
     };
-    let mut out: Vec<SpikeField> = FIELDS.par_iter().flat_map_iter(|&f| per_field(f)).collect();
+    let mut out: Vec<SpikeField> = (0..FIELDS.len()).flat_map(per_field).collect();
     out.sort_by(|x, y| {
         y.effect
             .total_cmp(&x.effect)

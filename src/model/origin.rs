@@ -32,7 +32,7 @@ pub struct Origin {
 
 /// An [`Origin`] in the table. `OriginId::default()` is the empty origin,
 /// which needs no table entry. Debug-prints as the origin it stands for.
-#[derive(Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct OriginId(u32);
 
 impl std::fmt::Debug for OriginId {

@@ -418,6 +418,45 @@ fn plain_matches(rules: &[CompiledRule], events: &[Event]) -> Vec<Vec<usize>> {
     out
 }
 
+/// Which of a rule's wanted groups an event belongs to, for the scans that
+/// count every event of those groups. When the rule groups by fields of
+/// the request's origin alone, events of one origin share the answer, so
+/// it is worked out once per origin instead of once per event: building
+/// and hashing the key of every event in the hot windows was most of a
+/// rule's time.
+struct GroupOf<'a, 'w> {
+    rule: &'a CompiledRule,
+    sources: &'a [SourceInfo],
+    wanted: &'w FxHashMap<Key<'a>, u32>,
+    /// `None` when some group field lies outside the origin.
+    by_origin: Option<FxHashMap<crate::model::OriginId, Option<u32>>>,
+}
+
+impl<'a, 'w> GroupOf<'a, 'w> {
+    fn new(rule: &'a CompiledRule, sources: &'a [SourceInfo], wanted: &'w FxHashMap<Key<'a>, u32>) -> Self {
+        let by_origin = rule
+            .group_by
+            .iter()
+            .all(|f| f.in_origin())
+            .then(FxHashMap::default);
+        GroupOf {
+            rule,
+            sources,
+            wanted,
+            by_origin,
+        }
+    }
+
+    fn get(&mut self, e: &'a Event) -> Option<u32> {
+        let (rule, sources, wanted) = (self.rule, self.sources, self.wanted);
+        let look = || wanted.get(&group_key(rule, e, sources)).copied();
+        match &mut self.by_origin {
+            Some(cache) => *cache.entry(e.origin_id).or_insert_with(look),
+            None => look(),
+        }
+    }
+}
+
 fn run_rule(
     ri: usize,
     rule: &CompiledRule,
@@ -475,9 +514,10 @@ fn run_rule(
     // the events are in time order (the pipeline sorts them), only the
     // windows that can be hot are scanned; otherwise, and when first
     // sightings are needed, every event is.
-    let wanted: FxHashSet<Key<'_>> = groups.keys().copied().collect();
-    let mut totals: FxHashMap<(Key<'_>, i64), u64> = FxHashMap::default();
-    let mut first_seen: FxHashMap<Key<'_>, i64> = FxHashMap::default();
+    let wanted: FxHashMap<Key<'_>, u32> = groups.keys().copied().zip(0..).collect();
+    let mut group_of = GroupOf::new(rule, sources, &wanted);
+    let mut totals: FxHashMap<(u32, i64), u64> = FxHashMap::default();
+    let mut first_seen: FxHashMap<u32, i64> = FxHashMap::default();
     let input_start = events.iter().filter_map(|e| e.ts_ns()).min();
     let input_end = events.iter().filter_map(|e| e.ts_ns()).max();
     let sorted = events.is_sorted_by_key(|e| (e.ts_ns().is_none(), e.ts_ns()));
@@ -513,21 +553,17 @@ fn run_rule(
                 &events[start..end]
             };
             for e in range {
-                let key = group_key(rule, e, sources);
-                if wanted.contains(&key) {
-                    *totals.entry((key, b)).or_default() += 1;
+                if let Some(g) = group_of.get(e) {
+                    *totals.entry((g, b)).or_default() += 1;
                 }
             }
         }
     } else {
         for e in events {
-            let key = group_key(rule, e, sources);
-            if wanted.contains(&key) {
-                *totals
-                    .entry((key, bucket(e.ts_ns(), rule.window_ns)))
-                    .or_default() += 1;
+            if let Some(g) = group_of.get(e) {
+                *totals.entry((g, bucket(e.ts_ns(), rule.window_ns))).or_default() += 1;
                 if let Some(t) = e.ts_ns() {
-                    let f = first_seen.entry(key).or_insert(t);
+                    let f = first_seen.entry(g).or_insert(t);
                     *f = (*f).min(t);
                 }
             }
@@ -536,10 +572,12 @@ fn run_rule(
     if rule.new_group_only {
         // Only groups (a service version, a client) that appear after the
         // input began: what was there from the start is the baseline.
-        groups.retain(|k, _| match (first_seen.get(k), input_start) {
-            (Some(&f), Some(s)) => f > s.saturating_add(rule.window_ns),
-            _ => false,
-        });
+        groups.retain(
+            |k, _| match (wanted.get(k).and_then(|g| first_seen.get(g)), input_start) {
+                (Some(&f), Some(s)) => f > s.saturating_add(rule.window_ns),
+                _ => false,
+            },
+        );
     }
     let mut out = Vec::new();
     for (key, mut idx) in groups {
@@ -558,7 +596,11 @@ fn run_rule(
         let counts: BTreeMap<i64, u64> = per_bucket.iter().map(|(b, m)| (*b, m.len() as u64)).collect();
         let start_bucket = input_start.map(|t| bucket(Some(t), rule.window_ns));
         for (b, members) in per_bucket {
-            let all = totals.get(&(key, b)).copied().unwrap_or(members.len() as u64);
+            let all = wanted
+                .get(&key)
+                .and_then(|&g| totals.get(&(g, b)))
+                .copied()
+                .unwrap_or(members.len() as u64);
             let share = members.len() as f64 / all.max(1) as f64;
             if (members.len() as u64) < rule.min_events || share < rule.min_share {
                 continue;
@@ -844,6 +886,41 @@ mod tests {
         };
         assert!(!sorted.is_empty());
         assert_eq!(summary(&sorted), summary(&full));
+    }
+
+    #[test]
+    fn groups_found_by_origin_match_groups_found_by_key() {
+        // Events of many origins (host x route x method): the per-origin
+        // answer must be the one each event's own key gives.
+        let mut events: Vec<Event> = Vec::new();
+        for i in 0..300u64 {
+            let mut e = ev(i, i as i64, 500, ["a", "b", "c"][(i % 3) as usize]);
+            e.set_origin(&Origin {
+                route: Some(["/x", "/y"][(i % 2) as usize].into()),
+                method: Some(["GET", "PUT", "POST", "DELETE", "HEAD"][(i % 5) as usize].into()),
+                ..e.origin()
+            });
+            e.url = Some(format!("/u/{}", i % 7).into());
+            events.push(e);
+        }
+        for group_by in ["\"host\", \"route\"", "\"route\", \"url\""] {
+            let r = rule(&format!(
+                "group_by = [{group_by}]\nwindow = \"60s\"\nmin_events = 3"
+            ));
+            let keys: Vec<Key<'_>> = events.iter().map(|e| group_key(&r, e, &[])).collect();
+            let mut distinct = keys.clone();
+            distinct.sort();
+            distinct.dedup();
+            // Every other key is wanted.
+            let wanted: FxHashMap<Key<'_>, u32> = distinct.iter().copied().step_by(2).zip(0..).collect();
+            let mut group_of = GroupOf::new(&r, &[], &wanted);
+            assert_eq!(group_of.by_origin.is_some(), !group_by.contains("url"));
+            for _ in 0..2 {
+                for (e, k) in events.iter().zip(&keys) {
+                    assert_eq!(group_of.get(e), wanted.get(k).copied());
+                }
+            }
+        }
     }
 
     #[test]

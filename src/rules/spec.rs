@@ -360,6 +360,20 @@ pub enum GroupField {
 }
 
 impl GroupField {
+    /// Whether the field is part of the request's [`crate::model::Origin`],
+    /// which events share by id.
+    pub fn in_origin(self) -> bool {
+        matches!(
+            self,
+            GroupField::Host
+                | GroupField::Route
+                | GroupField::Method
+                | GroupField::Service
+                | GroupField::Version
+                | GroupField::Client
+        )
+    }
+
     fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "host" => GroupField::Host,
