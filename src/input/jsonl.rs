@@ -128,7 +128,7 @@ fn line_events(
     let mut records = 1;
     // OTel batches and `_search` responses have no log field of their own at
     // the top level; ordinary records skip the two scans.
-    let wrapper = f.found() == 0 && f.wrapper_key();
+    let wrapper = f.wrapper_key() && f.found() == 0;
     if wrapper && has("\"resourceLogs\"") {
         otel::batch_events(id, line, loc, offset, opts, out);
     } else if f.wrapper_key() && esdoc::mentions_hits(line) && esdoc::is_export(line) {

@@ -430,6 +430,18 @@ fn jwt_not_yet_valid(e: &Event) -> bool {
 }
 
 impl Condition {
+    /// Whether the block could match an event with this status and failure
+    /// flag, judged by its status and failure conditions alone: `false`
+    /// means no such event matches it, whatever its other fields.
+    pub fn admits(&self, status: Option<u16>, failed: bool) -> bool {
+        self.failed.is_none_or(|want| want == failed)
+            // An error class is what makes an event a failure.
+            && (self.error_class.is_none() || failed)
+            && self.status.as_ref().is_none_or(|ranges| {
+                status.is_some_and(|s| ranges.iter().any(|StatusRange::Range(lo, hi)| (*lo..=*hi).contains(&s)))
+            })
+    }
+
     /// Whether the event satisfies every condition of the block.
     pub fn matches(&self, e: &Event) -> bool {
         // Cheap checks first: most events fail one of them, and the text
