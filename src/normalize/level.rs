@@ -5,6 +5,20 @@ use crate::model::Level;
 
 /// Level from a name.
 pub fn from_name(s: &str) -> Option<Level> {
+    // The spellings most records use, before the general reading below
+    // (which gives the same for them).
+    match s {
+        "info" | "INFO" => return Some(Level::Info),
+        "error" | "ERROR" => return Some(Level::Error),
+        "warn" | "WARN" | "warning" | "WARNING" => return Some(Level::Warn),
+        "debug" | "DEBUG" => return Some(Level::Debug),
+        _ => {}
+    }
+    read_name(s)
+}
+
+/// [`from_name`] without its shortcut for the common spellings.
+fn read_name(s: &str) -> Option<Level> {
     let t = s.trim();
     // The name before any `+`, `-` or space, lower-cased on the stack: a
     // level is read for every record, and no name is longer than 16 bytes.
@@ -64,6 +78,16 @@ pub fn from_number(n: i64) -> Option<Level> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_common_spellings_read_as_the_general_reading_reads_them() {
+        for n in [
+            "info", "INFO", "error", "ERROR", "warn", "WARN", "warning", "WARNING", "debug", "DEBUG",
+        ] {
+            assert_eq!(from_name(n), read_name(n), "{n}");
+            assert!(from_name(n).is_some(), "{n}");
+        }
+    }
 
     #[test]
     fn names_and_numbers() {
