@@ -67,7 +67,7 @@ fn collect(
 ) -> std::result::Result<usize, ScanError> {
     match b.get(start) {
         Some(b'[') => {
-            let arr = scan::array_elements(b, start);
+            let arr = scan::par_array_elements(b, start);
             for &(es, ee) in &arr.elements {
                 // Scroll pages saved as an array of responses; the cheap
                 // test first, since most elements are hits.
@@ -157,7 +157,7 @@ fn search_hits(b: &[u8], start: usize, out: &mut Vec<Unit>) -> std::result::Resu
     let mut walk = MemberWalk::new(b, start).ok_or(ScanError::Unexpected(start, b'{'))?;
     while let Some((key, vstart)) = walk.next_key() {
         if key == b"hits" && b.get(vstart) == Some(&b'[') {
-            let arr = scan::array_elements(b, vstart);
+            let arr = scan::par_array_elements(b, vstart);
             out.extend(arr.elements.iter().map(|&(x, y)| Unit::Doc(x, y)));
             match (arr.error, arr.end) {
                 (Some(e), _) => return Err(e),
