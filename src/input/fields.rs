@@ -588,9 +588,12 @@ impl FieldMap {
         self.stamp = next_stamp();
         let mut at = 0usize;
         for seg in segments(path) {
-            // The root is not a path of its own: an array in place of the
-            // record (`"_source": [..]`) is not walked into.
-            self.nodes[at].info.prefix = at != 0;
+            // Some alias lies below this path. The root is not a path of
+            // its own: an array in place of the record (`"_source": [..]`)
+            // is not walked into.
+            if at != 0 {
+                self.nodes[at].info.prefix = true;
+            }
             at = match self.nodes[at].children.get(seg.as_bytes()) {
                 Some(n) => n as usize,
                 None => {

@@ -388,10 +388,6 @@ fn is_plain(rule: &CompiledRule) -> bool {
 /// Events per block of the shared matching pass.
 const MATCH_BLOCK: usize = 1 << 14;
 
-/// The matching events of every plain rule, in event order, from one pass
-/// over the events: each event is read from memory once for all rules
-/// instead of once per rule. Blocks of events are matched in parallel and
-/// joined in block order, so the lists are the same for any thread count.
 /// Which (status, failure) classes of events a rule can match at all,
 /// from the status and failure conditions of its blocks: one bit looked
 /// up per event and rule, where testing every block of every rule on
@@ -414,6 +410,8 @@ impl Gate {
     }
 
     fn of(rule: &CompiledRule) -> Gate {
+        // An expression over selections is not read here: it passes.
+        let open = rule.condition.is_some();
         let bits = (0..Self::CLASSES * 2)
             .map(|c| {
                 let (s, failed) = (c / 2, c % 2 == 1);
@@ -422,7 +420,7 @@ impl Gate {
                     1001 => return true,
                     s => u16::try_from(s).ok(),
                 };
-                rule.condition.is_some() || rule.conditions.iter().any(|b| b.admits(status, failed))
+                open || rule.conditions.iter().any(|b| b.admits(status, failed))
             })
             .collect();
         Gate(bits)
@@ -433,6 +431,10 @@ impl Gate {
     }
 }
 
+/// The matching events of every plain rule, in event order, from one pass
+/// over the events: each event is read from memory once for all rules
+/// instead of once per rule. Blocks of events are matched in parallel and
+/// joined in block order, so the lists are the same for any thread count.
 fn plain_matches(rules: &[CompiledRule], events: &[Event]) -> Vec<Vec<usize>> {
     let plain: Vec<usize> = (0..rules.len()).filter(|&r| is_plain(&rules[r])).collect();
     let gates: Vec<Gate> = plain.iter().map(|&r| Gate::of(&rules[r])).collect();
