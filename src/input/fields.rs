@@ -650,6 +650,11 @@ impl FieldMap {
         m
     }
 
+    /// The map's [`FieldMap::stamp`], for what a walk keeps between records.
+    pub(super) fn stamp(&self) -> u64 {
+        self.stamp
+    }
+
     /// Whether `path` is a known alias.
     pub fn knows(&self, path: &str) -> bool {
         self.get(path).is_some()

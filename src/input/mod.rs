@@ -23,6 +23,7 @@ pub mod load;
 pub mod otel;
 pub mod record;
 pub mod scan;
+mod shape;
 pub mod text;
 pub mod walk;
 

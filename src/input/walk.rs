@@ -9,10 +9,15 @@
 //! what is valid and on the wording of errors. When it does answer, the
 //! answer is the one the serde walk gives: the unit tests and the property
 //! tests compare the two on the corpus and on mutated records.
+//!
+//! A record laid out like one of the last two it walked is first replayed
+//! against that layout ([`super::shape`]), which skips the keys and their
+//! look-ups; the walk in full runs only when the layout differs.
 
 use std::borrow::Cow;
 
 use super::fields::{FieldMap, Fields, PathInfo, Recall, Scalar, WRAPPER_KEYS};
+use super::shape::{Kind, Mark, Shapes};
 
 /// Deeper records go to the serde walk (whose own limit is 128).
 const MAX_DEPTH: usize = 100;
@@ -29,18 +34,63 @@ pub fn extract<'de>(map: &FieldMap, line: &'de [u8]) -> Option<Fields<'de>> {
 /// (`Fields` is over a kilobyte: filled in place, it is not copied on
 /// its way out.)
 pub fn extract_into<'de>(map: &FieldMap, line: &'de [u8], fields: &mut Fields<'de>) -> Option<()> {
-    RECALL.with_borrow_mut(|recall| {
+    MEMO.with_borrow_mut(|memo| {
+        let Memo {
+            recall,
+            shapes,
+            marks,
+        } = memo;
         recall.start(map);
-        walk(map, recall, line, fields)
+        shapes.start(map);
+        let (text, controls) = checked_text(line)?;
+        let mut w = Walker {
+            b: line,
+            s: text,
+            controls,
+            i: 0,
+            map,
+            recall,
+            fields,
+            marks,
+            marking: false,
+        };
+        if shapes.replay(&mut w) {
+            return Some(());
+        }
+        w.marking = shapes.marking();
+        w.marks.clear();
+        w.record()?;
+        if w.marking {
+            shapes.keep(line, w.marks, w.fields.wrapper_key());
+        }
+        Some(())
     })
 }
 
-thread_local! {
-    /// This thread's look-ups of the record before.
-    static RECALL: std::cell::RefCell<Recall> = std::cell::RefCell::new(Recall::default());
+/// What this thread keeps from one record's walk for the next.
+#[derive(Default)]
+struct Memo {
+    /// The key look-ups of the record before.
+    recall: Recall,
+    /// The layouts of the records before.
+    shapes: Shapes,
+    /// Where the walk met the values of the record it is walking.
+    marks: Vec<Mark>,
 }
 
-fn walk<'de>(map: &FieldMap, recall: &mut Recall, line: &'de [u8], fields: &mut Fields<'de>) -> Option<()> {
+thread_local! {
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::default());
+}
+
+/// How many records this thread has replayed by shape, for the tests.
+#[cfg(test)]
+fn replayed() -> u64 {
+    MEMO.with_borrow(|m| m.shapes.replayed())
+}
+
+/// The record as text, and whether it has a byte below 0x20; `None` when
+/// it is not UTF-8.
+fn checked_text(line: &[u8]) -> Option<(&str, bool)> {
     // JSON allows no control character inside a string, and a record
     // holds one outside its strings only as a tab, CR or LF between
     // tokens: rare enough that a record with any gets the checked scan.
@@ -56,25 +106,10 @@ fn walk<'de>(map: &FieldMap, recall: &mut Recall, line: &'de [u8], fields: &mut 
         // is valid UTF-8.
         unsafe { std::str::from_utf8_unchecked(line) }
     };
-    let mut w = Walker {
-        b: line,
-        s: text,
-        controls,
-        i: 0,
-        map,
-        recall,
-        fields,
-    };
-    w.ws();
-    if w.peek()? != b'{' {
-        return None;
-    }
-    w.object(true, PathInfo::default(), 0)?;
-    w.ws();
-    (w.i == line.len()).then_some(())
+    Some((text, controls))
 }
 
-struct Walker<'m, 'de> {
+pub(super) struct Walker<'m, 'de> {
     b: &'de [u8],
     /// `b` as text (checked once, whole).
     s: &'de str,
@@ -83,11 +118,49 @@ struct Walker<'m, 'de> {
     i: usize,
     map: &'m FieldMap,
     recall: &'m mut Recall,
-    fields: &'m mut Fields<'de>,
+    pub(super) fields: &'m mut Fields<'de>,
+    /// The scalar values met, for the record's shape, when `marking`.
+    marks: &'m mut Vec<Mark>,
+    marking: bool,
 }
 
 impl<'de> Walker<'_, 'de> {
-    fn peek(&self) -> Option<u8> {
+    /// Walk the record in full, marking its values.
+    fn record(&mut self) -> Option<()> {
+        self.ws();
+        if self.peek()? != b'{' {
+            return None;
+        }
+        self.object(true, PathInfo::default(), 0)?;
+        self.ws();
+        self.at_end().then_some(())
+    }
+
+    /// Back to the start of the record, with no fields found (which
+    /// needs clearing only when some were `offered`).
+    pub(super) fn restart(&mut self, offered: bool) {
+        self.i = 0;
+        if offered {
+            *self.fields = Fields::default();
+        }
+    }
+
+    /// Whether the whole record has been read.
+    pub(super) fn at_end(&self) -> bool {
+        self.i == self.b.len()
+    }
+
+    fn mark(&mut self, start: usize, kind: Kind) {
+        if self.marking {
+            self.marks.push(Mark {
+                start,
+                end: self.i,
+                kind,
+            });
+        }
+    }
+
+    pub(super) fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
@@ -170,24 +243,32 @@ impl<'de> Walker<'_, 'de> {
             b'{' => self.object(false, info, depth),
             b'[' => self.array(info, depth),
             b'"' => {
+                let start = self.i;
                 let v = self.string()?;
+                self.mark(start, Kind::Str(info.leaf));
                 self.offer(info, Scalar::Str(v));
                 Some(())
             }
-            b't' => self
-                .literal(b"true")
-                .map(|()| self.offer(info, Scalar::Bool(true))),
-            b'f' => self
-                .literal(b"false")
-                .map(|()| self.offer(info, Scalar::Bool(false))),
+            b't' => self.literal(b"true").map(|()| self.boolean(info, true)),
+            b'f' => self.literal(b"false").map(|()| self.boolean(info, false)),
             b'n' => self.literal(b"null"),
             _ => {
                 // Read even when not kept: serde reads a known path's
                 // number whole, and refuses one out of range (`1e400`).
+                let start = self.i;
                 let n = number_value(self.number()?)?;
+                self.mark(start, Kind::Num(info.leaf));
                 self.offer(info, n);
                 Some(())
             }
+        }
+    }
+
+    /// A `true` or `false` just read on a known path.
+    fn boolean(&mut self, info: PathInfo, b: bool) {
+        if let Some(leaf) = info.leaf {
+            self.mark(self.i, Kind::Bool(b, leaf));
+            self.fields.offer_leaf(leaf, Scalar::Bool(b));
         }
     }
 
@@ -223,21 +304,31 @@ impl<'de> Walker<'_, 'de> {
                 w.skip(depth + 1)
             }),
             b'[' => self.array(PathInfo::default(), depth),
-            b'"' => self.skip_string(),
+            b'"' => {
+                let start = self.i;
+                self.skip_string()?;
+                self.mark(start, Kind::Str(None));
+                Some(())
+            }
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
             b'n' => self.literal(b"null"),
-            _ => self.number().map(|_| ()),
+            _ => {
+                let start = self.i;
+                self.number()?;
+                self.mark(start, Kind::SkipNum);
+                Some(())
+            }
         }
     }
 
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
+    pub(super) fn literal(&mut self, word: &[u8]) -> Option<()> {
         let end = self.i + word.len();
         (self.b.get(self.i..end)? == word).then(|| self.i = end)
     }
 
     /// The number at `i`, checked against JSON's grammar; returns its text.
-    fn number(&mut self) -> Option<&'de str> {
+    pub(super) fn number(&mut self) -> Option<&'de str> {
         let start = self.i;
         let b = self.b;
         let digits = |mut j: usize| {
@@ -310,7 +401,7 @@ impl<'de> Walker<'_, 'de> {
         }
     }
 
-    fn skip_string(&mut self) -> Option<()> {
+    pub(super) fn skip_string(&mut self) -> Option<()> {
         let start = self.i + 1;
         let (end, escaped) = self.string_end()?;
         if escaped {
@@ -321,7 +412,7 @@ impl<'de> Walker<'_, 'de> {
     }
 
     /// The string at `i`: borrowed when it has no escapes.
-    fn string(&mut self) -> Option<Cow<'de, str>> {
+    pub(super) fn string(&mut self) -> Option<Cow<'de, str>> {
         let start = self.i + 1;
         let (end, escaped) = self.string_end()?;
         self.i = end + 1;
@@ -393,7 +484,7 @@ fn hex4(h: &[u8]) -> Option<u32> {
 /// A number's value as the serde walk gives it: integers that fit 64 bits
 /// as integers, everything else through serde_json's own float parser so
 /// that the two paths cannot round differently.
-fn number_value(text: &str) -> Option<Scalar<'static>> {
+pub(super) fn number_value(text: &str) -> Option<Scalar<'static>> {
     let (neg, digits) = match text.strip_prefix('-') {
         Some(d) => (true, d),
         None => (false, text),
@@ -473,6 +564,99 @@ mod tests {
     }
 
     #[test]
+    fn replays_records_laid_out_like_the_one_before() {
+        // Every kind of value the walk marks: strings kept and skipped (with
+        // and without escapes), numbers kept, read and skipped, booleans
+        // kept and skipped, nulls, the first element of a wanted array, a
+        // nested `_source`, and a wrapper key.
+        let seed = r#"{"hits":1,"_source":{"@timestamp":"2024-08-01T00:00:00Z","level":"error","msg":"a","status":502,"duration":0.5,"ok":true,"n":null,"tags":["x","y"],"http":{"request":{"headers":{"authorization":["Bearer q","z"]}}},"other":{"s":"t","k":7,"b":false}}} "#;
+        // Values swapped for others of the same kind, of other lengths,
+        // with escapes, and at the edges of the number grammar.
+        let variants = [
+            ("\"2024-08-01T00:00:00Z\"", "\"2024-08-01T00:00:00.123456+02:00\""),
+            ("\"error\"", "\"warn\""),
+            ("\"a\"", "\"upstream \\\"x\\\" reset \\u00e9 \\ud83d\\ude00 \\n\""),
+            ("502", "-0"),
+            ("502", "429"),
+            ("0.5", "1e3"),
+            ("0.5", "12345678901234567890"),
+            ("true", "false"),
+            ("\"x\",\"y\"", "\"\\/\",\"y\""),
+            ("\"Bearer q\"", "\"\""),
+            ("\"t\"", "\"\\t\""),
+            ("7", "7.25e-3"),
+            ("false", "true"),
+        ];
+        assert!(extract(&BUILTIN, seed.as_bytes()).is_some());
+        for (from, to) in variants {
+            let line = seed.replacen(from, to, 1);
+            assert_ne!(line, seed, "{from}");
+            let before = replayed();
+            let fast = extract(&BUILTIN, line.as_bytes()).unwrap();
+            let slow = extract_serde(&BUILTIN, line.as_bytes()).unwrap();
+            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{line}");
+            // `true` for `false` changes the bytes between the values, and
+            // is walked anew; everything else replays.
+            if from != "true" && to != "true" {
+                assert_eq!(replayed(), before + 1, "{line}");
+            }
+            // The seed's shape again, for the next variant.
+            assert!(extract(&BUILTIN, seed.as_bytes()).is_some());
+        }
+    }
+
+    #[test]
+    fn a_record_laid_out_otherwise_is_walked_and_two_layouts_both_replay() {
+        let a: &[u8] = br#"{"status":200,"msg":"x"}"#;
+        let b: &[u8] = br#"{"log":"{}","stream":"stdout","time":"2024-08-01T00:00:00Z"}"#;
+        let odd: &[&[u8]] = &[
+            br#"{"status":"200","msg":"x"}"#,
+            br#"{"status":200,"msg":1}"#,
+            br#"{"status":200, "msg":"x"}"#,
+            br#"{"status":200,"msg":"x","extra":1}"#,
+            br#"{"status":200}"#,
+            br#"{"status":200,"msg":"x"} "#,
+            br#"{"status":200,"msg":"x"}}"#,
+            br#"{"status":200,"msg":"x""#,
+            br#"{"status":1e400,"msg":"x"}"#,
+            br#"{"status":2.,"msg":"x"}"#,
+            b"{\"status\":200,\"msg\":\"\x01\"}",
+            br#"{"status":200,"msg":"\x"}"#,
+            br#"{"status":200,"msg":"\ud800"}"#,
+        ];
+        for line in odd {
+            for prime in [a, b] {
+                extract(&BUILTIN, a);
+                extract(&BUILTIN, prime);
+                let before = replayed();
+                assert!(agrees(line), "{}", String::from_utf8_lossy(line));
+                assert_eq!(replayed(), before, "{}", String::from_utf8_lossy(line));
+            }
+        }
+        extract(&BUILTIN, a);
+        extract(&BUILTIN, b);
+        let before = replayed();
+        for _ in 0..3 {
+            assert!(agrees(br#"{"status":503,"msg":"yy"}"#));
+            assert!(agrees(br#"{"log":"{\"a\":1}","stream":"stderr","time":"x"}"#));
+        }
+        assert_eq!(replayed(), before + 6);
+
+        // Records of ever new layouts: tries are spaced out, and every
+        // answer is still serde's. Once records repeat, replays resume.
+        for n in 0..200 {
+            let line = format!(r#"{{"k{n}":1,"status":{n}}}"#);
+            assert!(agrees(line.as_bytes()), "{line}");
+        }
+        let before = replayed();
+        for n in 0..40 {
+            let line = format!(r#"{{"status":{n},"msg":"x"}}"#);
+            assert!(agrees(line.as_bytes()), "{line}");
+        }
+        assert!(replayed() - before >= 40 - 34, "{}", replayed() - before);
+    }
+
+    #[test]
     fn declines_what_it_is_unsure_of() {
         let lines: &[&[u8]] = &[
             b"{\"a\":1,}",
@@ -532,6 +716,8 @@ mod tests {
                 br#"{"resourceLogs":[],"a":{"b":[[{"c":true}]]},"n":-0.0,"e":1E+2,"http":1e400,"q":1e400}"#,
             ];
             let mut line = seeds[pick].to_vec();
+            // The seed's shape first, so that mutants which keep it replay.
+            proptest::prop_assert!(agrees(&line));
             for (at, byte, kind) in edits {
                 let at = at % (line.len() + 1);
                 match kind {
