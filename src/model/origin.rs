@@ -73,6 +73,12 @@ impl OriginId {
             .map_or(OriginId(0), |i| OriginId(i + 1))
     }
 
+    /// The id as a dense index: 0 for the empty origin, then one more for
+    /// each origin added (for tables indexed by origin).
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
     /// The origin, read in place (an event's accessors read one part of
     /// it, on every rule's match).
     pub fn get(self) -> &'static Origin {

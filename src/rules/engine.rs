@@ -473,17 +473,15 @@ struct GroupOf<'a, 'w> {
     rule: &'a CompiledRule,
     sources: &'a [SourceInfo],
     wanted: &'w FxHashMap<Key<'a>, u32>,
-    /// `None` when some group field lies outside the origin.
-    by_origin: Option<FxHashMap<crate::model::OriginId, Option<u32>>>,
+    /// Each origin's answer by [`crate::model::OriginId::index`]: 0 not
+    /// yet worked out, 1 no wanted group, `g + 2` group `g`. `None` when
+    /// some group field lies outside the origin.
+    by_origin: Option<Vec<u32>>,
 }
 
 impl<'a, 'w> GroupOf<'a, 'w> {
     fn new(rule: &'a CompiledRule, sources: &'a [SourceInfo], wanted: &'w FxHashMap<Key<'a>, u32>) -> Self {
-        let by_origin = rule
-            .group_by
-            .iter()
-            .all(|f| f.in_origin())
-            .then(FxHashMap::default);
+        let by_origin = rule.group_by.iter().all(|f| f.in_origin()).then(Vec::new);
         GroupOf {
             rule,
             sources,
@@ -495,10 +493,66 @@ impl<'a, 'w> GroupOf<'a, 'w> {
     fn get(&mut self, e: &'a Event) -> Option<u32> {
         let (rule, sources, wanted) = (self.rule, self.sources, self.wanted);
         let look = || wanted.get(&group_key(rule, e, sources)).copied();
-        match &mut self.by_origin {
-            Some(cache) => *cache.entry(e.origin_id).or_insert_with(look),
-            None => look(),
+        let Some(cache) = &mut self.by_origin else {
+            return look();
+        };
+        let at = e.origin_id.index();
+        if at >= cache.len() {
+            cache.resize(at + 1, 0);
         }
+        match cache[at] {
+            0 => {
+                let g = look();
+                // A group index is below the number of wanted groups, so
+                // far below u32::MAX - 2.
+                cache[at] = g.map_or(1, |g| g + 2);
+                g
+            }
+            1 => None,
+            g => Some(g - 2),
+        }
+    }
+}
+
+/// What every rule needs to know about the whole event list, worked out
+/// once for all of them: the first and last timestamps, and whether the
+/// events are in time order (timeless ones last), as the pipeline gives
+/// them. Each is a pass over every event.
+#[derive(Debug, Clone, Copy)]
+struct Extent {
+    start: Option<i64>,
+    end: Option<i64>,
+    sorted: bool,
+}
+
+impl Extent {
+    fn of(events: &[Event]) -> Extent {
+        /// One block's earliest and latest time, its first and last
+        /// order keys, and whether it is in order within.
+        type Block = (
+            Option<i64>,
+            Option<i64>,
+            (bool, Option<i64>),
+            (bool, Option<i64>),
+            bool,
+        );
+        let order = |e: &Event| (e.ts_ns().is_none(), e.ts_ns());
+        let blocks: Vec<Block> = events
+            .par_chunks(MATCH_BLOCK)
+            .map(|block| {
+                let times = block.iter().filter_map(Event::ts_ns);
+                let (lo, hi) = times.fold((None, None), |(lo, hi): (Option<i64>, Option<i64>), t| {
+                    (Some(lo.map_or(t, |l| l.min(t))), Some(hi.map_or(t, |h| h.max(t))))
+                });
+                let first = block.first().map_or((false, None), order);
+                let last = block.last().map_or((false, None), order);
+                (lo, hi, first, last, block.is_sorted_by_key(order))
+            })
+            .collect();
+        let start = blocks.iter().filter_map(|b| b.0).min();
+        let end = blocks.iter().filter_map(|b| b.1).max();
+        let sorted = blocks.iter().all(|b| b.4) && blocks.windows(2).all(|w| w[0].3 <= w[1].2);
+        Extent { start, end, sorted }
     }
 }
 
@@ -508,6 +562,7 @@ fn run_rule(
     plain: Vec<usize>,
     events: &[Event],
     sources: &[SourceInfo],
+    extent: Extent,
 ) -> Vec<Finding> {
     let mut details: FxHashMap<usize, String> = FxHashMap::default();
     let matched: Vec<usize> = match (&rule.sequence, rule.drift) {
@@ -563,9 +618,11 @@ fn run_rule(
     let mut group_of = GroupOf::new(rule, sources, &wanted);
     let mut totals: FxHashMap<(u32, i64), u64> = FxHashMap::default();
     let mut first_seen: FxHashMap<u32, i64> = FxHashMap::default();
-    let input_start = events.iter().filter_map(|e| e.ts_ns()).min();
-    let input_end = events.iter().filter_map(|e| e.ts_ns()).max();
-    let sorted = events.is_sorted_by_key(|e| (e.ts_ns().is_none(), e.ts_ns()));
+    let Extent {
+        start: input_start,
+        end: input_end,
+        sorted,
+    } = extent;
     if sorted && !rule.new_group_only {
         let mut hot: Vec<i64> = Vec::new();
         for idx in groups.values() {
@@ -817,12 +874,12 @@ fn baseline_confidence(
 /// Run every rule over the events. Rules run in parallel; the result is in
 /// rule order, then group order, whatever the thread count.
 pub fn evaluate(rules: &[CompiledRule], events: &[Event], sources: &[SourceInfo]) -> Vec<Finding> {
-    let matched = plain_matches(rules, events);
+    let (matched, extent) = rayon::join(|| plain_matches(rules, events), || Extent::of(events));
     rules
         .par_iter()
         .zip(matched)
         .enumerate()
-        .map(|(ri, (r, m))| run_rule(ri, r, m, events, sources))
+        .map(|(ri, (r, m))| run_rule(ri, r, m, events, sources, extent))
         .collect::<Vec<_>>()
         .into_iter()
         .flatten()
