@@ -400,9 +400,10 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
     // side by side (the rules do not read the links).
     let ((links, (sums, blame)), findings) = rayon::join(
         || {
-            let links = stage("links", || correlate::Links::build(&events));
+            let keys = stage("join keys", || correlate::KeyIndex::of(&events));
+            let links = stage("links", || correlate::Links::from_keys(&events, &keys));
             let rest = rayon::join(
-                || stage("summary", || series::summary(&events)),
+                || stage("summary", || series::summary(&events, &keys)),
                 || stage("trace blame", || traces::blame(&events, &sources, &links)),
             );
             (links, rest)

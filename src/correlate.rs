@@ -255,23 +255,88 @@ pub fn apply(events: &mut [Event], sources: &mut [SourceInfo], skews: &[Skew]) {
     }
 }
 
-/// How many of `hashes` occur once, and the set of those that occur more
-/// than once (sorted in place, in parallel): a key whose hash occurs once
-/// is unique, so only the keys with a repeated hash need their text
-/// compared.
-pub(crate) fn repeated_hashes(mut hashes: Vec<u64>) -> (u64, rustc_hash::FxHashSet<u64>) {
-    use rayon::prelude::*;
-    hashes.par_sort_unstable();
-    let mut once = 0;
-    let mut repeated = rustc_hash::FxHashSet::default();
-    for run in hashes.chunk_by(|a, b| a == b) {
-        if run.len() > 1 {
-            repeated.insert(run[0]);
-        } else {
-            once += 1;
+/// A join key's hash. The low bit says whether the key is a trace id (1)
+/// or a request id (0), so keys of the two kinds never share a hash.
+fn key_hash(is_trace: bool, key: &str) -> u64 {
+    use std::hash::BuildHasher;
+    (rustc_hash::FxBuildHasher.hash_one(key) & !1) | u64::from(is_trace)
+}
+
+/// Every join key of the events, hashed once for the links and for the
+/// count of distinct traces. Only a key that occurs twice can join
+/// records, and most occur once: the repeated hashes are found from 8
+/// bytes a key first (sorted, rather than a map of millions of unique
+/// ids), then (hash, event, kind) is taken for the keys with those hashes
+/// alone.
+#[derive(Debug, Default)]
+pub struct KeyIndex {
+    /// Trace keys whose hash occurs once: each is one trace.
+    single_traces: u64,
+    /// (hash, event, is a trace id) for every key whose hash occurs more
+    /// than once, sorted: candidate groups, still to be checked on the text.
+    repeated: Vec<(u64, usize, bool)>,
+}
+
+impl KeyIndex {
+    /// Hash the keys of every event.
+    pub fn of(events: &[Event]) -> KeyIndex {
+        use rayon::prelude::*;
+        let mut hashes: Vec<u64> = events
+            .par_iter()
+            .flat_map_iter(|e| keys(e).map(|(t, k)| key_hash(t, k)))
+            .collect();
+        hashes.par_sort_unstable();
+        let mut single_traces = 0;
+        let mut twice = rustc_hash::FxHashSet::default();
+        for run in hashes.chunk_by(|a, b| a == b) {
+            if run.len() > 1 {
+                twice.insert(run[0]);
+            } else {
+                single_traces += run[0] & 1;
+            }
+        }
+        drop(hashes);
+        if twice.is_empty() {
+            return KeyIndex {
+                single_traces,
+                repeated: Vec::new(),
+            };
+        }
+        let twice = &twice;
+        let mut repeated: Vec<(u64, usize, bool)> = events
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, e)| {
+                keys(e).filter_map(move |(is_trace, k)| {
+                    let h = key_hash(is_trace, k);
+                    twice.contains(&h).then_some((h, i, is_trace))
+                })
+            })
+            .collect();
+        // The order is total (the event index breaks ties), so the parallel
+        // sort gives the same result for any thread count.
+        repeated.par_sort_unstable();
+        KeyIndex {
+            single_traces,
+            repeated,
         }
     }
-    (once, repeated)
+
+    /// How many distinct trace ids the events carry (compared whole: two
+    /// ids that share their low 64 bits, and so join, are still two).
+    pub fn traces(&self, events: &[Event]) -> u64 {
+        // A trace key that occurs once is one id; the ids behind repeated
+        // hashes are compared as text.
+        let mut ids: Vec<&str> = self
+            .repeated
+            .iter()
+            .filter(|x| x.2)
+            .filter_map(|&(_, i, _)| events[i].trace_id.as_deref())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        self.single_traces + ids.len() as u64
+    }
 }
 
 /// Records of one request or trace: events sharing a trace id or a request
@@ -285,38 +350,15 @@ pub struct Links {
 impl Links {
     /// Build from the final (sorted) event list.
     pub fn build(events: &[Event]) -> Links {
-        use std::hash::BuildHasher;
-        // Hash every key and sort: runs of equal hashes are candidate
-        // groups, checked on the strings. Cheaper than a map of millions
-        // of unique ids, most of which occur once.
-        use rayon::prelude::*;
-        let build = rustc_hash::FxBuildHasher;
-        // Only a key that occurs twice can join records, and most occur
-        // once: find the repeated hashes from 8 bytes a key first, then
-        // take (hash, event, kind) for the keys with those hashes alone.
-        let (_, repeated) = repeated_hashes(
-            events
-                .par_iter()
-                .flat_map_iter(|e| keys(e).map(|k| build.hash_one(k)))
-                .collect(),
-        );
-        if repeated.is_empty() {
+        Links::from_keys(events, &KeyIndex::of(events))
+    }
+
+    /// Build from the final (sorted) event list and its [`KeyIndex`].
+    pub fn from_keys(events: &[Event], index: &KeyIndex) -> Links {
+        let hashed = &index.repeated;
+        if hashed.is_empty() {
             return Links::default();
         }
-        let repeated = &repeated;
-        let mut hashed: Vec<(u64, usize, bool)> = events
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(i, e)| {
-                keys(e).filter_map(move |(is_trace, k)| {
-                    let h = build.hash_one((is_trace, k));
-                    repeated.contains(&h).then_some((h, i, is_trace))
-                })
-            })
-            .collect();
-        // The order is total (the event index breaks ties), so the parallel
-        // sort gives the same result for any thread count.
-        hashed.par_sort_unstable();
         let key_of =
             |i: usize, is_trace: bool| keys(&events[i]).find(|(t, _)| *t == is_trace).map(|(_, k)| k);
         let mut multi: Vec<Vec<usize>> = Vec::new();
@@ -499,16 +541,6 @@ mod tests {
         let b = ev(1, 0, 0, dd.trace_id.as_deref().expect("dd"));
         let events = vec![a, b];
         assert_eq!(Links::build(&events).of(&events, 0), vec![1]);
-    }
-
-    #[test]
-    fn repeated_hashes_counts_singles_and_collects_repeats() {
-        let (once, repeated) = repeated_hashes(vec![3, 1, 3, 2, 3, 5, 2]);
-        assert_eq!(once, 2);
-        let mut r: Vec<u64> = repeated.into_iter().collect();
-        r.sort_unstable();
-        assert_eq!(r, vec![2, 3]);
-        assert_eq!(repeated_hashes(Vec::new()).0, 0);
     }
 
     #[test]

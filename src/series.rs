@@ -48,42 +48,42 @@ pub struct Summary {
     pub traces: u64,
 }
 
-/// Count events, failures and distinct traces, and find the time range.
-pub fn summary(events: &[Event]) -> Summary {
-    use std::hash::BuildHasher;
-    // Distinct trace ids by sorting their hashes (8 bytes an id, and no
-    // table of millions of ids to grow). Ids whose hash repeats are then
-    // compared as text, so a collision does not merge two traces.
-    let hasher = rustc_hash::FxBuildHasher;
-    let mut hashes: Vec<u64> = Vec::new();
-    let mut s = Summary {
+/// Count events, failures and distinct traces (from the join keys'
+/// `index`), and find the time range.
+pub fn summary(events: &[Event], index: &crate::correlate::KeyIndex) -> Summary {
+    use rayon::prelude::*;
+    let (failures, first_ts, last_ts) = events
+        .par_chunks(1 << 14)
+        .map(|block| {
+            block.iter().fold(
+                (0u64, None, None),
+                |(n, lo, hi): (u64, Option<i64>, Option<i64>), e| {
+                    let t = e.ts_ns();
+                    (
+                        n + u64::from(e.is_failure()),
+                        t.map_or(lo, |t| Some(lo.map_or(t, |l: i64| l.min(t)))),
+                        t.map_or(hi, |t| Some(hi.map_or(t, |h: i64| h.max(t)))),
+                    )
+                },
+            )
+        })
+        .reduce(
+            || (0, None, None),
+            |a, b| {
+                let pick = |x: Option<i64>, y: Option<i64>, f: fn(i64, i64) -> i64| match (x, y) {
+                    (Some(x), Some(y)) => Some(f(x, y)),
+                    (x, y) => x.or(y),
+                };
+                (a.0 + b.0, pick(a.1, b.1, i64::min), pick(a.2, b.2, i64::max))
+            },
+        );
+    Summary {
         events: events.len() as u64,
-        ..Summary::default()
-    };
-    for e in events {
-        s.failures += u64::from(e.is_failure());
-        if let Some(t) = e.ts_ns() {
-            s.first_ts = Some(s.first_ts.map_or(t, |f| f.min(t)));
-            s.last_ts = Some(s.last_ts.map_or(t, |l| l.max(t)));
-        }
-        if let Some(id) = e.trace_id.as_deref() {
-            hashes.push(hasher.hash_one(id));
-        }
+        failures,
+        first_ts,
+        last_ts,
+        traces: index.traces(events),
     }
-    let (mut distinct, repeated) = crate::correlate::repeated_hashes(hashes);
-    if !repeated.is_empty() {
-        let mut ids: Vec<(u64, &str)> = events
-            .iter()
-            .filter_map(|e| e.trace_id.as_deref())
-            .map(|id| (hasher.hash_one(id), id))
-            .filter(|(h, _)| repeated.contains(h))
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        distinct += ids.len() as u64;
-    }
-    s.traces = distinct;
-    s
 }
 
 /// Requests per interval, by status class, with latency percentiles.
@@ -274,6 +274,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ids_that_share_their_low_64_bits_join_but_count_as_two_traces() {
+        use crate::model::{Locator, SourceId};
+        let ids = [
+            "0000000000000000abcdabcdabcdabcd",
+            "1111111111111111abcdabcdabcdabcd",
+            "0000000000000000abcdabcdabcdabcd",
+            "22222222222222222222222222222222",
+        ];
+        let events: Vec<Event> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let mut e = Event::at(SourceId(0), Locator::Line(i as u64 + 1), 0);
+                e.trace_id = Some((*id).into());
+                e
+            })
+            .collect();
+        let index = crate::correlate::KeyIndex::of(&events);
+        assert_eq!(summary(&events, &index).traces, 3);
+        let links = crate::correlate::Links::from_keys(&events, &index);
+        assert_eq!(links.group(0), Some(&[0, 1, 2][..]));
+        assert_eq!(links.group(3), None);
+    }
+
+    #[test]
     fn summary_counts_failures_traces_and_time_range() {
         use crate::model::{ErrorClass, Locator, SourceId};
         let mut a = Event::at(SourceId(0), Locator::Line(1), 0);
@@ -286,8 +311,9 @@ mod tests {
         let c = Event::at(SourceId(0), Locator::Line(3), 20);
         let mut d = Event::at(SourceId(0), Locator::Line(4), 30);
         d.trace_id = Some("t2".into());
+        let events = [a, b, c, d];
         assert_eq!(
-            summary(&[a, b, c, d]),
+            summary(&events, &crate::correlate::KeyIndex::of(&events)),
             Summary {
                 events: 4,
                 failures: 1,
