@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 
 use crate::evidence;
 use crate::model::OptionStr;
-use crate::model::{Event, SourceInfo};
+use crate::model::{ByOrigin, Event, SourceInfo};
 use crate::normalize::time::format_ns;
 use crate::report::{Affected, AffectedClient, AffectedEndpoint, Bucket, FailedRequest, Series};
 
@@ -83,6 +83,20 @@ pub fn summary(events: &[Event], index: &crate::correlate::KeyIndex) -> Summary 
         first_ts,
         last_ts,
         traces: index.traces(events),
+    }
+}
+
+/// Failures and requests, as counted by origin for [`affected`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Tally {
+    failures: u64,
+    requests: u64,
+}
+
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, o: Tally) {
+        self.failures += o.failures;
+        self.requests += o.requests;
     }
 }
 
@@ -193,21 +207,35 @@ pub fn counts(events: &[Event], idx: &[usize], series: &Series) -> Vec<u32> {
 
 /// The endpoints and clients with most failures.
 pub fn affected(events: &[Event]) -> Affected {
+    // Counted by origin (the host, route and client are parts of it), then
+    // the few distinct origins are read for their parts. One pass, not
+    // parallel: a table per thread would hold every origin (millions, when
+    // each client address makes one) for an add an event.
+    let mut by_origin = ByOrigin::default();
+    for e in events.iter().filter(|e| !e.context_record()) {
+        by_origin.add(
+            e.origin_id,
+            Tally {
+                failures: u64::from(e.is_failure()),
+                requests: 1,
+            },
+        );
+    }
     let mut endpoints: FxHashMap<(&str, &str), (u64, u64)> = FxHashMap::default();
     let mut clients: FxHashMap<&str, (u64, u64)> = FxHashMap::default();
-    for e in events.iter().filter(|e| !e.context_record()) {
-        let fail = u64::from(e.is_failure());
-        if let Some(route) = e.route().as_str() {
+    for (id, t) in by_origin.iter() {
+        let o = id.get();
+        if let Some(route) = o.route.as_str() {
             let c = endpoints
-                .entry((e.host().as_str().unwrap_or(""), route))
+                .entry((o.host.as_str().unwrap_or(""), route))
                 .or_default();
-            c.0 += fail;
-            c.1 += 1;
+            c.0 += t.failures;
+            c.1 += t.requests;
         }
-        if let Some(client) = e.client().as_str() {
+        if let Some(client) = o.client.as_str() {
             let c = clients.entry(client).or_default();
-            c.0 += fail;
-            c.1 += 1;
+            c.0 += t.failures;
+            c.1 += t.requests;
         }
     }
     let mut eps: Vec<AffectedEndpoint> = endpoints

@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::model::Event;
+use crate::model::{ByOrigin, Event, Origin};
 use crate::normalize::time::format_ns;
 use crate::report::{Spike, SpikeField};
 
@@ -47,6 +47,11 @@ const FIELDS: [Field; 10] = [
 ];
 
 impl Field {
+    /// Whether the field is a part of the request's [`Origin`].
+    fn in_origin(self) -> bool {
+        !matches!(self, Field::Status | Field::Template | Field::Token)
+    }
+
     fn name(self) -> &'static str {
         match self {
             Field::Host => "host",
@@ -83,16 +88,26 @@ impl Val<'_> {
     }
 }
 
+/// The value of a field that is part of the request's origin
+/// ([`Field::in_origin`]), `None` for the others.
+fn origin_value(o: &Origin, field: Field) -> Option<Val<'static>> {
+    match field {
+        Field::Host => o.host,
+        Field::Route => o.route,
+        Field::Client => o.client,
+        Field::UserAgent => o.user_agent,
+        Field::Version => o.service_version,
+        Field::Service => o.service,
+        Field::Upstream => o.upstream,
+        Field::Status | Field::Template | Field::Token => None,
+    }
+    .map(Val::Sym)
+}
+
 fn value<'a>(e: &'a Event, field: Field, templates: &'a [(String, u64)]) -> Option<Val<'a>> {
     match field {
-        Field::Host => e.host().map(Val::Sym),
-        Field::Route => e.route().map(Val::Sym),
         Field::Status => e.status.map(Val::Status),
-        Field::Client => e.client().map(Val::Sym),
-        Field::UserAgent => e.user_agent().map(Val::Sym),
-        Field::Version => e.service_version().map(Val::Sym),
-        Field::Service => e.service().map(Val::Sym),
-        Field::Upstream => e.upstream().map(Val::Sym),
+        f if f.in_origin() => origin_value(e.origin_id.get(), f),
         Field::Template => e
             .template
             .as_deref()
@@ -100,6 +115,7 @@ fn value<'a>(e: &'a Event, field: Field, templates: &'a [(String, u64)]) -> Opti
             .and_then(|i| templates.get(i))
             .map(|(text, _)| Val::Text(text.as_str())),
         Field::Token => e.auth().and_then(|a| a.credential_fp.as_deref()).map(Val::Text),
+        _ => None,
     }
 }
 
@@ -136,29 +152,36 @@ pub fn explain<'a>(
         }
     }
     // The baseline is read once for all fields (it is most of the input,
-    // and a pass a field read it ten times), in parallel; counts add up
-    // the same in any order.
-    let counted = |mut b: Vec<FxHashMap<Val<'a>, u64>>, e: &'a Event| {
-        if in_baseline(e) {
-            for (k, &field) in FIELDS.iter().enumerate() {
-                if let Some(v) = value(e, field, templates) {
-                    if a[k].contains_key(&v) {
-                        *b[k].entry(v).or_default() += 1;
-                    }
+    // and a pass a field read it ten times). The parts of the origin are
+    // counted by origin, a load and an add an event, and each distinct
+    // origin's parts are looked up once afterwards; the other fields are
+    // counted per event. One pass, not parallel: a table per thread would
+    // hold every origin (millions, when each client address makes one).
+    let per_event: Vec<usize> = (0..FIELDS.len())
+        .filter(|&k| !FIELDS[k].in_origin() && !a[k].is_empty())
+        .collect();
+    let mut origins = ByOrigin::default();
+    let mut b: Vec<FxHashMap<Val<'a>, u64>> = vec![FxHashMap::default(); FIELDS.len()];
+    for e in events.iter().filter(|e| in_baseline(e)) {
+        origins.add(e.origin_id, 1);
+        for &k in &per_event {
+            if let Some(v) = value(e, FIELDS[k], templates) {
+                if a[k].contains_key(&v) {
+                    *b[k].entry(v).or_default() += 1;
                 }
             }
         }
-        b
-    };
-    let fresh = || vec![FxHashMap::default(); FIELDS.len()];
-    let b: Vec<FxHashMap<Val<'a>, u64>> = events.par_iter().fold(fresh, counted).reduce(fresh, |mut x, y| {
-        for (xk, yk) in x.iter_mut().zip(y) {
-            for (v, n) in yk {
-                *xk.entry(v).or_default() += n;
+    }
+    for (id, n) in origins.iter() {
+        let o = id.get();
+        for (k, &field) in FIELDS.iter().enumerate() {
+            if let Some(v) = origin_value(o, field) {
+                if a[k].contains_key(&v) {
+                    *b[k].entry(v).or_default() += n;
+                }
             }
         }
-        x
-    });
+    }
     let per_field = |k: usize| -> Vec<SpikeField> {
         let field = FIELDS[k];
         let mut out = Vec::new();

@@ -14,7 +14,7 @@ pub use event::{
     clip, intern, lying_in, oversized, AuthInfo, ErrorClass, Event, Extra, Ids, Level, RateLimitInfo, Str,
     Text, MAX_RECORD_BYTES, MAX_VALUE_BYTES,
 };
-pub use origin::{Origin, OriginId};
+pub use origin::{ByOrigin, Origin, OriginId};
 pub use source::{Format, InputStats, Locator, ParseIssue, SourceId, SourceInfo, Subject, TextKind};
 
 /// The text of an optional interned value or in-place text, for as long as

@@ -89,9 +89,83 @@ impl OriginId {
     }
 }
 
+/// Tallies kept per origin, in a table indexed by [`OriginId::index`]:
+/// what a pass over millions of events counts by host, route or client is
+/// counted once per event by origin, a load and an add, and only the few
+/// distinct origins are then read for their parts.
+#[derive(Debug, Clone)]
+pub struct ByOrigin<T> {
+    slots: Vec<(OriginId, T)>,
+}
+
+impl<T> Default for ByOrigin<T> {
+    fn default() -> Self {
+        ByOrigin { slots: Vec::new() }
+    }
+}
+
+impl<T: Copy + Default + PartialEq + std::ops::AddAssign> ByOrigin<T> {
+    /// Add `n` to the tally of `id`.
+    pub fn add(&mut self, id: OriginId, n: T) {
+        let i = id.index();
+        if i >= self.slots.len() {
+            self.slots.resize(i + 1, (OriginId::default(), T::default()));
+        }
+        let slot = &mut self.slots[i];
+        slot.0 = id;
+        slot.1 += n;
+    }
+
+    /// Both tables' tallies added up.
+    pub fn merge(mut self, mut other: ByOrigin<T>) -> ByOrigin<T> {
+        if other.slots.len() > self.slots.len() {
+            std::mem::swap(&mut self, &mut other);
+        }
+        for (mine, (id, n)) in self.slots.iter_mut().zip(other.slots) {
+            if n != T::default() {
+                mine.0 = id;
+                mine.1 += n;
+            }
+        }
+        self
+    }
+
+    /// The origins with a tally other than zero, in index order.
+    pub fn iter(&self) -> impl Iterator<Item = (OriginId, T)> + '_ {
+        self.slots.iter().copied().filter(|(_, n)| *n != T::default())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tallies_by_origin_add_up_and_merge() {
+        let a = OriginId::of(&Origin {
+            host: Some("by-origin-a.example".into()),
+            ..Origin::default()
+        });
+        let b = OriginId::of(&Origin {
+            host: Some("by-origin-b.example".into()),
+            ..Origin::default()
+        });
+        let mut x = ByOrigin::<u64>::default();
+        x.add(a, 2);
+        x.add(OriginId::default(), 1);
+        let mut y = ByOrigin::<u64>::default();
+        y.add(b, 5);
+        y.add(a, 1);
+        y.add(b, 0);
+        let mut got: Vec<(OriginId, u64)> = x.clone().merge(y.clone()).iter().collect();
+        got.sort_by_key(|(id, _)| id.index());
+        let mut want = vec![(OriginId::default(), 1), (a, 3), (b, 5)];
+        want.sort_by_key(|(id, _)| id.index());
+        assert_eq!(got, want);
+        let mut back: Vec<(OriginId, u64)> = y.merge(x).iter().collect();
+        back.sort_by_key(|(id, _)| id.index());
+        assert_eq!(back, want);
+    }
 
     #[test]
     fn equal_origins_share_an_id_and_read_back() {
