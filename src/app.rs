@@ -100,37 +100,57 @@ fn data_quality_notes(
     tz_offset_s: i32,
     joined: u64,
 ) -> Vec<String> {
+    // One pass for every count and every "does any event have it".
+    #[derive(Default)]
+    struct Seen {
+        tz: usize,
+        guessed: usize,
+        no_ts: usize,
+        durations: bool,
+        ids: bool,
+        bodies: bool,
+        versions: bool,
+    }
+    let seen = events.iter().fold(Seen::default(), |mut n, e| {
+        n.tz += usize::from(e.ts_tz_assumed());
+        n.guessed += usize::from(e.duration_unit_guessed());
+        n.no_ts += usize::from(e.ts_ns().is_none());
+        n.durations |= e.duration_ms().is_some();
+        n.ids |= e.trace_id.is_some() || e.request_id().is_some();
+        n.bodies |= e.body_fields().is_some();
+        n.versions |= e.service_version().is_some();
+        n
+    });
     let mut notes = Vec::new();
-    let tz = events.iter().filter(|e| e.ts_tz_assumed()).count();
+    let tz = seen.tz;
     if tz > 0 {
         notes.push(format!(
             "{tz} events had timestamps without a time zone; they were read as {} (set with --tz).",
             zone_name(tz_offset_s)
         ));
     }
-    let guessed = events.iter().filter(|e| e.duration_unit_guessed()).count();
+    let guessed = seen.guessed;
     if guessed > 0 {
         notes.push(format!(
             "{guessed} events had a `duration` field whose unit was inferred \
              (an integer was read as milliseconds, a fraction as seconds); use --map duration_ms=PATH if that is wrong."
         ));
     }
-    let no_ts = events.iter().filter(|e| e.ts_ns().is_none()).count();
+    let no_ts = seen.no_ts;
     if no_ts > 0 {
         notes.push(format!(
             "{no_ts} events had no usable timestamp; they are counted but not placed on the timeline."
         ));
     }
     // Rules that had nothing to work with.
-    let any = |f: &dyn Fn(&Event) -> bool| events.iter().any(f);
     if !events.is_empty() {
-        if !any(&|e| e.duration_ms().is_some()) {
+        if !seen.durations {
             notes.push(
                 "No input has request durations, so latency percentiles and slow-request analysis were not possible."
                     .into(),
             );
         }
-        if !any(&|e| e.trace_id.is_some() || e.request_id().is_some()) {
+        if !seen.ids {
             notes.push(
                 "No input has trace or request ids, so requests could not be followed across services or inputs; \
                  causes were related by time, host and HTTP semantics only."
@@ -142,12 +162,12 @@ fn data_quality_notes(
                     .into(),
             );
         }
-        if !any(&|e| e.body_fields().is_some()) {
+        if !seen.bodies {
             notes.push(
                 "No JSON response bodies were captured, so response-shape drift could not be checked.".into(),
             );
         }
-        if !any(&|e| e.service_version().is_some()) {
+        if !seen.versions {
             notes.push("No service versions were logged, so failures could not be tied to a deploy.".into());
         }
     }
