@@ -106,23 +106,25 @@ fn embedded_json<'f>(line: &[u8], f: &'f Fields<'_>) -> Option<&'f str> {
     (has("_jsonparsefailure") || (has("\"log\"") && has("\"stream\""))).then_some(m)
 }
 
-/// The events of one non-empty line, and how many records it holds.
-fn line_events(
+/// The events of one non-empty line, and how many records it holds. The
+/// line's fields are found in `f`, which the lines of a chunk share.
+fn line_events<'de>(
     id: SourceId,
-    line: &[u8],
+    line: &'de [u8],
     loc: Locator,
     offset: u64,
     opts: &Options,
-    prefix_service: Option<&str>,
     chunk: &mut Chunk,
+    f: &mut Fields<'de>,
 ) -> Result<u64, String> {
     let Chunk {
         events: out, issues, ..
     } = chunk;
-    let f = fields::extract_with(&opts.map, line).map_err(|e| match e {
+    fields::extract_into(&opts.map, line, f).map_err(|e| match e {
         FieldError::Json(e) => format!("invalid JSON: {e}"),
         FieldError::NotObject => "valid JSON but not an object".to_string(),
     })?;
+    let f = &*f;
     let has = |n: &str| memchr::memmem::find(line, n.as_bytes()).is_some();
     let before = out.len();
     let mut records = 1;
@@ -140,7 +142,7 @@ fn line_events(
                 reason,
             }));
         }
-    } else if let Some(inner) = embedded_json(line, &f) {
+    } else if let Some(inner) = embedded_json(line, f) {
         if let Ok(mut inner_f) = fields::extract_with(&opts.map, inner.as_bytes()) {
             let mut outer = f.to_static_fields();
             outer.clear(Slot::Message);
@@ -149,21 +151,24 @@ fn line_events(
         }
     }
     if out.len() == before && records == 1 {
-        let mut ev = record::to_event(id, loc, offset, &f, opts);
+        let mut ev = record::to_event(id, loc, offset, f, opts);
         ev.set_context_record(line.starts_with(b"{\"metadata\"") || line.starts_with(b"{ \"metadata\""));
         out.push(ev);
     }
-    if let Some(name) = prefix_service {
-        for ev in &mut out[before..] {
-            if ev.service().is_none() {
-                ev.set_origin(&crate::model::Origin {
-                    service: Some(name.into()),
-                    ..ev.origin()
-                });
-            }
+    Ok(records)
+}
+
+/// Name the service of the events that lack one (from the `service |`
+/// prefix of docker compose output).
+fn set_service(events: &mut [Event], name: &str) {
+    for ev in events {
+        if ev.service().is_none() {
+            ev.set_origin(&crate::model::Origin {
+                service: Some(name.into()),
+                ..ev.origin()
+            });
         }
     }
-    Ok(records)
 }
 
 fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options) -> Chunk {
@@ -172,6 +177,7 @@ fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options)
         ..Chunk::default()
     };
     let mut pos = start;
+    let mut fields = Fields::default();
     while pos < end {
         let nl = memchr::memchr(b'\n', &b[pos..end]).map_or(end, |k| pos + k);
         let line = &b[pos..nl];
@@ -186,9 +192,10 @@ fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options)
                 _ => (None, trimmed),
             };
             let loc = Locator::Line(lineno);
+            let before = out.events.len();
             let mut res = match crate::model::oversized(json.len()) {
                 Some(reason) => Err(reason),
-                None => line_events(id, json, loc, offset, opts, service, &mut out),
+                None => line_events(id, json, loc, offset, opts, &mut out, &mut fields),
             };
             if res.is_err()
                 && json.len() <= crate::model::MAX_RECORD_BYTES
@@ -198,8 +205,12 @@ fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options)
                 // Latin-1, a cut multi-byte character): read it with U+FFFD
                 // in their place rather than lose it.
                 let fixed = String::from_utf8_lossy(json);
-                res = line_events(id, fixed.as_bytes(), loc, offset, opts, service, &mut out);
+                let mut f = Fields::default();
+                res = line_events(id, fixed.as_bytes(), loc, offset, opts, &mut out, &mut f);
                 out.repaired += u64::from(res.is_ok());
+            }
+            if let Some(name) = service {
+                set_service(&mut out.events[before..], name);
             }
             match res {
                 Ok(n) => {

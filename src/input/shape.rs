@@ -110,8 +110,7 @@ impl Shapes {
         }
         for k in 0..self.kept.len() {
             let Some(shape) = &self.kept[k] else { break };
-            let mut offered = false;
-            if shape.run(w, &mut offered).is_some() {
+            if shape.run(w).is_some() {
                 if shape.wrapper_key {
                     w.fields.set_wrapper_key();
                 }
@@ -120,7 +119,7 @@ impl Shapes {
                 self.replayed += 1;
                 return true;
             }
-            w.restart(offered);
+            w.restart();
         }
         if self.kept[0].is_some() {
             self.misses += 1;
@@ -177,9 +176,8 @@ impl Shapes {
 }
 
 impl Shape {
-    /// Read the walker's record as this shape, offering its values;
-    /// `offered` tells whether any was offered before a miss.
-    fn run(&self, w: &mut Walker<'_, '_>, offered: &mut bool) -> Option<()> {
+    /// Read the walker's record as this shape, offering its values.
+    fn run(&self, w: &mut Walker<'_, '_>) -> Option<()> {
         let mut at = 0;
         for step in &self.steps {
             let end = at + step.before as usize;
@@ -193,7 +191,6 @@ impl Shape {
                     match leaf {
                         Some(leaf) => {
                             let v = w.string()?;
-                            *offered = true;
                             w.fields.offer_leaf(leaf, Scalar::Str(v));
                         }
                         None => w.skip_string()?,
@@ -202,17 +199,13 @@ impl Shape {
                 Kind::Num(leaf) => {
                     let v = number_value(w.number()?)?;
                     if let Some(leaf) = leaf {
-                        *offered = true;
                         w.fields.offer_leaf(leaf, v);
                     }
                 }
                 Kind::SkipNum => {
                     w.number()?;
                 }
-                Kind::Bool(b, leaf) => {
-                    *offered = true;
-                    w.fields.offer_leaf(leaf, Scalar::Bool(b));
-                }
+                Kind::Bool(b, leaf) => w.fields.offer_leaf(leaf, Scalar::Bool(b)),
             }
         }
         w.literal(self.between.get(at..)?)?;

@@ -136,13 +136,10 @@ impl<'de> Walker<'_, 'de> {
         self.at_end().then_some(())
     }
 
-    /// Back to the start of the record, with no fields found (which
-    /// needs clearing only when some were `offered`).
-    pub(super) fn restart(&mut self, offered: bool) {
+    /// Back to the start of the record, with no fields found.
+    pub(super) fn restart(&mut self) {
         self.i = 0;
-        if offered {
-            *self.fields = Fields::default();
-        }
+        self.fields.reset();
     }
 
     /// Whether the whole record has been read.
@@ -322,9 +319,10 @@ impl<'de> Walker<'_, 'de> {
         }
     }
 
+    #[inline]
     pub(super) fn literal(&mut self, word: &[u8]) -> Option<()> {
         let end = self.i + word.len();
-        (self.b.get(self.i..end)? == word).then(|| self.i = end)
+        super::scan::same(self.b.get(self.i..end)?, word).then(|| self.i = end)
     }
 
     /// The number at `i`, checked against JSON's grammar; returns its text.
@@ -489,8 +487,9 @@ pub(super) fn number_value(text: &str) -> Option<Scalar<'static>> {
         Some(d) => (true, d),
         None => (false, text),
     };
-    if digits.len() <= 18 && digits.bytes().all(|c| c.is_ascii_digit()) {
-        let mag: i64 = digits.parse().ok()?;
+    if !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|c| c.is_ascii_digit()) {
+        // At most 18 digits: below 10^18, so no step overflows.
+        let mag = digits.bytes().fold(0i64, |n, c| n * 10 + i64::from(c - b'0'));
         // serde_json reads `-0` as the float -0.0.
         if !(neg && mag == 0) {
             return Some(Scalar::I64(if neg { -mag } else { mag }));
