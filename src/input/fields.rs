@@ -795,11 +795,12 @@ fn strip_grouping(s: &str) -> Cow<'_, str> {
 }
 
 /// The fields found in one record.
-#[derive(Debug)]
 pub struct Fields<'de> {
+    /// A slot's value counts only while its bit in `filled` is set: a
+    /// [`Fields::reset`] clears the bits and leaves the values, which the
+    /// next record's offers overwrite.
     slots: [Option<(u8, Scalar<'de>, Unit)>; SLOTS],
-    /// Bit `i` is set when slot `i` holds a value, so that
-    /// [`Fields::reset`] and [`Fields::found`] look at those alone.
+    /// Bit `i` is set when slot `i` holds a value of this record.
     filled: u64,
     /// The record has a top-level key that wrappers of many records use
     /// ([`WRAPPER_KEYS`]).
@@ -830,15 +831,33 @@ impl Default for Fields<'_> {
     }
 }
 
+impl std::fmt::Debug for Fields<'_> {
+    /// The filled slots alone (what two walks of a record must agree on).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fields")
+            .field("slots", &(0..SLOTS).map(|i| self.cell(i)).collect::<Vec<_>>())
+            .field("wrapper_key", &self.wrapper_key)
+            .finish()
+    }
+}
+
 impl<'de> Fields<'de> {
+    /// Slot `i`'s rank, value and unit, if this record filled it.
+    fn cell(&self, i: usize) -> Option<&(u8, Scalar<'de>, Unit)> {
+        if self.filled & (1 << i) == 0 {
+            return None;
+        }
+        self.slots[i].as_ref()
+    }
+
     /// The value found for a slot.
     pub fn get(&self, slot: Slot) -> Option<&Scalar<'de>> {
-        self.slots[slot as usize].as_ref().map(|(_, v, _)| v)
+        self.cell(slot as usize).map(|(_, v, _)| v)
     }
 
     /// The value and the unit of its alias.
     pub fn get_with_unit(&self, slot: Slot) -> Option<(&Scalar<'de>, Unit)> {
-        self.slots[slot as usize].as_ref().map(|(_, v, u)| (v, *u))
+        self.cell(slot as usize).map(|(_, v, u)| (v, *u))
     }
 
     /// The value as text.
@@ -857,8 +876,10 @@ impl<'de> Fields<'de> {
 
     /// Offer a value for an alias already looked up.
     pub(super) fn offer_leaf(&mut self, (slot, rank, unit): (Slot, u8, Unit), v: Scalar<'de>) {
+        let bit = 1 << slot as u32;
+        let filled = self.filled & bit != 0;
         let cell = &mut self.slots[slot as usize];
-        if cell.as_ref().is_none_or(|(r, _, _)| rank < *r) {
+        if !filled || cell.as_ref().is_none_or(|(r, _, _)| rank < *r) {
             let v = match v {
                 Scalar::Str(s) if s.len() > crate::model::MAX_VALUE_BYTES => {
                     Scalar::Str(Cow::Owned(crate::model::clip(&s).into_owned()))
@@ -866,19 +887,15 @@ impl<'de> Fields<'de> {
                 v => v,
             };
             *cell = Some((rank, v, unit));
-            self.filled |= 1 << slot as u32;
+            self.filled |= bit;
         }
     }
 
     /// Empty again, for the next record (of the same input: the values
-    /// borrow from it). Cheaper than a fresh `Fields`, which writes every
-    /// slot and drops every slot: only the filled ones are cleared.
+    /// borrow from it). A fresh `Fields` writes every slot and drops every
+    /// slot; this clears the bits, and the old values are dropped as the
+    /// next records' offers overwrite them.
     pub fn reset(&mut self) {
-        let mut bits = self.filled;
-        while bits != 0 {
-            self.slots[bits.trailing_zeros() as usize] = None;
-            bits &= bits - 1;
-        }
         self.filled = 0;
         self.wrapper_key = false;
     }
@@ -888,8 +905,8 @@ impl Fields<'_> {
     /// A copy that owns all its strings.
     pub fn to_static_fields(&self) -> Fields<'static> {
         let mut out = Fields::<'static>::default();
-        for (i, cell) in self.slots.iter().enumerate() {
-            out.slots[i] = cell.as_ref().map(|(r, v, u)| (*r, v.to_static(), *u));
+        for i in 0..SLOTS {
+            out.slots[i] = self.cell(i).map(|(r, v, u)| (*r, v.to_static(), *u));
         }
         out.filled = self.filled;
         out.wrapper_key = self.wrapper_key;
@@ -900,9 +917,9 @@ impl Fields<'_> {
     /// was embedded in: a docker `log` line, a logstash parse failure, an
     /// OTel resource).
     pub fn fill_from(&mut self, outer: &Fields<'_>) {
-        for (i, cell) in outer.slots.iter().enumerate() {
-            if self.slots[i].is_none() {
-                if let Some((r, v, u)) = cell {
+        for i in 0..SLOTS {
+            if self.cell(i).is_none() {
+                if let Some((r, v, u)) = outer.cell(i) {
                     self.slots[i] = Some((*r, v.to_static(), *u));
                     self.filled |= 1 << i;
                 }
@@ -928,7 +945,6 @@ impl Fields<'_> {
 
     /// Clear a slot.
     pub fn clear(&mut self, slot: Slot) {
-        self.slots[slot as usize] = None;
         self.filled &= !(1 << slot as u32);
     }
 }
@@ -1161,6 +1177,35 @@ mod tests {
         assert_eq!(a.get(Slot::Status), Some(&Scalar::I64(503)));
         assert_eq!(b.get(Slot::Status), Some(&Scalar::I64(503)));
         assert_eq!(a.str(Slot::Ts), Some("x"));
+    }
+
+    #[test]
+    fn a_reused_fields_shows_only_the_record_it_was_last_filled_with() {
+        let a: &[u8] =
+            br#"{"http":{"response":{"status_code":503}},"level":"error","msg":"a","trace.id":"t"}"#;
+        let b: &[u8] = br#"{"status":200,"message":"b"}"#;
+        let mut f = Fields::default();
+        extract_into(&BUILTIN, a, &mut f).unwrap();
+        assert_eq!(f.found(), 4);
+        // Another record, whose status comes from an alias that ranks
+        // below the stale value's: the stale one neither shows nor wins.
+        extract_into(&BUILTIN, b, &mut f).unwrap();
+        let fresh = extract(b).unwrap();
+        assert_eq!(format!("{f:?}"), format!("{fresh:?}"));
+        assert_eq!(f.found(), fresh.found());
+        assert_eq!(f.get(Slot::Status).and_then(Scalar::as_i64), Some(200));
+        assert!(f.get(Slot::Level).is_none() && f.get(Slot::TraceId).is_none());
+        assert_eq!(format!("{:?}", f.to_static_fields()), format!("{fresh:?}"));
+        let mut inner = Fields::default();
+        inner.fill_from(&f);
+        assert_eq!(format!("{inner:?}"), format!("{fresh:?}"));
+        f.clear(Slot::Message);
+        assert!(f.get(Slot::Message).is_none());
+        assert_eq!(f.found(), fresh.found() - 1);
+        // Bad input leaves nothing behind either.
+        assert!(extract_into(&BUILTIN, b"{\"status\":", &mut f).is_err());
+        extract_into(&BUILTIN, b"{}", &mut f).unwrap();
+        assert_eq!(f.found(), 0);
     }
 
     #[test]
