@@ -197,13 +197,18 @@ impl Shape {
                     }
                 }
                 Kind::Num(leaf) => {
-                    let v = number_value(w.number()?)?;
+                    let v = match w.integer() {
+                        Some(n) => Scalar::I64(n),
+                        None => number_value(w.number()?)?,
+                    };
                     if let Some(leaf) = leaf {
                         w.fields.offer_leaf(leaf, v);
                     }
                 }
                 Kind::SkipNum => {
-                    w.number()?;
+                    if w.integer().is_none() {
+                        w.number()?;
+                    }
                 }
                 Kind::Bool(b, leaf) => w.fields.offer_leaf(leaf, Scalar::Bool(b)),
             }

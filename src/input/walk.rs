@@ -325,6 +325,39 @@ impl<'de> Walker<'_, 'de> {
         super::scan::same(self.b.get(self.i..end)?, word).then(|| self.i = end)
     }
 
+    /// The number at `i` when it is a plain integer of at most 18 digits
+    /// (so it fits an `i64`) other than `-0`: what [`Walker::number`] and
+    /// [`number_value`] give for it, read in one pass. `None`, with `i`
+    /// unmoved, for any other number or anything else.
+    #[inline]
+    pub(super) fn integer(&mut self) -> Option<i64> {
+        let b = self.b;
+        let neg = b.get(self.i) == Some(&b'-');
+        let start = self.i + usize::from(neg);
+        let mut j = start;
+        let mut n = 0i64;
+        while let Some(&c) = b.get(j) {
+            if !c.is_ascii_digit() || j - start == 18 {
+                break;
+            }
+            n = n * 10 + i64::from(c - b'0');
+            j += 1;
+        }
+        let digits = j - start;
+        let plain = digits > 0
+            && (digits == 1 || b[start] != b'0')
+            && !matches!(b.get(j), Some(b'0'..=b'9' | b'.' | b'e' | b'E'))
+            && !(neg && n == 0);
+        plain.then(|| {
+            self.i = j;
+            if neg {
+                -n
+            } else {
+                n
+            }
+        })
+    }
+
     /// The number at `i`, checked against JSON's grammar; returns its text.
     pub(super) fn number(&mut self) -> Option<&'de str> {
         let start = self.i;
@@ -653,6 +686,69 @@ mod tests {
             assert!(agrees(line.as_bytes()), "{line}");
         }
         assert!(replayed() - before >= 40 - 34, "{}", replayed() - before);
+    }
+
+    /// `f` on a walker at the start of `t`.
+    fn on<R>(t: &str, f: impl FnOnce(&mut Walker<'_, '_>) -> R) -> R {
+        let (mut fields, mut recall, mut marks) = (Fields::default(), Recall::default(), Vec::new());
+        f(&mut Walker {
+            b: t.as_bytes(),
+            s: t,
+            controls: false,
+            i: 0,
+            map: &BUILTIN,
+            recall: &mut recall,
+            fields: &mut fields,
+            marks: &mut marks,
+            marking: false,
+        })
+    }
+
+    #[test]
+    fn integers_read_in_one_pass_as_number_and_number_value_read_them() {
+        let mut texts: Vec<String> = [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "00",
+            "01",
+            "-01",
+            "0.5",
+            "1e3",
+            "1E3",
+            "12.",
+            "-",
+            "",
+            "x",
+            "1x",
+            "1,",
+            "1}",
+            "999999999999999999",
+            "1000000000000000000",
+            "-999999999999999999",
+            "123456789012345678901",
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        for n in 1..=20 {
+            texts.push("9".repeat(n) + ",");
+            texts.push(format!("-{}", "1".repeat(n)));
+        }
+        for t in &texts {
+            let fast = on(t, |w| w.integer().map(|n| (n, w.i)));
+            let slow = on(t, |w| w.number().and_then(number_value).map(|v| (v, w.i)));
+            match (fast, slow) {
+                (Some((n, at)), Some((v, end))) => assert_eq!((Scalar::I64(n), at), (v, end), "{t}"),
+                (Some(f), None) => panic!("{t}: {f:?}, but no number"),
+                (None, _) => {}
+            }
+        }
+        // The ones it exists for.
+        for (t, n) in [("200", 200), ("153000000,", 153_000_000), ("-17}", -17), ("0", 0)] {
+            assert_eq!(on(t, |w| w.integer()), Some(n), "{t}");
+        }
     }
 
     #[test]
