@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use std::borrow::Cow;
 
-use super::fields::{self, Slot};
+use super::fields::{self, Fields, Slot};
 use super::scan::{self, MemberWalk, ScanError};
 use super::{record, Options, Output};
 use crate::error::{Error, Result};
@@ -205,31 +205,53 @@ type HitKey<'b> = (Cow<'b, str>, Cow<'b, str>);
 /// it was skipped.
 type Keyed<'b> = std::result::Result<(Event, Option<HitKey<'b>>, bool), String>;
 
-fn unit_event<'b>(id: SourceId, b: &'b [u8], idx: u64, unit: &Unit, opts: &Options) -> Keyed<'b> {
+/// The event of one unit. A document's fields are found in `f`, which the
+/// units a thread reads share; an ES|QL row, rebuilt as an object of its
+/// own, gets fields of its own.
+fn unit_event<'b>(
+    id: SourceId,
+    b: &'b [u8],
+    idx: u64,
+    unit: &Unit,
+    opts: &Options,
+    f: &mut Fields<'b>,
+) -> Keyed<'b> {
     let offset = unit.start() as u64;
     let loc = Locator::Entry(idx);
-    let owned;
-    let bytes: &[u8] = match unit {
-        Unit::Doc(s, e) => &b[*s..*e],
+    match unit {
+        Unit::Doc(s, e) => bytes_event(id, &b[*s..*e], b, loc, offset, opts, f),
         Unit::Row(s, e, names) => {
-            owned =
+            let owned =
                 row_object(names, &b[*s..*e]).ok_or_else(|| "ES|QL row is not a JSON array".to_string())?;
-            &owned
+            bytes_event(id, &owned, b, loc, offset, opts, &mut Fields::default())
         }
-    };
+    }
+}
+
+/// The event of one document's `bytes` (which may lie in `b`).
+fn bytes_event<'d, 'b>(
+    id: SourceId,
+    bytes: &'d [u8],
+    b: &'b [u8],
+    loc: Locator,
+    offset: u64,
+    opts: &Options,
+    f: &mut Fields<'d>,
+) -> Keyed<'b> {
     if let Some(reason) = crate::model::oversized(bytes.len()) {
         return Err(reason);
     }
-    let f = fields::extract_with(&opts.map, bytes).map_err(|e| match e {
+    fields::extract_into(&opts.map, bytes, f).map_err(|e| match e {
         fields::FieldError::Json(e) => format!("invalid JSON: {e}"),
         fields::FieldError::NotObject => "not a JSON object".to_string(),
     })?;
+    let f = &*f;
     let key = match (f.str(Slot::EsIndex), f.str(Slot::EsId)) {
         (Some(i), Some(d)) => Some((key_part(i, b), key_part(d, b))),
         _ => None,
     };
     let known = f.found() > 0;
-    Ok((record::to_event(id, loc, offset, &f, opts), key, known))
+    Ok((record::to_event(id, loc, offset, f, opts), key, known))
 }
 
 /// A key field's text, borrowed when it lies in `b` (unescaped, in a
@@ -292,7 +314,9 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
         units
             .par_iter()
             .enumerate()
-            .map(|(i, u)| unit_event(id, b, i as u64, u, opts))
+            .map_init(Fields::default, |f, (i, u)| {
+                unit_event(id, b, i as u64, u, opts, f)
+            })
             .collect()
     });
     // A lone JSON object that is no export and holds no field we know is
@@ -427,9 +451,10 @@ pub fn response_line_events(
     let (as_, ae) = member_span(line, hs, b"hits")?;
     let arr = scan::array_elements(&line[..ae], as_);
     let mut failed = Vec::new();
+    let mut f = Fields::default();
     for &(s, e) in &arr.elements {
-        match fields::extract_with(&opts.map, &line[s..e]) {
-            Ok(f) => out.push(record::to_event(id, loc, offset + s as u64, &f, opts)),
+        match fields::extract_into(&opts.map, &line[s..e], &mut f) {
+            Ok(()) => out.push(record::to_event(id, loc, offset + s as u64, &f, opts)),
             Err(fields::FieldError::Json(err)) => {
                 failed.push((offset + s as u64, format!("hit: invalid JSON: {err}")))
             }
