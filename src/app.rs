@@ -300,7 +300,7 @@ pub struct Loaded {
 /// request or trace.
 pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
     let mut u = load_unlinked(opts)?;
-    let links = crate::stats::stage("links", || correlate::Links::build(&u.events));
+    let links = crate::stats::stage("links", || correlate::Links::from_keys(&u.events, &u.keys));
     u.correlation.joined_requests = links.joined(&u.events) as u64;
     Ok(Loaded {
         events: u.events,
@@ -322,6 +322,8 @@ struct Unlinked {
     /// Without `joined_requests`, which needs the links.
     correlation: report::Correlation,
     miner: crate::normalize::template::Miner,
+    /// The events' join keys, for the links and the trace count.
+    keys: correlate::KeyIndex,
 }
 
 /// [`load`] up to the links.
@@ -392,12 +394,18 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
             events.sort_by_key(time_key);
         }
     });
-    let miner = crate::stats::stage("templates", || crate::normalize::template::assign(&mut events));
+    // The join keys do not depend on the templates: hashed meanwhile.
+    let ((miner, of), keys) = rayon::join(
+        || crate::stats::stage("templates", || crate::normalize::template::mine(&events)),
+        || crate::stats::stage("join keys", || correlate::KeyIndex::of(&events)),
+    );
+    crate::normalize::template::apply(&mut events, &of);
     Ok(Unlinked {
         events,
         sources,
         errors,
         correlation,
+        keys,
         miner,
     })
 }
@@ -411,6 +419,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         errors,
         mut correlation,
         miner,
+        keys,
     } = load_unlinked(opts)?;
     let templates: Vec<(String, u64)> = miner.templates.iter().map(|t| (t.text(), t.count)).collect();
     let occurrences = crate::normalize::template::occurrences(&events, templates.len());
@@ -420,7 +429,6 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
     // side by side (the rules do not read the links).
     let ((links, (sums, blame)), findings) = rayon::join(
         || {
-            let keys = stage("join keys", || correlate::KeyIndex::of(&events));
             let links = stage("links", || correlate::Links::from_keys(&events, &keys));
             let rest = rayon::join(
                 || stage("summary", || series::summary(&events, &keys)),

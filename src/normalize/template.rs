@@ -213,14 +213,33 @@ pub fn occurrences(events: &[crate::model::Event], n: usize) -> Vec<Option<Occur
 /// each failure's `template`. Events must already be in their final order
 /// so ids are deterministic.
 pub fn assign(events: &mut [crate::model::Event]) -> Miner {
+    let (miner, of) = mine(events);
+    apply(events, &of);
+    miner
+}
+
+/// [`assign`]'s reading half: the templates, and (event, template) for
+/// each failure with text, without changing the events (so that other
+/// passes can read them meanwhile).
+pub fn mine(events: &[crate::model::Event]) -> (Miner, Vec<(usize, usize)>) {
     let mut miner = Miner::default();
-    for e in events.iter_mut().filter(|e| e.is_failure()) {
+    let mut of = Vec::new();
+    for (i, e) in events.iter().enumerate().filter(|(_, e)| e.is_failure()) {
         let text = e.error_text.as_deref().or(e.message.as_deref());
         if let Some(t) = text.filter(|t| !t.trim().is_empty()) {
-            e.template = Some(format!("t{}", miner.add(t)).into());
+            of.push((i, miner.add(t)));
         }
     }
-    miner
+    (miner, of)
+}
+
+/// [`assign`]'s writing half: set each event's template from [`mine`].
+pub fn apply(events: &mut [crate::model::Event], of: &[(usize, usize)]) {
+    for &(i, t) in of {
+        if let Some(e) = events.get_mut(i) {
+            e.template = Some(format!("t{t}").into());
+        }
+    }
 }
 
 #[cfg(test)]
