@@ -262,6 +262,20 @@ fn key_hash(is_trace: bool, key: &str) -> u64 {
     (rustc_hash::FxBuildHasher.hash_one(key) & !1) | u64::from(is_trace)
 }
 
+/// Events to a block of the passes that read every trace id.
+const PREFETCH_BLOCK: usize = 1 << 12;
+/// How many events ahead those passes ask for the trace id.
+const PREFETCH_AHEAD: usize = 16;
+
+/// Start loading the trace id of the event [`PREFETCH_AHEAD`] after `k`
+/// in `block`: ids lie far apart in a large input, and each would
+/// otherwise be waited for.
+fn prefetch_trace(block: &[Event], k: usize) {
+    if let Some(t) = block.get(k + PREFETCH_AHEAD).and_then(|e| e.trace_id) {
+        t.prefetch();
+    }
+}
+
 /// Every join key of the events, hashed once for the links and for the
 /// count of distinct traces. Only a key that occurs twice can join
 /// records, and most occur once: the repeated hashes are found from 8
@@ -282,8 +296,13 @@ impl KeyIndex {
     pub fn of(events: &[Event]) -> KeyIndex {
         use rayon::prelude::*;
         let mut hashes: Vec<u64> = events
-            .par_iter()
-            .flat_map_iter(|e| keys(e).map(|(t, k)| key_hash(t, k)))
+            .par_chunks(PREFETCH_BLOCK)
+            .flat_map_iter(|block| {
+                block.iter().enumerate().flat_map(move |(k, e)| {
+                    prefetch_trace(block, k);
+                    keys(e).map(|(t, k)| key_hash(t, k))
+                })
+            })
             .collect();
         hashes.par_sort_unstable();
         let mut single_traces = 0;
