@@ -130,11 +130,12 @@ impl Shapes {
         false
     }
 
-    /// Whether the record about to be walked in full (after
-    /// [`Shapes::replay`] said no) is to have its shape kept: not when
-    /// the next is not to be tried either.
-    pub(super) fn marking(&self) -> bool {
-        self.cooldown == 0
+    /// Whether the record of `len` bytes about to be walked in full (after
+    /// [`Shapes::replay`] said no) is to have its shape kept: not when the
+    /// next is not to be tried either, nor when it is too long to keep
+    /// (its marks alone would take memory in proportion to its values).
+    pub(super) fn marking(&self, len: usize) -> bool {
+        self.cooldown == 0 && len <= MAX_RECORD
     }
 
     /// Keep the shape of `record`, which the walk just read in full with
