@@ -122,7 +122,7 @@ impl Shapes {
             w.restart();
         }
         if self.kept[0].is_some() {
-            self.misses += 1;
+            self.misses = self.misses.saturating_add(1);
             if self.misses >= 2 {
                 self.cooldown = self.misses.min(MAX_COOLDOWN);
             }
