@@ -808,7 +808,61 @@ mod tests {
         assert!(checked > 1000, "{checked}");
     }
 
+    /// JSON-ish value text: mostly well-formed scalars of every kind, with
+    /// escapes, control bytes, non-ASCII, odd numbers, and now and then a
+    /// nested value or plain garbage.
+    fn value_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            proptest::collection::vec(
+                prop_oneof![
+                    Just("a".to_string()),
+                    Just("\\\"".to_string()),
+                    Just("\\\\".to_string()),
+                    Just("\\n".to_string()),
+                    Just("\\u00e9".to_string()),
+                    Just("\\ud83d\\ude00".to_string()),
+                    Just("\\ud800".to_string()),
+                    Just("\\x".to_string()),
+                    Just("\u{1}".to_string()),
+                    Just("é".to_string()),
+                    Just("/".to_string()),
+                    Just(",\":".to_string()),
+                ],
+                0..6
+            )
+            .prop_map(|parts| format!("\"{}\"", parts.concat())),
+            "-?(0|[1-9][0-9]{0,20}|0[0-9])(\\.[0-9]{0,3})?([eE][-+]?[0-9]{0,3})?",
+            Just("true".to_string()),
+            Just("false".to_string()),
+            Just("null".to_string()),
+            Just("[1,\"x\"]".to_string()),
+            Just("{\"k\":1}".to_string()),
+            Just("1e400".to_string()),
+            "[ -~]{0,4}",
+        ]
+    }
+
     proptest::proptest! {
+        #[test]
+        fn replays_agree_with_serde_whatever_the_values(
+            pick in 0usize..2,
+            values in proptest::collection::vec(value_text(), 6),
+        ) {
+            // Records laid out like a first one, with other values: each is
+            // replayed when its values fit the layout, walked otherwise,
+            // and either way answers as serde does.
+            let layouts: [fn(&[String]) -> String; 2] = [
+                |v| format!(r#"{{"@timestamp":{},"level":{},"msg":{},"status":{},"duration":{},"ok":{}}}"#, v[0], v[1], v[2], v[3], v[4], v[5]),
+                |v| format!(r#"{{"_index":"i","_source":{{"http":{{"response":{{"status_code":{}}}}},"trace":{{"id":{}}},"tags":[{},{}],"x":{},"message":{}}}}}"#, v[0], v[1], v[2], v[3], v[4], v[5]),
+            ];
+            let first = ["\"2024-08-01T00:00:00Z\"", "\"info\"", "\"m\"", "200", "1.5", "true"].map(String::from);
+            let primed = layouts[pick](&first);
+            proptest::prop_assert!(extract(&BUILTIN, primed.as_bytes()).is_some());
+            let line = layouts[pick](&values);
+            proptest::prop_assert!(agrees(line.as_bytes()), "{}", line);
+        }
+
         #[test]
         fn agrees_with_serde_on_mutated_records(
             pick in 0usize..4,
