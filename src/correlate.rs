@@ -7,6 +7,7 @@
 //! view), or else the input with the most joins. Offsets propagate along
 //! the join graph, so a backend joined only to the gateway is still placed.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::model::OptionStr;
@@ -267,13 +268,22 @@ const PREFETCH_BLOCK: usize = 1 << 12;
 /// How many events ahead those passes ask for the trace id.
 const PREFETCH_AHEAD: usize = 16;
 
-/// Start loading the trace id of the event [`PREFETCH_AHEAD`] after `k`
-/// in `block`: ids lie far apart in a large input, and each would
-/// otherwise be waited for.
-fn prefetch_trace(block: &[Event], k: usize) {
-    if let Some(t) = block.get(k + PREFETCH_AHEAD).and_then(|e| e.trace_id) {
-        t.prefetch();
-    }
+/// (event, is a trace id, hash) of every join key, in parallel blocks. The
+/// trace id of the event [`PREFETCH_AHEAD`] on is asked for ahead of time:
+/// ids lie far apart in a large input, and each would otherwise be waited
+/// for.
+fn hashed_keys(events: &[Event]) -> impl ParallelIterator<Item = (usize, bool, u64)> + '_ {
+    events
+        .par_chunks(PREFETCH_BLOCK)
+        .enumerate()
+        .flat_map_iter(|(b, block)| {
+            block.iter().enumerate().flat_map(move |(k, e)| {
+                if let Some(t) = block.get(k + PREFETCH_AHEAD).and_then(|e| e.trace_id) {
+                    t.prefetch();
+                }
+                keys(e).map(move |(t, key)| (b * PREFETCH_BLOCK + k, t, key_hash(t, key)))
+            })
+        })
 }
 
 /// Every join key of the events, hashed once for the links and for the
@@ -294,16 +304,7 @@ pub struct KeyIndex {
 impl KeyIndex {
     /// Hash the keys of every event.
     pub fn of(events: &[Event]) -> KeyIndex {
-        use rayon::prelude::*;
-        let mut hashes: Vec<u64> = events
-            .par_chunks(PREFETCH_BLOCK)
-            .flat_map_iter(|block| {
-                block.iter().enumerate().flat_map(move |(k, e)| {
-                    prefetch_trace(block, k);
-                    keys(e).map(|(t, k)| key_hash(t, k))
-                })
-            })
-            .collect();
+        let mut hashes: Vec<u64> = hashed_keys(events).map(|(_, _, h)| h).collect();
         hashes.par_sort_unstable();
         let mut single_traces = 0;
         let mut twice = rustc_hash::FxHashSet::default();
@@ -321,16 +322,9 @@ impl KeyIndex {
                 repeated: Vec::new(),
             };
         }
-        let twice = &twice;
-        let mut repeated: Vec<(u64, usize, bool)> = events
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(i, e)| {
-                keys(e).filter_map(move |(is_trace, k)| {
-                    let h = key_hash(is_trace, k);
-                    twice.contains(&h).then_some((h, i, is_trace))
-                })
-            })
+        let mut repeated: Vec<(u64, usize, bool)> = hashed_keys(events)
+            .filter(|(_, _, h)| twice.contains(h))
+            .map(|(i, is_trace, h)| (h, i, is_trace))
             .collect();
         // The order is total (the event index breaks ties), so the parallel
         // sort gives the same result for any thread count.

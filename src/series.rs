@@ -51,39 +51,21 @@ pub struct Summary {
 /// Count events, failures and distinct traces (from the join keys'
 /// `index`), and find the time range.
 pub fn summary(events: &[Event], index: &crate::correlate::KeyIndex) -> Summary {
-    use rayon::prelude::*;
-    let (failures, first_ts, last_ts) = events
-        .par_chunks(1 << 14)
-        .map(|block| {
-            block.iter().fold(
-                (0u64, None, None),
-                |(n, lo, hi): (u64, Option<i64>, Option<i64>), e| {
-                    let t = e.ts_ns();
-                    (
-                        n + u64::from(e.is_failure()),
-                        t.map_or(lo, |t| Some(lo.map_or(t, |l: i64| l.min(t)))),
-                        t.map_or(hi, |t| Some(hi.map_or(t, |h: i64| h.max(t)))),
-                    )
-                },
-            )
-        })
-        .reduce(
-            || (0, None, None),
-            |a, b| {
-                let pick = |x: Option<i64>, y: Option<i64>, f: fn(i64, i64) -> i64| match (x, y) {
-                    (Some(x), Some(y)) => Some(f(x, y)),
-                    (x, y) => x.or(y),
-                };
-                (a.0 + b.0, pick(a.1, b.1, i64::min), pick(a.2, b.2, i64::max))
-            },
-        );
+    let range = time_range(events);
     Summary {
         events: events.len() as u64,
-        failures,
-        first_ts,
-        last_ts,
+        failures: events.iter().filter(|e| e.is_failure()).count() as u64,
+        first_ts: range.map(|r| r.0),
+        last_ts: range.map(|r| r.1),
         traces: index.traces(events),
     }
+}
+
+/// The earliest and the latest timestamp of the events.
+fn time_range(events: &[Event]) -> Option<(i64, i64)> {
+    events.iter().filter_map(Event::ts_ns).fold(None, |r, t| {
+        Some(r.map_or((t, t), |(a, b): (i64, i64)| (a.min(t), b.max(t))))
+    })
 }
 
 /// Failures and requests, as counted by origin for [`affected`].
@@ -102,13 +84,7 @@ impl std::ops::AddAssign for Tally {
 
 /// Requests per interval, by status class, with latency percentiles.
 pub fn build(events: &[Event]) -> Series {
-    let Some((first, last)) = events
-        .iter()
-        .filter_map(Event::ts_ns)
-        .fold(None, |r: Option<(i64, i64)>, t| {
-            Some(r.map_or((t, t), |(a, b)| (a.min(t), b.max(t))))
-        })
-    else {
+    let Some((first, last)) = time_range(events) else {
         return Series::default();
     };
     let span_s = (last.saturating_sub(first) / 1_000_000_000).max(1);

@@ -107,7 +107,6 @@ fn origin_value(o: &Origin, field: Field) -> Option<Val<'static>> {
 fn value<'a>(e: &'a Event, field: Field, templates: &'a [(String, u64)]) -> Option<Val<'a>> {
     match field {
         Field::Status => e.status.map(Val::Status),
-        f if f.in_origin() => origin_value(e.origin_id.get(), f),
         Field::Template => e
             .template
             .as_deref()
@@ -115,7 +114,7 @@ fn value<'a>(e: &'a Event, field: Field, templates: &'a [(String, u64)]) -> Opti
             .and_then(|i| templates.get(i))
             .map(|(text, _)| Val::Text(text.as_str())),
         Field::Token => e.auth().and_then(|a| a.credential_fp.as_deref()).map(Val::Text),
-        _ => None,
+        part => origin_value(e.origin_id.get(), part),
     }
 }
 

@@ -135,12 +135,12 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
 
     ev.trace_id = f.get(Slot::TraceId).and_then(|v| match v {
         Scalar::Str(s) => {
-            // GCP: projects/P/traces/T (a canonical id has no `/` to look for).
-            let t = if trace::is_canonical(s) {
-                s
-            } else {
-                s.rsplit('/').next().unwrap_or(s)
-            };
+            if trace::is_canonical(s) {
+                // Most ids: nothing to strip or convert.
+                return Some(text(s));
+            }
+            // GCP: projects/P/traces/T
+            let t = s.rsplit('/').next().unwrap_or(s);
             if trace::is_canonical(t) {
                 Some(text(t))
             } else {

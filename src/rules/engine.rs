@@ -1030,6 +1030,43 @@ mod tests {
     }
 
     #[test]
+    fn the_extent_is_what_whole_passes_over_the_events_give() {
+        // Over several blocks: in order, out of order only across a block
+        // boundary or inside one block, with timeless events last or
+        // between, and with none timed.
+        let n = MATCH_BLOCK * 3 + 5;
+        let timed = |ts: &dyn Fn(usize) -> Option<i64>| -> Vec<Event> {
+            (0..n)
+                .map(|i| {
+                    let mut e = Event::at(SourceId(0), Locator::Line(i as u64), i as u64);
+                    e.set_ts_ns(ts(i));
+                    e
+                })
+                .collect()
+        };
+        let b = MATCH_BLOCK;
+        let cases: Vec<Vec<Event>> = vec![
+            timed(&|i| Some(i as i64 * 10)),
+            timed(&|i| Some(if i == b { 5 } else { i as i64 * 10 })),
+            timed(&|i| Some(if i == b + 7 { 5 } else { i as i64 * 10 })),
+            timed(&|i| (i < n - 100).then_some(i as i64)),
+            timed(&|i| (i != 2 * b).then_some(i as i64)),
+            timed(&|_| None),
+            timed(&|i| Some(-(i as i64))),
+        ];
+        for (k, events) in cases.iter().enumerate() {
+            let x = Extent::of(events);
+            let times = || events.iter().filter_map(|e| e.ts_ns());
+            assert_eq!(x.start, times().min(), "case {k}");
+            assert_eq!(x.end, times().max(), "case {k}");
+            let sorted = events.is_sorted_by_key(|e| (e.ts_ns().is_none(), e.ts_ns()));
+            assert_eq!(x.sorted, sorted, "case {k}");
+        }
+        let sorted: Vec<bool> = cases.iter().map(|e| Extent::of(e).sorted).collect();
+        assert_eq!(sorted, [true, false, false, true, false, true, false]);
+    }
+
+    #[test]
     fn groups_found_by_origin_match_groups_found_by_key() {
         // Events of many origins (host x route x method): the per-origin
         // answer must be the one each event's own key gives.
