@@ -8,6 +8,8 @@ use std::hash::{Hash, Hasher};
 use serde::Deserialize as _;
 use serde_json::Value;
 
+use crate::model::Str;
+
 /// Bodies larger than this are not inspected.
 pub const MAX_BODY: usize = 256 * 1024;
 
@@ -22,11 +24,22 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn walk(v: &Value, path: &mut String, depth: usize, out: &mut Vec<String>) {
+/// Push `path:ty` to `out`, interned: the paths of one API's bodies repeat
+/// from response to response, and are found in the per-thread cache
+/// without an allocation.
+fn push_path(path: &mut String, ty: &str, out: &mut Vec<Str>) {
+    let len = path.len();
+    path.push(':');
+    path.push_str(ty);
+    out.push(crate::model::intern(path));
+    path.truncate(len);
+}
+
+fn walk(v: &Value, path: &mut String, depth: usize, out: &mut Vec<Str>) {
     if out.len() >= 256 || depth > 6 {
         return;
     }
-    out.push(format!("{path}:{}", type_name(v)));
+    push_path(path, type_name(v), out);
     match v {
         Value::Object(m) => {
             for (k, child) in m {
@@ -75,7 +88,7 @@ fn kept(key: &str) -> bool {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inspected {
     /// Field paths with types, sorted (as [`fields`] gives for the tree).
-    pub fields: Vec<String>,
+    pub fields: Vec<Str>,
     /// The top-level members the error checks read ([`kept`]) as an object; `Null` when the
     /// body is not an object.
     pub top: Value,
@@ -115,7 +128,7 @@ pub fn inspect(text: &str) -> Option<Inspected> {
 struct ShapeSeed<'a> {
     path: &'a mut String,
     depth: usize,
-    out: &'a mut Vec<String>,
+    out: &'a mut Vec<Str>,
     /// The kept members, at the top level only.
     top: Option<&'a mut serde_json::Map<String, Value>>,
 }
@@ -125,7 +138,7 @@ impl ShapeSeed<'_> {
         self.out.len() >= 256 || self.depth > 6
     }
     fn leaf(self, ty: &str) -> bool {
-        self.out.push(format!("{}:{ty}", self.path));
+        push_path(self.path, ty, self.out);
         false
     }
 }
@@ -165,7 +178,7 @@ impl<'de> serde::de::Visitor<'de> for ShapeSeed<'_> {
         Ok(self.leaf("null"))
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
-        self.out.push(format!("{}:array", self.path));
+        push_path(self.path, "array", self.out);
         let len = self.path.len();
         self.path.push_str("[]");
         // An array's shape is the shape of its first element.
@@ -188,7 +201,7 @@ impl<'de> serde::de::Visitor<'de> for ShapeSeed<'_> {
             out,
             mut top,
         } = self;
-        out.push(format!("{path}:object"));
+        push_path(path, "object", out);
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             let len = path.len();
             path.push('.');
@@ -218,7 +231,7 @@ impl<'de> serde::de::Visitor<'de> for ShapeSeed<'_> {
 
 /// A JSON value's shape: its field paths with their types (`.price:number`),
 /// sorted. Arrays contribute their first element's shape.
-pub fn fields(v: &Value) -> Vec<String> {
+pub fn fields(v: &Value) -> Vec<Str> {
     let mut parts = Vec::new();
     walk(v, &mut String::new(), 0, &mut parts);
     parts.sort();
@@ -228,7 +241,9 @@ pub fn fields(v: &Value) -> Vec<String> {
 /// A stable fingerprint of a JSON value's shape: its field paths and types.
 pub fn shape(v: &Value) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    fields(v).hash(&mut h);
+    for f in fields(v) {
+        f.as_str().hash(&mut h);
+    }
     h.finish()
 }
 
@@ -242,13 +257,8 @@ fn text_of(v: Option<&Value>) -> Option<String> {
 
 /// Record a response body's shape on an event (its fingerprint is
 /// [`shape`] of the same value, derivable from these fields).
-pub fn set_body(ev: &mut crate::model::Event, fields: Vec<String>) {
-    ev.extra_mut().body_fields = Some(
-        fields
-            .iter()
-            .map(|f| crate::model::Str::from(f.as_str()))
-            .collect(),
-    );
+pub fn set_body(ev: &mut crate::model::Event, fields: Vec<Str>) {
+    ev.extra_mut().body_fields = Some(fields.into_boxed_slice());
 }
 
 /// The `error` of an error response body (`{"error": "invalid_grant",
