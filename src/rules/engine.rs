@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::spec::{CompiledRule, GroupField, MAX_GROUP_FIELDS};
 use crate::model::OptionStr;
-use crate::model::{Event, SourceInfo, Subject};
+use crate::model::{Event, SourceInfo, Str, Subject};
 
 /// One rule firing on one group.
 #[derive(Debug, Clone)]
@@ -166,10 +166,11 @@ fn drift_matches(
             groups.entry(group_key(rule, e, sources)).or_default().push(i);
         }
     }
-    let split = |f: &str| -> (String, String) {
-        let (p, t) = f.rsplit_once(':').unwrap_or((f, ""));
-        (p.to_string(), t.to_string())
-    };
+    // A field is `path:type` (types hold no colon), interned: equal
+    // fields are equal handles, compared without reading their text.
+    fn split(f: &str) -> (&str, &str) {
+        f.rsplit_once(':').unwrap_or((f, ""))
+    }
     let mut out = Vec::new();
     for idx in groups.values_mut() {
         idx.sort_by_key(|&i| (events[i].ts_ns(), i));
@@ -177,38 +178,39 @@ fn drift_matches(
         if idx.len() <= n_base {
             continue;
         }
-        let fields_of = |i: usize| -> Vec<(String, String)> {
-            events[i]
-                .body_fields()
-                .unwrap_or(&[])
-                .iter()
-                .map(|f| split(f))
-                .collect()
-        };
-        // Fields every baseline response had, and every field any had.
-        let base: Vec<Vec<(String, String)>> = idx[..n_base].iter().map(|&i| fields_of(i)).collect();
-        let stable: Vec<&(String, String)> = base[0]
+        let fields_of = |i: usize| events[i].body_fields().unwrap_or(&[]);
+        // Fields every baseline response had, and every field (and path)
+        // any had.
+        let base = &idx[..n_base];
+        let stable: Vec<Str> = fields_of(base[0])
             .iter()
-            .filter(|f| base.iter().all(|b| b.contains(f)))
+            .copied()
+            .filter(|f| base[1..].iter().all(|&b| fields_of(b).contains(f)))
             .collect();
-        let seen: std::collections::BTreeSet<&str> = base.iter().flatten().map(|(p, _)| p.as_str()).collect();
+        let seen: FxHashSet<Str> = base.iter().flat_map(|&b| fields_of(b).iter().copied()).collect();
+        let seen_paths: FxHashSet<&str> = seen.iter().map(|f| split(f.as_str()).0).collect();
         for &i in &idx[n_base..] {
             let now = fields_of(i);
             let mut change = None;
-            for (path, ty) in &stable {
-                if now.iter().any(|(p, t)| p == path && t == ty) {
+            for f in &stable {
+                if now.contains(f) {
                     continue;
                 }
-                change = Some(match now.iter().find(|(p, _)| p == path) {
-                    Some((_, t)) => format!("{}: {ty} → {t}", display_path(path)),
-                    None => format!("{}: missing (was {ty})", display_path(path)),
-                });
+                let (path, ty) = split(f.as_str());
+                change = Some(
+                    match now.iter().map(|x| split(x.as_str())).find(|(p, _)| *p == path) {
+                        Some((_, t)) => format!("{}: {ty} → {t}", display_path(path)),
+                        None => format!("{}: missing (was {ty})", display_path(path)),
+                    },
+                );
                 break;
             }
             if change.is_none() {
                 change = now
                     .iter()
-                    .find(|(p, _)| !seen.contains(p.as_str()))
+                    .filter(|f| !seen.contains(*f))
+                    .map(|f| split(f.as_str()))
+                    .find(|(p, _)| !seen_paths.contains(p))
                     .map(|(p, t)| format!("{}: new field ({t})", display_path(p)));
             }
             if let Some(c) = change {
@@ -909,6 +911,62 @@ mod tests {
         });
         e.error_class = (status >= 500).then_some(ErrorClass::Http5xx);
         e
+    }
+
+    /// Responses of one endpoint with these bodies, a second apart.
+    fn bodies(bodies: &[&str]) -> Vec<Event> {
+        bodies
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let mut e = ev(i as u64, i as i64, 200, "api");
+                e.error_class = None;
+                let shape = crate::normalize::body::inspect(b).unwrap();
+                crate::normalize::body::set_body(&mut e, shape.fields);
+                e
+            })
+            .collect()
+    }
+
+    fn drift_detail(events: &[Event]) -> Option<String> {
+        let text = "id = \"d\"\ncategory = \"payload.schema_drift\"\ntitle = \"t\"\nseverity = \"high\"\nexplanation = \"e\"\nremediation = \"r\"\n[drift]\nbaseline = 0.3\n[aggregate]\ngroup_by = \"host\"\nwindow = \"10m\"\nmin_events = 3\n";
+        let r = compile("d", text).unwrap().1.unwrap();
+        let f = evaluate(&[r], events, &[]);
+        assert!(f.len() <= 1);
+        f.into_iter().next().and_then(|f| f.detail)
+    }
+
+    #[test]
+    fn drift_names_a_type_flip_a_missing_field_and_a_new_one() {
+        let old = r#"{"price":12.5,"currency":"EUR","tags":["a"]}"#;
+        let mut changes = [
+            (
+                r#"{"price":"12.50","currency":"EUR","tags":["a"]}"#,
+                "price: number → string",
+            ),
+            (r#"{"price":12.5,"tags":["a"]}"#, "currency: missing (was string)"),
+            (
+                r#"{"price":12.5,"currency":"EUR","tags":["a"],"vat":1}"#,
+                "vat: new field (number)",
+            ),
+            (
+                r#"{"price":12.5,"currency":"EUR","tags":[{"k":1}]}"#,
+                "tags[]: string → object",
+            ),
+        ];
+        for (new, want) in &mut changes {
+            let mut seq = vec![old; 4];
+            seq.extend([*new; 4]);
+            assert_eq!(drift_detail(&bodies(&seq)).as_deref(), Some(*want), "{new}");
+        }
+        // A field only some baseline responses had is neither missing nor
+        // new, whatever its type.
+        let optional = r#"{"price":12.5,"currency":"EUR","tags":["a"],"note":"x"}"#;
+        let retyped = r#"{"price":12.5,"currency":"EUR","tags":["a"],"note":7}"#;
+        let seq = [
+            old, optional, old, optional, old, retyped, old, retyped, optional, retyped, old, retyped,
+        ];
+        assert_eq!(drift_detail(&bodies(&seq)), None);
     }
 
     #[test]
