@@ -350,6 +350,8 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
 
     let mut sources: Vec<SourceInfo> = Vec::new();
     let mut events: Vec<Event> = Vec::new();
+    // The join keys' hashes, while every input's parser took them.
+    let mut key_hashes: Option<Vec<u64>> = Some(Vec::new());
     for spec in &specs {
         if let InputSpec::Path(p) = spec {
             bar.set_message(p.display().to_string());
@@ -371,6 +373,17 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
                     p.info.stats.filtered = (before - p.events.len()) as u64;
                 }
                 p.info.stats.events = p.events.len() as u64;
+                // A parser's hashes hold only while all its events are kept.
+                match (&mut key_hashes, p.key_hashes.take()) {
+                    (Some(all), Some(h)) if p.info.stats.filtered == 0 => {
+                        if all.is_empty() {
+                            *all = h;
+                        } else {
+                            all.extend(h);
+                        }
+                    }
+                    _ => key_hashes = None,
+                }
                 sources.push(p.info);
                 if events.is_empty() {
                     events = p.events;
@@ -397,7 +410,12 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
     // The join keys do not depend on the templates: hashed meanwhile.
     let ((miner, of), keys) = rayon::join(
         || crate::stats::stage("templates", || crate::normalize::template::mine(&events)),
-        || crate::stats::stage("join keys", || correlate::KeyIndex::of(&events)),
+        || {
+            crate::stats::stage("join keys", || match key_hashes {
+                Some(h) => correlate::KeyIndex::with_hashes(&events, h),
+                None => correlate::KeyIndex::of(&events),
+            })
+        },
     );
     crate::normalize::template::apply(&mut events, &of);
     Ok(Unlinked {

@@ -263,6 +263,13 @@ fn key_hash(is_trace: bool, key: &str) -> u64 {
     (rustc_hash::FxBuildHasher.hash_one(key) & !1) | u64::from(is_trace)
 }
 
+/// Push the hash of each of an event's join keys to `out`: what
+/// [`KeyIndex::with_hashes`] takes, when a parser hashes the keys as it
+/// builds the events.
+pub fn push_key_hashes(e: &Event, out: &mut Vec<u64>) {
+    out.extend(keys(e).map(|(t, k)| key_hash(t, k)));
+}
+
 /// Events to a block of the passes that read every trace id.
 const PREFETCH_BLOCK: usize = 1 << 12;
 /// How many events ahead those passes ask for the trace id.
@@ -292,7 +299,7 @@ fn hashed_keys(events: &[Event]) -> impl ParallelIterator<Item = (usize, bool, u
 /// bytes a key first (sorted, rather than a map of millions of unique
 /// ids), then (hash, event, kind) is taken for the keys with those hashes
 /// alone.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct KeyIndex {
     /// Trace keys whose hash occurs once: each is one trace.
     single_traces: u64,
@@ -304,7 +311,14 @@ pub struct KeyIndex {
 impl KeyIndex {
     /// Hash the keys of every event.
     pub fn of(events: &[Event]) -> KeyIndex {
-        let mut hashes: Vec<u64> = hashed_keys(events).map(|(_, _, h)| h).collect();
+        KeyIndex::with_hashes(events, hashed_keys(events).map(|(_, _, h)| h).collect())
+    }
+
+    /// The index of `events` from `hashes`, the hash of every join key of
+    /// every event (as [`push_key_hashes`] gives them), in any order: the
+    /// JSON-lines parser takes them while each record is in the cache,
+    /// which spares a pass that reads every id back from the input.
+    pub fn with_hashes(events: &[Event], mut hashes: Vec<u64>) -> KeyIndex {
         hashes.par_sort_unstable();
         let mut single_traces = 0;
         let mut twice = rustc_hash::FxHashSet::default();
@@ -527,6 +541,35 @@ mod tests {
         // The median offset is 3.010 s (pairs at +3.000, +3.010, +3.020).
         assert_eq!(events[1].ts_ns(), Some(-10_000_000));
         assert_eq!(sources[1].clock_shift_ns, 3_010_000_000);
+    }
+
+    #[test]
+    fn an_index_from_the_parsers_hashes_is_the_index_of_the_events() {
+        // Trace ids that repeat, 64-bit ones that join 128-bit ones, and
+        // request ids, hashed in another order than the events'.
+        let mut events: Vec<Event> = (0..300u64)
+            .map(|i| {
+                let t = match i % 3 {
+                    0 => format!("{:032x}", i % 50),
+                    1 => format!("{:016x}", i % 70),
+                    _ => format!("{i:032x}"),
+                };
+                ev((i % 2) as u32, i, i as i64, &t)
+            })
+            .collect();
+        for (i, e) in events.iter_mut().enumerate().filter(|(i, _)| i % 4 == 0) {
+            e.set_ids(Ids {
+                request_id: Some(format!("req-{}", i % 9).as_str().into()),
+                ..Ids::default()
+            });
+        }
+        let mut hashes = Vec::new();
+        for e in events.iter().rev() {
+            push_key_hashes(e, &mut hashes);
+        }
+        let whole = KeyIndex::of(&events);
+        assert_eq!(KeyIndex::with_hashes(&events, hashes), whole);
+        assert!(whole.traces(&events) > 50 && !whole.repeated.is_empty());
     }
 
     #[test]

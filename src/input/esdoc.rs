@@ -381,6 +381,7 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
         events,
         stats,
         dialect,
+        key_hashes: None,
     })
 }
 

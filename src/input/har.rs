@@ -337,6 +337,7 @@ pub fn parse_releasing(
         events,
         stats,
         dialect,
+        key_hashes: None,
     })
 }
 

@@ -42,10 +42,15 @@ pub fn parse(id: SourceId, b: &[u8], opts: &Options) -> Output {
 /// [`parse`] with chunks of about `chunk` bytes: the result is the same for
 /// any size (the property tests check it).
 pub fn parse_chunked(id: SourceId, b: &[u8], opts: &Options, chunk: usize) -> Output {
-    let parts: Vec<Chunk> = chunks(b, chunk.max(1))
+    let mut parts: Vec<Chunk> = chunks(b, chunk.max(1))
         .into_par_iter()
         .map(|(s, e)| parse_chunk(id, b, s, e, opts))
         .collect();
+    let mut keys = Vec::with_capacity(parts.iter().map(|p| p.keys.len()).sum());
+    for p in &mut parts {
+        // Taken, not appended: each chunk's memory goes back at once.
+        keys.extend(std::mem::take(&mut p.keys));
+    }
     let (mut events, stats, votes) = crate::stats::stage("merge chunks", || lines::merge(parts));
     let dialect = majority(&votes);
     if dialect == "elastic-apm" {
@@ -55,6 +60,7 @@ pub fn parse_chunked(id: SourceId, b: &[u8], opts: &Options, chunk: usize) -> Ou
         events,
         stats,
         dialect,
+        key_hashes: Some(keys),
     }
 }
 
@@ -212,6 +218,9 @@ fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options)
             if let Some(name) = service {
                 set_service(&mut out.events[before..], name);
             }
+            for e in &out.events[before..] {
+                crate::correlate::push_key_hashes(e, &mut out.keys);
+            }
             match res {
                 Ok(n) => {
                     out.records += n;
@@ -298,6 +307,44 @@ mod tests {
         assert_eq!(out.stats.issues[1].locator, Locator::Line(4));
         assert_eq!(out.events[1].locator(), Some(Locator::Line(5)));
         assert_eq!(out.events[1].error_class, Some(ErrorClass::Http5xx));
+    }
+
+    #[test]
+    fn the_key_hashes_are_those_of_the_events_made() {
+        // Trace ids (hex, GCP paths, traceparent), request ids, records
+        // wrapped in docker and compose lines, a batch of OTel records, a
+        // cut line and a repaired one: every event's keys, and no others.
+        let mut input = Vec::new();
+        for i in 0..40u32 {
+            let line = match i % 8 {
+                0 => format!("{{\"trace.id\":\"{i:032x}\",\"status\":200}}"),
+                1 => format!("{{\"logging.googleapis.com/trace\":\"projects/p/traces/{:032x}\"}}", i / 2),
+                2 => format!("{{\"traceparent\":\"00-{i:032x}-00f067aa0ba902b7-01\",\"request_id\":\"r{}\"}}", i % 3),
+                3 => format!("{{\"log\":\"{{\\\"trace_id\\\":\\\"{i:032x}\\\"}}\",\"stream\":\"stdout\"}}"),
+                4 => format!("web | {{\"request_id\":\"r{}\",\"msg\":\"x\"}}", i % 3),
+                5 => format!("{{\"resourceLogs\":[{{\"scopeLogs\":[{{\"logRecords\":[{{\"traceId\":\"{i:032x}\"}},{{\"traceId\":\"{:032x}\"}}]}}]}}]}}", i + 1),
+                6 => format!("{{\"trace_id\":\"{i:032x}\",\"msg\":\"cut"),
+                _ => format!("{{\"trace_id\":\"{i:016x}\",\"msg\":\"LATIN1\"}}"),
+            };
+            // A byte that is not UTF-8, for the repaired read.
+            input.extend_from_slice(line.replace("LATIN1", "\u{1}").as_bytes());
+            if let Some(at) = input.iter().rposition(|&b| b == 1) {
+                input[at] = 0xE9;
+            }
+            input.push(b'\n');
+        }
+        for chunk in [1, 64, 4096, usize::MAX] {
+            let out = parse_chunked(SourceId(0), &input, &Options::default(), chunk);
+            let mut got = out.key_hashes.clone().unwrap();
+            let mut want = Vec::new();
+            for e in &out.events {
+                crate::correlate::push_key_hashes(e, &mut want);
+            }
+            got.sort_unstable();
+            want.sort_unstable();
+            assert!(want.len() >= 30, "{}", want.len());
+            assert_eq!(got, want, "chunk {chunk}");
+        }
     }
 
     #[test]

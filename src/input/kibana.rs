@@ -132,6 +132,7 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
         events,
         stats,
         dialect: "kibana/csv export".to_string(),
+        key_hashes: None,
     })
 }
 

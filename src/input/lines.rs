@@ -21,6 +21,10 @@ pub struct Chunk {
     pub votes: Vec<&'static str>,
     /// Records read after replacing invalid UTF-8 with U+FFFD.
     pub repaired: u64,
+    /// The hashes of the events' join keys, taken while each record was
+    /// still in the cache (see [`crate::correlate::push_key_hashes`]); left
+    /// empty by parsers that do not hash them.
+    pub keys: Vec<u64>,
 }
 
 /// Split `b` into chunks of about `target` bytes that end on a newline.

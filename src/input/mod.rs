@@ -64,6 +64,9 @@ pub struct Output {
     pub stats: InputStats,
     /// The producer or convention the records follow.
     pub dialect: String,
+    /// The hashes of every join key of `events`, in any order, when the
+    /// parser took them as it went (see [`Parsed::key_hashes`]).
+    pub key_hashes: Option<Vec<u64>>,
 }
 
 /// The events of one input plus what the report says about it.
@@ -73,6 +76,11 @@ pub struct Parsed {
     pub info: SourceInfo,
     /// Events in record order.
     pub events: Vec<Event>,
+    /// The hashes of every join key of `events` (their multiset: the order
+    /// says nothing), taken by the parser while each record was in the
+    /// cache, for [`crate::correlate::KeyIndex::with_hashes`]; `None` when
+    /// the parser does not take them. Stale once events are dropped.
+    pub key_hashes: Option<Vec<u64>>,
 }
 
 /// Detect the format of a loaded input and parse it.
@@ -132,6 +140,7 @@ pub fn parse(id: SourceId, loaded: &Loaded, opts: &Options) -> Result<Parsed> {
             clock_shift_ns: 0,
         },
         events: out.events,
+        key_hashes: out.key_hashes,
     })
 }
 

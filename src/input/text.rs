@@ -395,6 +395,7 @@ pub fn parse_chunked(id: SourceId, b: &[u8], kind: TextKind, opts: &Options, chu
         events,
         stats,
         dialect: kind.name().to_string(),
+        key_hashes: None,
     }
 }
 
