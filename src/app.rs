@@ -443,18 +443,24 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
     let occurrences = crate::normalize::template::occurrences(&events, templates.len());
     use crate::stats::stage;
 
+    // The time range and order, one pass for the rules and the tallies.
+    let extent = stage("extent", || crate::model::Extent::of(&events));
     // The links, the table and the rules read the same events; build them
     // side by side (the rules do not read the links).
     let ((links, (sums, blame)), findings) = rayon::join(
         || {
             let links = stage("links", || correlate::Links::from_keys(&events, &keys));
             let rest = rayon::join(
-                || stage("summary", || series::summary(&events, &keys)),
+                || stage("summary", || series::summary(&events, &keys, extent)),
                 || stage("trace blame", || traces::blame(&events, &sources, &links)),
             );
             (links, rest)
         },
-        || stage("rules", || rules::evaluate(&rules, &events, &sources)),
+        || {
+            stage("rules", || {
+                rules::evaluate_within(&rules, &events, &sources, extent)
+            })
+        },
     );
     correlation.joined_requests = links.joined(&events) as u64;
     let ctx = evidence::Ctx {
@@ -493,7 +499,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
                     rayon::join(
                         || {
                             rayon::join(
-                                || stage("series", || series::build(&events)),
+                                || stage("series", || series::build(&events, extent)),
                                 || stage("affected", || series::affected(&events)),
                             )
                         },

@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 
 use crate::evidence;
 use crate::model::OptionStr;
-use crate::model::{ByOrigin, Event, SourceInfo};
+use crate::model::{ByOrigin, Event, Extent, SourceInfo};
 use crate::normalize::time::format_ns;
 use crate::report::{Affected, AffectedClient, AffectedEndpoint, Bucket, FailedRequest, Series};
 
@@ -49,23 +49,15 @@ pub struct Summary {
 }
 
 /// Count events, failures and distinct traces (from the join keys'
-/// `index`), and find the time range.
-pub fn summary(events: &[Event], index: &crate::correlate::KeyIndex) -> Summary {
-    let range = time_range(events);
+/// `index`); the time range is the events' `extent`.
+pub fn summary(events: &[Event], index: &crate::correlate::KeyIndex, extent: Extent) -> Summary {
     Summary {
         events: events.len() as u64,
         failures: events.iter().filter(|e| e.is_failure()).count() as u64,
-        first_ts: range.map(|r| r.0),
-        last_ts: range.map(|r| r.1),
+        first_ts: extent.start,
+        last_ts: extent.end,
         traces: index.traces(events),
     }
-}
-
-/// The earliest and the latest timestamp of the events.
-fn time_range(events: &[Event]) -> Option<(i64, i64)> {
-    events.iter().filter_map(Event::ts_ns).fold(None, |r, t| {
-        Some(r.map_or((t, t), |(a, b): (i64, i64)| (a.min(t), b.max(t))))
-    })
 }
 
 /// Failures and requests, as counted by origin for [`affected`].
@@ -82,9 +74,10 @@ impl std::ops::AddAssign for Tally {
     }
 }
 
-/// Requests per interval, by status class, with latency percentiles.
-pub fn build(events: &[Event]) -> Series {
-    let Some((first, last)) = time_range(events) else {
+/// Requests per interval, by status class, with latency percentiles, over
+/// the events' `extent`.
+pub fn build(events: &[Event], extent: Extent) -> Series {
+    let (Some(first), Some(last)) = (extent.start, extent.end) else {
         return Series::default();
     };
     let span_s = (last.saturating_sub(first) / 1_000_000_000).max(1);
@@ -107,7 +100,7 @@ pub fn build(events: &[Event]) -> Series {
     // In timeline order (as `app::load` gives them) a bucket is complete
     // once a later one starts, so only one bucket's durations are held at
     // a time; events in any other order keep every bucket's.
-    let in_order = events.is_sorted_by_key(|e| (e.ts_ns().is_none(), e.ts_ns()));
+    let in_order = extent.sorted;
     let mut durations: Vec<Vec<f64>> = vec![Vec::new(); if in_order { 0 } else { n }];
     let mut current: (usize, Vec<f64>) = (0, Vec::new());
     for e in events {
@@ -335,7 +328,7 @@ mod tests {
             })
             .collect();
         let index = crate::correlate::KeyIndex::of(&events);
-        assert_eq!(summary(&events, &index).traces, 3);
+        assert_eq!(summary(&events, &index, Extent::of(&events)).traces, 3);
         let links = crate::correlate::Links::from_keys(&events, &index);
         assert_eq!(links.group(0), Some(&[0, 1, 2][..]));
         assert_eq!(links.group(3), None);
@@ -356,7 +349,11 @@ mod tests {
         d.trace_id = Some("t2".into());
         let events = [a, b, c, d];
         assert_eq!(
-            summary(&events, &crate::correlate::KeyIndex::of(&events)),
+            summary(
+                &events,
+                &crate::correlate::KeyIndex::of(&events),
+                Extent::of(&events)
+            ),
             Summary {
                 events: 4,
                 failures: 1,
@@ -388,7 +385,7 @@ mod tests {
         let mut events: Vec<Event> = (0..600).map(|t| ev(t, 200, (t % 100) as f64)).collect();
         events.extend((300..320).map(|t| ev(t, 503, 1000.0)));
         events.sort_by_key(|e| e.ts_ns());
-        let s = build(&events);
+        let s = build(&events, Extent::of(&events));
         assert_eq!(s.interval_s, 10);
         assert_eq!(s.buckets.len(), 60);
         let total: u64 = s.buckets.iter().map(|b| b.ok + b.server_errors).sum();
@@ -410,9 +407,9 @@ mod tests {
         gap.set_duration_ms(None);
         events.retain(|e| !(120..130).contains(&(e.ts_ns().unwrap_or(0) / 1_000_000_000)));
         events.push(gap);
-        let out_of_order = build(&events);
+        let out_of_order = build(&events, Extent::of(&events));
         events.sort_by_key(|e| e.ts_ns());
-        let in_order = build(&events);
+        let in_order = build(&events, Extent::of(&events));
         let json = |s: &Series| serde_json::to_string(s).unwrap();
         assert_eq!(json(&out_of_order), json(&in_order));
         assert_eq!(in_order.buckets[12].p50_ms, None);

@@ -5,6 +5,7 @@
 //! `rules` reads events to produce findings. Nothing here does I/O.
 
 mod event;
+mod extent;
 mod interner;
 mod origin;
 mod source;
@@ -14,6 +15,7 @@ pub use event::{
     clip, intern, lying_in, oversized, AuthInfo, ErrorClass, Event, Extra, Ids, Level, RateLimitInfo, Str,
     Text, MAX_RECORD_BYTES, MAX_VALUE_BYTES,
 };
+pub use extent::Extent;
 pub use origin::{ByOrigin, Origin, OriginId};
 pub use source::{Format, InputStats, Locator, ParseIssue, SourceId, SourceInfo, Subject, TextKind};
 

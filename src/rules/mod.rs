@@ -12,7 +12,7 @@ pub mod spec;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-pub use engine::{evaluate, Finding};
+pub use engine::{evaluate, evaluate_within, Finding};
 pub use spec::{CompiledRule, Severity};
 
 /// The rule files shipped in the binary, as (name, TOML text).
