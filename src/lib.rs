@@ -9,6 +9,7 @@
 //! renders the result. `app` is the recipe that runs the stages.
 
 pub mod app;
+pub mod bytes;
 pub mod cli;
 pub mod correlate;
 pub mod demo;

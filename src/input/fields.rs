@@ -943,6 +943,13 @@ impl Fields<'_> {
         self.filled.count_ones() as usize
     }
 
+    /// Whether any of `slots` holds a value: one test for a group of
+    /// fields that most records lack.
+    pub fn any(&self, slots: &[Slot]) -> bool {
+        let mask = slots.iter().fold(0u64, |m, &s| m | 1 << s as u32);
+        self.filled & mask != 0
+    }
+
     /// Clear a slot.
     pub fn clear(&mut self, slot: Slot) {
         self.filled &= !(1 << slot as u32);

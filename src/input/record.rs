@@ -63,6 +63,12 @@ fn interned(s: Option<&str>) -> Option<crate::model::Str> {
 }
 
 /// Build the normalized event of one record.
+///
+/// The fields most records carry are read here; the groups that most
+/// records lack (ids, sizes, rate limits, bodies, auth headers, errors) are
+/// read out of line, behind one test each, so that the code every record
+/// runs through stays small enough for the instruction cache beside the
+/// JSON walk's.
 pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &Options) -> Event {
     let mut ev = Event::at(id, loc, offset);
     if let Some(p) = timestamp(f) {
@@ -102,21 +108,15 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     // Borrowed from the record: nothing is copied until it is interned.
     let mut method = f.str(Slot::Method);
     let mut target = f.str(Slot::Url);
-    if let Some(line) = f.str(Slot::RequestLine) {
-        // nginx `$request`: "GET /path HTTP/1.1"
-        let mut parts = line.split_whitespace();
-        if let (Some(m), Some(t)) = (parts.next(), parts.next()) {
-            if m.bytes().all(|c| c.is_ascii_uppercase()) {
-                method.get_or_insert(m);
-                target.get_or_insert(t);
-            }
-        }
+    if let Some((m, t)) = f.str(Slot::RequestLine).and_then(request_line) {
+        method.get_or_insert(m);
+        target.get_or_insert(t);
     }
     // The request context is built here and looked up once, at the end.
     let mut o = crate::model::Origin {
         method: method.map(|m| {
             if m.bytes().any(|c| c.is_ascii_lowercase()) {
-                m.to_ascii_uppercase().as_str().into()
+                upper_case(m)
             } else {
                 crate::model::intern(m)
             }
@@ -126,7 +126,7 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     if let Some(t) = target {
         let (host, path) = route::split_url(t);
         o.host = interned(host);
-        o.route = Some(crate::model::intern(&route::template_cow(path)));
+        o.route = Some(route::with_template(path, crate::model::intern));
         ev.url = Some(text(&crate::redact::url(t)));
     }
     if o.host.is_none() && target.is_some() {
@@ -134,15 +134,80 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     }
 
     ev.trace_id = f.get(Slot::TraceId).and_then(|v| match v {
+        // Most ids: nothing to strip or convert.
+        Scalar::Str(s) if trace::is_canonical(s) => Some(text(s)),
+        other => other_trace_id(other, opts),
+    });
+    if f.any(&[
+        Slot::Traceparent,
+        Slot::SpanId,
+        Slot::ParentSpanId,
+        Slot::RequestId,
+    ]) {
+        ids(f, &mut ev, opts);
+    }
+    o.service = interned(f.str(Slot::Service));
+    o.client = interned(f.str(Slot::Client));
+    o.user_agent = interned(f.str(Slot::UserAgent).filter(|u| *u != "-"));
+    o.upstream = interned(f.str(Slot::Upstream).filter(|u| *u != "-"));
+    if f.any(&[
+        Slot::ReqBytes,
+        Slot::RespBytes,
+        Slot::RlRemaining,
+        Slot::ResponseBody,
+        Slot::RetryAfter,
+        Slot::Authorization,
+        Slot::WwwAuthenticate,
+    ]) {
+        extras(f, &mut ev);
+    }
+    o.service_version = interned(f.str(Slot::ServiceVersion));
+
+    let err_msg = f.str(Slot::ErrorMessage);
+    let err_type = f.str(Slot::ErrorType);
+    let failed_level = ev.level.is_some_and(|l| l >= crate::model::Level::Error);
+    if err_msg.is_some() || err_type.is_some() || failed_level {
+        error(&mut ev, &mut o, err_type, err_msg, failed_level);
+    } else {
+        ev.error_class = ev.status.and_then(error_class::from_status);
+        // A failure with no URL is about the peer its error names.
+        if o.host.is_none() && ev.error_class.is_some() {
+            o.host = ev
+                .message
+                .as_deref()
+                .and_then(crate::normalize::peer::from_text)
+                .map(Into::into);
+        }
+    }
+    ev.set_origin(&o);
+    crate::normalize::auth::refine(&mut ev);
+    ev
+}
+
+/// nginx `$request`: "GET /path HTTP/1.1" as its method and target.
+#[inline(never)]
+fn request_line(line: &str) -> Option<(&str, &str)> {
+    let mut parts = line.split_whitespace();
+    let (m, t) = (parts.next()?, parts.next()?);
+    m.bytes().all(|c| c.is_ascii_uppercase()).then_some((m, t))
+}
+
+#[cold]
+#[inline(never)]
+fn upper_case(m: &str) -> crate::model::Str {
+    m.to_ascii_uppercase().as_str().into()
+}
+
+/// A trace id that is not already canonical: GCP's
+/// `projects/P/traces/T`, other spellings, or a number.
+#[inline(never)]
+fn other_trace_id(v: &Scalar<'_>, opts: &Options) -> Option<Text> {
+    match v {
         Scalar::Str(s) => {
-            if trace::is_canonical(s) {
-                // Most ids: nothing to strip or convert.
-                return Some(text(s));
-            }
             // GCP: projects/P/traces/T
             let t = s.rsplit('/').next().unwrap_or(s);
             if trace::is_canonical(t) {
-                Some(text(t))
+                Some(Text::within(t, opts.backing))
             } else {
                 trace::canon_trace_any(t).map(Into::into)
             }
@@ -151,7 +216,13 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
             .as_i64()
             .and_then(|n| trace::canon_trace_any(&n.to_string()))
             .map(Into::into),
-    });
+    }
+}
+
+/// The span, parent span and request ids, and a trace id from a logged
+/// `traceparent` header when the record named none.
+#[inline(never)]
+fn ids(f: &Fields<'_>, ev: &mut Event, opts: &Options) {
     let mut ids = crate::model::Ids::default();
     if ev.trace_id.is_none() {
         if let Some(tp) = f.str(Slot::Traceparent) {
@@ -169,15 +240,17 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         ids.parent_span_id = Some(p.into());
     }
     ids.request_id = f.get(Slot::RequestId).and_then(|v| match v {
-        Scalar::Str(s) if !s.is_empty() && s != "-" => Some(text(s)),
+        Scalar::Str(s) if !s.is_empty() && s != "-" => Some(Text::within(s, opts.backing)),
         Scalar::I64(n) => Some(n.to_string().into()),
         _ => None,
     });
     ev.set_ids(ids);
-    o.service = interned(f.str(Slot::Service));
-    o.client = interned(f.str(Slot::Client));
-    o.user_agent = interned(f.str(Slot::UserAgent).filter(|u| *u != "-"));
-    o.upstream = interned(f.str(Slot::Upstream).filter(|u| *u != "-"));
+}
+
+/// Sizes, rate limits, the response body's shape, `Retry-After` and the
+/// auth headers.
+#[inline(never)]
+fn extras(f: &Fields<'_>, ev: &mut Event) {
     let bytes = |slot| {
         f.get(slot)
             .and_then(Scalar::as_i64)
@@ -200,10 +273,9 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         .filter(|b| b.len() <= crate::normalize::body::MAX_BODY)
     {
         if let Some(b) = crate::normalize::body::inspect(body) {
-            crate::normalize::body::set_body(&mut ev, b.fields);
+            crate::normalize::body::set_body(ev, b.fields);
         }
     }
-    o.service_version = interned(f.str(Slot::ServiceVersion));
     if let Some(r) = f
         .get(Slot::RetryAfter)
         .and_then(Scalar::as_f64)
@@ -211,7 +283,6 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     {
         ev.extra_mut().retry_after_s = Some(r);
     }
-
     let mut auth = AuthInfo::default();
     let mut has_auth = false;
     if let Some(a) = f.str(Slot::Authorization) {
@@ -228,16 +299,24 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     if has_auth {
         ev.extra_mut().auth = Some(auth);
     }
+}
 
-    let err_msg = f.str(Slot::ErrorMessage);
-    let err_type = f.str(Slot::ErrorType);
+/// The error text and class of a record that logged an error or logged at
+/// error level, and the peer the error names when there is no URL.
+#[inline(never)]
+fn error(
+    ev: &mut Event,
+    o: &mut crate::model::Origin,
+    err_type: Option<&str>,
+    err_msg: Option<&str>,
+    failed_level: bool,
+) {
     let error_text = match (err_type, err_msg) {
         (Some(t), Some(m)) => Some(format!("{t}: {m}")),
         (Some(t), None) => Some(t.to_string()),
         (None, Some(m)) => Some(m.to_string()),
         (None, None) => None,
     };
-    let failed_level = ev.level.is_some_and(|l| l >= crate::model::Level::Error);
     let flags = err_type.and_then(error_class::from_envoy_flags);
     ev.error_class = match (&error_text, ev.status) {
         (Some(t), status) => flags
@@ -262,8 +341,5 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         let text = error_text.as_deref().or(ev.message.as_deref());
         o.host = text.and_then(crate::normalize::peer::from_text).map(Into::into);
     }
-    ev.set_origin(&o);
     ev.error_text = error_text.map(|t| crate::redact::text(&t).into_owned().into());
-    crate::normalize::auth::refine(&mut ev);
-    ev
 }

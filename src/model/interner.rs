@@ -133,11 +133,27 @@ impl<T: Copy + Eq + Hash + Send + Sync + 'static> Interner<T> {
         T: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        self.add_cached_by(recent, q, |a, b| a == b, store)
+    }
+
+    /// [`Interner::add_cached`] with `same` to tell whether a cached value
+    /// is `q` (for strings, a compare cheaper than `memcmp` on short text).
+    pub fn add_cached_by<Q>(
+        &self,
+        recent: &RefCell<Recent>,
+        q: &Q,
+        same: impl FnOnce(&Q, &Q) -> bool,
+        store: impl FnOnce(&bumpalo::Bump, &Q) -> T,
+    ) -> Option<u32>
+    where
+        T: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let hash = FxBuildHasher.hash_one(q);
         let mut recent = recent.borrow_mut();
         let slot = &mut recent.0[hash as usize % RECENT_SLOTS];
         if let Some(i) = *slot {
-            if self.get(i).value.borrow() == q {
+            if same(self.get(i).value.borrow(), q) {
                 return Some(i);
             }
         }

@@ -57,7 +57,14 @@ pub fn intern(s: &str) -> Str {
         static RECENT: RefCell<Recent> = RefCell::new(Recent::new());
     }
     RECENT
-        .with(|r| STRS.add_cached(r, s, keep_str))
+        .with(|r| {
+            STRS.add_cached_by(
+                r,
+                s,
+                |a, b| crate::bytes::same(a.as_bytes(), b.as_bytes()),
+                keep_str,
+            )
+        })
         .map_or_else(overflow, Str::at)
 }
 

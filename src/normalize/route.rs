@@ -121,31 +121,54 @@ pub fn template(path: &str) -> String {
 /// [`template`], borrowing the path when it has no id to replace (most
 /// paths of a log repeat a handful of static endpoints).
 pub fn template_cow(path: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = String::new();
+    match template_into(path, &mut out) {
+        Some(p) => std::borrow::Cow::Borrowed(p),
+        None => std::borrow::Cow::Owned(out),
+    }
+}
+
+/// `f` of the template of `path`, built in a buffer this thread reuses:
+/// what the parsers intern for every record, without a string allocated
+/// and freed each time a path holds an id.
+pub fn with_template<R>(path: &str, f: impl FnOnce(&str) -> R) -> R {
+    thread_local! {
+        static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUF.with_borrow_mut(|buf| {
+        buf.clear();
+        match template_into(path, buf) {
+            Some(p) => f(p),
+            None => f(buf),
+        }
+    })
+}
+
+/// The template of `path`: `Some` of (a part of) `path` itself when it has
+/// no id to replace, else `None` with the template written to `out`
+/// (which starts empty).
+fn template_into<'a>(path: &'a str, out: &mut String) -> Option<&'a str> {
     let path = strip_query(path);
     if path.is_empty() {
-        return std::borrow::Cow::Borrowed("/");
+        return Some("/");
     }
     // One pass: the copy starts at the first id, with the path before it.
-    let mut out: Option<String> = None;
+    let mut copying = false;
     let mut at = 0;
     for seg in segments(path) {
         let id = is_id_segment(seg);
-        match &mut out {
-            Some(o) => {
-                o.push('/');
-                o.push_str(if id { "{id}" } else { seg });
-            }
-            None if id => {
-                let mut o = String::with_capacity(path.len() + 4);
-                o.push_str(&path[..at]);
-                o.push_str("{id}");
-                out = Some(o);
-            }
-            None => {}
+        if copying {
+            out.push('/');
+            out.push_str(if id { "{id}" } else { seg });
+        } else if id {
+            out.reserve(path.len() + 4);
+            out.push_str(&path[..at]);
+            out.push_str("{id}");
+            copying = true;
         }
         at += seg.len() + 1;
     }
-    out.map_or(std::borrow::Cow::Borrowed(path), std::borrow::Cow::Owned)
+    (!copying).then_some(path)
 }
 
 #[cfg(test)]
@@ -187,6 +210,7 @@ mod tests {
             "/o/3f2504e0-4f89-11d3-9a0c-0305e82c3301/y",
         ] {
             assert_eq!(template_cow(p), plain(p), "{p:?}");
+            assert_eq!(with_template(p, str::to_string), plain(p), "{p:?}");
             // A path without ids is not copied.
             if plain(p) == strip_query(p) {
                 assert!(matches!(template_cow(p), std::borrow::Cow::Borrowed(_)), "{p:?}");
@@ -231,9 +255,18 @@ mod tests {
             "é://h",
             "a:",
             "mailto:x",
+            "/v1/x?y=2#f",
+            "/v1/x#f?y",
+            "https://api.example.com/v1/orders?page=2",
+            "x:y:/z:a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p://q",
+            "/abcdefghijklmnopqrstuvwxyz01234?",
+            "/abcdefghijklmnopqrstuvwxyz0123?",
+            "/abcdefghijklmnopqrstuvwxyz012345#",
+            "/abcdefghijklmnopqrstuvwxyz012345",
         ] {
             assert_eq!(scheme_end(u), u.find("://"), "{u:?}");
             assert_eq!(slash(u), u.find('/'), "{u:?}");
+            assert_eq!(query_start(u), u.find(['?', '#']).unwrap_or(u.len()), "{u:?}");
         }
     }
 
