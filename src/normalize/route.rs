@@ -79,32 +79,26 @@ fn strip_query(p: &str) -> &str {
     &p[..query_start(p)]
 }
 
+/// Whether a path segment is an id: all digits, a UUID, a hex id of eight
+/// or more characters with a digit, or an opaque token of twenty or more
+/// with two digits. One pass over the segment, and none past its first
+/// byte for the short words most segments are (under eight bytes, only
+/// digits make an id).
 fn is_id_segment(seg: &str) -> bool {
     let b = seg.as_bytes();
-    if b.is_empty() {
-        return false;
+    if b.len() < 8 {
+        return !b.is_empty() && b.iter().all(u8::is_ascii_digit);
     }
-    if b.iter().all(u8::is_ascii_digit) {
-        return true;
+    let (mut digits, mut hex, mut token) = (0usize, true, true);
+    let mut uuid = b.len() == 36;
+    for (i, &c) in b.iter().enumerate() {
+        digits += usize::from(c.is_ascii_digit());
+        let h = c.is_ascii_hexdigit();
+        hex &= h;
+        token &= c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~' | b'=');
+        uuid &= matches!(i, 8 | 13 | 18 | 23) == (c == b'-') && (h || c == b'-');
     }
-    // UUID
-    if b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| {
-            matches!(i, 8 | 13 | 18 | 23) == (*c == b'-') && (c.is_ascii_hexdigit() || *c == b'-')
-        })
-    {
-        return true;
-    }
-    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-    // Hex ids, object ids, hashes.
-    if b.len() >= 8 && digits > 0 && b.iter().all(u8::is_ascii_hexdigit) {
-        return true;
-    }
-    // Long opaque tokens (base64url ids, content hashes with a prefix).
-    b.len() >= 20
-        && digits >= 2
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~' | b'='))
+    digits == b.len() || uuid || (digits > 0 && hex) || (b.len() >= 20 && digits >= 2 && token)
 }
 
 /// Template a path: id-like segments become `{id}`; the query is dropped.
@@ -174,6 +168,69 @@ fn template_into<'a>(path: &'a str, out: &mut String) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The definition of an id segment, one test at a time.
+    fn is_id_segment_by_tests(seg: &str) -> bool {
+        let b = seg.as_bytes();
+        if b.is_empty() {
+            return false;
+        }
+        if b.iter().all(u8::is_ascii_digit) {
+            return true;
+        }
+        if b.len() == 36
+            && b.iter().enumerate().all(|(i, c)| {
+                matches!(i, 8 | 13 | 18 | 23) == (*c == b'-') && (c.is_ascii_hexdigit() || *c == b'-')
+            })
+        {
+            return true;
+        }
+        let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+        if b.len() >= 8 && digits > 0 && b.iter().all(u8::is_ascii_hexdigit) {
+            return true;
+        }
+        b.len() >= 20
+            && digits >= 2
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~' | b'='))
+    }
+
+    #[test]
+    fn the_one_pass_id_test_agrees_with_the_definition() {
+        let alphabet = ["0", "7", "a", "f", "g", "Z", "-", "_", ".", "~", "=", "é", "%"];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut ids = 0;
+        for len in 0..45usize {
+            for round in 0..400 {
+                // Mostly hex and digits (near misses of each id form), some of anything.
+                let pick = |r: u64| {
+                    if round % 2 == 0 {
+                        alphabet[(r % 4) as usize]
+                    } else {
+                        alphabet[(r % alphabet.len() as u64) as usize]
+                    }
+                };
+                let mut seg: String = (0..len).map(|_| pick(next())).collect();
+                if len == 36 && round % 3 == 0 {
+                    // UUID-shaped, with the odd byte out.
+                    seg = "3f2504e0-4f89-11d3-9a0c-0305e82c3301".to_string();
+                    let at = (next() % 36) as usize;
+                    let c = pick(next());
+                    seg.replace_range(at..at + 1, if c.len() == 1 { c } else { "-" });
+                }
+                let want = is_id_segment_by_tests(&seg);
+                ids += usize::from(want);
+                assert_eq!(is_id_segment(&seg), want, "{seg:?}");
+            }
+        }
+        assert!(ids > 1000, "{ids}");
+    }
 
     #[test]
     fn one_pass_templates_match_the_segment_by_segment_definition() {

@@ -69,10 +69,32 @@ fn fraction(b: &[u8], i: &mut usize) -> u32 {
         }
         *i += 1;
     }
-    for _ in (*i - start).min(9)..9 {
-        nanos *= 10;
+    const SCALE: [u32; 10] = [
+        1_000_000_000,
+        100_000_000,
+        10_000_000,
+        1_000_000,
+        100_000,
+        10_000,
+        1_000,
+        100,
+        10,
+        1,
+    ];
+    nanos * SCALE[(*i - start).min(9)]
+}
+
+/// `s.trim()`, answered without decoding a character when `s` starts and
+/// ends with a printable ASCII character other than space (as timestamps
+/// do), none of which is white space.
+fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    let plain = |c: Option<&u8>| c.is_some_and(|c| (b'!'..=b'~').contains(c));
+    if plain(b.first()) && plain(b.last()) {
+        s
+    } else {
+        s.trim()
     }
-    nanos
 }
 
 /// Nanoseconds since the epoch of a UTC date and time, `None` when the
@@ -85,6 +107,12 @@ fn fraction(b: &[u8], i: &mut usize) -> u32 {
 /// as the rest of a timestamp's parse; a test holds the two to the same
 /// answers.
 fn civil(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, nanos: u32) -> Option<i64> {
+    within_hour(hour_secs(y, mo, d, h)?, mi, s, nanos)
+}
+
+/// Seconds since the epoch of the start of an hour of a UTC date, `None`
+/// when the date or hour does not exist: [`civil`]'s first half.
+fn hour_secs(y: i32, mo: u32, d: u32, h: u32) -> Option<i64> {
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     let month_days = match mo {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -93,7 +121,7 @@ fn civil(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, nanos: u32) -> Option
         2 => 28,
         _ => return None,
     };
-    if !(1..=month_days).contains(&d) || h > 23 || mi > 59 || nanos >= 1_000_000_000 {
+    if !(1..=month_days).contains(&d) || h > 23 {
         return None;
     }
     let y = i64::from(y) - i64::from(mo <= 2);
@@ -103,9 +131,42 @@ fn civil(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, nanos: u32) -> Option
     let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + i64::from(h * 3600 + mi * 60 + s.min(59));
+    Some(days * 86_400 + i64::from(h * 3600))
+}
+
+/// Nanoseconds since the epoch of a minute, second and fraction within the
+/// hour starting at `hour` seconds: [`civil`]'s second half.
+fn within_hour(hour: i64, mi: u32, s: u32, nanos: u32) -> Option<i64> {
+    if mi > 59 || nanos >= 1_000_000_000 {
+        return None;
+    }
+    let secs = hour + i64::from(mi * 60 + s.min(59));
     let ns = secs.checked_mul(1_000_000_000)?.checked_add(i64::from(nanos))?;
     ns.checked_add(i64::from(s.saturating_sub(59)) * 1_000_000_000)
+}
+
+thread_local! {
+    /// [`hour_of`]'s memo: the first 13 bytes of the last timestamp whose
+    /// date and hour were read (`2024-08-01T07`), and that hour's start.
+    static LAST: std::cell::Cell<Option<([u8; 13], i64)>> = const { std::cell::Cell::new(None) };
+}
+
+/// The hour of the timestamp `b` (at least 19 bytes, separators checked):
+/// its start in seconds, through a per-thread memo of the last date and
+/// hour read. A log's timestamps share them for an hour at a time, and the
+/// date's digits and calendar were most of a timestamp's parse.
+fn hour_of(b: &[u8]) -> Option<i64> {
+    let key: [u8; 13] = *b.first_chunk::<13>()?;
+    if let Some((k, hour)) = LAST.get() {
+        if k == key {
+            return Some(hour);
+        }
+    }
+    let y = digits(b, 0, 4)? as i32;
+    let (mo, d, h) = (digits(b, 5, 2)?, digits(b, 8, 2)?, digits(b, 11, 2)?);
+    let hour = hour_secs(y, mo, d, h)?;
+    LAST.set(Some((key, hour)));
+    Some(hour)
 }
 
 /// Parse an RFC 3339-like timestamp: `2024-05-01T10:00:00Z`,
@@ -118,24 +179,17 @@ fn civil(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, nanos: u32) -> Option
 /// assert!(parse_rfc3339("2024-05-01 10:00:00").unwrap().tz_assumed);
 /// ```
 pub fn parse_rfc3339(s: &str) -> Option<Parsed> {
-    let b = s.trim().as_bytes();
+    let b = trim(s).as_bytes();
     if b.len() < 19 {
         return None;
     }
-    let y = digits(b, 0, 4)? as i32;
     if b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') {
         return None;
     }
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let (mo, d, h, mi, sec) = (
-        digits(b, 5, 2)?,
-        digits(b, 8, 2)?,
-        digits(b, 11, 2)?,
-        digits(b, 14, 2)?,
-        digits(b, 17, 2)?,
-    );
+    let (mi, sec) = (digits(b, 14, 2)?, digits(b, 17, 2)?);
     let mut i = 19;
     let mut nanos = 0u32;
     if i < b.len() && (b[i] == b'.' || b[i] == b',') {
@@ -146,7 +200,7 @@ pub fn parse_rfc3339(s: &str) -> Option<Parsed> {
             return None;
         }
     }
-    let base = civil(y, mo, d, h, mi, sec, nanos)?;
+    let base = within_hour(hour_of(b)?, mi, sec, nanos)?;
     let rest = &b[i..];
     match rest {
         [] => Some(Parsed {
@@ -235,7 +289,7 @@ pub fn parse_clf(s: &str) -> Option<Parsed> {
 
 /// Parse any textual timestamp we know: RFC 3339, CLF, or an epoch in a string.
 pub fn parse_text(s: &str) -> Option<Parsed> {
-    let t = s.trim();
+    let t = trim(s);
     if t.is_empty() {
         return None;
     }
@@ -325,6 +379,69 @@ pub fn format_ns(ns: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hour_memo_gives_what_a_parse_from_scratch_gives() {
+        let cold = |t: &str| {
+            LAST.set(None);
+            parse_rfc3339(t)
+        };
+        let mut cases = Vec::new();
+        for date in [
+            "2024-08-01",
+            "2024-02-29",
+            "2023-02-29",
+            "2023-02-28",
+            "1999-12-31",
+            "2024-13-01",
+            "2024-O8-01",
+        ] {
+            for hour in ["00", "07", "23", "24"] {
+                for rest in [
+                    "00:00Z",
+                    "59:59.999Z",
+                    "60:00Z",
+                    "07:30.5+02:00",
+                    "00:01-0130",
+                    "61:00Z",
+                    "00:00.Z",
+                ] {
+                    cases.push(format!("{date}T{hour}:{rest}"));
+                }
+            }
+        }
+        let want: Vec<Option<Parsed>> = cases.iter().map(|t| cold(t)).collect();
+        // In order (each prefix repeats: the memo answers) and interleaved
+        // (it misses), valid and invalid records in turn.
+        let n = cases.len();
+        LAST.set(None);
+        for i in (0..n).chain((0..n).map(|i| (i * 7919) % n)) {
+            assert_eq!(parse_rfc3339(&cases[i]), want[i], "{}", cases[i]);
+        }
+        // And from scratch, chrono agrees where it reads the form.
+        for (t, w) in cases.iter().zip(&want) {
+            if let Ok(d) = chrono::DateTime::parse_from_rfc3339(t) {
+                assert_eq!(w.map(|p| p.ns), d.timestamp_nanos_opt(), "{t}");
+            }
+        }
+        assert!(want.iter().filter(|w| w.is_some()).count() > 40);
+    }
+
+    #[test]
+    fn the_quick_trim_is_str_trim() {
+        for c in (0u32..0x3100).filter_map(char::from_u32) {
+            for s in [
+                format!("{c}"),
+                format!("{c}1{c}"),
+                format!("1{c}"),
+                format!("{c}Z"),
+                format!("1{c}Z"),
+            ] {
+                assert_eq!(trim(&s), s.trim(), "{s:?}");
+            }
+        }
+        assert_eq!(trim(""), "");
+    }
 
     #[test]
     fn civil_dates_match_chrono() {
