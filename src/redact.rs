@@ -175,14 +175,10 @@ const MIN_TOKEN_RUN: usize = 14;
 /// What a byte is to [`scan`]: part of a token run, a hint by itself
 /// (`=`, `:`), or the start of a hint word (`e` of `eyJ` and `earer`, `a`
 /// of `asic`).
-#[cfg(any(test, not(target_arch = "x86_64")))]
 const TOKEN: u8 = 1;
-#[cfg(any(test, not(target_arch = "x86_64")))]
 const HINT: u8 = 2;
-#[cfg(any(test, not(target_arch = "x86_64")))]
 const HINT_WORD: u8 = 4;
 
-#[cfg(any(test, not(target_arch = "x86_64")))]
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut c = 0;
@@ -203,25 +199,9 @@ static CLASS: [u8; 256] = {
 };
 
 /// The length of the longest run of `[A-Za-z0-9_-]` in `b`, and whether
-/// `b` holds a hint ([`has_hint`]): one pass for both, where two passes of
-/// character tests were a tenth of building an event. On x86_64 the bytes
-/// are classified sixteen at a time (SSE2) into bit masks of 64 bytes, and
-/// the runs are read off the masks; elsewhere a table is read per byte.
+/// `b` holds a hint ([`has_hint`]): one table-driven pass for both, where
+/// two passes of character tests were a tenth of building an event.
 fn scan(b: &[u8]) -> (usize, bool) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        scan_by_masks(b)
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        scan_by_table(b)
-    }
-}
-
-/// [`scan`] a byte at a time through [`CLASS`] (and compared with the
-/// masks in the tests).
-#[cfg(any(test, not(target_arch = "x86_64")))]
-fn scan_by_table(b: &[u8]) -> (usize, bool) {
     let (mut best, mut run, mut hint) = (0, 0, false);
     for (i, &c) in b.iter().enumerate() {
         let k = CLASS[usize::from(c)];
@@ -232,90 +212,6 @@ fn scan_by_table(b: &[u8]) -> (usize, bool) {
         }
     }
     (best, hint)
-}
-
-/// [`scan`] over bit masks of up to 64 bytes at a time.
-#[cfg(target_arch = "x86_64")]
-fn scan_by_masks(b: &[u8]) -> (usize, bool) {
-    let (mut best, mut carry, mut hint) = (0usize, 0usize, false);
-    for (w, window) in b.chunks(64).enumerate() {
-        let n = window.len();
-        let (tokens, hints, words) = class_masks(window);
-        if !hint {
-            hint = hints != 0;
-            let mut starts = words;
-            while !hint && starts != 0 {
-                hint = word_hint(b, w * 64 + starts.trailing_zeros() as usize);
-                starts &= starts - 1;
-            }
-        }
-        let full = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
-        if tokens == full {
-            carry += n;
-            best = best.max(carry);
-            continue;
-        }
-        // The run carried in from the last window, continued here.
-        best = best.max(carry + (!tokens).trailing_zeros() as usize);
-        // The longest run inside: each step shortens every run by one.
-        let (mut m, mut k) = (tokens, 0);
-        while m != 0 {
-            m &= m >> 1;
-            k += 1;
-        }
-        best = best.max(k);
-        carry = (tokens << (64 - n)).leading_ones() as usize;
-    }
-    (best, hint)
-}
-
-/// Bit `i` of each mask says of byte `i` of `window` (at most 64 bytes):
-/// a token byte, a hint byte, the start of a hint word.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn class_masks(window: &[u8]) -> (u64, u64, u64) {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_setzero_si128,
-        _mm_sub_epi8, _mm_subs_epu8,
-    };
-    let (mut tokens, mut hints, mut words) = (0u64, 0u64, 0u64);
-    for (j, block) in window.chunks(16).enumerate() {
-        // A short last block is padded with zero bytes, which are none of
-        // the three.
-        let mut padded = [0u8; 16];
-        padded[..block.len()].copy_from_slice(block);
-        // SAFETY: SSE2 is part of the x86_64 baseline, and the unaligned
-        // load reads exactly the sixteen bytes of `padded`.
-        let (t, h, w) = unsafe {
-            let v = _mm_loadu_si128(padded.as_ptr().cast());
-            let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
-            // `x - lo` at most `hi - lo`, unsigned: a zero saturating
-            // subtraction of the width.
-            let within = |x, lo: u8, width: u8| {
-                _mm_cmpeq_epi8(
-                    _mm_subs_epu8(
-                        _mm_sub_epi8(x, _mm_set1_epi8(lo as i8)),
-                        _mm_set1_epi8(width as i8),
-                    ),
-                    _mm_setzero_si128(),
-                )
-            };
-            // Setting bit 5 folds `A-Z` onto `a-z` and nothing else onto them.
-            let letters = within(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', 25);
-            let digits = within(v, b'0', 9);
-            let token = _mm_or_si128(_mm_or_si128(letters, digits), _mm_or_si128(eq(b'_'), eq(b'-')));
-            (
-                _mm_movemask_epi8(token),
-                _mm_movemask_epi8(_mm_or_si128(eq(b'='), eq(b':'))),
-                _mm_movemask_epi8(_mm_or_si128(eq(b'e'), eq(b'a'))),
-            )
-        };
-        let at = 16 * j;
-        tokens |= u64::from(t as u16) << at;
-        hints |= u64::from(h as u16) << at;
-        words |= u64::from(w as u16) << at;
-    }
-    (tokens, hints, words)
 }
 
 /// Whether the `e` or `a` at `i` starts `eyJ`, `earer` or `asic`.
@@ -708,11 +604,7 @@ mod tests {
         for c in &cases {
             assert_eq!(scan(c), (run(c), hint(c)), "{:?}", String::from_utf8_lossy(c));
         }
-    }
-
-    #[test]
-    fn the_mask_scan_agrees_with_the_table_scan_across_block_and_window_edges() {
-        let alphabet = b"eaysicrJ=:-_ /\xe9Z09";
+        let long_alphabet = b"eaysicrJ=:-_ /\xe9Z09";
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = move || {
             x ^= x << 13;
@@ -720,9 +612,9 @@ mod tests {
             x ^= x << 17;
             x
         };
+        // Longer text: long token runs as well as mixed text.
         for len in 0..300usize {
             for _ in 0..40 {
-                // Long runs of token bytes as well as mixed text.
                 let tokeny = next() % 3 == 0;
                 let c: Vec<u8> = (0..len)
                     .map(|_| {
@@ -730,18 +622,18 @@ mod tests {
                         if tokeny && r % 16 != 0 {
                             b'k'
                         } else {
-                            alphabet[(r % alphabet.len() as u64) as usize]
+                            long_alphabet[(r % long_alphabet.len() as u64) as usize]
                         }
                     })
                     .collect();
-                assert_eq!(scan(&c), scan_by_table(&c), "{:?}", String::from_utf8_lossy(&c));
+                assert_eq!(scan(&c), (run(&c), hint(&c)), "{:?}", String::from_utf8_lossy(&c));
             }
         }
-        // Every byte value, alone and in a run across a window's edge.
+        // Every byte value, alone and in runs of several lengths.
         for c in 0..=255u8 {
             for len in [1, 15, 16, 17, 63, 64, 65, 130] {
                 let v = vec![c; len];
-                assert_eq!(scan(&v), scan_by_table(&v), "{c} x {len}");
+                assert_eq!(scan(&v), (run(&v), hint(&v)), "{c} x {len}");
             }
         }
     }

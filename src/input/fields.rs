@@ -943,10 +943,21 @@ impl Fields<'_> {
         self.filled.count_ones() as usize
     }
 
-    /// Whether any of `slots` holds a value: one test for a group of
-    /// fields that most records lack.
-    pub fn any(&self, slots: &[Slot]) -> bool {
-        let mask = slots.iter().fold(0u64, |m, &s| m | 1 << s as u32);
+    /// The bits of `slots`, for [`Fields::any`] (worked out at compile time
+    /// when held in a `const`).
+    pub const fn mask(slots: &[Slot]) -> u64 {
+        let mut m = 0u64;
+        let mut i = 0;
+        while i < slots.len() {
+            m |= 1 << slots[i] as u32;
+            i += 1;
+        }
+        m
+    }
+
+    /// Whether any slot of `mask` ([`Fields::mask`]) holds a value: one
+    /// test for a group of fields that most records lack.
+    pub fn any(&self, mask: u64) -> bool {
         self.filled & mask != 0
     }
 

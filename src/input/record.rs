@@ -62,6 +62,25 @@ fn interned(s: Option<&str>) -> Option<crate::model::Str> {
     s.map(crate::model::intern)
 }
 
+/// The fields [`ids`] reads.
+const IDS: u64 = Fields::mask(&[
+    Slot::Traceparent,
+    Slot::SpanId,
+    Slot::ParentSpanId,
+    Slot::RequestId,
+]);
+
+/// The fields [`extras`] reads.
+const EXTRAS: u64 = Fields::mask(&[
+    Slot::ReqBytes,
+    Slot::RespBytes,
+    Slot::RlRemaining,
+    Slot::ResponseBody,
+    Slot::RetryAfter,
+    Slot::Authorization,
+    Slot::WwwAuthenticate,
+]);
+
 /// Build the normalized event of one record.
 ///
 /// The fields most records carry are read here; the groups that most
@@ -138,27 +157,14 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         Scalar::Str(s) if trace::is_canonical(s) => Some(text(s)),
         other => other_trace_id(other, opts),
     });
-    if f.any(&[
-        Slot::Traceparent,
-        Slot::SpanId,
-        Slot::ParentSpanId,
-        Slot::RequestId,
-    ]) {
+    if f.any(IDS) {
         ids(f, &mut ev, opts);
     }
     o.service = interned(f.str(Slot::Service));
     o.client = interned(f.str(Slot::Client));
     o.user_agent = interned(f.str(Slot::UserAgent).filter(|u| *u != "-"));
     o.upstream = interned(f.str(Slot::Upstream).filter(|u| *u != "-"));
-    if f.any(&[
-        Slot::ReqBytes,
-        Slot::RespBytes,
-        Slot::RlRemaining,
-        Slot::ResponseBody,
-        Slot::RetryAfter,
-        Slot::Authorization,
-        Slot::WwwAuthenticate,
-    ]) {
+    if f.any(EXTRAS) {
         extras(f, &mut ev);
     }
     o.service_version = interned(f.str(Slot::ServiceVersion));
@@ -166,19 +172,18 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     let err_msg = f.str(Slot::ErrorMessage);
     let err_type = f.str(Slot::ErrorType);
     let failed_level = ev.level.is_some_and(|l| l >= crate::model::Level::Error);
-    if err_msg.is_some() || err_type.is_some() || failed_level {
-        error(&mut ev, &mut o, err_type, err_msg, failed_level);
+    let error_text = if err_msg.is_some() || err_type.is_some() || failed_level {
+        error(&mut ev, err_type, err_msg, failed_level)
     } else {
         ev.error_class = ev.status.and_then(error_class::from_status);
-        // A failure with no URL is about the peer its error names.
-        if o.host.is_none() && ev.error_class.is_some() {
-            o.host = ev
-                .message
-                .as_deref()
-                .and_then(crate::normalize::peer::from_text)
-                .map(Into::into);
-        }
+        None
+    };
+    // A failure with no URL is about the peer its error names.
+    if o.host.is_none() && ev.error_class.is_some() {
+        let text = error_text.as_deref().or(ev.message.as_deref());
+        o.host = text.and_then(crate::normalize::peer::from_text).map(Into::into);
     }
+    ev.error_text = error_text.map(|t| crate::redact::text(&t).into_owned().into());
     ev.set_origin(&o);
     crate::normalize::auth::refine(&mut ev);
     ev
@@ -301,16 +306,15 @@ fn extras(f: &Fields<'_>, ev: &mut Event) {
     }
 }
 
-/// The error text and class of a record that logged an error or logged at
-/// error level, and the peer the error names when there is no URL.
+/// The error class of a record that logged an error or logged at error
+/// level, and its error text as logged (not yet redacted).
 #[inline(never)]
 fn error(
     ev: &mut Event,
-    o: &mut crate::model::Origin,
     err_type: Option<&str>,
     err_msg: Option<&str>,
     failed_level: bool,
-) {
+) -> Option<String> {
     let error_text = match (err_type, err_msg) {
         (Some(t), Some(m)) => Some(format!("{t}: {m}")),
         (Some(t), None) => Some(t.to_string()),
@@ -336,10 +340,5 @@ fn error(
     if ev.status.is_some_and(|s| s < 400) && error_text.is_some() && !failed_level {
         ev.error_class = None;
     }
-    // A failure with no URL is about the peer its error names.
-    if o.host.is_none() && ev.error_class.is_some() {
-        let text = error_text.as_deref().or(ev.message.as_deref());
-        o.host = text.and_then(crate::normalize::peer::from_text).map(Into::into);
-    }
-    ev.error_text = error_text.map(|t| crate::redact::text(&t).into_owned().into());
+    error_text
 }
