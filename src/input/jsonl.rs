@@ -4,10 +4,8 @@
 //! boundaries and the chunks are parsed in parallel; line numbers are fixed
 //! up afterwards so the result is the same for any thread count.
 
-use rayon::prelude::*;
-
 use super::fields::{self, FieldError, Fields, Slot};
-use super::lines::{self, chunks, Chunk};
+use super::lines::{self, Chunk};
 use super::{esdoc, otel, record, Options, Output};
 use crate::model::{Event, Locator, ParseIssue, SourceId};
 
@@ -42,16 +40,12 @@ pub fn parse(id: SourceId, b: &[u8], opts: &Options) -> Output {
 /// [`parse`] with chunks of about `chunk` bytes: the result is the same for
 /// any size (the property tests check it).
 pub fn parse_chunked(id: SourceId, b: &[u8], opts: &Options, chunk: usize) -> Output {
-    let mut parts: Vec<Chunk> = chunks(b, chunk.max(1))
-        .into_par_iter()
-        .map(|(s, e)| parse_chunk(id, b, s, e, opts))
-        .collect();
-    let mut keys = Vec::with_capacity(parts.iter().map(|p| p.keys.len()).sum());
-    for p in &mut parts {
-        // Taken, not appended: each chunk's memory goes back at once.
-        keys.extend(std::mem::take(&mut p.keys));
-    }
-    let (mut events, stats, votes) = crate::stats::stage("merge chunks", || lines::merge(parts));
+    let lines::Merged {
+        mut events,
+        stats,
+        votes,
+        keys,
+    } = lines::parse_in_order(b, chunk, |s, e, out| parse_chunk_into(id, b, s, e, opts, out));
     let dialect = majority(&votes);
     if dialect == "elastic-apm" {
         apply_apm_metadata(&mut events);
@@ -177,11 +171,8 @@ fn set_service(events: &mut [Event], name: &str) {
     }
 }
 
-fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options) -> Chunk {
-    let mut out = Chunk {
-        events: lines::events_for(end - start),
-        ..Chunk::default()
-    };
+/// Parse the lines of `b[start..end]` into `out`, which is empty.
+fn parse_chunk_into(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options, out: &mut Chunk) {
     let mut pos = start;
     let mut fields = Fields::default();
     while pos < end {
@@ -201,7 +192,7 @@ fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options)
             let before = out.events.len();
             let mut res = match crate::model::oversized(json.len()) {
                 Some(reason) => Err(reason),
-                None => line_events(id, json, loc, offset, opts, &mut out, &mut fields),
+                None => line_events(id, json, loc, offset, opts, out, &mut fields),
             };
             if res.is_err()
                 && json.len() <= crate::model::MAX_RECORD_BYTES
@@ -212,7 +203,7 @@ fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options)
                 // in their place rather than lose it.
                 let fixed = String::from_utf8_lossy(json);
                 let mut f = Fields::default();
-                res = line_events(id, fixed.as_bytes(), loc, offset, opts, &mut out, &mut f);
+                res = line_events(id, fixed.as_bytes(), loc, offset, opts, out, &mut f);
                 out.repaired += u64::from(res.is_ok());
             }
             if let Some(name) = service {
@@ -244,7 +235,6 @@ fn parse_chunk(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Options)
         }
         pos = nl + 1;
     }
-    out
 }
 
 /// Name the logging convention of one line by its tell-tale keys.
@@ -293,6 +283,7 @@ fn dialect_of(line: &[u8]) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::lines::chunks;
     use crate::model::ErrorClass;
     use crate::model::OptionStr;
 
@@ -362,27 +353,41 @@ mod tests {
         let small = chunks(&input, 97);
         assert_eq!(whole.len(), 1);
         assert!(small.len() > 10);
-        let a: Vec<_> = small
-            .iter()
-            .map(|&(s, e)| parse_chunk(SourceId(0), &input, s, e, &Options::default()))
-            .collect();
+        let parse_chunk = |s, e| {
+            let mut c = Chunk::default();
+            parse_chunk_into(SourceId(0), &input, s, e, &Options::default(), &mut c);
+            c
+        };
+        let a: Vec<_> = small.iter().map(|&(s, e)| parse_chunk(s, e)).collect();
         let lines: u64 = a.iter().map(|c| c.lines).sum();
-        assert_eq!(
-            lines,
-            parse_chunk(SourceId(0), &input, 0, input.len(), &Options::default()).lines
-        );
+        assert_eq!(lines, parse_chunk(0, input.len()).lines);
         // The merged small chunks give the same events and skips, at the same
-        // file lines and offsets, as one chunk.
-        let one = parse_chunk(SourceId(0), &input, 0, input.len(), &Options::default());
-        let (ev_a, st_a, _) = lines::merge(a);
-        let (ev_b, st_b, _) = lines::merge(vec![one]);
+        // file lines and offsets, as one chunk; and so do the small chunks
+        // parsed by two threads and merged as they finish.
+        let one = parse_chunk(0, input.len());
+        let a = lines::merge(a);
+        let b = lines::merge(vec![one]);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let c = pool.install(|| {
+            lines::parse_in_order(&input, 97, |s, e, out| {
+                parse_chunk_into(SourceId(0), &input, s, e, &Options::default(), out)
+            })
+        });
         let key = |e: &Event| (e.locator(), e.offset, e.status, e.ts_ns());
-        assert_eq!(
-            ev_a.iter().map(key).collect::<Vec<_>>(),
-            ev_b.iter().map(key).collect::<Vec<_>>()
-        );
-        assert_eq!(st_a.issues, st_b.issues);
-        assert_eq!((st_a.records, st_a.skipped), (st_b.records, st_b.skipped));
+        for m in [&a, &c] {
+            assert_eq!(
+                m.events.iter().map(key).collect::<Vec<_>>(),
+                b.events.iter().map(key).collect::<Vec<_>>()
+            );
+            assert_eq!(m.stats.issues, b.stats.issues);
+            assert_eq!(
+                (m.stats.records, m.stats.skipped),
+                (b.stats.records, b.stats.skipped)
+            );
+            assert_eq!(m.keys, b.keys);
+        }
+        assert_eq!(c.votes, a.votes);
+        let ev_a = a.events;
         assert_eq!(ev_a.len(), 500);
     }
 

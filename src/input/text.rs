@@ -11,11 +11,10 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use rayon::prelude::*;
 use regex::Regex;
 
 use super::fields::{Fields, Scalar};
-use super::lines::{self, chunks, Chunk};
+use super::lines;
 use super::{record, Options, Output};
 use crate::model::{Locator, ParseIssue, SourceId, TextKind};
 use crate::normalize::trace;
@@ -354,43 +353,37 @@ pub fn parse(id: SourceId, b: &[u8], kind: TextKind, opts: &Options) -> Output {
 /// any size (the property tests check it).
 pub fn parse_chunked(id: SourceId, b: &[u8], kind: TextKind, opts: &Options, chunk: usize) -> Output {
     let headers = Headers::scan(b, kind);
-    let parts: Vec<Chunk> = chunks(b, chunk.max(1))
-        .into_par_iter()
-        .map(|(start, end)| {
-            let mut out = Chunk::default();
-            let mut pos = start;
-            while pos < end {
-                let nl = memchr::memchr(b'\n', &b[pos..end]).map_or(end, |k| pos + k);
-                out.lines += 1;
-                let raw = &b[pos..nl];
-                let text = String::from_utf8_lossy(raw);
-                let line = text.trim_end_matches('\r');
-                if !line.trim().is_empty() {
-                    out.records += 1;
-                    let loc = Locator::Line(out.lines);
-                    match line_fields(kind, line, headers.before(pos), opts) {
-                        Ok(Some(f)) => out.events.push(record::to_event(id, loc, pos as u64, &f, opts)),
-                        Ok(None) => out.issues.push(ParseIssue {
-                            locator: loc,
-                            offset: pos as u64,
-                            reason: format!(
-                                "directive line, no event: {}",
-                                line.chars().take(40).collect::<String>()
-                            ),
-                        }),
-                        Err(reason) => out.issues.push(ParseIssue {
-                            locator: loc,
-                            offset: pos as u64,
-                            reason,
-                        }),
-                    }
+    let lines::Merged { events, stats, .. } = lines::parse_in_order(b, chunk, |start, end, out| {
+        let mut pos = start;
+        while pos < end {
+            let nl = memchr::memchr(b'\n', &b[pos..end]).map_or(end, |k| pos + k);
+            out.lines += 1;
+            let raw = &b[pos..nl];
+            let text = String::from_utf8_lossy(raw);
+            let line = text.trim_end_matches('\r');
+            if !line.trim().is_empty() {
+                out.records += 1;
+                let loc = Locator::Line(out.lines);
+                match line_fields(kind, line, headers.before(pos), opts) {
+                    Ok(Some(f)) => out.events.push(record::to_event(id, loc, pos as u64, &f, opts)),
+                    Ok(None) => out.issues.push(ParseIssue {
+                        locator: loc,
+                        offset: pos as u64,
+                        reason: format!(
+                            "directive line, no event: {}",
+                            line.chars().take(40).collect::<String>()
+                        ),
+                    }),
+                    Err(reason) => out.issues.push(ParseIssue {
+                        locator: loc,
+                        offset: pos as u64,
+                        reason,
+                    }),
                 }
-                pos = nl + 1;
             }
-            out
-        })
-        .collect();
-    let (events, stats, _) = lines::merge(parts);
+            pos = nl + 1;
+        }
+    });
     Output {
         events,
         stats,
