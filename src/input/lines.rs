@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::model::{Event, InputStats, Locator, ParseIssue};
 
@@ -98,7 +98,8 @@ pub fn merge(parts: Vec<Chunk>) -> Merged {
 /// Threads take chunks in file order, and each chunk is appended to the
 /// result as soon as every chunk before it is in, while it is still warm in
 /// the cache of the thread that parsed it. Its vectors, emptied, then take
-/// the next chunk. So the events are written to new memory once, not twice
+/// the next chunk; a thread more than a few chunks ahead of the next to
+/// append waits for it. So the events are written to new memory once, not twice
 /// (a vector per chunk, then the merged one), and there is no merge pass at
 /// the end: on a large input that halved the page faults.
 pub fn parse_in_order<F>(b: &[u8], target: usize, parse: F) -> Merged
@@ -106,6 +107,11 @@ where
     F: Fn(usize, usize, &mut Chunk) + Sync,
 {
     let ranges = chunks(b, target.max(1));
+    let workers = rayon::current_num_threads().clamp(1, ranges.len().max(1));
+    // How far past the next chunk to append a thread may start one: what
+    // bounds the chunks held waiting when a thread falls behind (descheduled
+    // on a busy machine, or given a slow stretch of input).
+    let ahead = 4 * workers;
     let next = AtomicUsize::new(0);
     let order = Mutex::new(Order {
         waiting: BTreeMap::new(),
@@ -115,28 +121,37 @@ where
         // written, and a vector that outgrows it is moved by remapping.
         sink: Sink::with_capacity(b.len() / 128 + 16),
     });
+    let turn = Condvar::new();
     let worker = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(&(start, end)) = ranges.get(i) else {
             break;
         };
-        let spare = lock(&order).spare.pop();
+        let spare = {
+            // The thread with chunk `want` never waits here, so neither
+            // does the one after it for long.
+            let mut o = lock(&order);
+            while i >= o.want + ahead {
+                o = turn.wait(o).unwrap_or_else(PoisonError::into_inner);
+            }
+            o.spare.pop()
+        };
         let mut chunk = spare.unwrap_or_else(|| Chunk::for_bytes(end - start));
         parse(start, end, &mut chunk);
         let mut o = lock(&order);
         o.waiting.insert(i, chunk);
-        o.drain_ready();
+        if o.drain_ready() {
+            turn.notify_all();
+        }
     };
-    let workers = rayon::current_num_threads().clamp(1, ranges.len().max(1));
     rayon::scope(|s| {
         for _ in 0..workers {
             s.spawn(|_| worker());
         }
     });
-    let mut o = order.into_inner().unwrap_or_else(PoisonError::into_inner);
-    // Every chunk was parsed and each one appended in turn; this only
-    // matters if a worker stopped early.
-    o.drain_ready();
+    // Every chunk was parsed, and appended once the ones before it were.
+    let o = order.into_inner().unwrap_or_else(PoisonError::into_inner);
+    debug_assert!(o.waiting.is_empty());
     o.sink.finish()
 }
 
@@ -151,13 +166,15 @@ struct Order {
 }
 
 impl Order {
-    /// Append every chunk whose turn has come.
-    fn drain_ready(&mut self) {
+    /// Append every chunk whose turn has come; whether there was one.
+    fn drain_ready(&mut self) -> bool {
+        let from = self.want;
         while let Some(mut c) = self.waiting.remove(&self.want) {
             self.sink.append(&mut c);
             self.want += 1;
             self.spare.push(c);
         }
+        self.want > from
     }
 }
 
@@ -225,5 +242,77 @@ impl Sink {
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SourceId;
+
+    /// A chunk's lines as events with local line numbers; every third line
+    /// a skip.
+    fn fake(b: &[u8], start: usize, end: usize, out: &mut Chunk) {
+        for line in b[start..end].split(|&c| c == b'\n').filter(|l| !l.is_empty()) {
+            out.lines += 1;
+            out.records += 1;
+            let loc = Locator::Line(out.lines);
+            if line.ends_with(b"0") {
+                out.issues.push(ParseIssue {
+                    locator: loc,
+                    offset: start as u64,
+                    reason: "zero".into(),
+                });
+            } else {
+                out.events.push(Event::at(SourceId(0), loc, start as u64));
+                out.keys.push(out.lines);
+            }
+        }
+    }
+
+    #[test]
+    fn the_in_order_merge_is_the_merge_of_the_chunks_one_by_one() {
+        let text: String = (0..3000).map(|i| format!("line {i}\n")).collect();
+        let b = text.as_bytes();
+        let by_one = merge(
+            chunks(b, 100)
+                .into_iter()
+                .map(|(s, e)| {
+                    let mut c = Chunk::default();
+                    fake(b, s, e, &mut c);
+                    c
+                })
+                .collect(),
+        );
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            // The first chunk is slow, so later ones finish before it and
+            // wait their turn (or their threads wait to start more).
+            let got = pool.install(|| {
+                parse_in_order(b, 100, |s, e, out| {
+                    if s == 0 {
+                        std::thread::sleep(std::time::Duration::from_millis(30));
+                    }
+                    fake(b, s, e, out)
+                })
+            });
+            let lines = |m: &Merged| {
+                m.events
+                    .iter()
+                    .map(|e| (e.locator(), e.offset))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(lines(&got), lines(&by_one), "{threads} threads");
+            assert_eq!(got.keys, by_one.keys);
+            assert_eq!(got.stats.issues, by_one.stats.issues);
+            assert_eq!((got.stats.records, got.stats.skipped), (3000, 300));
+            assert_eq!(
+                got.events.last().and_then(|e| e.locator()),
+                Some(Locator::Line(3000))
+            );
+        }
     }
 }
