@@ -270,6 +270,46 @@ pub fn push_key_hashes(e: &Event, out: &mut Vec<u64>) {
     out.extend(keys(e).map(|(t, k)| key_hash(t, k)));
 }
 
+/// The hashes of one event's join keys (a trace id and a request id at
+/// most), for a parser that builds events in parallel and gathers the
+/// hashes in event order afterwards, as [`push_key_hashes`] would push them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EventKeys {
+    n: u8,
+    hashes: [u64; 2],
+}
+
+impl EventKeys {
+    /// The hashes of `e`'s join keys.
+    pub fn of(e: &Event) -> EventKeys {
+        let mut k = EventKeys::default();
+        for (is_trace, key) in keys(e) {
+            if let Some(slot) = k.hashes.get_mut(usize::from(k.n)) {
+                *slot = key_hash(is_trace, key);
+                k.n += 1;
+            }
+        }
+        k
+    }
+
+    /// The hashes, in the order [`push_key_hashes`] pushes them.
+    pub fn hashes(&self) -> &[u64] {
+        &self.hashes[..usize::from(self.n)]
+    }
+}
+
+/// The hashes of every join key of `events`, sorted: what a parser's
+/// `key_hashes` must hold, in some order.
+#[cfg(test)]
+pub fn sorted_key_hashes(events: &[Event]) -> Vec<u64> {
+    let mut out = Vec::new();
+    for e in events {
+        push_key_hashes(e, &mut out);
+    }
+    out.sort_unstable();
+    out
+}
+
 /// Events to a block of the passes that read every trace id.
 const PREFETCH_BLOCK: usize = 1 << 12;
 /// How many events ahead those passes ask for the trace id.

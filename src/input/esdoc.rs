@@ -205,6 +205,30 @@ type HitKey<'b> = (Cow<'b, str>, Cow<'b, str>);
 /// it was skipped.
 type Keyed<'b> = std::result::Result<(Event, Option<HitKey<'b>>, bool), String>;
 
+/// One unit's outcome, with the hashes the passes after the parse need,
+/// taken while the unit is still in the cache.
+struct Outcome<'b> {
+    keyed: Keyed<'b>,
+    /// The hash of the hit's `(_index, _id)`, when it has both.
+    hit: u64,
+    /// The event's join keys, hashed.
+    join: crate::correlate::EventKeys,
+}
+
+impl<'b> Outcome<'b> {
+    fn of(keyed: Keyed<'b>) -> Outcome<'b> {
+        use std::hash::BuildHasher;
+        let (hit, join) = match &keyed {
+            Ok((ev, key, _)) => (
+                key.as_ref().map_or(0, |k| rustc_hash::FxBuildHasher.hash_one(k)),
+                crate::correlate::EventKeys::of(ev),
+            ),
+            Err(_) => (0, Default::default()),
+        };
+        Outcome { keyed, hit, join }
+    }
+}
+
 /// The event of one unit. A document's fields are found in `f`, which the
 /// units a thread reads share; an ES|QL row, rebuilt as an object of its
 /// own, gets fields of its own.
@@ -272,16 +296,14 @@ fn describe(e: &ScanError) -> String {
 /// mapped to the entry where it first appeared. Keys are hashed and sorted
 /// in parallel and compared only within runs of equal hashes, instead of
 /// growing one map of every key on one thread.
-fn duplicates(results: &[Keyed]) -> rustc_hash::FxHashMap<usize, usize> {
-    use std::hash::BuildHasher;
-    let key = |i: usize| match &results[i] {
+fn duplicates(results: &[Outcome]) -> rustc_hash::FxHashMap<usize, usize> {
+    let key = |i: usize| match &results[i].keyed {
         Ok((_, Some(k), _)) => Some(k),
         _ => None,
     };
-    let hasher = rustc_hash::FxBuildHasher;
     let mut hashed: Vec<(u64, usize)> = (0..results.len())
         .into_par_iter()
-        .filter_map(|i| key(i).map(|k| (hasher.hash_one(k), i)))
+        .filter_map(|i| key(i).map(|_| (results[i].hit, i)))
         .collect();
     hashed.par_sort_unstable();
     let mut first_of = rustc_hash::FxHashMap::default();
@@ -310,19 +332,19 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
             });
         }
     }
-    let results: Vec<Keyed> = crate::stats::stage("parse records", || {
+    let results: Vec<Outcome> = crate::stats::stage("parse records", || {
         units
             .par_iter()
             .enumerate()
             .map_init(Fields::default, |f, (i, u)| {
-                unit_event(id, b, i as u64, u, opts, f)
+                Outcome::of(unit_event(id, b, i as u64, u, opts, f))
             })
             .collect()
     });
     // A lone JSON object that is no export and holds no field we know is
     // not something to analyze (a HAR nested in a test fixture, a config).
     let wrapper = shape.wrapper.unwrap_or("documents");
-    if wrapper == "documents" && results.iter().all(|r| !matches!(r, Ok((_, _, true)))) {
+    if wrapper == "documents" && results.iter().all(|r| !matches!(r.keyed, Ok((_, _, true)))) {
         return Err(Error::UnsupportedFormat {
             path: display.into(),
             reason: "a JSON document with no log or HTTP fields logsleuth knows \
@@ -332,6 +354,7 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
     }
     let mut stats = InputStats::default();
     let first_of = duplicates(&results);
+    let mut keys = Vec::with_capacity(results.len());
     // Collected in place: the results' allocation becomes the events', so
     // the two are not held side by side.
     let events: Vec<Event> = results
@@ -339,12 +362,18 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
         .enumerate()
         .filter_map(|(i, r)| {
             stats.records += 1;
-            let reason = match r {
+            let reason = match r.keyed {
                 Ok((ev, Some(key), _)) => match first_of.get(&i) {
                     Some(first) => format!("duplicate hit {}/{} (first seen as entry {first})", key.0, key.1),
-                    None => return Some(ev),
+                    None => {
+                        keys.extend_from_slice(r.join.hashes());
+                        return Some(ev);
+                    }
                 },
-                Ok((ev, None, _)) => return Some(ev),
+                Ok((ev, None, _)) => {
+                    keys.extend_from_slice(r.join.hashes());
+                    return Some(ev);
+                }
                 Err(reason) => reason,
             };
             stats.skipped += 1;
@@ -381,7 +410,7 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
         events,
         stats,
         dialect,
-        key_hashes: None,
+        key_hashes: Some(keys),
     })
 }
 
@@ -477,6 +506,46 @@ mod tests {
     }
 
     const HIT: &str = r#"{"_index":"logs-1","_id":"a","_source":{"@timestamp":"2024-05-01T10:00:00.250+02:00","http":{"response":{"status_code":503},"request":{"method":"GET"}},"url":{"path":"/v1/orders/42"},"event":{"duration":1500000},"trace":{"id":"4bf92f3577b34da6a3ce929d0e0e4736"}}}"#;
+
+    #[test]
+    fn the_key_hashes_are_those_of_the_events_kept() {
+        // Hits with trace ids, request ids, both and neither; scroll pages
+        // that repeat hits (dropped as duplicates), an ES|QL page and a bad
+        // element: every kept event's keys, and no others.
+        let hit = |i: u32| match i % 4 {
+            0 => format!(
+                r#"{{"_index":"l","_id":"{i}","_source":{{"trace":{{"id":"{i:032x}"}},"status":200}}}}"#
+            ),
+            1 => format!(
+                r#"{{"_index":"l","_id":"{i}","_source":{{"request_id":"r{}","status":500}}}}"#,
+                i % 3
+            ),
+            2 => format!(
+                r#"{{"_index":"l","_id":"{i}","_source":{{"trace_id":"{i:032x}","request_id":"q{i}"}}}}"#
+            ),
+            _ => format!(r#"{{"_index":"l","_id":"{i}","_source":{{"message":"no keys"}}}}"#),
+        };
+        let page = |from: u32| {
+            let hits: Vec<String> = (from..from + 20).map(hit).collect();
+            format!(r#"{{"_scroll_id":"x","hits":{{"hits":[{},7]}}}}"#, hits.join(","))
+        };
+        let doc = format!("{}\n{}\n", page(0), page(10));
+        let out = run(&doc);
+        assert_eq!(out.events.len(), 30);
+        assert!(
+            out.stats
+                .issues
+                .iter()
+                .filter(|i| i.reason.starts_with("duplicate hit"))
+                .count()
+                == 10
+        );
+        let mut got = out.key_hashes.clone().unwrap();
+        got.sort_unstable();
+        let want = crate::correlate::sorted_key_hashes(&out.events);
+        assert!(want.len() >= 25, "{}", want.len());
+        assert_eq!(got, want);
+    }
 
     #[test]
     fn export_wrappers_are_told_from_log_records() {
