@@ -3,8 +3,10 @@
 otherwise reach for, all measured in the same run on the same generated
 files. Driven by benches/compare.sh, which builds the binaries first.
 
-Each command runs RUNS times; the table shows the median wall time, the
-throughput, the peak resident set (VmHWM, mapped input included) and the
+Every command runs once per round, for RUNS rounds: a slow stretch of a
+shared machine is spread over all the commands instead of landing on the
+rows that happened to run during it, so the ratios between rows are
+steadier. The table shows the median wall time, the throughput, the peak resident set (VmHWM, mapped input included) and the
 peak anonymous memory (RssAnon, sampled every 5 ms: the heap, not the
 mapped input). Baselines that are missing are skipped with a message.
 The targets of issue 8 are checked at the end, as ratios between rows.
@@ -65,20 +67,37 @@ class Row:
         return self.size / self.wall / 1e6 if self.wall > 0 else 0.0
 
 
-def measure(rows, group, name, cmd, path, runs, ok_codes=(0,)):
-    size = os.path.getsize(path)
-    walls, hwm, anon = [], 0, 0
-    for _ in range(runs):
-        wall, h, a, rc = run_once(cmd)
-        if rc not in ok_codes:
-            log(f"skipping {name}: it failed (exit {rc}): {' '.join(cmd)}")
-            return None
-        walls.append(wall)
-        hwm, anon = max(hwm, h), max(anon, a)
-    row = Row(group, name, size, statistics.median(walls), hwm, anon)
-    rows.append(row)
-    log(f"  {group:6} {name:28} {row.wall:8.2f} s {row.mbps:8.0f} MB/s")
-    return row
+class Job:
+    """One command to measure, and what its runs measured so far."""
+
+    def __init__(self, group, name, cmd, path, runs, ok_codes=(0,)):
+        self.group, self.name, self.cmd, self.path = group, name, cmd, path
+        self.runs, self.ok_codes = runs, ok_codes
+        self.walls, self.hwm, self.anon, self.failed = [], 0, 0, False
+
+
+def run_rounds(jobs, rounds):
+    """Run every job once per round (a job with fewer runs sits out the
+    later rounds) and return a Row per job that did not fail, in job order."""
+    for k in range(rounds):
+        log(f"round {k + 1} of {rounds}")
+        for j in jobs:
+            if j.failed or k >= j.runs:
+                continue
+            wall, h, a, rc = run_once(j.cmd)
+            if rc not in j.ok_codes:
+                log(f"skipping {j.name}: it failed (exit {rc}): {' '.join(j.cmd)}")
+                j.failed = True
+                continue
+            j.walls.append(wall)
+            j.hwm, j.anon = max(j.hwm, h), max(j.anon, a)
+            size = os.path.getsize(j.path)
+            log(f"  {j.group:6} {j.name:28} {wall:8.2f} s {size / wall / 1e6:8.0f} MB/s")
+    return [
+        Row(j.group, j.name, os.path.getsize(j.path), statistics.median(j.walls), j.hwm, j.anon)
+        for j in jobs
+        if not j.failed and j.walls
+    ]
 
 
 def generate(gen, kind, mib):
@@ -140,8 +159,11 @@ def main():
     gen = os.path.join(a.bin, "gen-samples")
     parse_only = os.path.join(a.bin, "examples", "parse_only")
     only = set(a.only.split(","))
-    rows = []
+    jobs = []
     R = a.runs
+
+    def measure(group, name, cmd, path, runs, ok_codes=(0,)):
+        jobs.append(Job(group, name, cmd, path, runs, ok_codes))
 
     def analyze(path, threads):
         return [ls, "analyze", "--quiet", "--format", "json", "--threads", str(threads), path]
@@ -149,26 +171,26 @@ def main():
     if "jsonl" in only:
         path = generate(gen, "jsonl", a.jsonl_mib)
         log(f"JSON lines: {path}")
-        measure(rows, "jsonl", "cat", ["cat", path], path, R)
-        measure(rows, "jsonl", "wc -l", ["wc", "-l", path], path, R)
-        measure(rows, "jsonl", "parse-only, 1 thread", [parse_only, path, "1"], path, R)
-        measure(rows, "jsonl", "parse-only, 2 threads", [parse_only, path, "2"], path, R)
+        measure("jsonl", "cat", ["cat", path], path, R)
+        measure("jsonl", "wc -l", ["wc", "-l", path], path, R)
+        measure("jsonl", "parse-only, 1 thread", [parse_only, path, "1"], path, R)
+        measure("jsonl", "parse-only, 2 threads", [parse_only, path, "2"], path, R)
         py = duckdb_python()
         if py:
             sql = (
                 "select http.response.status_code as s, count(*) from "
                 f"read_json('{path}', format='newline_delimited') group by s"
             )
-            measure(rows, "jsonl", "duckdb GROUP BY status", [py, "-c", f"import duckdb; duckdb.sql({sql!r}).fetchall()"], path, R)
+            measure("jsonl", "duckdb GROUP BY status", [py, "-c", f"import duckdb; duckdb.sql({sql!r}).fetchall()"], path, R)
         else:
             log("skipping duckdb: python3 venv or PyPI is not available")
         for tool, args in (("jaq", ["jaq", "-r", ".http.response.status_code", path]), ("jq", ["jq", "-r", ".http.response.status_code", path])):
             if shutil.which(tool):
-                measure(rows, "jsonl", f"{tool} status", args, path, 1)
+                measure("jsonl", f"{tool} status", args, path, 1)
             else:
                 log(f"skipping {tool}: not installed")
-        measure(rows, "jsonl", "logsleuth, 1 thread", analyze(path, 1), path, R)
-        measure(rows, "jsonl", "logsleuth, 2 threads", analyze(path, 2), path, R)
+        measure("jsonl", "logsleuth, 1 thread", analyze(path, 1), path, R)
+        measure("jsonl", "logsleuth, 2 threads", analyze(path, 2), path, R)
 
     if "har" in only:
         path = generate(gen, "har", a.har_mib)
@@ -176,19 +198,20 @@ def main():
         wt = wiretrail_bin()
         if wt:
             # wiretrail exits 1 when it has findings.
-            measure(rows, "har", "wiretrail diagnose", [wt, path, "diagnose"], path, R, ok_codes=(0, 1))
+            measure("har", "wiretrail diagnose", [wt, path, "diagnose"], path, R, ok_codes=(0, 1))
         else:
             log("skipping wiretrail: cargo or crates.io is not available")
-        measure(rows, "har", "logsleuth, 2 threads", analyze(path, 2), path, R)
+        measure("har", "logsleuth, 2 threads", analyze(path, 2), path, R)
 
     if "es" in only:
         path = generate(gen, "es", a.es_mib)
         log(f"Elasticsearch _search export: {path}")
-        measure(rows, "es", "logsleuth, 2 threads", analyze(path, 2), path, R)
+        measure("es", "logsleuth, 2 threads", analyze(path, 2), path, R)
 
+    rows = run_rounds(jobs, R)
     mib = lambda kib: kib / 1024
     print(f"logsleuth benchmarks, {date.today().isoformat()}, {os.cpu_count()} cores, {platform.machine()}, "
-          f"median of {R} runs (jq/jaq: 1 run), page cache warm")
+          f"median of {R} interleaved rounds (jq/jaq: 1 run), page cache warm")
     print()
     print(f"| input | command | median s | MB/s | peak RSS MiB | peak RssAnon MiB | RssAnon / input |")
     print(f"|---|---|---:|---:|---:|---:|---:|")
