@@ -7,6 +7,7 @@
 //! message joins the first template it shares at least half its tokens
 //! with, and the positions that differ become `<*>`.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -49,11 +50,19 @@ pub fn mask(msg: &str) -> String {
         })
         .into_owned();
     // JSON keys are structure, not variables: hide their quotes while masking.
-    out = JSON_KEY.replace_all(&out, "\u{2}$1\u{2}:").into_owned();
-    for re in VARIABLES.iter() {
-        out = re.replace_all(&out, WILD).into_owned();
+    // Each pass copies the text only when it replaced something.
+    if let Cow::Owned(s) = JSON_KEY.replace_all(&out, "\u{2}$1\u{2}:") {
+        out = s;
     }
-    out.replace('\u{2}', "\"")
+    for re in VARIABLES.iter() {
+        if let Cow::Owned(s) = re.replace_all(&out, WILD) {
+            out = s;
+        }
+    }
+    if out.contains('\u{2}') {
+        out = out.replace('\u{2}', "\"");
+    }
+    out
 }
 
 static JSON_KEY: LazyLock<Regex> =
@@ -65,8 +74,11 @@ pub fn tokens(masked: &str) -> Vec<String> {
     spaced_tokens(masked).into_iter().map(|(t, _)| t).collect()
 }
 
+/// A masked message's tokens, each with whether whitespace preceded it.
+type Spaced = Vec<(String, bool)>;
+
 /// Tokens with whether each was preceded by whitespace.
-fn spaced_tokens(masked: &str) -> Vec<(String, bool)> {
+fn spaced_tokens(masked: &str) -> Spaced {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut space = false;
@@ -130,22 +142,24 @@ pub struct Miner {
     buckets: std::collections::BTreeMap<(usize, String), Vec<usize>>,
 }
 
+/// Slots of [`mine`]'s table of recently masked texts.
+const MASK_CACHE: usize = 1024;
+
 /// Share of equal positions needed to join a template.
 const SIMILARITY: f64 = 0.5;
 
 impl Miner {
     /// Add a message; returns its template id.
     pub fn add(&mut self, msg: &str) -> usize {
-        let spaced = spaced_tokens(&mask(msg));
-        let toks: Vec<String> = spaced.iter().map(|(t, _)| t.clone()).collect();
-        let first = toks.first().cloned().unwrap_or_default();
+        self.add_tokens(&spaced_tokens(&mask(msg)))
+    }
+
+    /// Add a message already masked and split by [`spaced_tokens`].
+    fn add_tokens(&mut self, spaced: &[(String, bool)]) -> usize {
+        let first = spaced.first().map_or("", |(t, _)| t.as_str());
         let key = (
-            toks.len(),
-            if first.contains('<') {
-                WILD.to_string()
-            } else {
-                first
-            },
+            spaced.len(),
+            if first.contains('<') { WILD } else { first }.to_string(),
         );
         let ids = self.buckets.entry(key).or_default();
         for &id in ids.iter() {
@@ -153,12 +167,12 @@ impl Miner {
             let same = t
                 .tokens
                 .iter()
-                .zip(&toks)
-                .filter(|(a, b)| a == b || *a == WILD)
+                .zip(spaced)
+                .filter(|(a, (b, _))| *a == b || *a == WILD)
                 .count();
-            if toks.is_empty() || same as f64 / toks.len() as f64 >= SIMILARITY {
-                for (a, b) in t.tokens.iter_mut().zip(&toks) {
-                    if a != b {
+            if spaced.is_empty() || same as f64 / spaced.len() as f64 >= SIMILARITY {
+                for (a, (b, _)) in t.tokens.iter_mut().zip(spaced) {
+                    if a != b && a != WILD {
                         *a = WILD.to_string();
                     }
                 }
@@ -168,7 +182,7 @@ impl Miner {
         }
         let id = self.templates.len();
         self.templates.push(Template {
-            tokens: toks,
+            tokens: spaced.iter().map(|(t, _)| t.clone()).collect(),
             spaced: spaced.iter().map(|(_, s)| *s).collect(),
             count: 1,
         });
@@ -224,10 +238,21 @@ pub fn assign(events: &mut [crate::model::Event]) -> Miner {
 pub fn mine(events: &[crate::model::Event]) -> (Miner, Vec<(usize, usize)>) {
     let mut miner = Miner::default();
     let mut of = Vec::new();
+    // Failures repeat their texts (an error text is often one of a few), and
+    // masking is a dozen regex passes: the tokens of recent texts are kept
+    // in a small table by hash, which bounds its memory when every text is
+    // new. The tokens depend on the text alone, so this changes no result.
+    let mut recent: Vec<Option<(&str, Spaced)>> = vec![None; MASK_CACHE];
     for (i, e) in events.iter().enumerate().filter(|(_, e)| e.is_failure()) {
         let text = e.error_text.as_deref().or(e.message.as_deref());
         if let Some(t) = text.filter(|t| !t.trim().is_empty()) {
-            of.push((i, miner.add(t)));
+            use std::hash::BuildHasher;
+            let slot = &mut recent[rustc_hash::FxBuildHasher.hash_one(t) as usize % MASK_CACHE];
+            let toks = match slot {
+                Some((seen, toks)) if *seen == t => toks,
+                _ => &mut slot.insert((t, spaced_tokens(&mask(t)))).1,
+            };
+            of.push((i, miner.add_tokens(toks)));
         }
     }
     (miner, of)
@@ -255,6 +280,44 @@ mod tests {
             "timeout after <*> calling api.example.com/v1/orders/<*> from <*>"
         );
         assert_eq!(mask(r#"{"user":17,"err":"boom"}"#), r#"{"user":<*>,"err":<*>}"#);
+    }
+
+    #[test]
+    fn mining_with_the_table_of_masked_texts_is_mining_each_text() {
+        use crate::model::{ErrorClass, Event, Locator, SourceId};
+        // Repeated texts, texts that generalize a template, and more
+        // distinct texts than the table has slots (so slots are reused).
+        let texts: Vec<String> = (0..3000)
+            .map(|i| match i % 5 {
+                0 => "connection refused".to_string(),
+                1 => format!("timeout after {}ms calling db-{}", i % 7, i % 3),
+                2 => format!("user u{i} not found in shard {}", i % 11),
+                3 => format!(r#"{{"code":"E{}","msg":"declined"}}"#, i % 4),
+                _ => format!("token t{} expired", i % 1500),
+            })
+            .collect();
+        let events: Vec<Event> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut e = Event::at(SourceId(0), Locator::Line(i as u64 + 1), i as u64);
+                e.error_class = Some(ErrorClass::Http5xx);
+                e.error_text = Some(t.as_str().into());
+                e
+            })
+            .collect();
+        let (mined, of) = mine(&events);
+        let mut plain = Miner::default();
+        let want: Vec<(usize, usize)> = texts.iter().enumerate().map(|(i, t)| (i, plain.add(t))).collect();
+        assert_eq!(of, want);
+        let summary = |m: &Miner| {
+            m.templates
+                .iter()
+                .map(|t| (t.text(), t.count))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(summary(&mined), summary(&plain));
+        assert!(mined.templates.len() >= 5, "{:?}", summary(&mined));
     }
 
     #[test]
