@@ -301,9 +301,26 @@ fn duplicates(results: &[Outcome]) -> rustc_hash::FxHashMap<usize, usize> {
         Ok((_, Some(k), _)) => Some(k),
         _ => None,
     };
+    // Most exports repeat no hit: the hashes alone (8 bytes a hit, not 16)
+    // are sorted first, and entries are gathered only for repeated ones.
+    let mut hashes: Vec<u64> = (0..results.len())
+        .into_par_iter()
+        .filter_map(|i| key(i).map(|_| results[i].hit))
+        .collect();
+    hashes.par_sort_unstable();
+    let repeated: rustc_hash::FxHashSet<u64> = hashes
+        .chunk_by(|a, b| a == b)
+        .filter(|r| r.len() > 1)
+        .map(|r| r[0])
+        .collect();
+    drop(hashes);
+    if repeated.is_empty() {
+        return rustc_hash::FxHashMap::default();
+    }
     let mut hashed: Vec<(u64, usize)> = (0..results.len())
         .into_par_iter()
         .filter_map(|i| key(i).map(|_| (results[i].hit, i)))
+        .filter(|(h, _)| repeated.contains(h))
         .collect();
     hashed.par_sort_unstable();
     let mut first_of = rustc_hash::FxHashMap::default();
