@@ -122,26 +122,34 @@ where
         sink: Sink::with_capacity(b.len() / 128 + 16),
     });
     let turn = Condvar::new();
-    let worker = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(&(start, end)) = ranges.get(i) else {
-            break;
-        };
-        let spare = {
-            // The thread with chunk `want` never waits here, so neither
-            // does the one after it for long.
+    let worker = || {
+        // A worker that a chunk's parse runs on its own thread, on top of
+        // that chunk (the parse waited on rayon, for a nested parallel scan,
+        // and rayon handed the thread this queued worker), must never wait:
+        // the chunk it would wait for is below it on the same stack.
+        let nesting = Nesting::enter();
+        let may_wait = !nesting.0;
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&(start, end)) = ranges.get(i) else {
+                break;
+            };
+            let spare = {
+                // The thread with chunk `want` never waits here, so neither
+                // does the one after it for long.
+                let mut o = lock(&order);
+                while may_wait && i >= o.want + ahead {
+                    o = turn.wait(o).unwrap_or_else(PoisonError::into_inner);
+                }
+                o.spare.pop()
+            };
+            let mut chunk = spare.unwrap_or_else(|| Chunk::for_bytes(end - start));
+            parse(start, end, &mut chunk);
             let mut o = lock(&order);
-            while i >= o.want + ahead {
-                o = turn.wait(o).unwrap_or_else(PoisonError::into_inner);
+            o.waiting.insert(i, chunk);
+            if o.drain_ready() {
+                turn.notify_all();
             }
-            o.spare.pop()
-        };
-        let mut chunk = spare.unwrap_or_else(|| Chunk::for_bytes(end - start));
-        parse(start, end, &mut chunk);
-        let mut o = lock(&order);
-        o.waiting.insert(i, chunk);
-        if o.drain_ready() {
-            turn.notify_all();
         }
     };
     rayon::scope(|s| {
@@ -153,6 +161,27 @@ where
     let o = order.into_inner().unwrap_or_else(PoisonError::into_inner);
     debug_assert!(o.waiting.is_empty());
     o.sink.finish()
+}
+
+thread_local! {
+    /// Whether this thread is inside a [`parse_in_order`] worker.
+    static IN_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks this thread as inside a worker while it lives; holds whether it
+/// already was (the worker is nested in another's chunk).
+struct Nesting(bool);
+
+impl Nesting {
+    fn enter() -> Nesting {
+        Nesting(IN_WORKER.with(|w| w.replace(true)))
+    }
+}
+
+impl Drop for Nesting {
+    fn drop(&mut self) {
+        IN_WORKER.with(|w| w.set(self.0));
+    }
 }
 
 /// The chunks that finished before their turn, and the merged result.
@@ -314,5 +343,37 @@ mod tests {
                 Some(Locator::Line(3000))
             );
         }
+    }
+
+    #[test]
+    fn a_worker_run_inside_a_chunk_parse_does_not_wait_for_that_chunk() {
+        // A parse that yields to rayon (as a nested parallel scan does)
+        // can run the other worker on its own thread, on top of the chunk
+        // it holds; that worker must not wait for the chunk below it. The
+        // second thread is kept busy meanwhile so the other worker is still
+        // queued when the first chunk yields.
+        let text: String = (0..3000).map(|i| format!("line {i}\n")).collect();
+        let b = text.as_bytes();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let got = pool.install(|| {
+            let (got, ()) = rayon::join(
+                || {
+                    parse_in_order(b, 100, |s, e, out| {
+                        if s == 0 {
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            rayon::yield_now();
+                        }
+                        fake(b, s, e, out)
+                    })
+                },
+                || std::thread::sleep(std::time::Duration::from_millis(300)),
+            );
+            got
+        });
+        assert_eq!(got.stats.records, 3000);
+        assert_eq!(
+            got.events.last().and_then(|e| e.locator()),
+            Some(Locator::Line(3000))
+        );
     }
 }
