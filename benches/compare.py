@@ -6,10 +6,11 @@ files. Driven by benches/compare.sh, which builds the binaries first.
 Every command runs once per round, for RUNS rounds: a slow stretch of a
 shared machine is spread over all the commands instead of landing on the
 rows that happened to run during it, so the ratios between rows are
-steadier. The table shows the median wall time, the throughput, the peak resident set (VmHWM, mapped input included) and the
-peak anonymous memory (RssAnon, sampled every 5 ms: the heap, not the
-mapped input). Baselines that are missing are skipped with a message.
-The targets of issue 8 are checked at the end, as ratios between rows.
+steadier. The table shows the median wall time, the throughput, the peak
+resident set (VmHWM, mapped input included) and the peak anonymous memory
+(RssAnon, sampled every 5 ms: the heap, not the mapped input). Baselines
+that are missing are skipped with a message. The targets of issue 8 are
+checked at the end, as ratios between rows.
 """
 
 import argparse

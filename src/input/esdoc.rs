@@ -379,19 +379,19 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
         .enumerate()
         .filter_map(|(i, r)| {
             stats.records += 1;
-            let reason = match r.keyed {
-                Ok((ev, Some(key), _)) => match first_of.get(&i) {
-                    Some(first) => format!("duplicate hit {}/{} (first seen as entry {first})", key.0, key.1),
-                    None => {
-                        keys.extend_from_slice(r.join.hashes());
-                        return Some(ev);
-                    }
-                },
-                Ok((ev, None, _)) => {
+            let duplicate = match (&r.keyed, first_of.get(&i)) {
+                (Ok((_, Some(key), _)), Some(first)) => Some(format!(
+                    "duplicate hit {}/{} (first seen as entry {first})",
+                    key.0, key.1
+                )),
+                _ => None,
+            };
+            let reason = match (duplicate, r.keyed) {
+                (Some(reason), _) | (None, Err(reason)) => reason,
+                (None, Ok((ev, _, _))) => {
                     keys.extend_from_slice(r.join.hashes());
                     return Some(ev);
                 }
-                Err(reason) => reason,
             };
             stats.skipped += 1;
             stats.issues.push(ParseIssue {
@@ -549,14 +549,12 @@ mod tests {
         let doc = format!("{}\n{}\n", page(0), page(10));
         let out = run(&doc);
         assert_eq!(out.events.len(), 30);
-        assert!(
-            out.stats
-                .issues
-                .iter()
-                .filter(|i| i.reason.starts_with("duplicate hit"))
-                .count()
-                == 10
-        );
+        let dups = out
+            .stats
+            .issues
+            .iter()
+            .filter(|i| i.reason.starts_with("duplicate hit"));
+        assert_eq!(dups.count(), 10);
         let mut got = out.key_hashes.clone().unwrap();
         got.sort_unstable();
         let want = crate::correlate::sorted_key_hashes(&out.events);

@@ -383,8 +383,7 @@ mod tests {
             assert_eq!(m.keys, b.keys);
         }
         assert_eq!(c.votes, a.votes);
-        let ev_a = a.events;
-        assert_eq!(ev_a.len(), 500);
+        assert_eq!(a.events.len(), 500);
     }
 
     #[test]

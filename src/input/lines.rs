@@ -80,10 +80,11 @@ pub fn events_for(bytes: usize) -> Vec<Event> {
     Vec::with_capacity(bytes / 128 + 16)
 }
 
-/// Merge chunks in order: events, key hashes, accounting, and up to 64
-/// dialect votes.
+/// Merge chunks parsed one by one, in order: what [`parse_in_order`] must
+/// give, for the tests that check it.
+#[cfg(test)]
 pub fn merge(parts: Vec<Chunk>) -> Merged {
-    let mut sink = Sink::with_capacity(parts.iter().map(|p| p.events.len()).sum());
+    let mut sink = Sink::new(Vec::with_capacity(parts.iter().map(|p| p.events.len()).sum()));
     for mut p in parts {
         sink.append(&mut p);
     }
@@ -92,8 +93,9 @@ pub fn merge(parts: Vec<Chunk>) -> Merged {
 
 /// Parse `b` in chunks of about `target` bytes on every thread of the
 /// current pool, `parse(start, end, chunk)` filling an empty `chunk` with
-/// what `b[start..end]` holds, and merge the chunks in file order: the
-/// result is that of [`merge`] over the chunks parsed one by one.
+/// what `b[start..end]` holds, and merge the chunks in file order: events
+/// (with file line numbers), key hashes, accounting and up to 64 dialect
+/// votes, the same as the chunks parsed one by one and appended in turn.
 ///
 /// Threads take chunks in file order, and each chunk is appended to the
 /// result as soon as every chunk before it is in, while it is still warm in
@@ -117,9 +119,9 @@ where
         waiting: BTreeMap::new(),
         want: 0,
         spare: Vec::new(),
-        // Room for one event a 128 bytes: memory is taken only as it is
-        // written, and a vector that outgrows it is moved by remapping.
-        sink: Sink::with_capacity(b.len() / 128 + 16),
+        // Memory is taken only as it is written, and a vector that
+        // outgrows the guess is moved by remapping.
+        sink: Sink::new(events_for(b.len())),
     });
     let turn = Condvar::new();
     let worker = || {
@@ -222,10 +224,11 @@ struct Sink {
 }
 
 impl Sink {
-    fn with_capacity(events: usize) -> Sink {
+    /// An empty result that appends to `events`.
+    fn new(events: Vec<Event>) -> Sink {
         Sink {
             out: Merged {
-                events: Vec::with_capacity(events),
+                events,
                 ..Merged::default()
             },
             base: 0,
