@@ -15,6 +15,7 @@ use crate::normalize::time::format_ns;
 use crate::report::{self, InputReport, Issue, OutputFormat, Report, Summary};
 use crate::rules::{self, CompiledRule, Severity};
 use crate::{correlate, demo, evidence, progress, rank, series, spike, timeline, traces};
+use rayon::prelude::*;
 
 /// Failed requests listed in the report (the HTML table); all are counted.
 const FAILED_REQUESTS_LISTED: usize = 2_000;
@@ -100,7 +101,7 @@ fn data_quality_notes(
     tz_offset_s: i32,
     joined: u64,
 ) -> Vec<String> {
-    // One pass for every count and every "does any event have it".
+    // One parallel pass for every count and every "does any event have it".
     #[derive(Default)]
     struct Seen {
         tz: usize,
@@ -111,16 +112,27 @@ fn data_quality_notes(
         bodies: bool,
         versions: bool,
     }
-    let seen = events.iter().fold(Seen::default(), |mut n, e| {
-        n.tz += usize::from(e.ts_tz_assumed());
-        n.guessed += usize::from(e.duration_unit_guessed());
-        n.no_ts += usize::from(e.ts_ns().is_none());
-        n.durations |= e.duration_ms().is_some();
-        n.ids |= e.trace_id.is_some() || e.request_id().is_some();
-        n.bodies |= e.body_fields().is_some();
-        n.versions |= e.service_version().is_some();
-        n
-    });
+    let seen = events
+        .par_iter()
+        .fold(Seen::default, |mut n, e| {
+            n.tz += usize::from(e.ts_tz_assumed());
+            n.guessed += usize::from(e.duration_unit_guessed());
+            n.no_ts += usize::from(e.ts_ns().is_none());
+            n.durations |= e.duration_ms().is_some();
+            n.ids |= e.trace_id.is_some() || e.request_id().is_some();
+            n.bodies |= e.body_fields().is_some();
+            n.versions |= e.service_version().is_some();
+            n
+        })
+        .reduce(Seen::default, |a, b| Seen {
+            tz: a.tz + b.tz,
+            guessed: a.guessed + b.guessed,
+            no_ts: a.no_ts + b.no_ts,
+            durations: a.durations || b.durations,
+            ids: a.ids || b.ids,
+            bodies: a.bodies || b.bodies,
+            versions: a.versions || b.versions,
+        });
     let mut notes = Vec::new();
     let tz = seen.tz;
     if tz > 0 {
@@ -324,6 +336,10 @@ struct Unlinked {
     miner: crate::normalize::template::Miner,
     /// The events' join keys, for the links and the trace count.
     keys: correlate::KeyIndex,
+    /// The events' time range; they are in time order.
+    extent: crate::model::Extent,
+    /// Where each template occurs.
+    occurrences: Vec<Option<crate::normalize::template::Occurrence>>,
 }
 
 /// [`load`] up to the links.
@@ -401,10 +417,18 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
     correlate::apply(&mut events, &mut sources, &skews);
     // One timeline across inputs: order by time (events without one last),
     // keeping input order among equals. Exports sorted newest-first too.
+    // The extent's parallel pass tells whether the events are in order
+    // already (one input, written in time order, usually is).
     let time_key = |e: &Event| (e.ts_ns().is_none(), e.ts_ns());
-    crate::stats::stage("sort", || {
-        if !events.is_sorted_by_key(time_key) {
+    let extent = crate::stats::stage("sort", || {
+        let extent = crate::model::Extent::of(&events);
+        if !extent.sorted {
             events.sort_by_key(time_key);
+        }
+        // Sorting moves events, not their times: the range stands.
+        crate::model::Extent {
+            sorted: true,
+            ..extent
         }
     });
     // The join keys do not depend on the templates: hashed meanwhile.
@@ -418,6 +442,7 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
         },
     );
     crate::normalize::template::apply(&mut events, &of);
+    let occurrences = crate::normalize::template::occurrences(&events, &of, miner.templates.len());
     Ok(Unlinked {
         events,
         sources,
@@ -425,6 +450,8 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
         correlation,
         keys,
         miner,
+        extent,
+        occurrences,
     })
 }
 
@@ -438,13 +465,12 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         mut correlation,
         miner,
         keys,
+        extent,
+        occurrences,
     } = load_unlinked(opts)?;
     let templates: Vec<(String, u64)> = miner.templates.iter().map(|t| (t.text(), t.count)).collect();
-    let occurrences = crate::normalize::template::occurrences(&events, templates.len());
     use crate::stats::stage;
 
-    // The time range and order, one pass for the rules and the tallies.
-    let extent = stage("extent", || crate::model::Extent::of(&events));
     // The links, the table and the rules read the same events; build them
     // side by side (the rules do not read the links).
     let ((links, (sums, blame)), findings) = rayon::join(
@@ -479,7 +505,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
             let f = &findings[top.root];
             let start = f.onset_ts.or(f.first_ts)?;
             let end = idx.iter().filter_map(|&i| events[i].ts_ns()).max()?;
-            spike::explain(&events, start, end, &templates)
+            spike::explain(&events, start, end, &templates, extent.sorted)
         })
     };
     let ((timeline, spike), ((series, affected), ((failed_requests, failed_requests_total), notes))) =

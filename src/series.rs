@@ -3,6 +3,7 @@
 //! intervals, the endpoints and clients the failures hit, and the list of
 //! failed requests. Reads events in timeline order; writes nothing.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::evidence;
@@ -53,7 +54,7 @@ pub struct Summary {
 pub fn summary(events: &[Event], index: &crate::correlate::KeyIndex, extent: Extent) -> Summary {
     Summary {
         events: events.len() as u64,
-        failures: events.iter().filter(|e| e.is_failure()).count() as u64,
+        failures: events.par_iter().filter(|e| e.is_failure()).count() as u64,
         first_ts: extent.start,
         last_ts: extent.end,
         traces: index.traces(events),
@@ -97,49 +98,61 @@ pub fn build(events: &[Event], extent: Extent) -> Series {
             ..Bucket::default()
         })
         .collect();
-    // In timeline order (as `app::load` gives them) a bucket is complete
-    // once a later one starts, so only one bucket's durations are held at
-    // a time; events in any other order keep every bucket's.
-    let in_order = extent.sorted;
-    let mut durations: Vec<Vec<f64>> = vec![Vec::new(); if in_order { 0 } else { n }];
-    let mut current: (usize, Vec<f64>) = (0, Vec::new());
-    for e in events {
-        let Some(t) = e.ts_ns() else { continue };
-        if e.context_record() {
-            continue;
-        }
-        let k = (t.saturating_sub(start) / width) as usize;
-        let Some(b) = buckets.get_mut(k) else { continue };
-        match (e.status, e.is_failure()) {
-            (Some(s), _) if s >= 500 => b.server_errors += 1,
-            (Some(s), _) if s >= 400 => b.client_errors += 1,
-            (_, true) => b.other_failures += 1,
-            (Some(_), false) => b.ok += 1,
-            (None, false) => b.other += 1,
-        }
-        if let Some(d) = e.duration_ms() {
-            if !in_order {
+    if extent.sorted {
+        // In timeline order (as `app::load` gives them) each bucket's
+        // events are one run of the list, found by binary search, and the
+        // buckets are tallied in parallel.
+        let timed = events.partition_point(|e| e.ts_ns().is_some());
+        let bound = |k: usize| {
+            let edge = start.saturating_add((k as i64).saturating_mul(width));
+            events[..timed].partition_point(|e| e.ts_ns().is_some_and(|t| t < edge))
+        };
+        let bounds: Vec<usize> = (0..n).map(bound).chain([timed]).collect();
+        buckets.par_iter_mut().enumerate().for_each(|(k, b)| {
+            let mut durations = Vec::new();
+            for e in &events[bounds[k]..bounds[k + 1]] {
+                if let Some(d) = tally(b, e) {
+                    durations.push(d);
+                }
+            }
+            set_percentiles(b, &mut durations);
+        });
+    } else {
+        let mut durations: Vec<Vec<f64>> = vec![Vec::new(); n];
+        for e in events {
+            let Some(t) = e.ts_ns() else { continue };
+            let k = (t.saturating_sub(start) / width) as usize;
+            let Some(b) = buckets.get_mut(k) else { continue };
+            if let Some(d) = tally(b, e) {
                 durations[k].push(d);
-                continue;
             }
-            if k != current.0 {
-                set_percentiles(&mut buckets[current.0], &mut current.1);
-                current.0 = k;
-            }
-            current.1.push(d);
         }
-    }
-    if let Some(b) = buckets.get_mut(current.0) {
-        set_percentiles(b, &mut current.1);
-    }
-    for (b, d) in buckets.iter_mut().zip(durations.iter_mut()) {
-        set_percentiles(b, d);
+        for (b, d) in buckets.iter_mut().zip(durations.iter_mut()) {
+            set_percentiles(b, d);
+        }
     }
     Series {
         interval_s: interval_s as u64,
         start_ns: start,
         buckets,
     }
+}
+
+/// Count a timed event in its bucket, and give its duration for the
+/// percentiles. Context records (a deploy marker, a log line about a
+/// request) are not requests: not counted.
+fn tally(b: &mut Bucket, e: &Event) -> Option<f64> {
+    if e.context_record() {
+        return None;
+    }
+    match (e.status, e.is_failure()) {
+        (Some(s), _) if s >= 500 => b.server_errors += 1,
+        (Some(s), _) if s >= 400 => b.client_errors += 1,
+        (_, true) => b.other_failures += 1,
+        (Some(_), false) => b.ok += 1,
+        (None, false) => b.other += 1,
+    }
+    e.duration_ms()
 }
 
 /// A bucket's latency percentiles from its durations, which are used up.
@@ -184,19 +197,24 @@ pub fn counts(events: &[Event], idx: &[usize], series: &Series) -> Vec<u32> {
 /// The endpoints and clients with most failures.
 pub fn affected(events: &[Event]) -> Affected {
     // Counted by origin (the host, route and client are parts of it), then
-    // the few distinct origins are read for their parts. One pass, not
-    // parallel: a table per thread would hold every origin (millions, when
-    // each client address makes one) for an add an event.
-    let mut by_origin = ByOrigin::default();
-    for e in events.iter().filter(|e| !e.context_record()) {
-        by_origin.add(
-            e.origin_id,
-            Tally {
-                failures: u64::from(e.is_failure()),
-                requests: 1,
-            },
-        );
-    }
+    // the few distinct origins are read for their parts; in parallel while
+    // there are few origins ([`ByOrigin::run_len`]).
+    let by_origin = events
+        .par_chunks(ByOrigin::<Tally>::run_len(events.len()))
+        .map(|run| {
+            let mut t = ByOrigin::default();
+            for e in run.iter().filter(|e| !e.context_record()) {
+                t.add(
+                    e.origin_id,
+                    Tally {
+                        failures: u64::from(e.is_failure()),
+                        requests: 1,
+                    },
+                );
+            }
+            t
+        })
+        .reduce(ByOrigin::default, ByOrigin::merged);
     let mut endpoints: FxHashMap<(&str, &str), (u64, u64)> = FxHashMap::default();
     let mut clients: FxHashMap<&str, (u64, u64)> = FxHashMap::default();
     for (id, t) in by_origin.iter() {
@@ -249,14 +267,13 @@ pub fn affected(events: &[Event]) -> Affected {
 
 /// The failed requests in time order, at most `cap`, and how many there were.
 pub fn failed_requests(events: &[Event], sources: &[SourceInfo], cap: usize) -> (Vec<FailedRequest>, u64) {
-    let mut total = 0u64;
+    let total = events.par_iter().filter(|e| e.is_failure()).count() as u64;
     let mut out = Vec::new();
     for (i, e) in events.iter().enumerate() {
-        if !e.is_failure() {
-            continue;
+        if out.len() >= cap {
+            break;
         }
-        total += 1;
-        if out.len() < cap {
+        if e.is_failure() {
             out.push(FailedRequest {
                 ts: e.ts_ns().map(format_ns),
                 method: e.method().as_str().map(str::to_string),

@@ -15,6 +15,8 @@ use crate::report::{Spike, SpikeField};
 const TOP: usize = 10;
 /// Smallest baseline worth comparing with.
 const MIN_BASELINE: usize = 20;
+/// The baseline's table of statuses by code: every `u16`.
+const STATUS_CODES: usize = 1 << 16;
 /// Smallest difference of shares reported.
 const MIN_EFFECT: f64 = 0.10;
 
@@ -118,30 +120,107 @@ fn value<'a>(e: &'a Event, field: Field, templates: &'a [(String, u64)]) -> Opti
     }
 }
 
-/// Compare the failures in `[start, end]` with the baseline.
+/// The baseline's tallies: events by origin (each distinct origin's parts
+/// are looked up once afterwards, where looking them up an event was most
+/// of the pass), statuses in a table by code, and the other fields'
+/// values that the failures have.
+struct Baseline<'a> {
+    origins: ByOrigin<u64>,
+    statuses: Vec<u64>,
+    b: Vec<FxHashMap<Val<'a>, u64>>,
+}
+
+impl<'a> Baseline<'a> {
+    fn empty() -> Self {
+        Baseline {
+            origins: ByOrigin::default(),
+            statuses: vec![0; STATUS_CODES],
+            b: vec![FxHashMap::default(); FIELDS.len()],
+        }
+    }
+
+    /// The tallies of the events of `run` that `keep` admits, for the
+    /// values the failures have (`a`); in parallel while there are few
+    /// origins ([`ByOrigin::run_len`]).
+    fn of(
+        run: &'a [Event],
+        keep: &(dyn Fn(&Event) -> bool + Sync),
+        a: &[FxHashMap<Val<'a>, u64>],
+        templates: &'a [(String, u64)],
+    ) -> Self {
+        let per_event: Vec<usize> = (0..FIELDS.len())
+            .filter(|&k| !FIELDS[k].in_origin() && !matches!(FIELDS[k], Field::Status) && !a[k].is_empty())
+            .collect();
+        run.par_chunks(ByOrigin::<u64>::run_len(run.len()))
+            .map(|chunk| {
+                let mut t = Baseline::empty();
+                for e in chunk.iter().filter(|e| keep(e)) {
+                    t.origins.add(e.origin_id, 1);
+                    if let Some(s) = e.status {
+                        t.statuses[usize::from(s)] += 1;
+                    }
+                    for &k in &per_event {
+                        if let Some(v) = value(e, FIELDS[k], templates) {
+                            if a[k].contains_key(&v) {
+                                *t.b[k].entry(v).or_default() += 1;
+                            }
+                        }
+                    }
+                }
+                t
+            })
+            .reduce(Baseline::empty, Baseline::merged)
+    }
+
+    /// Both tallies added up.
+    fn merged(mut self, other: Baseline<'a>) -> Self {
+        self.origins = self.origins.merged(other.origins);
+        for (x, y) in self.statuses.iter_mut().zip(other.statuses) {
+            *x += y;
+        }
+        for (mine, theirs) in self.b.iter_mut().zip(other.b) {
+            for (v, n) in theirs {
+                *mine.entry(v).or_default() += n;
+            }
+        }
+        self
+    }
+
+    /// How many events were counted.
+    fn events(&self) -> usize {
+        self.origins.iter().map(|(_, n)| n as usize).sum()
+    }
+}
+
+/// Compare the failures in `[start, end]` with the baseline. `sorted`
+/// says the events are in time order, timeless ones last (as the
+/// pipeline gives them): then the window and the traffic before and after
+/// it are three runs of the list, found by binary search, and only the
+/// runs that are needed are read.
 pub fn explain<'a>(
     events: &'a [Event],
     start: i64,
     end: i64,
     templates: &'a [(String, u64)],
+    sorted: bool,
 ) -> Option<Spike> {
     let in_window = |e: &Event| e.ts_ns().is_some_and(|t| t >= start && t <= end);
-    let failures: Vec<&Event> = events.iter().filter(|e| e.is_failure() && in_window(e)).collect();
+    let (window, before_run, after_run): (&[Event], &[Event], &[Event]) = if sorted {
+        let timed = events.partition_point(|e| e.ts_ns().is_some());
+        let lo = events[..timed].partition_point(|e| e.ts_ns().is_some_and(|t| t < start));
+        let hi = events[..timed].partition_point(|e| e.ts_ns().is_some_and(|t| t <= end));
+        (&events[lo..hi], &events[..lo], &events[hi..timed])
+    } else {
+        (events, events, events)
+    };
+    let failures: Vec<&Event> = window.iter().filter(|e| e.is_failure() && in_window(e)).collect();
     // The baseline is most of the input: it is read through a filter, not
     // gathered (a list of it would cost 8 bytes an event).
     let before = |e: &Event| e.ts_ns().is_some_and(|t| t < start) && !e.context_record();
     let after = |e: &Event| e.ts_ns().is_some_and(|t| t > end) && !e.context_record();
-    let (n_before, n_after) = events
-        .par_iter()
-        .map(|e| (usize::from(before(e)), usize::from(after(e))))
-        .reduce(|| (0, 0), |x, y| (x.0 + y.0, x.1 + y.1));
-    let with_after = n_before < MIN_BASELINE;
-    let n_base = n_before + if with_after { n_after } else { 0 };
-    let in_baseline = |e: &Event| before(e) || (with_after && after(e));
-    if failures.len() < 3 || n_base < MIN_BASELINE {
+    if failures.len() < 3 {
         return None;
     }
-    let (fa, fb) = (failures.len() as f64, n_base as f64);
     let mut a: Vec<FxHashMap<Val<'a>, u64>> = vec![FxHashMap::default(); FIELDS.len()];
     for e in &failures {
         for (k, &field) in FIELDS.iter().enumerate() {
@@ -151,22 +230,29 @@ pub fn explain<'a>(
         }
     }
     // The baseline is read once for all fields (it is most of the input,
-    // and a pass a field read it ten times). The parts of the origin are
-    // counted by origin, a load and an add an event, and each distinct
-    // origin's parts are looked up once afterwards; the other fields are
-    // counted per event. One pass, not parallel: a table per thread would
-    // hold every origin (millions, when each client address makes one).
-    let per_event: Vec<usize> = (0..FIELDS.len())
-        .filter(|&k| !FIELDS[k].in_origin() && !a[k].is_empty())
-        .collect();
-    let mut origins = ByOrigin::default();
-    let mut b: Vec<FxHashMap<Val<'a>, u64>> = vec![FxHashMap::default(); FIELDS.len()];
-    for e in events.iter().filter(|e| in_baseline(e)) {
-        origins.add(e.origin_id, 1);
-        for &k in &per_event {
-            if let Some(v) = value(e, FIELDS[k], templates) {
-                if a[k].contains_key(&v) {
-                    *b[k].entry(v).or_default() += 1;
+    // and a pass a field read it ten times): the traffic before the
+    // window, and after it too when too little came before.
+    let mut base = Baseline::of(before_run, &before, &a, templates);
+    let n_before = base.events();
+    if n_before < MIN_BASELINE {
+        base = base.merged(Baseline::of(after_run, &after, &a, templates));
+    }
+    let n_base = base.events();
+    if n_base < MIN_BASELINE {
+        return None;
+    }
+    let (fa, fb) = (failures.len() as f64, n_base as f64);
+    let Baseline {
+        origins,
+        statuses,
+        mut b,
+    } = base;
+    if let Some(k) = FIELDS.iter().position(|f| matches!(f, Field::Status)) {
+        for v in a[k].keys() {
+            if let Val::Status(s) = *v {
+                let n = statuses[usize::from(s)];
+                if n > 0 {
+                    *b[k].entry(*v).or_default() += n;
                 }
             }
         }
@@ -253,7 +339,7 @@ mod tests {
             events.push(ev(t, "b", true));
             events.push(ev(t, "a", false));
         }
-        let s = explain(&events, 100, 130, &[]).expect("a spike");
+        let s = explain(&events, 100, 130, &[], true).expect("a spike");
         let top = &s.fields[0];
         assert!(top.field == "host" || top.field == "status");
         let host = s.fields.iter().find(|f| f.field == "host").expect("host");
@@ -261,5 +347,33 @@ mod tests {
         assert_eq!(host.share, 1.0);
         assert_eq!(host.baseline_share, 0.5);
         assert!(s.fields.iter().all(|f| f.value != "a"));
+    }
+
+    #[test]
+    fn runs_found_by_time_order_give_what_a_full_scan_gives() {
+        // A baseline before the window, failures in it, and traffic after
+        // it: sorted input reads runs, the same events reversed take the
+        // filters over the whole list. Both must give the same spike, with
+        // and without a baseline before the window.
+        let mut events = Vec::new();
+        for t in 0..100 {
+            events.push(ev(t, if t % 2 == 0 { "a" } else { "b" }, t % 7 == 0));
+        }
+        for t in 100..130 {
+            events.push(ev(t, "b", true));
+            events.push(ev(t, "a", t % 3 == 0));
+        }
+        for t in 130..200 {
+            events.push(ev(t, if t % 4 == 0 { "b" } else { "a" }, false));
+        }
+        events.push(Event::at(SourceId(0), Locator::Line(9), 0));
+        let mut reversed = events.clone();
+        reversed.reverse();
+        for (start, end) in [(100, 129), (5, 40)] {
+            let sorted = explain(&events, start, end, &[], true);
+            let full = explain(&reversed, start, end, &[], false);
+            assert!(sorted.is_some(), "window {start}..{end}");
+            assert_eq!(format!("{sorted:?}"), format!("{full:?}"));
+        }
     }
 }

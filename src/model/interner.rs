@@ -223,6 +223,13 @@ impl<T: Copy + Eq + Hash + Send + Sync + 'static> Interner<T> {
         Some(i)
     }
 
+    /// How many indices were handed out so far: every index returned is
+    /// below it, or is the reserved one. A count, not a promise that each
+    /// entry below it is written yet (another thread may be adding one).
+    pub fn handed_out(&self) -> usize {
+        self.next.load(Ordering::Relaxed) as usize
+    }
+
     /// The entry at index `i`, which [`Interner::add`] or
     /// [`Interner::reserved`] returned.
     pub fn get(&self, i: u32) -> &Entry<T> {

@@ -79,6 +79,12 @@ impl OriginId {
         self.0 as usize
     }
 
+    /// How many origins there are so far, the empty one included: a bound
+    /// on [`OriginId::index`] for tables indexed by origin.
+    pub fn count() -> usize {
+        ORIGINS.handed_out() + 1
+    }
+
     /// The origin, read in place (an event's accessors read one part of
     /// it, on every rule's match).
     pub fn get(self) -> &'static Origin {
@@ -120,11 +126,69 @@ impl<T: Copy + Default + PartialEq + std::ops::AddAssign> ByOrigin<T> {
     pub fn iter(&self) -> impl Iterator<Item = (OriginId, T)> + '_ {
         self.slots.iter().copied().filter(|(_, n)| *n != T::default())
     }
+
+    /// This table's tallies and `other`'s added up (for tallies taken in
+    /// parallel: the sum does not depend on how the work was split).
+    pub fn merged(mut self, other: ByOrigin<T>) -> ByOrigin<T> {
+        if other.slots.len() > self.slots.len() {
+            return other.merged(self);
+        }
+        for (i, (id, n)) in other.slots.into_iter().enumerate() {
+            if n != T::default() {
+                let slot = &mut self.slots[i];
+                slot.0 = id;
+                slot.1 += n;
+            }
+        }
+        self
+    }
+
+    /// How many items of `len` each run of a parallel tally should take:
+    /// one run a thread while the origin table is small enough that a
+    /// table a thread costs little, else one run for all (a table a
+    /// thread would hold every origin, millions when each client address
+    /// makes one, for an add an item).
+    pub fn run_len(len: usize) -> usize {
+        if OriginId::count() <= PER_THREAD_ORIGINS {
+            len.div_ceil(rayon::current_num_threads()).max(1)
+        } else {
+            len.max(1)
+        }
+    }
 }
+
+/// Origins up to which [`ByOrigin::run_len`] gives each thread its own
+/// table (a few MiB at most, for all threads).
+const PER_THREAD_ORIGINS: usize = 1 << 16;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merged_tallies_are_the_tally_of_all() {
+        let ids: Vec<OriginId> = ["merge-a.example", "merge-b.example", "merge-c.example"]
+            .iter()
+            .map(|h| {
+                OriginId::of(&Origin {
+                    host: Some((*h).into()),
+                    ..Origin::default()
+                })
+            })
+            .collect();
+        assert!(OriginId::count() > ids.iter().map(|i| i.index()).max().unwrap_or(0));
+        let items = [0usize, 2, 2, 1, 0, 2, 1, 1, 1];
+        let mut all = ByOrigin::<u64>::default();
+        items.iter().for_each(|&k| all.add(ids[k], 1));
+        for cut in 0..=items.len() {
+            let mut x = ByOrigin::<u64>::default();
+            let mut y = ByOrigin::<u64>::default();
+            items[..cut].iter().for_each(|&k| x.add(ids[k], 1));
+            items[cut..].iter().for_each(|&k| y.add(ids[k], 1));
+            let want: Vec<_> = all.iter().collect();
+            assert_eq!(x.merged(y).iter().collect::<Vec<_>>(), want, "cut at {cut}");
+        }
+    }
 
     #[test]
     fn tallies_by_origin_add_up() {

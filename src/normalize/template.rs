@@ -205,11 +205,16 @@ pub struct Occurrence {
     pub last_ts: Option<i64>,
 }
 
-/// The occurrence of each of `n` templates, in one pass over the events.
-pub fn occurrences(events: &[crate::model::Event], n: usize) -> Vec<Option<Occurrence>> {
+/// The occurrence of each of `n` templates, from [`mine`]'s assignments
+/// (in event order): only the events with a template are read.
+pub fn occurrences(
+    events: &[crate::model::Event],
+    of: &[(usize, usize)],
+    n: usize,
+) -> Vec<Option<Occurrence>> {
     let mut out: Vec<Option<Occurrence>> = vec![None; n];
-    for (i, e) in events.iter().enumerate() {
-        let Some(slot) = e.template.as_deref().and_then(index).and_then(|k| out.get_mut(k)) else {
+    for &(i, k) in of {
+        let (Some(slot), Some(e)) = (out.get_mut(k), events.get(i)) else {
             continue;
         };
         let o = slot.get_or_insert(Occurrence {

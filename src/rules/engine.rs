@@ -237,7 +237,14 @@ fn display_path(p: &str) -> String {
 /// matched in order within `within`, each step (with `before_elapsed`)
 /// before the previous step's value of that field, in seconds, had elapsed.
 /// An event that matches the first step starts a new sequence.
-fn sequence_matches(rule: &CompiledRule, seq: &super::spec::Sequence, events: &[Event]) -> Vec<usize> {
+/// `candidates` are the events that can take part ([`sequence_candidate`]),
+/// in event order.
+fn sequence_matches(
+    rule: &CompiledRule,
+    seq: &super::spec::Sequence,
+    events: &[Event],
+    candidates: &[usize],
+) -> Vec<usize> {
     use super::selection::field_text;
     struct State {
         step: usize,
@@ -245,13 +252,7 @@ fn sequence_matches(rule: &CompiledRule, seq: &super::spec::Sequence, events: &[
         last: i64,
         budget_s: Option<f64>,
     }
-    // Only events that have every key field can take part.
-    let mut order: Vec<usize> = (0..events.len())
-        .filter(|&i| {
-            let e = &events[i];
-            e.ts_ns().is_some() && seq.by.iter().all(|f| super::selection::has_field(e, *f))
-        })
-        .collect();
+    let mut order: Vec<usize> = candidates.to_vec();
     order.sort_by_key(|&i| (events[i].ts_ns(), i));
     let mut states: FxHashMap<Vec<String>, State> = FxHashMap::default();
     let mut out = Vec::new();
@@ -380,8 +381,14 @@ fn bucket(ts: Option<i64>, window: i64) -> i64 {
 /// `min_share`, when that many of the group's events in the bucket match.
 /// Hot buckets make the finding; a steady trickle of background errors
 /// never chains into one long "burst".
+/// Whether an event can take part in a sequence keyed by `by`: it has a
+/// time and every key field.
+fn sequence_candidate(e: &Event, by: &[super::selection::Field]) -> bool {
+    e.ts_ns().is_some() && by.iter().all(|f| super::selection::has_field(e, *f))
+}
+
 /// Whether a rule's matches are a plain filter over single events (no
-/// sequence, no drift), which [`plain_matches`] computes for all such rules
+/// sequence, no drift), which [`shared_pass`] computes for all such rules
 /// in one pass.
 fn is_plain(rule: &CompiledRule) -> bool {
     rule.sequence.is_none() && rule.drift.is_none()
@@ -433,12 +440,39 @@ impl Gate {
     }
 }
 
-/// The matching events of every plain rule, in event order, from one pass
-/// over the events: each event is read from memory once for all rules
-/// instead of once per rule. Blocks of events are matched in parallel and
-/// joined in block order, so the lists are the same for any thread count.
-fn plain_matches(rules: &[CompiledRule], events: &[Event]) -> Vec<Vec<usize>> {
+/// What one pass over the events finds for every rule: the matching
+/// events of each plain rule, and the events that can take part in the
+/// sequences of each distinct key, all in event order.
+struct Shared {
+    /// By rule index; empty for the rules that are not plain.
+    plain: Vec<Vec<usize>>,
+    /// Each distinct sequence key and its candidates.
+    keyed: Vec<(Vec<super::selection::Field>, Vec<usize>)>,
+}
+
+impl Shared {
+    /// The candidates of the sequences keyed by `by`.
+    fn candidates(&self, by: &[super::selection::Field]) -> &[usize] {
+        self.keyed
+            .iter()
+            .find(|(k, _)| k.as_slice() == by)
+            .map_or(&[], |(_, c)| c.as_slice())
+    }
+}
+
+/// [`Shared`], from one pass: each event is read from memory once for all
+/// rules instead of once per rule (a pass over millions of events costs
+/// the same whatever little it reads of each). Blocks of events are
+/// matched in parallel and joined in block order, so the lists are the
+/// same for any thread count.
+fn shared_pass(rules: &[CompiledRule], events: &[Event]) -> Shared {
     let plain: Vec<usize> = (0..rules.len()).filter(|&r| is_plain(&rules[r])).collect();
+    let mut keys: Vec<Vec<super::selection::Field>> = Vec::new();
+    for seq in rules.iter().filter_map(|r| r.sequence.as_ref()) {
+        if !keys.contains(&seq.by) {
+            keys.push(seq.by.clone());
+        }
+    }
     let gates: Vec<Gate> = plain.iter().map(|&r| Gate::of(&rules[r])).collect();
     // For each class, the plain rules its gates admit, in rule order: an
     // event reads one short list instead of asking every rule's gate.
@@ -446,26 +480,39 @@ fn plain_matches(rules: &[CompiledRule], events: &[Event]) -> Vec<Vec<usize>> {
         .map(|c| (0..plain.len()).filter(|&slot| gates[slot].admits(c)).collect())
         .collect();
     let every: Vec<usize> = (0..plain.len()).collect();
+    let lists = plain.len() + keys.len();
     let blocks: Vec<Vec<Vec<usize>>> = events
         .par_chunks(MATCH_BLOCK)
         .enumerate()
         .map(|(b, block)| {
-            let mut m = vec![Vec::new(); plain.len()];
+            let mut m = vec![Vec::new(); lists];
             for (k, e) in block.iter().enumerate() {
+                let at = b * MATCH_BLOCK + k;
                 let slots = admitted.get(Gate::class(e)).unwrap_or(&every);
                 for &slot in slots {
                     if rules[plain[slot]].matches(e) {
-                        m[slot].push(b * MATCH_BLOCK + k);
+                        m[slot].push(at);
+                    }
+                }
+                for (j, by) in keys.iter().enumerate() {
+                    if sequence_candidate(e, by) {
+                        m[plain.len() + j].push(at);
                     }
                 }
             }
             m
         })
         .collect();
-    let mut out = vec![Vec::new(); rules.len()];
+    let mut out = Shared {
+        plain: vec![Vec::new(); rules.len()],
+        keyed: keys.into_iter().map(|k| (k, Vec::new())).collect(),
+    };
     for block in blocks {
         for (slot, m) in block.into_iter().enumerate() {
-            out[plain[slot]].extend(m);
+            match plain.get(slot) {
+                Some(&r) => out.plain[r].extend(m),
+                None => out.keyed[slot - plain.len()].1.extend(m),
+            }
         }
     }
     out
@@ -526,13 +573,14 @@ fn run_rule(
     ri: usize,
     rule: &CompiledRule,
     plain: Vec<usize>,
+    shared: &Shared,
     events: &[Event],
     sources: &[SourceInfo],
     extent: Extent,
 ) -> Vec<Finding> {
     let mut details: FxHashMap<usize, String> = FxHashMap::default();
     let matched: Vec<usize> = match (&rule.sequence, rule.drift) {
-        (Some(seq), _) => sequence_matches(rule, seq, events),
+        (Some(seq), _) => sequence_matches(rule, seq, events, shared.candidates(&seq.by)),
         (None, Some(baseline)) => drift_matches(rule, baseline, events, sources, &mut details),
         (None, None) => plain,
     };
@@ -578,18 +626,52 @@ fn run_rule(
     }
     // All events (matching or not) per group and bucket, for shares. When
     // the events are in time order (the pipeline sorts them), only the
-    // windows that can be hot are scanned; otherwise, and when first
-    // sightings are needed, every event is.
+    // windows that can be hot are scanned, and for new groups the first
+    // window; otherwise every event is.
     let wanted: FxHashMap<Key<'_>, u32> = groups.keys().copied().zip(0..).collect();
     let mut group_of = GroupOf::new(rule, sources, &wanted);
     let mut totals: FxHashMap<(u32, i64), u64> = FxHashMap::default();
-    let mut first_seen: FxHashMap<u32, i64> = FxHashMap::default();
     let Extent {
         start: input_start,
         end: input_end,
         sorted,
     } = extent;
-    if sorted && !rule.new_group_only {
+    // A group is new when its first timed event comes later than one
+    // window after the input began. In time order that is: no event of the
+    // group in the first window, and (checked here, so that the first
+    // window alone can decide) a timed match.
+    let windowed = sorted
+        && (!rule.new_group_only
+            || groups
+                .values()
+                .all(|idx| idx.iter().any(|&i| events[i].ts_ns().is_some())));
+    let timed = if windowed {
+        events.partition_point(|e| e.ts_ns().is_some())
+    } else {
+        0
+    };
+    if windowed && rule.new_group_only {
+        let Some(s) = input_start else {
+            return Vec::new();
+        };
+        let cutoff = s.saturating_add(rule.window_ns);
+        let first_window = events[..timed].partition_point(|e| e.ts_ns().is_some_and(|t| t <= cutoff));
+        let mut early = vec![false; wanted.len()];
+        for e in &events[..first_window] {
+            if let Some(g) = group_of.get(e) {
+                early[g as usize] = true;
+            }
+        }
+        groups.retain(|k, _| wanted.get(k).is_some_and(|&g| !early[g as usize]));
+        if groups.is_empty() {
+            return Vec::new();
+        }
+    }
+    if windowed {
+        // All events (matching or not) per group and bucket, for shares:
+        // only the windows that can be hot are read, each counted into a
+        // table by group (a hash update an event was most of a rule's
+        // time when every window is hot).
         let mut hot: Vec<i64> = Vec::new();
         for idx in groups.values() {
             let mut counts: FxHashMap<i64, u64> = FxHashMap::default();
@@ -607,7 +689,8 @@ fn run_rule(
         }
         hot.sort_unstable();
         hot.dedup();
-        let timed = events.partition_point(|e| e.ts_ns().is_some());
+        let mut in_bucket = vec![0u64; wanted.len()];
+        let mut touched: Vec<u32> = Vec::new();
         for b in hot {
             let range: &[Event] = if b == i64::MIN {
                 &events[timed..]
@@ -622,11 +705,20 @@ fn run_rule(
             };
             for e in range {
                 if let Some(g) = group_of.get(e) {
-                    *totals.entry((g, b)).or_default() += 1;
+                    let n = &mut in_bucket[g as usize];
+                    if *n == 0 {
+                        touched.push(g);
+                    }
+                    *n += 1;
                 }
+            }
+            for g in touched.drain(..) {
+                totals.insert((g, b), std::mem::take(&mut in_bucket[g as usize]));
             }
         }
     } else {
+        // Out of order: every event is read, and first sightings found.
+        let mut first_seen: FxHashMap<u32, i64> = FxHashMap::default();
         for e in events {
             if let Some(g) = group_of.get(e) {
                 *totals.entry((g, bucket(e.ts_ns(), rule.window_ns))).or_default() += 1;
@@ -636,16 +728,17 @@ fn run_rule(
                 }
             }
         }
-    }
-    if rule.new_group_only {
-        // Only groups (a service version, a client) that appear after the
-        // input began: what was there from the start is the baseline.
-        groups.retain(
-            |k, _| match (wanted.get(k).and_then(|g| first_seen.get(g)), input_start) {
-                (Some(&f), Some(s)) => f > s.saturating_add(rule.window_ns),
-                _ => false,
-            },
-        );
+        if rule.new_group_only {
+            // Only groups (a service version, a client) that appear after
+            // the input began: what was there from the start is the
+            // baseline.
+            groups.retain(
+                |k, _| match (wanted.get(k).and_then(|g| first_seen.get(g)), input_start) {
+                    (Some(&f), Some(s)) => f > s.saturating_add(rule.window_ns),
+                    _ => false,
+                },
+            );
+        }
     }
     let mut out = Vec::new();
     for (key, mut idx) in groups {
@@ -850,12 +943,13 @@ pub fn evaluate_within(
     sources: &[SourceInfo],
     extent: Extent,
 ) -> Vec<Finding> {
-    let matched = plain_matches(rules, events);
+    let mut shared = shared_pass(rules, events);
+    let plain = std::mem::take(&mut shared.plain);
     rules
         .par_iter()
-        .zip(matched)
+        .zip(plain)
         .enumerate()
-        .map(|(ri, (r, m))| run_rule(ri, r, m, events, sources, extent))
+        .map(|(ri, (r, m))| run_rule(ri, r, m, &shared, events, sources, extent))
         .collect::<Vec<_>>()
         .into_iter()
         .flatten()
@@ -994,6 +1088,25 @@ mod tests {
         assert!(evaluate(&[d], &events, &[]).is_empty(), "one status per window");
     }
 
+    /// A finding's host, match count, group events and first time.
+    type Summary = (Option<String>, usize, u64, Option<i64>);
+
+    /// The findings of `r` on `events` in their order (the windowed path
+    /// when sorted) and reversed (the full scan), summarised.
+    fn sorted_and_reversed(r: &CompiledRule, events: &[Event]) -> (Vec<Summary>, Vec<Summary>) {
+        let summary = |f: Vec<Finding>| -> Vec<Summary> {
+            f.iter()
+                .map(|x| (x.subject.host.clone(), x.events.len(), x.group_events, x.first_ts))
+                .collect()
+        };
+        let mut reversed = events.to_vec();
+        reversed.reverse();
+        (
+            summary(evaluate(std::slice::from_ref(r), events, &[])),
+            summary(evaluate(std::slice::from_ref(r), &reversed, &[])),
+        )
+    }
+
     #[test]
     fn windowed_totals_match_a_full_scan() {
         // Sorted input takes the windowed path; the same events reversed take
@@ -1009,17 +1122,39 @@ mod tests {
             };
             events.push(ev(i, i as i64 * 2, status, host));
         }
-        let sorted = evaluate(std::slice::from_ref(&r), &events, &[]);
-        let mut reversed = events.clone();
-        reversed.reverse();
-        let full = evaluate(std::slice::from_ref(&r), &reversed, &[]);
-        let summary = |f: &[Finding]| -> Vec<(Option<String>, usize, u64, Option<i64>)> {
-            f.iter()
-                .map(|x| (x.subject.host.clone(), x.events.len(), x.group_events, x.first_ts))
-                .collect()
-        };
+        let (sorted, full) = sorted_and_reversed(&r, &events);
         assert!(!sorted.is_empty());
-        assert_eq!(summary(&sorted), summary(&full));
+        assert_eq!(sorted, full);
+    }
+
+    #[test]
+    fn new_groups_found_by_time_order_match_a_full_scan() {
+        // Host a fails from the start, b first appears (failing) later, c
+        // fails later but had a success in the first window: only b is
+        // new. Sorted input decides from the first window; reversed input
+        // finds first sightings in a full scan. Both must agree.
+        let r = rule("group_by = \"host\"\nwindow = \"60s\"\nmin_events = 3\nnew_group_only = true");
+        let mut events: Vec<Event> = Vec::new();
+        let mut i = 0u64;
+        let mut push = |events: &mut Vec<Event>, ts: i64, status: u16, host: &str| {
+            i += 1;
+            events.push(ev(i, ts, status, host));
+        };
+        push(&mut events, 0, 200, "c");
+        for t in 0..600 {
+            push(&mut events, t, if t % 50 == 0 { 503 } else { 200 }, "a");
+            if (300..310).contains(&t) {
+                push(&mut events, t, 503, "b");
+                push(&mut events, t, 503, "c");
+            }
+        }
+        events.push(Event::at(SourceId(0), Locator::Line(9999), 0));
+        let (sorted, full) = sorted_and_reversed(&r, &events);
+        assert_eq!(
+            sorted,
+            vec![(Some("b".to_string()), 10, 10, Some(300_000_000_000))]
+        );
+        assert_eq!(sorted, full);
     }
 
     #[test]
