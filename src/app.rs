@@ -614,6 +614,13 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         error_templates,
         notes,
     };
+    // The events are most of what the run holds (a third of the input's
+    // size); freeing them is a pass over every one and a return of every
+    // page, which the report does not wait for. If no thread can be
+    // started, the closure, and the events with it, are dropped here.
+    let _ = std::thread::Builder::new()
+        .name("logsleuth-free".into())
+        .spawn(move || drop((events, findings, links, keys)));
     Ok(Analysis { report, errors })
 }
 

@@ -442,17 +442,27 @@ impl<'de> Walker<'_, 'de> {
         Some(())
     }
 
-    /// The string at `i`: borrowed when it has no escapes.
+    /// The string at `i`: borrowed when it has no escapes. Inlined, so
+    /// that the borrowed text reaches its caller in registers (returned
+    /// through memory, it was read back before its write had landed).
+    #[inline]
     pub(super) fn string(&mut self) -> Option<Cow<'de, str>> {
         let start = self.i + 1;
         let (end, escaped) = self.string_end()?;
         self.i = end + 1;
         if escaped {
-            unescape(&self.b[start..end]).map(Cow::Owned)
+            unescaped(&self.b[start..end])
         } else {
             self.s.get(start..end).map(Cow::Borrowed)
         }
     }
+}
+
+/// [`unescape`], out of the way of the common case.
+#[cold]
+#[inline(never)]
+fn unescaped(raw: &[u8]) -> Option<Cow<'static, str>> {
+    unescape(raw).map(Cow::Owned)
 }
 
 /// The text of a string body with JSON escapes, decoded; `None` for a bad
