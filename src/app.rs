@@ -508,48 +508,47 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
             spike::explain(&events, start, end, &templates, extent.sorted)
         })
     };
-    let ((timeline, spike), ((series, affected), ((failed_requests, failed_requests_total), notes))) =
-        stage("story+tallies", || {
-            rayon::join(
-                || {
-                    rayon::join(
-                        || {
-                            stage("timeline", || {
-                                timeline::build(&rules, &findings, &ranked, ctx, &templates, &occurrences)
-                            })
-                        },
-                        || stage("spike", spike_of),
-                    )
-                },
-                || {
-                    rayon::join(
-                        || {
-                            rayon::join(
-                                || stage("series", || series::build(&events, extent)),
-                                || stage("affected", || series::affected(&events)),
-                            )
-                        },
-                        || {
-                            rayon::join(
-                                || {
-                                    stage("failed requests", || {
-                                        series::failed_requests(&events, &sources, FAILED_REQUESTS_LISTED)
-                                    })
-                                },
-                                || {
-                                    data_quality_notes(
-                                        &events,
-                                        &sources,
-                                        opts.input.tz_offset_s,
-                                        correlation.joined_requests,
-                                    )
-                                },
-                            )
-                        },
-                    )
-                },
-            )
-        });
+    let ((timeline, spike), ((series, affected), (failed_requests, notes))) = stage("story+tallies", || {
+        rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        stage("timeline", || {
+                            timeline::build(&rules, &findings, &ranked, ctx, &templates, &occurrences)
+                        })
+                    },
+                    || stage("spike", spike_of),
+                )
+            },
+            || {
+                rayon::join(
+                    || {
+                        rayon::join(
+                            || stage("series", || series::build(&events, extent)),
+                            || stage("affected", || series::affected(&events)),
+                        )
+                    },
+                    || {
+                        rayon::join(
+                            || {
+                                stage("failed requests", || {
+                                    series::failed_requests(&events, &sources, FAILED_REQUESTS_LISTED)
+                                })
+                            },
+                            || {
+                                data_quality_notes(
+                                    &events,
+                                    &sources,
+                                    opts.input.tz_offset_s,
+                                    correlation.joined_requests,
+                                )
+                            },
+                        )
+                    },
+                )
+            },
+        )
+    });
     let root_causes: Vec<report::Cause> = ranked
         .into_iter()
         .map(|r| {
@@ -609,7 +608,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         series,
         affected,
         failed_requests,
-        failed_requests_total,
+        failed_requests_total: sums.failures,
         timeline,
         error_templates,
         notes,

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::correlate::Links;
@@ -256,8 +257,10 @@ pub fn rank(
     blame: &Blame,
 ) -> Vec<Ranked> {
     let events: &[Event] = ctx.events;
-    let failures: BTreeSet<usize> = (0..events.len()).filter(|&i| events[i].is_failure()).collect();
-    let total_failures = failures.len().max(1) as f64;
+    // Whether event `i` failed is read off the event: no set of failures
+    // is gathered (a pass over every event, serial).
+    let is_failure = |i: &&usize| events.get(**i).is_some_and(Event::is_failure);
+    let total_failures = events.par_iter().filter(|e| e.is_failure()).count().max(1) as f64;
     let onset = |f: &Finding| f.onset_ts.or(f.first_ts);
     let start = findings.iter().filter_map(onset).min();
     let end = findings.iter().filter_map(|f| f.last_ts).max();
@@ -267,7 +270,7 @@ pub fn rank(
     };
     let edges = trace_edges(findings, blame);
 
-    let failing = |idx: &[usize]| idx.iter().filter(|i| failures.contains(i)).count() as f64;
+    let failing = |idx: &[usize]| idx.iter().filter(is_failure).count() as f64;
     struct Base {
         sev: f64,
         baseline: f64,
@@ -463,7 +466,7 @@ pub fn rank(
         for &s in &symptoms {
             all.extend(findings[s].events.iter().copied());
         }
-        let explained = all.iter().filter(|i| failures.contains(i)).count();
+        let explained = all.iter().filter(is_failure).count();
         let b = &base[r];
         let impact = explained as f64 / total_failures;
         // Symptoms that are other descriptions of the same failures do not

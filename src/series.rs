@@ -265,9 +265,9 @@ pub fn affected(events: &[Event]) -> Affected {
     }
 }
 
-/// The failed requests in time order, at most `cap`, and how many there were.
-pub fn failed_requests(events: &[Event], sources: &[SourceInfo], cap: usize) -> (Vec<FailedRequest>, u64) {
-    let total = events.par_iter().filter(|e| e.is_failure()).count() as u64;
+/// The first `cap` failed requests, in time order (how many there were in
+/// all is [`Summary::failures`]).
+pub fn failed_requests(events: &[Event], sources: &[SourceInfo], cap: usize) -> Vec<FailedRequest> {
     let mut out = Vec::new();
     for (i, e) in events.iter().enumerate() {
         if out.len() >= cap {
@@ -287,7 +287,7 @@ pub fn failed_requests(events: &[Event], sources: &[SourceInfo], cap: usize) -> 
             });
         }
     }
-    (out, total)
+    out
 }
 
 #[cfg(test)]
