@@ -102,12 +102,9 @@ pub fn build(events: &[Event], extent: Extent) -> Series {
         // In timeline order (as `app::load` gives them) each bucket's
         // events are one run of the list, found by binary search, and the
         // buckets are tallied in parallel.
-        let timed = events.partition_point(|e| e.ts_ns().is_some());
-        let bound = |k: usize| {
-            let edge = start.saturating_add((k as i64).saturating_mul(width));
-            events[..timed].partition_point(|e| e.ts_ns().is_some_and(|t| t < edge))
-        };
-        let bounds: Vec<usize> = (0..n).map(bound).chain([timed]).collect();
+        let bound =
+            |k: usize| Extent::index_at(events, start.saturating_add((k as i64).saturating_mul(width)));
+        let bounds: Vec<usize> = (0..n).map(bound).chain([Extent::timed_len(events)]).collect();
         buckets.par_iter_mut().enumerate().for_each(|(k, b)| {
             let mut durations = Vec::new();
             for e in &events[bounds[k]..bounds[k + 1]] {

@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::model::{ByOrigin, Event, Origin};
+use crate::model::{ByOrigin, Event, Extent, Origin};
 use crate::normalize::time::format_ns;
 use crate::report::{Spike, SpikeField};
 
@@ -206,9 +206,9 @@ pub fn explain<'a>(
 ) -> Option<Spike> {
     let in_window = |e: &Event| e.ts_ns().is_some_and(|t| t >= start && t <= end);
     let (window, before_run, after_run): (&[Event], &[Event], &[Event]) = if sorted {
-        let timed = events.partition_point(|e| e.ts_ns().is_some());
-        let lo = events[..timed].partition_point(|e| e.ts_ns().is_some_and(|t| t < start));
-        let hi = events[..timed].partition_point(|e| e.ts_ns().is_some_and(|t| t <= end));
+        let timed = Extent::timed_len(events);
+        let lo = Extent::index_at(events, start);
+        let hi = Extent::index_after(events, end);
         (&events[lo..hi], &events[..lo], &events[hi..timed])
     } else {
         (events, events, events)

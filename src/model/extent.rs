@@ -54,12 +54,50 @@ impl Extent {
         let sorted = blocks.iter().all(|b| b.4) && blocks.windows(2).all(|w| w[0].3 <= w[1].2);
         Extent { start, end, sorted }
     }
+
+    /// In events in time order, timeless ones last (what `sorted` says),
+    /// the index of the first event timed at `t` or later, or of the first
+    /// timeless one: the events before it are those timed before `t`.
+    pub fn index_at(events: &[Event], t: i64) -> usize {
+        events.partition_point(|e| e.ts_ns().is_some_and(|x| x < t))
+    }
+
+    /// [`Extent::index_at`] for the first event timed later than `t`.
+    pub fn index_after(events: &[Event], t: i64) -> usize {
+        events.partition_point(|e| e.ts_ns().is_some_and(|x| x <= t))
+    }
+
+    /// In events in time order, how many have a time (they come first).
+    pub fn timed_len(events: &[Event]) -> usize {
+        events.partition_point(|e| e.ts_ns().is_some())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{Locator, SourceId};
+
+    #[test]
+    fn indices_by_time_are_the_counts_a_scan_gives() {
+        let times = [Some(1), Some(3), Some(3), Some(5), Some(9), None, None];
+        let events: Vec<Event> = times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                let mut e = Event::at(SourceId(0), Locator::Line(i as u64), i as u64);
+                e.set_ts_ns(t);
+                e
+            })
+            .collect();
+        assert_eq!(Extent::timed_len(&events), 5);
+        for t in -1..11 {
+            let before = times.iter().filter(|x| x.is_some_and(|x| x < t)).count();
+            let up_to = times.iter().filter(|x| x.is_some_and(|x| x <= t)).count();
+            assert_eq!(Extent::index_at(&events, t), before, "at {t}");
+            assert_eq!(Extent::index_after(&events, t), up_to, "after {t}");
+        }
+    }
 
     #[test]
     fn the_extent_is_what_whole_passes_over_the_events_give() {

@@ -374,13 +374,6 @@ fn bucket(ts: Option<i64>, window: i64) -> i64 {
     ts.map_or(i64::MIN, |t| t.div_euclid(window))
 }
 
-/// Run one rule.
-///
-/// Matching events are grouped, then counted in window-sized buckets. A
-/// bucket is *hot* when it holds at least `min_events` matches and, with
-/// `min_share`, when that many of the group's events in the bucket match.
-/// Hot buckets make the finding; a steady trickle of background errors
-/// never chains into one long "burst".
 /// Whether an event can take part in a sequence keyed by `by`: it has a
 /// time and every key field.
 fn sequence_candidate(e: &Event, by: &[super::selection::Field]) -> bool {
@@ -569,6 +562,13 @@ impl<'a, 'w> GroupOf<'a, 'w> {
     }
 }
 
+/// Run one rule.
+///
+/// Matching events are grouped, then counted in window-sized buckets. A
+/// bucket is *hot* when it holds at least `min_events` matches and, with
+/// `min_share`, when that many of the group's events in the bucket match.
+/// Hot buckets make the finding; a steady trickle of background errors
+/// never chains into one long "burst".
 fn run_rule(
     ri: usize,
     rule: &CompiledRule,
@@ -645,33 +645,26 @@ fn run_rule(
             || groups
                 .values()
                 .all(|idx| idx.iter().any(|&i| events[i].ts_ns().is_some())));
-    let timed = if windowed {
-        events.partition_point(|e| e.ts_ns().is_some())
-    } else {
-        0
-    };
-    if windowed && rule.new_group_only {
-        let Some(s) = input_start else {
-            return Vec::new();
-        };
-        let cutoff = s.saturating_add(rule.window_ns);
-        let first_window = events[..timed].partition_point(|e| e.ts_ns().is_some_and(|t| t <= cutoff));
-        let mut early = vec![false; wanted.len()];
-        for e in &events[..first_window] {
-            if let Some(g) = group_of.get(e) {
-                early[g as usize] = true;
+    if windowed {
+        if rule.new_group_only {
+            let Some(s) = input_start else {
+                return Vec::new();
+            };
+            let first_window = Extent::index_after(events, s.saturating_add(rule.window_ns));
+            let mut early = vec![false; wanted.len()];
+            for e in &events[..first_window] {
+                if let Some(g) = group_of.get(e) {
+                    early[g as usize] = true;
+                }
+            }
+            groups.retain(|k, _| wanted.get(k).is_some_and(|&g| !early[g as usize]));
+            if groups.is_empty() {
+                return Vec::new();
             }
         }
-        groups.retain(|k, _| wanted.get(k).is_some_and(|&g| !early[g as usize]));
-        if groups.is_empty() {
-            return Vec::new();
-        }
-    }
-    if windowed {
-        // All events (matching or not) per group and bucket, for shares:
-        // only the windows that can be hot are read, each counted into a
-        // table by group (a hash update an event was most of a rule's
-        // time when every window is hot).
+        // Each window that can be hot is counted into a table by group: a
+        // hash update an event was most of a rule's time when every
+        // window is hot.
         let mut hot: Vec<i64> = Vec::new();
         for idx in groups.values() {
             let mut counts: FxHashMap<i64, u64> = FxHashMap::default();
@@ -693,15 +686,10 @@ fn run_rule(
         let mut touched: Vec<u32> = Vec::new();
         for b in hot {
             let range: &[Event] = if b == i64::MIN {
-                &events[timed..]
+                &events[Extent::timed_len(events)..]
             } else {
-                let (lo, hi) = (
-                    b.saturating_mul(rule.window_ns),
-                    (b + 1).saturating_mul(rule.window_ns),
-                );
-                let start = events[..timed].partition_point(|e| e.ts_ns().is_some_and(|t| t < lo));
-                let end = events[..timed].partition_point(|e| e.ts_ns().is_some_and(|t| t < hi));
-                &events[start..end]
+                let at = |b: i64| Extent::index_at(events, b.saturating_mul(rule.window_ns));
+                &events[at(b)..at(b + 1)]
             };
             for e in range {
                 if let Some(g) = group_of.get(e) {
