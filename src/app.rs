@@ -184,19 +184,25 @@ fn data_quality_notes(
         }
     }
     for s in sources.iter().filter(|s| s.format == Format::Har) {
-        let of_source = || events.iter().filter(|e| e.source == s.id);
-        let unauth = of_source().filter(|e| e.status == Some(401)).count();
-        let with_auth = of_source()
-            .filter(|e| e.auth().is_some_and(|a| a.scheme.is_some()))
-            .count();
-        if unauth > 0 && with_auth == 0 {
-            notes.push(format!(
-                "{}: {unauth} responses were 401 but the HAR has no Authorization headers \
-                 (it was probably exported sanitized), so token expiry could only be judged \
-                 from WWW-Authenticate challenges.",
-                s.display
-            ));
+        if s.stats.credentialed > 0 || s.stats.events == 0 {
+            continue;
         }
+        let unauth = events
+            .iter()
+            .filter(|e| e.source == s.id && matches!(e.status, Some(401 | 403)))
+            .count();
+        let seen = if unauth > 0 {
+            format!(" ({unauth} responses were 401 or 403; only WWW-Authenticate challenges could be read)")
+        } else {
+            String::new()
+        };
+        notes.push(format!(
+            "{}: no entry carries an Authorization, Cookie or Set-Cookie header: it was probably \
+             exported sanitized, so the auth rules (token expiry, clock skew, invalid credentials) \
+             could not see the evidence they need{seen}. A HAR exported with sensitive data, then \
+             passed through `logsleuth sanitize`, keeps that evidence as fingerprints.",
+            s.display
+        ));
     }
     notes
 }
@@ -362,6 +368,7 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
         .sum();
     crate::stats::set_input_bytes(total);
     crate::redact::set_key(&key_material(&specs));
+    crate::output::begin();
     let bar = progress::bar(total, opts.quiet);
 
     let mut sources: Vec<SourceInfo> = Vec::new();
@@ -706,31 +713,12 @@ pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Out
         return Ok(Outcome::InputErrors);
     }
     let color = use_color(args.color, args.output.is_some()) && args.format == OutputFormat::Text;
-    let out_path = args.output.clone().unwrap_or_else(|| PathBuf::from("-"));
-    let write_err = |source| Error::Output {
-        path: out_path.clone(),
-        source,
-    };
-    match &args.output {
-        Some(path) => {
-            let file = std::fs::File::create(path).map_err(write_err)?;
-            let mut w = std::io::BufWriter::new(file);
-            stage("render", || {
-                report::render(&analysis.report, args.format, color, args.explain, &mut w)
-                    .and_then(|()| w.flush())
-                    .map_err(write_err)
-            })?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut w = std::io::BufWriter::new(stdout.lock());
-            stage("render", || {
-                report::render(&analysis.report, args.format, color, args.explain, &mut w)
-                    .and_then(|()| w.flush())
-                    .map_err(write_err)
-            })?;
-        }
-    }
+    stage("render", || {
+        crate::output::emit(args.output.as_deref(), |w| {
+            report::render(&analysis.report, args.format, color, args.explain, w)
+        })
+    })?;
+    warn_unchecked(errors_out);
     if !analysis.errors.is_empty() {
         return Ok(Outcome::InputErrors);
     }
@@ -978,26 +966,16 @@ pub fn run_eval(
 }
 
 /// Write through `f` to `path`, or to stdout when there is none.
-fn write_to(
-    path: Option<&std::path::Path>,
-    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<()> {
-    let out_path = path.map_or_else(|| PathBuf::from("-"), std::path::Path::to_path_buf);
-    let write_err = |source| Error::Output {
-        path: out_path.clone(),
-        source,
-    };
-    match path {
-        Some(p) => {
-            let file = std::fs::File::create(p).map_err(write_err)?;
-            let mut w = std::io::BufWriter::new(file);
-            f(&mut w).and_then(|()| w.flush()).map_err(write_err)
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut w = std::io::BufWriter::new(stdout.lock());
-            f(&mut w).and_then(|()| w.flush()).map_err(write_err)
-        }
+/// Say on stderr when the leak check could not search for every secret.
+fn warn_unchecked(errors_out: &mut dyn Write) {
+    let n = crate::output::unchecked();
+    if n > 0 {
+        let _ = writeln!(
+            errors_out,
+            "warning: {n} secrets were redacted but too many to re-check in the output \
+             (the check keeps {} per thread)",
+            crate::output::SECRETS_PER_THREAD
+        );
     }
 }
 
@@ -1035,6 +1013,13 @@ pub fn run_export(args: &crate::cli::ExportArgs, errors_out: &mut dyn Write) -> 
         return Ok(Outcome::InputErrors);
     }
     let mut frame = pool.install(|| table::build(&loaded.events, &loaded.sources))?;
+    if !crate::redact::is_disabled() {
+        let leaks = table::survivors(&frame, |v| crate::output::leaks(v.as_bytes()));
+        if !leaks.is_empty() {
+            return Err(crate::output::refuse(&args.output, leaks.len(), leaks));
+        }
+    }
+    warn_unchecked(errors_out);
     let write_err = |source| Error::Output {
         path: args.output.clone(),
         source,
@@ -1060,7 +1045,7 @@ pub fn run_timeline(args: &crate::cli::TimelineArgs, errors_out: &mut dyn Write)
     if report_errors(&analysis.errors, !analysis.report.inputs.is_empty(), errors_out) {
         return Ok(Outcome::InputErrors);
     }
-    write_to(args.output.as_deref(), |w| {
+    crate::output::emit(args.output.as_deref(), |w| {
         report::timeline::render(&analysis.report.timeline, args.format, w)
     })?;
     Ok(outcome_of(&analysis.errors))
@@ -1094,7 +1079,7 @@ pub fn run_trace(args: &crate::cli::TraceArgs, errors_out: &mut dyn Write) -> Re
     group.dedup();
     let hops = crate::traces::hops(events, &loaded.sources, &group);
     let color = use_color(args.color, false);
-    write_to(None, |w| report::text::render_trace(id, &hops, color, w))?;
+    crate::output::emit(None, |w| report::text::render_trace(id, &hops, color, w))?;
     Ok(if hops.is_empty() {
         Outcome::FailOn
     } else if loaded.errors.is_empty() {
@@ -1118,7 +1103,7 @@ pub fn run_sanitize(args: &crate::cli::SanitizeArgs, out: &mut dyn Write) -> Res
         path: args.input.clone(),
         reason,
     };
-    let (clean, manifest) = match input::detect::detect(&display, bytes)? {
+    let clean = match input::detect::detect(&display, bytes)? {
         Format::Har => crate::sanitize::har(bytes),
         Format::Json => crate::sanitize::json(bytes, true),
         Format::Jsonl | Format::Csv | Format::Text(_) => crate::sanitize::json(bytes, false),
@@ -1128,10 +1113,15 @@ pub fn run_sanitize(args: &crate::cli::SanitizeArgs, out: &mut dyn Write) -> Res
         let path = path.to_path_buf();
         move |source| Error::Output { path, source }
     };
+    let refused =
+        |path: &std::path::Path| crate::output::refuse(path, clean.survivors.len(), clean.survivors.clone());
     if args.dry_run {
-        report::sanitize::render_dry_run(&display, &manifest, out)
+        report::sanitize::render_dry_run(&display, &clean.manifest, &clean.survivors, out)
             .map_err(werr(std::path::Path::new("-")))?;
-        return Ok(if manifest.total > 0 {
+        if !clean.survivors.is_empty() {
+            return Err(refused(std::path::Path::new("-")));
+        }
+        return Ok(if clean.manifest.total > 0 {
             Outcome::FailOn
         } else {
             Outcome::Clean
@@ -1140,13 +1130,19 @@ pub fn run_sanitize(args: &crate::cli::SanitizeArgs, out: &mut dyn Write) -> Res
     let Some(path) = args.output.as_deref() else {
         return Err(Error::Usage("sanitize needs --output FILE (or --dry-run)".into()));
     };
-    std::fs::write(path, &clean).map_err(werr(path))?;
+    if !clean.survivors.is_empty() {
+        return Err(refused(path));
+    }
+    crate::output::write(Some(path), &clean.bytes)?;
     let manifest_path = args
         .manifest
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{}.manifest.json", path.display())));
-    write_to(Some(&manifest_path), |w| {
-        report::sanitize::render_manifest(&display, &manifest, w)
+    crate::output::write(Some(&manifest_path), &{
+        let mut buf = Vec::new();
+        report::sanitize::render_manifest(&display, &clean.manifest, &mut buf)
+            .map_err(werr(&manifest_path))?;
+        buf
     })?;
     Ok(Outcome::Clean)
 }

@@ -118,6 +118,21 @@ pub enum Error {
     #[cfg(feature = "export")]
     #[error("cannot build the event table: {0}")]
     Table(#[from] polars::error::PolarsError),
+    /// An output in which a secret that was redacted would have survived:
+    /// it was not written. A logsleuth bug, reported by where, never what.
+    #[error(
+        "{path}: refused to write: a redacted secret would survive in it at {count} place(s): {}; \
+         nothing was written (a logsleuth bug: please report these locations, never the values)",
+        locations.join("; ")
+    )]
+    Leak {
+        /// The output refused (`-` for stdout).
+        path: PathBuf,
+        /// In how many places a secret survived.
+        count: usize,
+        /// Where: JSON paths or lines and columns, at most a few dozen.
+        locations: Vec<String>,
+    },
     /// A usage error found after argument parsing (e.g. bad `--threads`).
     #[error("{0}")]
     Usage(String),

@@ -20,6 +20,7 @@ pub mod fuzzing;
 pub mod input;
 pub mod model;
 pub mod normalize;
+pub mod output;
 pub mod progress;
 pub mod rank;
 pub mod redact;

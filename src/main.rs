@@ -1,5 +1,6 @@
 //! The `logsleuth` binary: parse arguments, run, map the outcome to an exit
-//! code (0 success, 1 `--fail-on` matched, 2 usage or input error).
+//! code (0 success, 1 `--fail-on` matched, 2 usage or input error, 3 an
+//! output refused because a redacted secret would have survived in it).
 
 use std::process::ExitCode;
 
@@ -57,6 +58,10 @@ fn main() -> ExitCode {
         Ok(Outcome::InputErrors) => ExitCode::from(2),
         Err(logsleuth::Error::Output { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
             ExitCode::SUCCESS
+        }
+        Err(e @ logsleuth::Error::Leak { .. }) => {
+            eprintln!("error: {e}");
+            ExitCode::from(3)
         }
         Err(e) => {
             eprintln!("error: {e}");

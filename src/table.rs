@@ -44,6 +44,25 @@ fn strs<'a>(events: &'a [Event], f: impl Fn(&'a Event) -> Option<&'a str>) -> Ve
     events.iter().map(f).collect()
 }
 
+/// The cells of `df`'s text columns for which `leaks` holds, as `column
+/// NAME, row N` (at most a few dozen): the export's leak check, run on the
+/// values before any writer encodes or compresses them.
+pub fn survivors(df: &DataFrame, leaks: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for col in df.columns() {
+        let Ok(text) = col.str() else { continue };
+        for (row, v) in text.iter().enumerate() {
+            if v.is_some_and(&leaks) {
+                out.push(format!("column {}, row {}", col.name(), row + 1));
+                if out.len() >= 20 {
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Build the event table.
 pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
     let n = events.len();

@@ -1,7 +1,11 @@
 //! Issue 7's acceptance test: more than 30 distinct secrets planted in
 //! every location (headers, cookies, query parameters, URL path, JWTs,
 //! JSON, form and multipart bodies of requests and responses, log message
-//! text) across a HAR, a JSON-lines log and an Elasticsearch export. No
+//! text) across a HAR, a JSON-lines log and an Elasticsearch export, and
+//! (issue 28) the places a field list misses: parsed query strings and
+//! form params, WebSocket frames, `_initiator` stacks, comments, page
+//! titles, base64 bodies, unknown `_` extensions and JSON inside strings
+//! inside strings. No
 //! output of analyze (every format), export, timeline, trace or sanitize
 //! may contain any of them, raw, base64-encoded, URL-encoded or
 //! JSON-escaped.
@@ -76,6 +80,19 @@ fn plant(dir: &std::path::Path) -> (Planted, Vec<String>) {
     let es_token = p.add("esTokenValue-4455cc");
     let es_secret = p.add("esBodySecret-6677dd");
     let es_jwt = p.add(jwt("user-5678", "sig-DDDDdddd4444"));
+    // Issue 28: places sanitize once missed because it listed fields.
+    let params_password = p.add("paramsPass-Word-4321");
+    let ws_token = p.add("wsFrameTok-A1b2C3d4E5");
+    let ws_text_jwt = p.add(jwt("user-ws", "sig-EEEEeeee5555"));
+    let initiator_key = p.add("initiatorKey-66ff77ee");
+    let comment_token = p.add("commentBearer-88dd99cc");
+    let page_code = p.add("pageTitleCode-3x4y5z");
+    let ext_secret = p.add("vendorExtSecret-1928");
+    let b64_token = p.add("base64BodyTok-7a6b5c");
+    let nested_secret = p.add("nestedTwiceSecret-5e4d");
+    let log_body_secret = p.add("logBodySecret-2c3d4e");
+    let log_ext_token = p.add("logExtToken-9z8y7x");
+    let es_nested_key = p.add("esNestedApiKey-6h5g4f");
 
     let mut entries = Vec::new();
     for i in 0..10 {
@@ -111,28 +128,50 @@ fn plant(dir: &std::path::Path) -> (Planted, Vec<String>) {
                 ],
                 "queryString": [
                     {"name": "access_token", "value": q_access}, {"name": "password", "value": q_password},
+                    {"name": "code", "value": q_code}, {"name": "X-Amz-Signature", "value": q_amz_sig},
                     {"name": "page", "value": i.to_string()}
                 ],
                 "cookies": [{"name": "session", "value": cookie}],
-                "headersSize": -1, "bodySize": 100, "postData": post
+                "headersSize": -1, "bodySize": 100, "postData": if i == 4 {
+                    json!({"mimeType": "application/x-www-form-urlencoded", "text": "",
+                        "params": [{"name": "user", "value": "bob"}, {"name": "password", "value": params_password}]})
+                } else { post }
             },
             "response": {
                 "status": status, "statusText": "", "httpVersion": "h2",
                 "headers": [{"name": "Set-Cookie", "value": format!("sid={set_cookie}; HttpOnly")},
                             {"name": "WWW-Authenticate", "value": "Bearer error=\"invalid_token\""}],
                 "cookies": [{"name": "sid", "value": set_cookie}],
-                "content": {"size": 100, "mimeType": "application/json",
-                    "text": json!({"access_token": resp_access, "data": {"apiKey": resp_api_key}, "note": format!("issued {resp_jwt}")}).to_string()},
+                "content": match i {
+                    5 => json!({"size": 60, "mimeType": "application/json", "encoding": "base64",
+                        "text": base64::engine::general_purpose::STANDARD.encode(json!({"session_token": b64_token}).to_string())}),
+                    6 => json!({"size": 60, "mimeType": "application/json",
+                        "text": json!({"payload": json!({"client_secret": nested_secret}).to_string()}).to_string()}),
+                    _ => json!({"size": 100, "mimeType": "application/json",
+                        "text": json!({"access_token": resp_access, "data": {"apiKey": resp_api_key}, "note": format!("issued {resp_jwt}")}).to_string()}),
+                },
                 "redirectURL": "", "headersSize": -1, "bodySize": 100
             },
-            "cache": {}, "timings": {"send": 0, "wait": 48, "receive": 1}
+            "cache": {}, "timings": {"send": 0, "wait": 48, "receive": 1},
+            "_webSocketMessages": [
+                {"type": "send", "time": 1.0, "opcode": 1, "data": json!({"op": "auth", "token": ws_token}).to_string()},
+                {"type": "send", "time": 1.2, "opcode": 1, "data": format!("AUTH {ws_text_jwt}")}
+            ],
+            "_initiator": {"type": "script", "stack": {"callFrames": [
+                {"functionName": "load", "url": format!("https://cdn.example.com/app.js?api_key={initiator_key}"), "lineNumber": 1}]}},
+            "comment": format!("replayed with Authorization: Bearer {comment_token}"),
+            "_vendorTrace": {"spans": [{"attrs": {"db": {"password": ext_secret}}}]}
         }));
     }
     let har = dir.join("customer.har");
     std::fs::write(
         &har,
         serde_json::to_string_pretty(&json!({"log": {"version": "1.2",
-        "creator": {"name": "WebInspector", "version": "537.36"}, "entries": entries}}))
+        "creator": {"name": "WebInspector", "version": "537.36"},
+        "pages": [{"id": "page_1", "startedDateTime": "2024-05-01T10:00:00.000Z", "pageTimings": {},
+            "title": format!("https://app.example.com/callback?code={page_code}&state=abc")}],
+        "comment": format!("exported after login, api_key={initiator_key}"),
+        "entries": entries}}))
         .expect("har"),
     )
     .expect("write");
@@ -148,6 +187,8 @@ fn plant(dir: &std::path::Path) -> (Planted, Vec<String>) {
             "trace.id": format!("{:032x}", i + 1),
             "message": format!("denied: Authorization: Bearer {msg_bearer} password={msg_password} with {stripe} and {aws}"),
             "error.message": if status == 401 { format!("jwt expired: {bearer}") } else { String::new() },
+            "http.response.body.content": json!({"refresh_token": log_body_secret, "ok": false}).to_string(),
+            "_ingest": {"meta": [{"api_key": log_ext_token}]},
         }).to_string());
         log.push('\n');
     }
@@ -164,6 +205,7 @@ fn plant(dir: &std::path::Path) -> (Planted, Vec<String>) {
                 "http": {"response": {"status_code": status}, "request": {"body": {"content": json!({"secret": es_secret}).to_string()}}},
                 "trace": {"id": format!("{:032x}", i + 1)},
                 "message": format!("calling with token={es_token} and {es_jwt}"),
+                "labels": {"request": json!({"headers": json!({"X-Api-Key": es_nested_key}).to_string()}).to_string()},
                 "error": {"message": if status == 500 { format!("upstream refused {es_jwt}") } else { String::new() }}
             }})
         })
@@ -194,10 +236,10 @@ fn check(p: &Planted, what: &str, bytes: &[u8]) {
 }
 
 #[test]
-fn thirty_planted_secrets_never_reach_an_output() {
+fn forty_planted_secrets_never_reach_an_output() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (p, inputs) = plant(tmp.path());
-    assert!(p.secrets.len() >= 30, "{} secrets", p.secrets.len());
+    assert!(p.secrets.len() >= 45, "{} secrets", p.secrets.len());
     let ins: Vec<&str> = inputs.iter().map(String::as_str).collect();
     let run = |args: &[&str]| {
         let mut a = args.to_vec();

@@ -382,7 +382,7 @@ fn parse_entries(
             break;
         };
         let base = stats.records;
-        let results: Vec<std::result::Result<Event, String>> = spans
+        let results: Vec<std::result::Result<(Event, bool), String>> = spans
             .par_iter()
             .enumerate()
             .map(|(k, &(s, e))| {
@@ -393,7 +393,10 @@ fn parse_entries(
         for (k, r) in results.into_iter().enumerate() {
             stats.records += 1;
             match r {
-                Ok(ev) => events.push(ev),
+                Ok((ev, credentialed)) => {
+                    stats.credentialed += u64::from(credentialed);
+                    events.push(ev);
+                }
                 Err(reason) => {
                     stats.skipped += 1;
                     stats.issues.push(ParseIssue {
@@ -434,7 +437,7 @@ fn parse_entry(
     offset: u64,
     raw: &[u8],
     client: &str,
-) -> std::result::Result<Event, String> {
+) -> std::result::Result<(Event, bool), String> {
     if let Some(reason) = crate::model::oversized(raw.len()) {
         return Err(reason);
     }
@@ -465,9 +468,13 @@ fn parse_entry(
     let mut ids = crate::model::Ids::default();
     let mut auth = AuthInfo::default();
     let mut has_auth = false;
+    // Whether the entry carries credentials at all: a HAR exported
+    // "sanitized" has none anywhere.
+    let mut credentialed = false;
     for h in &entry.request.headers {
         let (name, value) = h.parts();
         let lname = name.to_ascii_lowercase();
+        credentialed |= matches!(lname.as_str(), "authorization" | "cookie" | "proxy-authorization");
         trace::absorb_header(&mut ctx, &lname, value);
         if trace::is_request_id_header(&lname) && ids.request_id.is_none() && !value.is_empty() {
             ids.request_id = Some(value.into());
@@ -508,6 +515,7 @@ fn parse_entry(
         for h in &resp.headers {
             let (name, value) = h.parts();
             let lname = name.to_ascii_lowercase();
+            credentialed |= lname == "set-cookie";
             match lname.as_str() {
                 "www-authenticate" => {
                     if let Some(e) = auth::challenge_error(value) {
@@ -608,7 +616,7 @@ fn parse_entry(
     ev.error_text = error_text.map(|t| crate::redact::text(&t).into_owned().into());
     ev.set_ids(ids);
     auth::refine(&mut ev);
-    Ok(ev)
+    Ok((ev, credentialed))
 }
 
 #[cfg(test)]

@@ -113,6 +113,9 @@ pub struct InputStats {
     pub events: u64,
     /// Events dropped by `--since` / `--until`.
     pub filtered: u64,
+    /// HAR entries whose request carries an `Authorization` or `Cookie`
+    /// header or whose response sets a cookie (0 for other formats).
+    pub credentialed: u64,
     /// Problems with the input that are not tied to one skipped record
     /// (for instance a HAR cut off after its last complete entry).
     pub notes: Vec<String>,

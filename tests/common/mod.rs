@@ -30,18 +30,29 @@ pub fn run(args: &[&str]) -> Output {
 
 /// As [`run`], feeding `stdin`.
 pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    run_full(args, stdin, &[])
+}
+
+/// As [`run`], with extra environment variables.
+pub fn run_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    run_full(args, None, env)
+}
+
+fn run_full(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_logsleuth"));
     cmd.args(args)
         .current_dir(root())
         .env_remove("NO_COLOR")
         .env_remove("RAYON_NUM_THREADS")
+        .env_remove("LOGSLEUTH_TEST_FAULT")
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
             Stdio::null()
         })
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stderr(Stdio::piped())
+        .envs(env.iter().copied());
     let mut child = cmd.spawn().expect("spawn logsleuth");
     if let Some(data) = stdin {
         use std::io::Write;

@@ -9,7 +9,15 @@
 //! report, and reports of different incidents cannot be joined on their
 //! fingerprints.
 //!
+//! Every value fingerprinted is also handed to [`collect`], so that the
+//! leak check in [`guard`] can search the outputs for it before they are
+//! kept. Which names mark a secret is [`keys`]' business.
+//!
 //! `--unsafe-include-secrets` turns redaction off for a run (`disable`).
+
+pub mod collect;
+pub mod guard;
+pub mod keys;
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,6 +50,11 @@ pub fn set_key(material: &[u8]) {
 /// (`--unsafe-include-secrets`).
 pub fn set_disabled(off: bool) {
     DISABLED.store(off, Ordering::SeqCst);
+}
+
+/// Whether redaction is off for this process (`--unsafe-include-secrets`).
+pub fn is_disabled() -> bool {
+    disabled()
 }
 
 fn disabled() -> bool {
@@ -95,17 +108,53 @@ pub fn configure(c: &Config) -> Result<(), String> {
     Ok(())
 }
 
-/// What replaces a secret: its fingerprint, unless the config allows it.
+/// Whether `s` is a fingerprint (`tok:` and eight hex digits): redacted
+/// already, by an earlier pass or an earlier sanitize.
+pub fn is_fingerprint(s: &str) -> bool {
+    s.len() == 12 && s.starts_with("tok:") && s.as_bytes()[4..].iter().all(u8::is_ascii_hexdigit)
+}
+
+/// Whether `s` was redacted already: a fingerprint, maybe after an auth
+/// scheme (`Bearer tok:1a2b3c4d`), and nothing else.
+fn already_redacted(s: &str) -> bool {
+    let mut words = s.split_ascii_whitespace();
+    let last = words.next_back();
+    last.is_some_and(is_fingerprint)
+        && words.all(|w| w.len() <= 16 && w.bytes().all(|c| c.is_ascii_alphabetic()))
+}
+
+/// What replaces a secret: its fingerprint, unless the config allows it
+/// or it is redacted already.
 pub fn mask(secret: &str) -> String {
+    if already_redacted(secret) {
+        return secret.to_string();
+    }
     if EXTRA.read().is_ok_and(|x| x.allow.iter().any(|a| a == secret)) {
         return secret.to_string();
     }
     fingerprint(secret)
 }
 
-/// Fingerprint of a secret: stable within a run, not reversible.
+/// Fingerprint of a secret: stable within a run, not reversible. The
+/// secret is noted for the leak check ([`collect`]).
 pub fn fingerprint(secret: &str) -> String {
+    collect::record(secret);
+    if fault_injected() {
+        return secret.to_string();
+    }
     fingerprint_with(&KEY.read().map_or(DEFAULT_KEY, |k| *k), secret)
+}
+
+/// The environment variable of the test-only fault: set to
+/// `unredacted`, every secret is noted but left as it was, which the leak
+/// check must then catch (the test suite proves it does).
+pub const FAULT_VAR: &str = "LOGSLEUTH_TEST_FAULT";
+
+/// Whether the test-only fault is on: read once.
+fn fault_injected() -> bool {
+    static ON: LazyLock<bool> =
+        LazyLock::new(|| std::env::var_os(FAULT_VAR).is_some_and(|v| v == "unredacted"));
+    *ON
 }
 
 /// Fingerprint of a secret under `key`.
@@ -117,38 +166,7 @@ fn fingerprint_with(key: &[u8; 32], secret: &str) -> String {
 
 /// Query parameter names whose values are credentials.
 pub fn is_secret_param(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    matches!(
-        n.as_str(),
-        "token"
-            | "access_token"
-            | "id_token"
-            | "refresh_token"
-            | "api_key"
-            | "apikey"
-            | "api-key"
-            | "key"
-            | "sig"
-            | "signature"
-            | "password"
-            | "passwd"
-            | "pwd"
-            | "secret"
-            | "code"
-            | "client_secret"
-            | "samlresponse"
-            | "x-amz-signature"
-            | "x-amz-credential"
-            | "x-amz-security-token"
-            | "auth"
-            | "session"
-            | "sessionid"
-    ) || n.ends_with("_token")
-        || n.ends_with("token")
-        || n.ends_with("secret")
-        || n.ends_with("password")
-        || n.ends_with("apikey")
-        || n.ends_with("api_key")
+    keys::classify(name, keys::NameKind::Param).is_some()
 }
 
 static FREE_TEXT: LazyLock<Vec<Regex>> = LazyLock::new(|| {
@@ -157,8 +175,9 @@ static FREE_TEXT: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?i)\b((?:proxy-)?authorization|cookie|set-cookie|x-api-key|api-key)(\s*[:=]\s*)([^\r\n]+)",
         // Bearer / Basic credentials anywhere.
         r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{6,})",
-        // key=value pairs whose key names a secret.
-        r#"(?i)\b(password|passwd|pwd|secret|client_secret|api_key|apikey|access_token|refresh_token|id_token|token)(\s*[:=]\s*"?)([^\s"&,;]+)"#,
+        // key=value and "key":"value" pairs whose key ends in a word that
+        // names a secret (`refreshToken=`, `x-amz-signature:`, `"password":"`).
+        r#"(?i)\b([A-Za-z0-9_.-]{0,40}?(?:password|passwd|pwd|secret|api_?key|api-key|(?:private|secret|access|auth|client)[_-]?key|token|session_?id|sessid|credential|signature))("?\s*[:=]\s*"?)([^\s"&,;]+)"#,
     ]
     .iter()
     .map(|p| Regex::new(p).expect("static regex is valid"))
@@ -256,6 +275,103 @@ static JWT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*").expect("static regex is valid")
 });
 
+/// A URL query parameter anywhere in text: `?name=value` or `&name=value`.
+static QUERY_PAIR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"([?&;])([A-Za-z0-9_.\-\[\]]{1,64})=([^&\s"'#<>\\]+)"#).expect("static regex is valid")
+});
+
+/// A password in a URL anywhere in text: `scheme://user:password@host`.
+static USERINFO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([A-Za-z][A-Za-z0-9+.-]{0,15}://[^/\s:@]{1,128}:)([^/\s@]{1,256})@")
+        .expect("static regex is valid")
+});
+
+/// The shortest run of `[A-Za-z0-9_-]` judged by its shape alone as a
+/// random token ([`random_token`]).
+const RANDOM_MIN: usize = 24;
+/// Runs inside a base64 text longer than this are data (an image, a file),
+/// not a token.
+const BLOB_MIN: usize = 1024;
+
+/// Whether a run of `[A-Za-z0-9_-]` looks like a machine-made token: long,
+/// mixing upper case, lower case and digits, with many distinct
+/// characters. Hex ids, UUIDs and words do not.
+fn random_token(run: &[u8]) -> bool {
+    if run.len() < RANDOM_MIN {
+        return false;
+    }
+    let (mut upper, mut lower, mut digit) = (0usize, 0usize, 0usize);
+    let mut seen = [false; 128];
+    let mut distinct = 0;
+    for &c in run {
+        match c {
+            b'A'..=b'Z' => upper += 1,
+            b'a'..=b'z' => lower += 1,
+            b'0'..=b'9' => digit += 1,
+            _ => {}
+        }
+        let i = usize::from(c & 0x7f);
+        if !seen[i] {
+            seen[i] = true;
+            distinct += 1;
+        }
+    }
+    upper > 0 && lower > 0 && digit > 0 && distinct * 2 >= run.len().min(40)
+}
+
+/// `s` with each random token ([`random_token`]) fingerprinted, if any.
+fn random_tokens(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let is_tok = |c: u8| CLASS[usize::from(c)] & TOKEN != 0;
+    let is_b64 = |c: u8| is_tok(c) || c == b'+' || c == b'/' || c == b'=';
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if !is_tok(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && is_tok(b[i]) {
+            i += 1;
+        }
+        let run = &b[start..i];
+        if !random_token(run) {
+            continue;
+        }
+        // Part of a long base64 text: data, not a token.
+        let left = b[..start].iter().rev().take_while(|&&c| is_b64(c)).count();
+        let right = b[i..].iter().take_while(|&&c| is_b64(c)).count();
+        if left + run.len() + right > BLOB_MIN {
+            continue;
+        }
+        // A fingerprint already (`tok:…`) is never this long; a
+        // character boundary is guaranteed: the run is ASCII.
+        let o = out.get_or_insert_with(|| String::with_capacity(s.len()));
+        o.push_str(&s[copied..start]);
+        o.push_str(&mask(&s[start..i]));
+        copied = i;
+    }
+    out.map(|mut o| {
+        o.push_str(&s[copied..]);
+        o
+    })
+}
+
+/// The whole match of `c` with its capture `group` replaced by `with`.
+fn with_group(c: &regex::Captures<'_>, group: usize, with: &str) -> String {
+    let (Some(m), Some(g)) = (c.get(0), c.get(group)) else {
+        return c[0].to_string();
+    };
+    let whole = m.as_str();
+    format!(
+        "{}{with}{}",
+        &whole[..g.start() - m.start()],
+        &whole[g.end() - m.start()..]
+    )
+}
+
 /// Redact secrets in free text.
 pub fn text(s: &str) -> Cow<'_, str> {
     if disabled() {
@@ -326,15 +442,38 @@ fn builtin_searches(s: &str, run: usize, mut hint: bool) -> Cow<'_, str> {
         );
         hint = has_hint(out.as_bytes());
     }
-    // The other patterns need one of these characters or words.
-    if out.len() < 6 || !hint {
-        return out;
-    }
-    if JWT.is_match(&out) {
+    if hint && out.len() >= 6 && JWT.is_match(&out) {
         out = Cow::Owned(
             JWT.replace_all(&out, |c: &regex::Captures<'_>| mask(&c[0]))
                 .into_owned(),
         );
+    }
+    if run >= RANDOM_MIN {
+        if let Some(o) = random_tokens(&out) {
+            out = Cow::Owned(o);
+            hint = true;
+        }
+    }
+    // The other patterns need one of these characters or words.
+    if out.len() < 6 || !hint {
+        return out;
+    }
+    for (re, group) in [(&*QUERY_PAIR, 3), (&*USERINFO, 2)] {
+        if re.is_match(&out) {
+            let replaced = re
+                .replace_all(&out, |c: &regex::Captures<'_>| {
+                    let v = &c[group];
+                    // USERINFO's group 2 is always a password.
+                    let secret = group == 2 || is_secret_param(&c[2]);
+                    if secret && !v.starts_with("tok:") {
+                        with_group(c, group, &mask(v))
+                    } else {
+                        c[0].to_string()
+                    }
+                })
+                .into_owned();
+            out = Cow::Owned(replaced);
+        }
     }
     for re in FREE_TEXT.iter() {
         if re.is_match(&out) {
@@ -382,9 +521,16 @@ fn url_in_full(u: &str) -> Cow<'_, str> {
     if memchr::memchr2(b'?', b'@', u.as_bytes()).is_none() && !has_jwt_start(u.as_bytes()) {
         return u;
     }
-    match url_query(&u) {
+    let u = match url_query(&u) {
         Cow::Borrowed(_) => u,
         Cow::Owned(o) => Cow::Owned(o),
+    };
+    // Whatever a query value or fragment holds, whatever its name: a key
+    // by its shape, a JWT, a random token.
+    let Some(q) = u.find(['?', '#']) else { return u };
+    match builtin_text(&u[q..]) {
+        Cow::Owned(r) => Cow::Owned(format!("{}{r}", &u[..q])),
+        Cow::Borrowed(_) => u,
     }
 }
 
@@ -459,6 +605,55 @@ fn secret_path_segments(u: &str) -> Option<String> {
     Some(out)
 }
 
+/// A query or form value (`login+failed+password%3Dx`) redacted as the
+/// text it decodes to, and encoded again; `None` when nothing changed.
+pub fn encoded_value(v: &str) -> Option<String> {
+    if disabled() || !(v.contains('%') || v.contains('+')) {
+        return None;
+    }
+    match builtin_text(&percent_decode(v)) {
+        Cow::Owned(r) => Some(percent_encode(&r)),
+        Cow::Borrowed(_) => None,
+    }
+}
+
+/// A query value decoded: `+` as a space, `%xx` as its byte.
+fn percent_decode(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| char::from(c).to_digit(16);
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A query value encoded: unreserved bytes and `:` as they are, the rest
+/// as `%xx`, spaces as `+`.
+fn percent_encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        match b {
+            b' ' => out.push('+'),
+            b if b.is_ascii_alphanumeric() || b"-_.~:".contains(&b) => out.push(char::from(b)),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 /// Redact userinfo, secret query parameters and JWTs of a URL.
 fn url_query(u: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(u.len());
@@ -498,6 +693,21 @@ fn url_query(u: &str) -> Cow<'_, str> {
                     out.push('=');
                     out.push_str(&mask(v));
                     changed = true;
+                }
+                // An encoded value is judged decoded: `password%3Dx`.
+                kv if pair.contains('%') || pair.contains('+') => {
+                    let (head, v) = match kv {
+                        Some((k, v)) => (&pair[..=k.len()], v),
+                        None => ("", pair),
+                    };
+                    match encoded_value(v) {
+                        Some(r) => {
+                            out.push_str(head);
+                            out.push_str(&r);
+                            changed = true;
+                        }
+                        None => out.push_str(pair),
+                    }
                 }
                 _ => out.push_str(pair),
             }
