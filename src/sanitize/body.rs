@@ -47,10 +47,10 @@ pub(super) fn is_multipart(s: &str, mime: &str) -> bool {
 }
 
 /// Whether `s` is a form-encoded body: said so by its type, or one line of
-/// `name=value` pairs joined by `&`.
+/// `name=value` pairs joined by `&` that is not a URL.
 pub(super) fn is_form(s: &str, mime: &str) -> bool {
     mime.contains("x-www-form-urlencoded")
-        || (!s.contains(' ') && !s.contains('\n') && s.contains('=') && s.contains('&'))
+        || (!s.contains(' ') && !s.contains('\n') && !s.contains("://") && s.contains('=') && s.contains('&'))
 }
 
 /// Redact the values of a form body whose names mark secrets.
