@@ -965,7 +965,6 @@ pub fn run_eval(
     Ok(Outcome::Clean)
 }
 
-/// Write through `f` to `path`, or to stdout when there is none.
 /// Say on stderr when the leak check could not search for every secret.
 fn warn_unchecked(errors_out: &mut dyn Write) {
     let n = crate::output::unchecked();
@@ -1013,11 +1012,11 @@ pub fn run_export(args: &crate::cli::ExportArgs, errors_out: &mut dyn Write) -> 
         return Ok(Outcome::InputErrors);
     }
     let mut frame = pool.install(|| table::build(&loaded.events, &loaded.sources))?;
-    if !crate::redact::is_disabled() {
-        let leaks = table::survivors(&frame, |v| crate::output::leaks(v.as_bytes()));
-        if !leaks.is_empty() {
-            return Err(crate::output::refuse(&args.output, leaks.len(), leaks));
-        }
+    // The output gate, on the cells before a writer encodes or compresses them.
+    table::scrub(&mut frame, crate::output::scrub)?;
+    let leaks = table::survivors(&frame, |v| crate::output::leaks(v.as_bytes()));
+    if !leaks.is_empty() {
+        return Err(crate::output::refuse(&args.output, leaks.len(), leaks));
     }
     warn_unchecked(errors_out);
     let write_err = |source| Error::Output {
@@ -1138,11 +1137,8 @@ pub fn run_sanitize(args: &crate::cli::SanitizeArgs, out: &mut dyn Write) -> Res
         .manifest
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{}.manifest.json", path.display())));
-    crate::output::write(Some(&manifest_path), &{
-        let mut buf = Vec::new();
-        report::sanitize::render_manifest(&display, &clean.manifest, &mut buf)
-            .map_err(werr(&manifest_path))?;
-        buf
+    crate::output::emit(Some(&manifest_path), |w| {
+        report::sanitize::render_manifest(&display, &clean.manifest, w)
     })?;
     Ok(Outcome::Clean)
 }

@@ -1,10 +1,12 @@
 //! Where the commands' outputs go, through one gate: each output is
-//! rendered into memory, searched for every secret this run replaced
-//! ([`crate::redact::guard`]), cleared of the ones that can be replaced in
-//! place (a value redacted in one field and repeated in another), checked
-//! again, and only then written to its file or to stdout. An output in which a secret survives is not written (a file
-//! already at its path is removed, so no stale copy stands in for it) and
-//! the command fails with [`Error::Leak`], naming where, never what.
+//! rendered into memory, cleared of every secret this run replaced that
+//! it still holds in a form that can be replaced in place (a value
+//! redacted in one field and repeated in another), searched for all of
+//! them in every form ([`crate::redact::guard`]), and only then written to
+//! its file or to stdout. An output in which a secret survives is not
+//! written (a file already at its path is removed, so no stale copy stands
+//! in for it) and the command fails with [`Error::Leak`], naming where,
+//! never what.
 //!
 //! Renderers write into the buffer they are given; this module is the only
 //! one that opens output files.
@@ -50,7 +52,7 @@ pub fn unchecked() -> u64 {
 }
 
 /// Refuse `bytes` for `path` if a replaced secret survives in them.
-pub fn check(path: &Path, bytes: &[u8]) -> Result<()> {
+fn check(path: &Path, bytes: &[u8]) -> Result<()> {
     if redact::is_disabled() {
         return Ok(());
     }
@@ -75,6 +77,16 @@ pub fn leaks(bytes: &[u8]) -> bool {
     !redact::is_disabled() && guard().0.leaks(bytes)
 }
 
+/// `text` with the secrets this run replaced elsewhere replaced here too,
+/// in the forms that can be replaced in place; `None` when it holds none
+/// (or redaction is off).
+pub fn scrub(text: &str) -> Option<String> {
+    if redact::is_disabled() {
+        return None;
+    }
+    guard().0.scrub(text)
+}
+
 /// The error for an output refused, after removing any file at `path`.
 pub fn refuse(path: &Path, count: usize, locations: Vec<String>) -> Error {
     if path != Path::new("-") && path.is_file() {
@@ -87,50 +99,39 @@ pub fn refuse(path: &Path, count: usize, locations: Vec<String>) -> Error {
     }
 }
 
-/// Render into memory, check, and write to `path` (stdout when `None`).
-pub fn emit(path: Option<&Path>, render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
-    let shown = path.map_or_else(|| PathBuf::from("-"), Path::to_path_buf);
-    let write_err = |source| Error::Output {
-        path: shown.clone(),
-        source,
-    };
-    let mut buf = Vec::new();
-    render(&mut buf).map_err(write_err)?;
-    let buf = scrub(buf);
-    check(&shown, &buf)?;
-    write(path, &buf)
+/// How `path` (stdout when `None`) is named in messages.
+fn shown(path: Option<&Path>) -> PathBuf {
+    path.map_or_else(|| PathBuf::from("-"), Path::to_path_buf)
 }
 
-/// `bytes` with the secrets this run replaced elsewhere replaced here too,
-/// in the forms that can be replaced in place (a value redacted in one
-/// field and repeated in another). Only text is scrubbed.
-pub fn scrub(bytes: Vec<u8>) -> Vec<u8> {
-    if redact::is_disabled() {
-        return bytes;
+/// Render into memory, scrub, check, and write to `path` (stdout when
+/// `None`).
+pub fn emit(path: Option<&Path>, render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let mut buf = Vec::new();
+    render(&mut buf).map_err(|source| Error::Output {
+        path: shown(path),
+        source,
+    })?;
+    // Only text is scrubbed; a rendering that is not UTF-8 is checked as it is.
+    if let Some(clean) = std::str::from_utf8(&buf).ok().and_then(scrub) {
+        buf = clean.into_bytes();
     }
-    let g = guard();
-    if !g.0.leaks(&bytes) {
-        return bytes;
-    }
-    match std::str::from_utf8(&bytes).ok().and_then(|t| g.0.scrub(t)) {
-        Some(clean) => clean.into_bytes(),
-        None => bytes,
-    }
+    check(&shown(path), &buf)?;
+    write(path, &buf)
 }
 
 /// Write `bytes` to `path` (stdout when `None`), unchecked: for bytes
 /// already checked.
 pub fn write(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
-    let shown = path.map_or_else(|| PathBuf::from("-"), Path::to_path_buf);
-    let write_err = |source| Error::Output {
-        path: shown.clone(),
-        source,
-    };
-    match path {
-        Some(p) => std::fs::write(p, bytes).map_err(write_err),
+    let result = match path {
+        Some(p) => std::fs::write(p, bytes),
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(bytes).and_then(|()| out.flush()).map_err(write_err)
+            out.write_all(bytes).and_then(|()| out.flush())
         }
-    }
+    };
+    result.map_err(|source| Error::Output {
+        path: shown(path),
+        source,
+    })
 }

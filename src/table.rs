@@ -63,6 +63,38 @@ pub fn survivors(df: &DataFrame, leaks: impl Fn(&str) -> bool) -> Vec<String> {
     out
 }
 
+/// Replace each cell of `df`'s text columns for which `scrub` gives a new
+/// value: the export's pass that clears a secret redacted in one field and
+/// repeated in another, before the leak check ([`survivors`]).
+pub fn scrub(df: &mut DataFrame, scrub: impl Fn(&str) -> Option<String>) -> Result<()> {
+    let mut replaced = Vec::new();
+    for (i, col) in df.columns().iter().enumerate() {
+        let Ok(text) = col.str() else { continue };
+        let changed: Vec<(usize, String)> = text
+            .iter()
+            .enumerate()
+            .filter_map(|(row, v)| v.and_then(&scrub).map(|r| (row, r)))
+            .collect();
+        if changed.is_empty() {
+            continue;
+        }
+        let mut changed = changed.into_iter().peekable();
+        let values: Vec<Option<String>> = text
+            .iter()
+            .enumerate()
+            .map(|(row, v)| match changed.next_if(|(r, _)| *r == row) {
+                Some((_, new)) => Some(new),
+                None => v.map(str::to_string),
+            })
+            .collect();
+        replaced.push((i, Column::new(col.name().clone(), values)));
+    }
+    for (i, col) in replaced {
+        df.replace_column(i, col)?;
+    }
+    Ok(())
+}
+
 /// Build the event table.
 pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
     let n = events.len();

@@ -159,3 +159,36 @@ fn a_har_without_credentials_is_said_to_be_blind_for_auth_rules() {
     std::fs::write(&with, doc.to_string()).expect("write");
     assert!(!notes(&with.display().to_string()).contains("no entry carries"));
 }
+
+#[test]
+fn a_secret_repeated_where_it_does_not_look_secret_is_replaced_there_too() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let echoed = "Rp4ssWord-77xq";
+    let log = tmp.path().join("app.jsonl");
+    let lines: String = (0..6)
+        .map(|i| {
+            let record = if i % 2 == 0 {
+                serde_json::json!({"@timestamp": format!("2024-05-01T10:00:{:02}Z", i), "status": 500,
+                    "message": format!("login failed password={echoed}")})
+            } else {
+                // The same value under a name that marks nothing.
+                serde_json::json!({"@timestamp": format!("2024-05-01T10:00:{:02}Z", i), "status": 502,
+                    "url": format!("https://api.example.com/v1/login?note={echoed}")})
+            };
+            record.to_string() + "\n"
+        })
+        .collect();
+    std::fs::write(&log, lines).expect("write");
+    let log = log.display().to_string();
+    let csv = tmp.path().join("events.csv");
+    let out = common::run(&["export", "-q", "-o", &csv.display().to_string(), &log]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = std::fs::read_to_string(&csv).expect("csv");
+    assert!(!table.contains(echoed), "{table}");
+    assert!(table.contains("note=tok:"), "the echo is fingerprinted: {table}");
+    for format in ["text", "json"] {
+        let out = common::run(&["analyze", "-q", "--format", format, &log]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(echoed));
+    }
+}

@@ -41,11 +41,6 @@ pub fn start(per_thread: usize) {
     ON.store(true, Ordering::SeqCst);
 }
 
-/// Stop gathering.
-pub fn stop() {
-    ON.store(false, Ordering::SeqCst);
-}
-
 thread_local! {
     /// The set of a [`scoped`] call running on this thread.
     static SCOPE: std::cell::RefCell<Option<HashSet<Box<str>, rustc_hash::FxBuildHasher>>> =

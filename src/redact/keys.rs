@@ -29,24 +29,31 @@ pub enum NameKind {
     Member,
 }
 
-/// `name` folded: ASCII lower case, `-`, `.` and spaces as `_`.
-fn fold(name: &str) -> String {
-    name.trim()
-        .bytes()
-        .map(|b| match b {
-            b'-' | b'.' | b' ' => '_',
-            b => char::from(b.to_ascii_lowercase()),
-        })
-        .collect()
+/// Names longer than this are not judged (no secret's name is this long).
+const MAX_NAME: usize = 128;
+
+/// `name` folded into `buf`: ASCII lower case, `-`, `.` and spaces as `_`.
+/// Without an allocation: every key of every sanitized object, and every
+/// query parameter in a log message, comes through here.
+fn fold<'b>(name: &str, buf: &'b mut [u8; MAX_NAME]) -> Option<&'b str> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > MAX_NAME {
+        return None;
+    }
+    for (o, b) in buf.iter_mut().zip(name.bytes()) {
+        *o = match b {
+            b'-' | b'.' | b' ' => b'_',
+            b => b.to_ascii_lowercase(),
+        };
+    }
+    // Only ASCII bytes were changed, into ASCII: still UTF-8.
+    std::str::from_utf8(&buf[..name.len()]).ok()
 }
 
 /// Whether the key `name` marks its value as a secret, and how.
 pub fn classify(name: &str, kind: NameKind) -> Option<SecretKey> {
-    if name.is_empty() || name.len() > 128 {
-        return None;
-    }
-    let n = fold(name);
-    let n = n.as_str();
+    let mut buf = [0; MAX_NAME];
+    let n = fold(name, &mut buf)?;
     let last = n.rsplit('_').next().unwrap_or(n);
     if n == "authorization" || n.ends_with("_authorization") {
         return Some(SecretKey::Authorization);
@@ -125,19 +132,22 @@ pub fn classify(name: &str, kind: NameKind) -> Option<SecretKey> {
 /// Whether a JSON key whose value is only a secret when it looks random
 /// (`code`, `key`, `*_key` but a public key): see [`looks_random`].
 pub fn secret_if_random(name: &str) -> bool {
-    let n = fold(name);
-    n == "code" || n == "key" || (n.ends_with("_key") && !n.ends_with("public_key"))
+    let mut buf = [0; MAX_NAME];
+    fold(name, &mut buf)
+        .is_some_and(|n| n == "code" || n == "key" || (n.ends_with("_key") && !n.ends_with("public_key")))
 }
 
 /// Names under which even a number is a secret (`"pin": 1234`). Other
 /// secret names keep their numbers and booleans, which are counts and flags
 /// (`max_tokens`, `token_count`) far more often than credentials.
 pub fn secret_number(name: &str) -> bool {
-    let n = fold(name);
-    matches!(
-        n.as_str(),
-        "password" | "passwd" | "pwd" | "pass" | "pin" | "otp" | "ssn" | "cvv" | "cvc" | "secret"
-    )
+    let mut buf = [0; MAX_NAME];
+    fold(name, &mut buf).is_some_and(|n| {
+        matches!(
+            n,
+            "password" | "passwd" | "pwd" | "pass" | "pin" | "otp" | "ssn" | "cvv" | "cvc" | "secret"
+        )
+    })
 }
 
 /// Whether a value looks machine-made random rather than chosen: at least

@@ -54,10 +54,6 @@ pub fn set_disabled(off: bool) {
 
 /// Whether redaction is off for this process (`--unsafe-include-secrets`).
 pub fn is_disabled() -> bool {
-    disabled()
-}
-
-fn disabled() -> bool {
     DISABLED.load(Ordering::Relaxed)
 }
 
@@ -374,7 +370,7 @@ fn with_group(c: &regex::Captures<'_>, group: usize, with: &str) -> String {
 
 /// Redact secrets in free text.
 pub fn text(s: &str) -> Cow<'_, str> {
-    if disabled() {
+    if is_disabled() {
         return Cow::Borrowed(s);
     }
     let s: Cow<'_, str> = match deny_matches(s) {
@@ -458,15 +454,12 @@ fn builtin_searches(s: &str, run: usize, mut hint: bool) -> Cow<'_, str> {
     if out.len() < 6 || !hint {
         return out;
     }
-    for (re, group) in [(&*QUERY_PAIR, 3), (&*USERINFO, 2)] {
+    for (re, value, name) in TEXT_PAIRS.iter() {
         if re.is_match(&out) {
             let replaced = re
                 .replace_all(&out, |c: &regex::Captures<'_>| {
-                    let v = &c[group];
-                    // USERINFO's group 2 is always a password.
-                    let secret = group == 2 || is_secret_param(&c[2]);
-                    if secret && !v.starts_with("tok:") {
-                        with_group(c, group, &mask(v))
+                    if name.is_none_or(|n| is_secret_param(&c[n])) {
+                        with_group(c, *value, &mask(&c[*value]))
                     } else {
                         c[0].to_string()
                     }
@@ -475,23 +468,18 @@ fn builtin_searches(s: &str, run: usize, mut hint: bool) -> Cow<'_, str> {
             out = Cow::Owned(replaced);
         }
     }
-    for re in FREE_TEXT.iter() {
-        if re.is_match(&out) {
-            let replaced = re
-                .replace_all(&out, |c: &regex::Captures<'_>| {
-                    let v = &c[3];
-                    if v.starts_with("tok:") {
-                        format!("{}{}{}", &c[1], &c[2], v)
-                    } else {
-                        format!("{}{}{}", &c[1], &c[2], mask(v))
-                    }
-                })
-                .into_owned();
-            out = Cow::Owned(replaced);
-        }
-    }
     out
 }
+
+/// The patterns of [`FREE_TEXT`], [`QUERY_PAIR`] and [`USERINFO`], each
+/// with the group of the value it replaces and, for a query pair, the group
+/// of the name that must mark a secret.
+static TEXT_PAIRS: LazyLock<Vec<(&'static Regex, usize, Option<usize>)>> = LazyLock::new(|| {
+    let mut v: Vec<(&'static Regex, usize, Option<usize>)> =
+        vec![(&*QUERY_PAIR, 3, Some(2)), (&*USERINFO, 2, None)];
+    v.extend(FREE_TEXT.iter().map(|re| (re, 3, None)));
+    v
+});
 
 /// Redact credentials in a URL: userinfo, secret query parameters, JWTs.
 ///
@@ -502,7 +490,7 @@ fn builtin_searches(s: &str, run: usize, mut hint: bool) -> Cow<'_, str> {
 /// assert!(r.ends_with("&page=2"));
 /// ```
 pub fn url(u: &str) -> Cow<'_, str> {
-    if disabled() || plainly_clean(u) {
+    if is_disabled() || plainly_clean(u) {
         return Cow::Borrowed(u);
     }
     url_in_full(u)
@@ -521,16 +509,9 @@ fn url_in_full(u: &str) -> Cow<'_, str> {
     if memchr::memchr2(b'?', b'@', u.as_bytes()).is_none() && !has_jwt_start(u.as_bytes()) {
         return u;
     }
-    let u = match url_query(&u) {
+    match url_query(&u) {
         Cow::Borrowed(_) => u,
         Cow::Owned(o) => Cow::Owned(o),
-    };
-    // Whatever a query value or fragment holds, whatever its name: a key
-    // by its shape, a JWT, a random token.
-    let Some(q) = u.find(['?', '#']) else { return u };
-    match builtin_text(&u[q..]) {
-        Cow::Owned(r) => Cow::Owned(format!("{}{r}", &u[..q])),
-        Cow::Borrowed(_) => u,
     }
 }
 
@@ -568,16 +549,10 @@ fn has_jwt_start(b: &[u8]) -> bool {
     EYJ.find(b).is_some()
 }
 
-/// Whether a path segment looks like a credential rather than an id: long,
-/// mixed-case letters and digits (base64url-like), not a hex or UUID id.
+/// Whether a path segment looks like a credential rather than an id: a
+/// random token ([`random_token`]) and nothing else.
 fn is_secret_segment(seg: &str) -> bool {
-    seg.len() >= 24
-        && seg
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-        && seg.bytes().any(|c| c.is_ascii_uppercase())
-        && seg.bytes().any(|c| c.is_ascii_lowercase())
-        && seg.bytes().any(|c| c.is_ascii_digit())
+    seg.bytes().all(|c| CLASS[usize::from(c)] & TOKEN != 0) && random_token(seg.as_bytes())
 }
 
 /// The URL with credential-like path segments fingerprinted, if any.
@@ -605,20 +580,30 @@ fn secret_path_segments(u: &str) -> Option<String> {
     Some(out)
 }
 
-/// A query or form value (`login+failed+password%3Dx`) redacted as the
-/// text it decodes to, and encoded again; `None` when nothing changed.
-pub fn encoded_value(v: &str) -> Option<String> {
-    if disabled() || !(v.contains('%') || v.contains('+')) {
+/// A query or form value redacted as the text it holds, whatever its name
+/// (a key by its shape, a JWT, a random token, `password=…`): an encoded
+/// value (`login+failed+password%3Dx`) is judged decoded and encoded again.
+/// `None` when nothing changed.
+pub fn query_value(v: &str) -> Option<String> {
+    if is_disabled() {
         return None;
     }
-    match builtin_text(&percent_decode(v)) {
-        Cow::Owned(r) => Some(percent_encode(&r)),
-        Cow::Borrowed(_) => None,
+    if v.contains('%') || v.contains('+') {
+        match builtin_text(&percent_decode(v)) {
+            Cow::Owned(r) => Some(percent_encode(&r)),
+            Cow::Borrowed(_) => None,
+        }
+    } else {
+        match builtin_text(v) {
+            Cow::Owned(r) => Some(r),
+            Cow::Borrowed(_) => None,
+        }
     }
 }
 
-/// A query value decoded: `+` as a space, `%xx` as its byte.
-fn percent_decode(v: &str) -> String {
+/// A query or form value decoded: `+` as a space, `%xx` as its byte (a
+/// `%` not followed by two hex digits stays as it is).
+pub(crate) fn percent_decode(v: &str) -> String {
     let b = v.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -654,7 +639,8 @@ fn percent_encode(v: &str) -> String {
     out
 }
 
-/// Redact userinfo, secret query parameters and JWTs of a URL.
+/// Redact userinfo, secret query parameters, what any other query value
+/// or the fragment holds ([`query_value`]), and JWTs of a URL.
 fn url_query(u: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(u.len());
     let mut changed = false;
@@ -687,34 +673,32 @@ fn url_query(u: &str) -> Cow<'_, str> {
             if i > 0 {
                 out.push('&');
             }
-            match pair.split_once('=') {
-                Some((k, v)) if is_secret_param(k) && !v.is_empty() => {
-                    out.push_str(k);
-                    out.push('=');
-                    out.push_str(&mask(v));
+            let (head, name, v) = match pair.split_once('=') {
+                Some((k, v)) => (&pair[..=k.len()], Some(k), v),
+                None => ("", None, pair),
+            };
+            let redacted = match name {
+                Some(k) if is_secret_param(k) && !v.is_empty() => Some(mask(v)),
+                _ => query_value(v),
+            };
+            match redacted {
+                Some(r) => {
+                    out.push_str(head);
+                    out.push_str(&r);
                     changed = true;
                 }
-                // An encoded value is judged decoded: `password%3Dx`.
-                kv if pair.contains('%') || pair.contains('+') => {
-                    let (head, v) = match kv {
-                        Some((k, v)) => (&pair[..=k.len()], v),
-                        None => ("", pair),
-                    };
-                    match encoded_value(v) {
-                        Some(r) => {
-                            out.push_str(head);
-                            out.push_str(&r);
-                            changed = true;
-                        }
-                        None => out.push_str(pair),
-                    }
-                }
-                _ => out.push_str(pair),
+                None => out.push_str(pair),
             }
         }
         if let Some(f) = frag {
             out.push('#');
-            out.push_str(f);
+            match query_value(f) {
+                Some(r) => {
+                    out.push_str(&r);
+                    changed = true;
+                }
+                None => out.push_str(f),
+            }
         }
     }
     let out = if JWT.is_match(&out) {
@@ -925,6 +909,23 @@ mod tests {
         // Ids are not secrets.
         let id = "https://h/v1/orders/4bf92f3577b34da6a3ce929d0e0e4736";
         assert_eq!(url(id), id);
+    }
+
+    #[test]
+    fn query_values_are_judged_decoded() {
+        assert_eq!(percent_decode("api%5Fkey"), "api_key");
+        assert_eq!(percent_decode("a+b"), "a b");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+        let r = query_value("login+failed+password%3Dhunter22x").expect("redacted");
+        assert!(
+            r.starts_with("login+failed+password%3Dtok:") && !r.contains("hunter22x"),
+            "{r}"
+        );
+        assert_eq!(query_value("page+2"), None);
+        let r = url("https://h/cb?note=the+key+AKIAIOSFODNN7EXAMPLE+failed#x");
+        assert!(!r.contains("AKIAIOSFODNN7EXAMPLE"), "{r}");
+        assert!(r.ends_with("+failed#x"), "{r}");
     }
 
     #[test]

@@ -5,8 +5,8 @@
 
 use base64::Engine as _;
 
-use super::walk::{is_fingerprint, Walker};
-use crate::redact::{self, keys};
+use super::walk::Walker;
+use crate::redact::{self, is_fingerprint, keys};
 
 /// A base64 body (`encoding: "base64"`): decoded, walked as text of
 /// `mime`, and encoded again if anything changed. A body that does not
@@ -65,7 +65,7 @@ pub(super) fn form(w: &mut Walker<'_>, s: &mut String) -> bool {
             Some((k, v))
                 if !v.is_empty()
                     && !is_fingerprint(v)
-                    && keys::classify(&decode_name(k), keys::NameKind::Param).is_some() =>
+                    && keys::classify(&redact::percent_decode(k), keys::NameKind::Param).is_some() =>
             {
                 out.push_str(k);
                 out.push('=');
@@ -73,7 +73,7 @@ pub(super) fn form(w: &mut Walker<'_>, s: &mut String) -> bool {
                 changed = true;
                 w.note("form_field");
             }
-            Some((k, v)) => match redact::encoded_value(v) {
+            Some((k, v)) => match redact::query_value(v) {
                 Some(r) => {
                     out.push_str(k);
                     out.push('=');
@@ -90,31 +90,6 @@ pub(super) fn form(w: &mut Walker<'_>, s: &mut String) -> bool {
         *s = out;
     }
     changed
-}
-
-/// A form field's name with its `%xx` and `+` escapes undone (`api%5Fkey`).
-fn decode_name(k: &str) -> String {
-    let b = k.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(c) => {
-                        out.push(c);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Parts of a multipart body: the part's headers (with its name), then its value.
@@ -144,17 +119,4 @@ pub(super) fn multipart(w: &mut Walker<'_>, s: &mut String) -> bool {
         *s = out;
     }
     count > 0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn form_names_are_decoded() {
-        assert_eq!(decode_name("api%5Fkey"), "api_key");
-        assert_eq!(decode_name("a+b"), "a b");
-        assert_eq!(decode_name("100%"), "100%");
-        assert_eq!(decode_name("%zz"), "%zz");
-    }
 }

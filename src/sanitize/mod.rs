@@ -80,7 +80,7 @@ pub struct Sanitized {
 /// Sanitize a HAR document. Errors when it is not a JSON object with
 /// `log.entries`.
 pub fn har(bytes: &[u8]) -> Result<Sanitized, String> {
-    let mut doc: Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
     if !doc
         .get("log")
         .and_then(|l| l.get("entries"))
@@ -88,8 +88,22 @@ pub fn har(bytes: &[u8]) -> Result<Sanitized, String> {
     {
         return Err("no log.entries array: not a HAR".into());
     }
+    document(doc, Some(&["log", "entries"]))
+}
+
+/// Sanitize a whole JSON document, whose records (if it has an array of
+/// them) are the array at `records`.
+fn document(mut doc: Value, records: Option<&[&str]>) -> Result<Sanitized, String> {
     let mut m = Manifest::default();
-    let ((), gathered) = collect::scoped(|| walk_records(&mut doc, &["log", "entries"], &mut m));
+    let ((), gathered) = collect::scoped(|| match records {
+        Some(at) => walk_records(&mut doc, at, &mut m),
+        None => {
+            m.records = 1;
+            if Walker::new(&mut m, "").visit(&mut doc, Ctx::Plain, 0) {
+                m.records_with_secrets = 1;
+            }
+        }
+    });
     let guard = Guard::new(&gathered.secrets);
     let out = pretty_scrubbed(&mut doc, &guard, &mut m)?;
     finish(out, m, &guard, |g, _| survivors_in(&doc, "", g))
@@ -143,27 +157,16 @@ fn scrub(v: &mut Value, path: &mut String, guard: &Guard, m: &mut Manifest) {
 /// Sanitize JSON lines (or a whole JSON document, such as an Elasticsearch
 /// export, when `whole` is set). Lines that are not JSON are redacted as text.
 pub fn json(bytes: &[u8], whole: bool) -> Result<Sanitized, String> {
-    let mut m = Manifest::default();
     if whole {
-        let mut v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
-        let ((), gathered) = collect::scoped(|| {
-            // A search response's hits, an export's documents: the records.
-            if v.get("hits")
-                .and_then(|h| h.get("hits"))
-                .is_some_and(Value::is_array)
-            {
-                walk_records(&mut v, &["hits", "hits"], &mut m);
-            } else {
-                m.records = 1;
-                if Walker::new(&mut m, "").visit(&mut v, Ctx::Plain, 0) {
-                    m.records_with_secrets = 1;
-                }
-            }
-        });
-        let guard = Guard::new(&gathered.secrets);
-        let out = pretty_scrubbed(&mut v, &guard, &mut m)?;
-        return finish(out, m, &guard, |g, _| survivors_in(&v, "", g));
+        let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
+        // A search response's hits, an export's documents: the records.
+        let hits = v
+            .get("hits")
+            .and_then(|h| h.get("hits"))
+            .is_some_and(Value::is_array);
+        return document(v, hits.then_some(&["hits", "hits"][..]));
     }
+    let mut m = Manifest::default();
     let (out, gathered) = collect::scoped(|| lines(bytes, &mut m));
     let guard = Guard::new(&gathered.secrets);
     let out = if guard.leaks(&out) {
@@ -270,15 +273,13 @@ fn survivors_in(v: &Value, prefix: &str, guard: &Guard) -> Vec<String> {
             Value::Object(map) => {
                 for (k, child) in map {
                     let mark = path.len();
-                    if guard.leaks(k.as_bytes()) {
-                        out.push(format!("{path} (a key)"));
-                    }
                     if !path.is_empty() {
                         path.push('.');
                     }
-                    // The key is named only if it holds no secret itself.
+                    // A key that holds a secret is named by its place only.
                     if guard.leaks(k.as_bytes()) {
                         path.push_str("<key>");
+                        out.push(path.clone());
                     } else {
                         path.push_str(k);
                     }

@@ -13,7 +13,7 @@
 use serde_json::Value;
 
 use super::Manifest;
-use crate::redact::{self, keys};
+use crate::redact::{self, is_fingerprint, keys};
 
 /// Nesting deeper than this is left as it is (and counted).
 const MAX_DEPTH: usize = 128;
@@ -253,5 +253,3 @@ impl<'m> Walker<'m> {
         &mut self.path
     }
 }
-
-pub(super) use crate::redact::is_fingerprint;
