@@ -480,7 +480,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
 
     // The links, the table and the rules read the same events; build them
     // side by side (the rules do not read the links).
-    let ((links, (sums, blame)), findings) = rayon::join(
+    let ((links, (sums, blame)), mut findings) = rayon::join(
         || {
             let links = stage("links", || correlate::Links::from_keys(&events, &keys));
             let rest = rayon::join(
@@ -496,6 +496,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         },
     );
     correlation.joined_requests = links.joined(&events) as u64;
+    stage("culprits", || crate::culprit::attribute(&mut findings, &events));
     let ctx = evidence::Ctx {
         events: &events,
         sources: &sources,

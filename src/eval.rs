@@ -66,10 +66,17 @@ pub fn subject_matches(cause: &Cause, truth: &str) -> bool {
     let s = &cause.subject;
     // Field paths match with or without a leading `.` or `$.`.
     let bare = |v: &str| v.trim_start_matches('$').trim_start_matches('.').to_string();
-    let exact = [&s.host, &s.endpoint, &s.service, &s.version]
-        .into_iter()
-        .flatten()
-        .any(|v| v == truth)
+    let exact = [
+        &s.host,
+        &s.endpoint,
+        &s.service,
+        &s.version,
+        &s.upstream,
+        &s.agent,
+    ]
+    .into_iter()
+    .flatten()
+    .any(|v| v == truth)
         || s.field.as_deref().is_some_and(|f| bare(f) == bare(truth));
     // A client named by its input: match the file name.
     let client = s

@@ -12,6 +12,7 @@ pub mod app;
 pub mod bytes;
 pub mod cli;
 pub mod correlate;
+pub mod culprit;
 pub mod demo;
 pub mod error;
 pub mod eval;

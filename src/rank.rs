@@ -162,8 +162,13 @@ fn same_scope(a: &Finding, b: &Finding, share_traces: bool) -> bool {
     if share_traces {
         return true;
     }
-    if sa.host.is_some() && sb.host.is_some() {
-        return !differ(&sa.host, &sb.host);
+    // Where each was seen: a dependency's failure is seen at its callers.
+    let (ha, hb) = (
+        sa.seen_at.as_ref().or(sa.host.as_ref()),
+        sb.seen_at.as_ref().or(sb.host.as_ref()),
+    );
+    if let (Some(ha), Some(hb)) = (ha, hb) {
+        return ha == hb || sa.host == sb.host;
     }
     !differ(&sa.endpoint, &sb.endpoint) && !differ(&sa.service, &sb.service)
 }
@@ -555,6 +560,8 @@ pub fn rank(
             confidence: round(confidence, 2),
             factors,
             subject: f.subject.clone(),
+            culprit: crate::culprit::sentence(&f.culprits),
+            culprits: f.culprits.clone(),
             first_seen: ts(f.first_ts),
             onset: ts(f.onset_ts),
             last_seen: ts(f.last_ts),

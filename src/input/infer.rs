@@ -3,8 +3,14 @@
 //! input's first lines is flattened to leaf paths; for each role the known
 //! aliases leave empty, the path whose name hints at the role and whose
 //! values have the role's shape (3-digit statuses, HTTP methods, paths,
-//! times, hex trace ids) is mapped to it. What was inferred is reported as
-//! a note, and `--map` overrides it.
+//! times, hex trace ids) is mapped to it. Some roles are recognized by
+//! their values alone, whatever the name: user agents (`Product/1.2 (…)`),
+//! release versions (`7.2.0`), upstream addresses (`10.0.0.7:8080`).
+//! Fields that only failures carry (an error text, an upstream that only
+//! proxied requests name) are rare at the top of a file, so the sample is
+//! taken from the start and from evenly spread places further on, and
+//! such roles need to be present in fewer lines. What was inferred is
+//! reported as a note, and `--map` overrides it.
 
 use serde_json::Value;
 
@@ -12,10 +18,19 @@ use super::fields::{FieldMap, Slot, Unit};
 use crate::normalize::time;
 use crate::normalize::trace::is_hex;
 
-/// Lines sampled.
+/// Lines sampled from the start of the input.
 const SAMPLE_LINES: usize = 200;
+/// Places further on from which more lines are sampled.
+const SAMPLE_PLACES: usize = 16;
+/// Lines sampled at each of those places.
+const LINES_PER_PLACE: usize = 25;
 /// Share of sampled lines a path must appear in.
 const MIN_PRESENCE: f64 = 0.3;
+/// The same for roles that only some records carry (error texts,
+/// request sizes, upstreams): a few lines suffice.
+const MIN_SPARSE_PRESENCE: f64 = 0.005;
+/// Sampled lines a sparse role must still appear in.
+const MIN_SPARSE_LINES: usize = 3;
 /// Share of a path's values that must have the role's shape.
 const MIN_SHAPE: f64 = 0.9;
 
@@ -57,6 +72,65 @@ fn leaf_name(path: &str) -> String {
 
 fn has_any(name: &str, hints: &[&str]) -> bool {
     hints.iter().any(|h| name.contains(h))
+}
+
+/// Whether roles of this slot may be missing from most records.
+fn sparse(slot: Slot) -> bool {
+    matches!(
+        slot,
+        Slot::ErrorMessage | Slot::Upstream | Slot::ReqBytes | Slot::UserAgent | Slot::ServiceVersion
+    )
+}
+
+/// A user agent: a product token with a version (`okhttp/4.12.0`,
+/// `Mozilla/5.0 (…)`), possibly followed by comments and more products.
+fn user_agent_like(s: &str) -> bool {
+    let token = s.split([' ', '(']).next().unwrap_or("");
+    match token.split_once('/') {
+        Some((product, version)) => {
+            !product.is_empty()
+                && product.len() <= 64
+                && product
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                && version.starts_with(|c: char| c.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+/// A release version: `7.2.0`, `v2.14.1`, `1.4.0-rc.1`, `3.1.2+build.7`.
+/// Two-part numbers (`1.1`, `2.0`) are left out: protocols look like that.
+pub fn version_like(s: &str) -> bool {
+    let s = s.strip_prefix(['v', 'V']).unwrap_or(s);
+    let core = s.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    (3..=4).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 6 && p.bytes().all(|b| b.is_ascii_digit()))
+        // Four numbers below 256 are more likely an IPv4 address.
+        && !(parts.len() == 4 && s.parse::<std::net::Ipv4Addr>().is_ok())
+}
+
+/// An address a request was forwarded to: `host:port`, `ip:port`, or a
+/// list of them (nginx logs every upstream it tried, comma-separated).
+fn address_like(s: &str) -> bool {
+    let first = s.split([',', ' ']).next().unwrap_or("");
+    match first.rsplit_once(':') {
+        Some((host, port)) => {
+            !host.is_empty()
+                && port.len() <= 5
+                && !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
+        }
+        None => false,
+    }
 }
 
 /// How well `values` at `path` fit `slot`: `None` when they do not.
@@ -171,7 +245,24 @@ fn fits(slot: Slot, path: &str, values: &[&Value]) -> Option<u32> {
                         "ecs", "http", "protocol", "schema", "tls", "agent", "runtime", "os.",
                     ],
                 );
-            (ok && named).then_some(2)
+            if ok && named {
+                return Some(2);
+            }
+            // By value: release versions under a name no alias knows, with
+            // few distinct values (a deploy has a handful).
+            let mut distinct: Vec<&str> = values.iter().filter_map(|v| v.as_str()).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let by_value = shaped(&|v| v.as_str().is_some_and(version_like))
+                && distinct.len() <= 32
+                && !has_any(
+                    &full,
+                    &[
+                        "ecs", "http", "protocol", "schema", "tls", "agent", "runtime", "os", "sdk", "lib",
+                        "api",
+                    ],
+                );
+            by_value.then_some(1)
         }
         Slot::ErrorMessage => {
             let ok = shaped(&|v| v.is_string());
@@ -184,8 +275,34 @@ fn fits(slot: Slot, path: &str, values: &[&Value]) -> Option<u32> {
             (ok && named).then_some(2)
         }
         Slot::UserAgent => {
-            let ok = shaped(&|v| v.is_string());
-            (ok && name.replace(['_', '-'], "").contains("useragent")).then_some(2)
+            let compact = name.replace(['_', '-'], "");
+            if compact.contains("useragent") {
+                return shaped(&|v| v.is_string()).then_some(2);
+            }
+            // By value: most are product tokens, and they vary.
+            let ok = shaped(&|v| v.as_str().is_some_and(user_agent_like));
+            let spaced = values.iter().any(|v| v.as_str().is_some_and(|s| s.contains(' ')));
+            (ok && (spaced || has_any(&compact, &["agent", "ua", "client"]))).then_some(1)
+        }
+        Slot::Upstream => {
+            let ok = shaped(&|v| v.as_str().is_some_and(address_like));
+            let named = has_any(
+                &name,
+                &[
+                    "upstream", "backend", "target", "node", "origin", "dest", "instance", "pod", "server",
+                ],
+            );
+            let other_end = has_any(&full, &["client", "remote", "peer", "src", "source"]);
+            (ok && !other_end).then_some(if named { 2 } else { 1 })
+        }
+        Slot::ReqBytes => {
+            let ok = shaped(&|v| num(v).is_some_and(|n| n >= 0.0 && n.fract() == 0.0));
+            let sized = has_any(&name, &["len", "size", "bytes", "length"]);
+            let inbound = has_any(
+                &name,
+                &["req", "request", "upload", "payload", "in", "received", "body"],
+            ) && !has_any(&name, &["resp", "response", "sent", "out"]);
+            (ok && sized && inbound).then_some(2)
         }
         _ => None,
     }
@@ -207,6 +324,8 @@ const ROLES: &[Slot] = &[
     Slot::Service,
     Slot::Client,
     Slot::UserAgent,
+    Slot::Upstream,
+    Slot::ReqBytes,
     Slot::ErrorMessage,
 ];
 
@@ -228,21 +347,42 @@ fn duration_unit(path: &str) -> Unit {
 /// Lines longer than this are left out of the sample.
 const MAX_SAMPLE_LINE: usize = 1 << 20;
 
-/// Infer mappings for the roles the known aliases miss in this input.
-pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
-    let mut lines: Vec<Value> = Vec::new();
-    for line in bytes.split(|&c| c == b'\n').take(SAMPLE_LINES * 2) {
+/// Parse up to `want` JSON-object lines from the start of `bytes` into
+/// `out`; returns the bytes read.
+fn sample(bytes: &[u8], want: usize, out: &mut Vec<Value>) -> usize {
+    let (mut got, mut read) = (0usize, 0usize);
+    for line in bytes.split(|&c| c == b'\n').take(want * 2) {
+        read += line.len() + 1;
         let t = line.trim_ascii();
         // A huge line would be copied whole into the sample's value tree.
         if t.first() != Some(&b'{') || t.len() > MAX_SAMPLE_LINE {
             continue;
         }
         if let Ok(v) = serde_json::from_slice::<Value>(t) {
-            lines.push(v);
+            out.push(v);
+            got += 1;
         }
-        if lines.len() >= SAMPLE_LINES {
+        if got >= want {
             break;
         }
+    }
+    read
+}
+
+/// Infer mappings for the roles the known aliases miss in this input.
+pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
+    let mut lines: Vec<Value> = Vec::new();
+    sample(bytes, SAMPLE_LINES, &mut lines);
+    // Further places, each from the start of a line: records that only
+    // come later (the incident's failures) are seen too.
+    let mut from = 0usize;
+    for k in 1..=SAMPLE_PLACES {
+        let at = (bytes.len() / (SAMPLE_PLACES + 1)).saturating_mul(k).max(from);
+        let Some(nl) = bytes.get(at..).and_then(|b| memchr::memchr(b'\n', b)) else {
+            break;
+        };
+        let start = at + nl + 1;
+        from = start + sample(&bytes[start..], LINES_PER_PLACE, &mut lines);
     }
     if lines.is_empty() {
         return Vec::new();
@@ -280,7 +420,14 @@ pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
         }
         let best = paths
             .iter()
-            .filter(|(p, vals)| vals.len() as f64 / n >= MIN_PRESENCE && !taken.contains(&p.as_str()))
+            .filter(|(p, vals)| {
+                let present = if sparse(slot) {
+                    vals.len() >= MIN_SPARSE_LINES && vals.len() as f64 / n >= MIN_SPARSE_PRESENCE
+                } else {
+                    vals.len() as f64 / n >= MIN_PRESENCE
+                };
+                present && !taken.contains(&p.as_str())
+            })
             .filter_map(|(p, vals)| {
                 let non_null: Vec<&Value> = vals.iter().copied().filter(|v| !v.is_null()).collect();
                 fits(slot, p, &non_null).map(|score| (score, non_null.len(), p))

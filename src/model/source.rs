@@ -177,29 +177,47 @@ pub struct Subject {
     /// JSON field path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// Service version.
+    /// Service version, or the client release's version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The upstream (address or cluster) the failing requests went to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<String>,
+    /// The client product (`ShopApp`) or user agent the failures came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// Where the failure was seen, when the subject's host is a dependency
+    /// named in the errors rather than the host that logged them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seen_at: Option<String>,
 }
 
 impl Subject {
     /// One-line description, e.g. `checkout api.example.com /v1/orders`.
+    /// The host where a dependency's failure was seen comes last.
     pub fn describe(&self) -> String {
+        let upstream = self.upstream.as_ref().map(|u| format!("→ {u}"));
         let parts: Vec<&str> = [
             &self.service,
             &self.host,
             &self.endpoint,
+            &upstream,
             &self.client,
+            &self.agent,
             &self.field,
             &self.version,
         ]
         .into_iter()
         .filter_map(|p| p.as_deref())
         .collect();
-        if parts.is_empty() {
+        let mut out = if parts.is_empty() {
             "all requests".to_string()
         } else {
             parts.join(" ")
+        };
+        if let Some(at) = &self.seen_at {
+            out.push_str(&format!(" (seen at {at})"));
         }
+        out
     }
 }

@@ -328,6 +328,9 @@ fn cause_html(out: &mut String, c: &Cause, failures: u64) {
         esc(&c.why_chain),
         ev_list(&c.evidence)
     );
+    if let Some(culprit) = &c.culprit {
+        let _ = write!(out, r#"<b>Culprit</b><span>{}</span>"#, esc(culprit));
+    }
     if let Some(t) = &c.example_trace {
         let _ = write!(out, r#"<b>Example trace</b><code>{}</code>"#, esc(t));
     }

@@ -54,6 +54,9 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             let start = c.onset.clone().or_else(|| c.first_seen.clone());
             let end = kind_ts("recovery").or_else(|| c.last_seen.clone());
             writeln!(w, "- **What broke:** {} on {}.", c.title, c.subject.describe())?;
+            if let Some(culprit) = &c.culprit {
+                writeln!(w, "- **Culprit:** {culprit}.")?;
+            }
             writeln!(
                 w,
                 "- **When:** from {} to {}{}.",

@@ -224,6 +224,13 @@ pub struct Cause {
     pub factors: Factors,
     /// What is at fault.
     pub subject: Subject,
+    /// What sets its failures apart from the successful traffic, in a
+    /// sentence ("every failing request went to upstream 10.2.3.4:8080").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub culprit: Option<String>,
+    /// The same, one attribute at a time.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub culprits: Vec<crate::culprit::Attribute>,
     /// First matching event of the first window over the rule's thresholds.
     pub first_seen: Option<String>,
     /// When the matches began to rise (change point); at or before `first_seen`.

@@ -194,6 +194,9 @@ fn cause(
         c.events
     )?;
     write!(w, "{}", wrap(&c.explanation, "  ", WIDTH))?;
+    if let Some(culprit) = &c.culprit {
+        write!(w, "{}", wrap(&format!("culprit: {culprit}."), "  ", WIDTH))?;
+    }
     write!(
         w,
         "{}",

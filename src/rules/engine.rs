@@ -43,6 +43,9 @@ pub struct Finding {
     /// Whether the input holds history before the onset (at least two
     /// windows); without it the onset is only where the input begins.
     pub history: bool,
+    /// What sets its failures apart from the successful traffic
+    /// ([`crate::culprit`]); empty until attributed.
+    pub culprits: Vec<crate::culprit::Attribute>,
 }
 
 /// The group an event belongs to under a rule: one value per group field,
@@ -96,6 +99,11 @@ fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -
             GroupField::Method => e.method().as_str().unwrap_or(""),
             GroupField::Service => e.service().as_str().unwrap_or(""),
             GroupField::Version => e.service_version().as_str().unwrap_or(""),
+            GroupField::Release => e
+                .user_agent()
+                .as_str()
+                .and_then(crate::culprit::release)
+                .unwrap_or(""),
             GroupField::Client => e.client().as_str().unwrap_or(""),
             GroupField::Url => e.url.as_deref().unwrap_or(""),
             GroupField::Template => e.template.as_str().unwrap_or(""),
@@ -126,6 +134,12 @@ fn subject_for(rule: &CompiledRule, key: &Key<'_>, events: &[Event], idx: &[usiz
             GroupField::Method => method = nonempty(value),
             GroupField::Service => subject.service = nonempty(value),
             GroupField::Version => subject.version = nonempty(value),
+            GroupField::Release => {
+                if let Some((product, version)) = value.split_once('/') {
+                    subject.agent = nonempty(product);
+                    subject.version = nonempty(version);
+                }
+            }
             GroupField::Source | GroupField::Client => subject.client = nonempty(value),
             GroupField::Url | GroupField::Template | GroupField::Token => {}
         }
@@ -692,7 +706,7 @@ fn run_rule(
                 &events[at(b)..at(b + 1)]
             };
             for e in range {
-                if let Some(g) = group_of.get(e) {
+                if let Some(g) = group_of.get(e).filter(|_| rule.counts_in_share(e)) {
                     let n = &mut in_bucket[g as usize];
                     if *n == 0 {
                         touched.push(g);
@@ -709,7 +723,9 @@ fn run_rule(
         let mut first_seen: FxHashMap<u32, i64> = FxHashMap::default();
         for e in events {
             if let Some(g) = group_of.get(e) {
-                *totals.entry((g, bucket(e.ts_ns(), rule.window_ns))).or_default() += 1;
+                if rule.counts_in_share(e) {
+                    *totals.entry((g, bucket(e.ts_ns(), rule.window_ns))).or_default() += 1;
+                }
                 if let Some(t) = e.ts_ns() {
                     let f = first_seen.entry(g).or_insert(t);
                     *f = (*f).min(t);
@@ -861,6 +877,7 @@ fn run_rule(
                 (Some(o), Some(s)) => o.saturating_sub(s) >= history_needed(rule),
                 _ => false,
             },
+            culprits: Vec::new(),
         });
     }
     out

@@ -54,6 +54,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/deploy.regression.toml"),
     ),
     (
+        "deploy.client_release.toml",
+        include_str!("../../rules/deploy.client_release.toml"),
+    ),
+    (
         "network.client_offline.toml",
         include_str!("../../rules/network.client_offline.toml"),
     ),

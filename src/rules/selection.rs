@@ -27,6 +27,7 @@ pub enum Field {
     Level,
     Service,
     Version,
+    Release,
     Client,
     TraceId,
     RequestId,
@@ -59,6 +60,7 @@ pub const FIELDS: &[(&str, Field)] = &[
     ("level", Field::Level),
     ("service", Field::Service),
     ("version", Field::Version),
+    ("release", Field::Release),
     ("client", Field::Client),
     ("trace_id", Field::TraceId),
     ("request_id", Field::RequestId),
@@ -120,6 +122,11 @@ fn get(e: &Event, f: Field) -> Option<Val<'_>> {
         Field::Level => e.level.map(|l| Val::Str(l.name())),
         Field::Service => s(&e.service()),
         Field::Version => s(&e.service_version()),
+        Field::Release => e
+            .user_agent()
+            .as_str()
+            .and_then(crate::culprit::release)
+            .map(Val::Str),
         Field::Client => s(&e.client()),
         Field::TraceId => s(&e.trace_id),
         Field::RequestId => s(&e.request_id()),

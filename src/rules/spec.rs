@@ -112,6 +112,8 @@ struct AggregateSpec {
     min_distinct: u64,
     #[serde(default)]
     min_zscore: f64,
+    #[serde(default)]
+    share_ignores_status: Vec<u16>,
 }
 
 fn default_group() -> GroupSpec {
@@ -137,6 +139,7 @@ impl Default for AggregateSpec {
             distinct: None,
             min_distinct: 0,
             min_zscore: 0.0,
+            share_ignores_status: Vec::new(),
         }
     }
 }
@@ -347,6 +350,8 @@ pub enum GroupField {
     Service,
     /// Service version.
     Version,
+    /// The client release its user agent names (`ShopApp/7.2.0`).
+    Release,
     /// The input the event came from (one HAR is one client).
     Source,
     /// Client address (for a HAR, the HAR itself).
@@ -370,6 +375,7 @@ impl GroupField {
                 | GroupField::Method
                 | GroupField::Service
                 | GroupField::Version
+                | GroupField::Release
                 | GroupField::Client
         )
     }
@@ -381,6 +387,7 @@ impl GroupField {
             "method" => GroupField::Method,
             "service" => GroupField::Service,
             "version" => GroupField::Version,
+            "release" => GroupField::Release,
             "source" => GroupField::Source,
             "client" => GroupField::Client,
             "url" => GroupField::Url,
@@ -589,6 +596,10 @@ pub struct CompiledRule {
     pub min_events: u64,
     /// Minimum share of the group's events (in the burst span) that match.
     pub min_share: f64,
+    /// Responses with these statuses do not count among the group's
+    /// events for `min_share` (a limiter's 429s never reached the check
+    /// whose failures the rule counts).
+    pub share_ignores_status: Vec<u16>,
     /// Minimum share of all matching events that fall in this group.
     pub min_concentration: f64,
     /// Where it came from.
@@ -596,6 +607,12 @@ pub struct CompiledRule {
 }
 
 impl CompiledRule {
+    /// Whether an event counts among its group's events for `min_share`.
+    pub fn counts_in_share(&self, e: &Event) -> bool {
+        self.share_ignores_status.is_empty()
+            || e.status.is_none_or(|s| !self.share_ignores_status.contains(&s))
+    }
+
     /// Whether an event matches any condition block.
     pub fn matches(&self, e: &Event) -> bool {
         let hit = match &self.condition {
@@ -915,6 +932,7 @@ fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRul
         window_ns,
         min_events: agg.min_events.max(1),
         min_share: agg.min_share,
+        share_ignores_status: agg.share_ignores_status,
         min_concentration: agg.min_concentration,
         origin: origin.to_string(),
     };
