@@ -496,7 +496,9 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         },
     );
     correlation.joined_requests = links.joined(&events) as u64;
-    stage("culprits", || crate::culprit::attribute(&mut findings, &events));
+    stage("culprits", || {
+        crate::culprit::attribute(&rules, &mut findings, &events)
+    });
     let ctx = evidence::Ctx {
         events: &events,
         sources: &sources,
@@ -557,7 +559,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
             },
         )
     });
-    let root_causes: Vec<report::Cause> = ranked
+    let mut root_causes: Vec<report::Cause> = ranked
         .into_iter()
         .map(|r| {
             let mut idx = findings[r.root].events.clone();
@@ -571,6 +573,13 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
             c
         })
         .collect();
+    if root_causes.is_empty() {
+        // Failures that stand out never end with no answer at all.
+        if let Some((mut c, idx)) = crate::fallback::unexplained(&ctx) {
+            c.sparkline = series::counts(&events, &idx, &series);
+            root_causes.push(c);
+        }
+    }
     let mut notes = notes;
     notes.extend(correlation.clocks.iter().map(|c| c.text.clone()));
     let error_templates = top_templates(&miner, &occurrences, &events, &sources);

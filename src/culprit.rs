@@ -21,13 +21,30 @@ use regex::Regex;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::model::{ByOrigin, Event, OptionStr};
-use crate::rules::Finding;
+use crate::model::{ByOrigin, Event, OptionStr, Str, Subject};
+use crate::rules::{CompiledRule, Finding};
 
 /// Failures a finding needs before its attributes mean anything.
 const MIN_FAILURES: usize = 5;
 /// Share of the failures that must carry the value.
 const MIN_SHARE: f64 = 0.8;
+/// Smallest request body that can be too large: below it, sizes differ
+/// without mattering.
+const MIN_TOO_LARGE: u64 = 64 * 1024;
+/// Largest share of successful requests to the same routes that may be
+/// as large as the failing ones.
+const MAX_LARGE_SUCCESSES: f64 = 0.05;
+/// Categories whose failures a body size can explain (a proxy timing out
+/// while it reads a large body, an upstream dropping the connection).
+const SIZE_SENSITIVE: &[&str] = &[
+    "upstream.timeout",
+    "upstream.server_error",
+    "upstream.unavailable",
+    "network.connection",
+];
+/// The category a size split re-diagnoses a finding as.
+const TOO_LARGE: &str = "payload.too_large";
+
 /// Largest share of the successes that may carry it.
 const MAX_BASE_SHARE: f64 = 0.5;
 /// Smallest difference between the two shares.
@@ -37,8 +54,10 @@ const MIN_EFFECT: f64 = 0.4;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dim {
-    /// The upstream address or cluster a proxy forwarded to.
+    /// The upstream address a proxy forwarded to.
     Upstream,
+    /// The upstream cluster (pool, service) a proxy chose from.
+    Cluster,
     /// A host named in the error text (a dependency's URL or address).
     Dependency,
     /// The client's address.
@@ -53,8 +72,12 @@ pub enum Dim {
     Version,
     /// Method and route.
     Route,
+    /// The request's media type.
+    ContentType,
     /// A field the error text names.
     Field,
+    /// The request body's size: the failing requests were the large ones.
+    Size,
 }
 
 impl Dim {
@@ -62,6 +85,7 @@ impl Dim {
     pub fn noun(self) -> &'static str {
         match self {
             Dim::Upstream => "upstream",
+            Dim::Cluster => "upstream cluster",
             Dim::Dependency => "dependency",
             Dim::ClientAddress => "client",
             Dim::Release => "client release",
@@ -69,7 +93,9 @@ impl Dim {
             Dim::Credential => "credential",
             Dim::Version => "version",
             Dim::Route => "route",
+            Dim::ContentType => "content type",
             Dim::Field => "field",
+            Dim::Size => "request size",
         }
     }
 
@@ -80,8 +106,9 @@ impl Dim {
     }
 }
 
-const DIMS: [Dim; 9] = [
+const DIMS: [Dim; 11] = [
     Dim::Upstream,
+    Dim::Cluster,
     Dim::Dependency,
     Dim::ClientAddress,
     Dim::Release,
@@ -89,6 +116,7 @@ const DIMS: [Dim; 9] = [
     Dim::Credential,
     Dim::Version,
     Dim::Route,
+    Dim::ContentType,
     Dim::Field,
 ];
 
@@ -164,14 +192,18 @@ pub fn field(text: &str) -> Option<&str> {
 fn value(dim: Dim, e: &Event) -> Option<&str> {
     match dim {
         Dim::Upstream => e.upstream().as_str(),
+        Dim::Cluster => e.cluster().as_str(),
         Dim::ClientAddress => e.client().as_str(),
         Dim::Release => e.user_agent().as_str().and_then(release),
         Dim::UserAgent => e.user_agent().as_str(),
         Dim::Credential => e.auth().and_then(|a| a.credential_fp.as_deref()),
         Dim::Version => e.service_version().as_str(),
         Dim::Route => e.route().as_str(),
+        Dim::ContentType => e.req_content_type().as_str(),
         Dim::Dependency => error_text(e).and_then(dependency),
         Dim::Field => error_text(e).and_then(field),
+        // A threshold, not a value of one event: see `size_split`.
+        Dim::Size => None,
     }
 }
 
@@ -191,26 +223,33 @@ impl<'a> Baseline<'a> {
     fn of(events: &'a [Event]) -> Baseline<'a> {
         // The origin carries most dimensions: successes are counted by
         // origin in one pass, then the few origins are read for values.
-        let (origins, creds) = events
+        // The details most events lack (credential, media type) are
+        // tallied beside, keyed by dimension.
+        type Rare<'a> = FxHashMap<(Dim, &'a str), u64>;
+        let (origins, rare) = events
             .par_iter()
             .filter(|e| !e.is_failure() && !e.context_record())
             .fold(
-                || (ByOrigin::<u64>::default(), FxHashMap::<&'a str, u64>::default()),
-                |(mut o, mut c), e: &'a Event| {
+                || (ByOrigin::<u64>::default(), Rare::default()),
+                |(mut o, mut r), e: &'a Event| {
                     o.add(e.origin_id, 1);
-                    if let Some(fp) = e.auth().and_then(|a| a.credential_fp.as_deref()) {
-                        *c.entry(fp).or_default() += 1;
+                    if e.extra.is_some() {
+                        for dim in [Dim::Credential, Dim::ContentType] {
+                            if let Some(v) = value(dim, e) {
+                                *r.entry((dim, v)).or_default() += 1;
+                            }
+                        }
                     }
-                    (o, c)
+                    (o, r)
                 },
             )
             .reduce(
-                || (ByOrigin::default(), FxHashMap::default()),
-                |(a, mut ca), (b, cb)| {
-                    for (k, n) in cb {
-                        *ca.entry(k).or_default() += n;
+                || (ByOrigin::default(), Rare::default()),
+                |(a, mut ra), (b, rb)| {
+                    for (k, n) in rb {
+                        *ra.entry(k).or_default() += n;
                     }
-                    (a.merged(b), ca)
+                    (a.merged(b), ra)
                 },
             );
         let mut base = Baseline {
@@ -218,8 +257,8 @@ impl<'a> Baseline<'a> {
             by_value: Default::default(),
         };
         for (d, dim) in DIMS.iter().enumerate() {
-            if *dim == Dim::Credential {
-                for (v, n) in &creds {
+            if matches!(dim, Dim::Credential | Dim::ContentType) {
+                for ((_, v), n) in rare.iter().filter(|((k, _), _)| k == dim) {
                     base.total[d] += n;
                     *base.by_value[d].entry(v).or_default() += n;
                 }
@@ -232,6 +271,7 @@ impl<'a> Baseline<'a> {
                 let o = id.get();
                 let v = match dim {
                     Dim::Upstream => o.upstream.as_str(),
+                    Dim::Cluster => o.cluster.as_str(),
                     Dim::ClientAddress => o.client.as_str(),
                     Dim::Release => o.user_agent.as_str().and_then(release),
                     Dim::UserAgent => o.user_agent.as_str(),
@@ -321,15 +361,92 @@ fn contrast(events: &[Event], idx: &[usize], base: &Baseline<'_>) -> Vec<Attribu
     out
 }
 
-/// Attribute every finding, and name the culprits in its subject.
-pub fn attribute(findings: &mut [Finding], events: &[Event]) {
+/// What sets the failures among `idx` apart from all successful traffic.
+pub fn of_failures(events: &[Event], idx: &[usize]) -> Vec<Attribute> {
+    contrast(events, idx, &Baseline::of(events))
+}
+
+/// A body size that sets the failures apart from the successful requests
+/// to the same routes: nearly every failure sent at least that much, and
+/// almost no success did.
+fn size_split(events: &[Event], idx: &[usize]) -> Option<Attribute> {
+    let failing: Vec<&Event> = idx
+        .iter()
+        .filter_map(|&i| events.get(i))
+        .filter(|e| e.is_failure())
+        .collect();
+    let mut sizes: Vec<u64> = failing.iter().filter_map(|e| e.req_bytes()).collect();
+    if sizes.len() < MIN_FAILURES || (sizes.len() as f64) < MIN_SHARE * failing.len() as f64 {
+        return None;
+    }
+    sizes.sort_unstable();
+    let mut routes: Vec<Str> = failing.iter().filter_map(|e| e.route()).collect();
+    routes.sort_unstable();
+    routes.dedup();
+    let mut ok: Vec<u64> = events
+        .par_iter()
+        .filter(|e| !e.is_failure() && e.route().is_some_and(|r| routes.binary_search(&r).is_ok()))
+        .filter_map(Event::req_bytes)
+        .collect();
+    if ok.len() < MIN_FAILURES {
+        return None;
+    }
+    ok.sort_unstable();
+    // The smallest failing size that almost no success reaches.
+    let at_least = |v: &[u64], t: u64| (v.len() - v.partition_point(|&b| b < t)) as f64 / v.len() as f64;
+    let threshold = sizes
+        .iter()
+        .copied()
+        .find(|&t| t >= MIN_TOO_LARGE && at_least(&ok, t) <= MAX_LARGE_SUCCESSES)?;
+    let baseline = at_least(&ok, threshold);
+    if at_least(&sizes, threshold) < 0.9 {
+        return None;
+    }
+    let share = sizes.iter().filter(|&&b| b >= threshold).count() as f64 / failing.len() as f64;
+    Some(Attribute {
+        dim: Dim::Size,
+        value: human_bytes(threshold),
+        share: (share * 1000.0).round() / 1000.0,
+        baseline: Some((baseline * 1000.0).round() / 1000.0),
+    })
+}
+
+/// `9.0 MiB`, `640 KiB`, `812 B`.
+fn human_bytes(b: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let v = b as f64;
+    if v >= KIB * KIB {
+        format!("{:.1} MiB", v / (KIB * KIB))
+    } else if v >= KIB {
+        format!("{:.0} KiB", v / KIB)
+    } else {
+        format!("{b} B")
+    }
+}
+
+/// Attribute every finding, and name the culprits in its subject. A
+/// finding whose failures are the large requests to its routes (timeouts
+/// while a proxy reads a big body, with no 413 anywhere) is re-diagnosed
+/// as a payload that was too large.
+pub fn attribute(rules: &[CompiledRule], findings: &mut [Finding], events: &[Event]) {
     if findings.is_empty() {
         return;
     }
     let base = Baseline::of(events);
+    let too_large = rules.iter().position(|r| r.category == TOO_LARGE);
     findings.par_iter_mut().for_each(|f| {
-        let found = contrast(events, &f.events, &base);
-        apply(f, &found);
+        let mut found = contrast(events, &f.events, &base);
+        let sensitive = rules
+            .get(f.rule)
+            .is_some_and(|r| SIZE_SENSITIVE.contains(&r.category.as_str()));
+        if let (true, Some(t)) = (sensitive, too_large) {
+            if let Some(size) = size_split(events, &f.events) {
+                f.detail = Some(format!("bodies of {} or more", size.value));
+                f.rule = t;
+                found.push(size);
+            }
+        }
+        apply(&mut f.subject, &found);
         f.culprits = found;
     });
 }
@@ -338,14 +455,13 @@ pub fn attribute(findings: &mut [Finding], events: &[Event]) {
 /// there: the host where the failure was seen gives way to the
 /// dependency named in the error, and an unknown client, version, route
 /// or field is filled in.
-fn apply(f: &mut Finding, found: &[Attribute]) {
-    let s = &mut f.subject;
+pub fn apply(s: &mut Subject, found: &[Attribute]) {
     let get = |d: Dim| found.iter().find(|a| a.dim == d).map(|a| a.value.clone());
     if let Some(dep) = get(Dim::Dependency).filter(|d| s.host.as_deref() != Some(d.as_str())) {
         s.seen_at = s.host.take();
         s.host = Some(dep);
     }
-    if let Some(u) = get(Dim::Upstream) {
+    if let Some(u) = get(Dim::Upstream).or_else(|| get(Dim::Cluster)) {
         s.upstream = Some(u);
     }
     if s.client.is_none() {
@@ -372,6 +488,9 @@ fn apply(f: &mut Finding, found: &[Attribute]) {
     if s.field.is_none() {
         s.field = get(Dim::Field);
     }
+    if let Some(t) = get(Dim::ContentType) {
+        s.content_type = Some(t);
+    }
 }
 
 /// A sentence naming the culprits: "every failing request went to
@@ -386,12 +505,20 @@ pub fn sentence(found: &[Attribute]) -> Option<String> {
             } else {
                 format!("{:.0}% of failing requests", a.share * 100.0)
             };
+            if a.dim == Dim::Size {
+                let against = a
+                    .baseline
+                    .map(|b| format!(" ({:.0}% of successful requests to the same routes)", b * 100.0))
+                    .unwrap_or_default();
+                return format!("{how} sent a body of {} or more{against}", a.value);
+            }
             let verb = match a.dim {
-                Dim::Upstream => "went to",
+                Dim::Upstream | Dim::Cluster => "went to",
                 Dim::Dependency | Dim::Field => "name",
                 Dim::ClientAddress | Dim::Release | Dim::UserAgent | Dim::Credential => "came from",
                 Dim::Version => "ran",
                 Dim::Route => "called",
+                Dim::ContentType | Dim::Size => "sent",
             };
             let verb = if how.starts_with("every") && verb == "name" {
                 "names"

@@ -73,6 +73,7 @@ pub fn subject_matches(cause: &Cause, truth: &str) -> bool {
         &s.version,
         &s.upstream,
         &s.agent,
+        &s.content_type,
     ]
     .into_iter()
     .flatten()

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod eval;
 pub mod evidence;
+pub mod fallback;
 pub mod fuzzing;
 pub mod input;
 pub mod model;

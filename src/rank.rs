@@ -142,7 +142,9 @@ fn timely(a: &Finding, b: &Finding) -> bool {
 /// crossed both.
 fn rule_explains(rules: &[CompiledRule], a: &Finding, b: &Finding, share_traces: bool) -> bool {
     let (ra, rb) = (&rules[a.rule], &rules[b.rule]);
-    if ra.category == rb.category || !ra.explains.contains(&rb.category) {
+    // A rule may explain its own category only where it says so (a drift
+    // seen in responses explains the decode errors it causes).
+    if ra.id == rb.id || !ra.explains.contains(&rb.category) {
         return false;
     }
     // Something present since before the inputs began cannot explain a
@@ -160,6 +162,11 @@ fn same_scope(a: &Finding, b: &Finding, share_traces: bool) -> bool {
     let differ = |x: &Option<String>, y: &Option<String>| matches!((x, y), (Some(x), Some(y)) if x != y);
     let (sa, sb) = (&a.subject, &b.subject);
     if share_traces {
+        return true;
+    }
+    // One service logged both: a dependency it called and its own
+    // failures (dependency failure → errors at its callers).
+    if sa.service.is_some() && sa.service == sb.service && sa.host != sb.host {
         return true;
     }
     // Where each was seen: a dependency's failure is seen at its callers.
@@ -346,6 +353,26 @@ pub fn rank(
         (ra.prior, std::cmp::Reverse(a)) > (rb.prior, std::cmp::Reverse(b))
             && overlap(&by_index[a], &by_index[b]) >= 0.8
     };
+    // One diagnosis split by the rule's grouping (415s on two routes, both
+    // from one release sending one content type): the earlier finding
+    // stands for both.
+    let same_culprit = |a: usize, b: usize| {
+        let (fa, fb) = (&findings[a], &findings[b]);
+        fn key(f: &Finding) -> Vec<(crate::culprit::Dim, &str)> {
+            let mut k: Vec<(crate::culprit::Dim, &str)> = f
+                .culprits
+                .iter()
+                .filter(|c| c.dim != crate::culprit::Dim::Route)
+                .map(|c| (c.dim, c.value.as_str()))
+                .collect();
+            k.sort_unstable();
+            k
+        }
+        rules[fa.rule].category == rules[fb.rule].category
+            && order_key(a) < order_key(b)
+            && !key(fa).is_empty()
+            && key(fa) == key(fb)
+    };
     // Proxies report their upstream's failures as 502/504: a burst of those
     // that begins with a burst of origin failures (500s, errors) in another
     // input or on another host is that burst's report, traces or not.
@@ -403,6 +430,12 @@ pub fn rank(
         }
         if proxy_edge(a, b) {
             return Some(300);
+        }
+        if same_culprit(a, b) {
+            return Some(250);
+        }
+        if same_culprit(b, a) {
+            return None;
         }
         if proxy_edge(b, a) {
             return None;
@@ -467,6 +500,17 @@ pub fn rank(
             .filter(|&i| i != r && roots_of[i] == r)
             .collect();
         symptoms.sort_by_key(|&s| order_key(s));
+        // Siblings of one diagnosis on other routes: the cause is not
+        // about one route.
+        let mut subject = f.subject.clone();
+        let mut culprits = f.culprits.clone();
+        if symptoms
+            .iter()
+            .any(|&s| same_culprit(r, s) && findings[s].subject.endpoint != subject.endpoint)
+        {
+            subject.endpoint = None;
+            culprits.retain(|c| c.dim != crate::culprit::Dim::Route);
+        }
         let mut all: BTreeSet<usize> = f.events.iter().copied().collect();
         for &s in &symptoms {
             all.extend(findings[s].events.iter().copied());
@@ -559,9 +603,9 @@ pub fn rank(
             score: round(score, 1),
             confidence: round(confidence, 2),
             factors,
-            subject: f.subject.clone(),
-            culprit: crate::culprit::sentence(&f.culprits),
-            culprits: f.culprits.clone(),
+            subject,
+            culprit: crate::culprit::sentence(&culprits),
+            culprits,
             first_seen: ts(f.first_ts),
             onset: ts(f.onset_ts),
             last_seen: ts(f.last_ts),

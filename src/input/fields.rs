@@ -89,10 +89,14 @@ pub enum Slot {
     Upstream,
     /// A logged W3C `traceparent` header value.
     Traceparent,
+    /// The request's `Content-Type`.
+    ContentType,
+    /// The upstream cluster or pool (Envoy `upstream_cluster`).
+    UpstreamCluster,
 }
 
 /// Number of slots.
-pub const SLOTS: usize = Slot::Traceparent as usize + 1;
+pub const SLOTS: usize = Slot::UpstreamCluster as usize + 1;
 
 impl Slot {
     /// Every slot, in declaration order.
@@ -133,6 +137,8 @@ impl Slot {
         Slot::UserAgent,
         Slot::Upstream,
         Slot::Traceparent,
+        Slot::ContentType,
+        Slot::UpstreamCluster,
     ];
 
     /// The name used by `--map NAME=PATH`.
@@ -174,6 +180,8 @@ impl Slot {
             Slot::UserAgent => "user_agent",
             Slot::Upstream => "upstream",
             Slot::Traceparent => "traceparent",
+            Slot::ContentType => "content_type",
+            Slot::UpstreamCluster => "upstream_cluster",
         }
     }
 }
@@ -461,6 +469,13 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
     ),
     ("req.headers.host", Slot::Host, Unit::None),
     ("req.remoteAddress", Slot::Client, Unit::None),
+    ("http.request.mime_type", Slot::ContentType, Unit::None),
+    ("request_content_type", Slot::ContentType, Unit::None),
+    ("content_type", Slot::ContentType, Unit::None),
+    ("req.headers.content-type", Slot::ContentType, Unit::None),
+    ("request.headers.Content-Type", Slot::ContentType, Unit::None),
+    ("request.headers.content-type", Slot::ContentType, Unit::None),
+    ("http.request.headers.content-type", Slot::ContentType, Unit::None),
     ("user_agent.original", Slot::UserAgent, Unit::None),
     ("http_user_agent", Slot::UserAgent, Unit::None),
     ("user_agent", Slot::UserAgent, Unit::None),
@@ -475,7 +490,8 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
     ("upstream_host", Slot::Upstream, Unit::None),
     ("upstream", Slot::Upstream, Unit::None),
     ("upstream.address", Slot::Upstream, Unit::None),
-    ("upstream_cluster", Slot::Upstream, Unit::None),
+    ("upstream_cluster", Slot::UpstreamCluster, Unit::None),
+    ("upstream.cluster", Slot::UpstreamCluster, Unit::None),
     ("backend", Slot::Upstream, Unit::None),
     ("target_ip", Slot::Upstream, Unit::None),
     ("OriginIP", Slot::Upstream, Unit::None),

@@ -483,6 +483,10 @@ fn parse_entry(
             has_auth = true;
         } else if lname == "user-agent" && !value.is_empty() {
             o.user_agent = Some(value.into());
+        } else if lname == "content-type" {
+            if let Some(t) = crate::normalize::media_type(value) {
+                ev.extra_mut().req_content_type = Some(t);
+            }
         }
     }
     ev.set_origin(&o);

@@ -6,7 +6,7 @@
 //! times, hex trace ids) is mapped to it. Some roles are recognized by
 //! their values alone, whatever the name: user agents (`Product/1.2 (…)`),
 //! release versions (`7.2.0`), upstream addresses (`10.0.0.7:8080`).
-//! Fields that only failures carry (an error text, an upstream that only
+//! A string holding JSON is a response body. Fields that only failures carry (an error text, an upstream that only
 //! proxied requests name) are rare at the top of a file, so the sample is
 //! taken from the start and from evenly spread places further on, and
 //! such roles need to be present in fewer lines. What was inferred is
@@ -78,7 +78,14 @@ fn has_any(name: &str, hints: &[&str]) -> bool {
 fn sparse(slot: Slot) -> bool {
     matches!(
         slot,
-        Slot::ErrorMessage | Slot::Upstream | Slot::ReqBytes | Slot::UserAgent | Slot::ServiceVersion
+        Slot::ErrorMessage
+            | Slot::Upstream
+            | Slot::ReqBytes
+            | Slot::UserAgent
+            | Slot::ServiceVersion
+            | Slot::ContentType
+            | Slot::UpstreamCluster
+            | Slot::ResponseBody
     )
 }
 
@@ -215,11 +222,35 @@ fn fits(slot: Slot, path: &str, values: &[&Value]) -> Option<u32> {
         }
         Slot::RequestId => {
             let ok = shaped(&|v| v.as_str().is_some_and(|s| s.len() >= 8));
-            (ok && has_any(
-                &name.replace(['_', '-'], ""),
-                &["requestid", "reqid", "correlationid", "correlation"],
-            ))
-            .then_some(2)
+            let compact = name.replace(['_', '-'], "");
+            if ok && has_any(&compact, &["requestid", "reqid", "correlationid", "correlation"]) {
+                return Some(2);
+            }
+            // By value: an id per request (`call_id`, `rid`), mostly
+            // distinct, opaque and long, under a name that says id and
+            // none of the things that are not requests.
+            let opaque = shaped(&|v| {
+                v.as_str().is_some_and(|s| {
+                    (12..=80).contains(&s.len())
+                        && s.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                        && s.bytes().any(|b| b.is_ascii_digit())
+                })
+            });
+            let mut distinct: Vec<&str> = values.iter().filter_map(|v| v.as_str()).collect();
+            let n = distinct.len();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let idlike = (compact.ends_with("id") || compact.ends_with("uuid"))
+                && !has_any(
+                    &compact,
+                    &[
+                        "trace", "span", "parent", "user", "session", "account", "order", "customer",
+                        "tenant", "device", "org", "client", "key", "thread", "process", "pid", "host",
+                        "node",
+                    ],
+                );
+            (opaque && idlike && n > 0 && distinct.len() as f64 >= 0.5 * n as f64).then_some(1)
         }
         Slot::Host => {
             let ok = shaped(&|v| {
@@ -284,6 +315,32 @@ fn fits(slot: Slot, path: &str, values: &[&Value]) -> Option<u32> {
             let spaced = values.iter().any(|v| v.as_str().is_some_and(|s| s.contains(' ')));
             (ok && (spaced || has_any(&compact, &["agent", "ua", "client"]))).then_some(1)
         }
+        Slot::ResponseBody => {
+            // JSON inside a string: a response body some logger kept as text.
+            let ok = shaped(&|v| {
+                v.as_str().is_some_and(|s| {
+                    let t = s.trim_start();
+                    (t.starts_with('{') || t.starts_with('['))
+                        && serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok()
+                })
+            });
+            let inbound = has_any(&name, &["req", "request", "input", "sent", "query", "param"]);
+            let named = has_any(
+                &name,
+                &["resp", "reply", "response", "body", "payload", "result", "output"],
+            );
+            (ok && !inbound).then_some(if named { 2 } else { 1 })
+        }
+        Slot::UpstreamCluster => {
+            // A cluster or pool is named, not addressed.
+            let ok = shaped(&|v| {
+                v.as_str()
+                    .is_some_and(|s| !s.is_empty() && s.len() <= 200 && !s.contains(' ') && !address_like(s))
+            });
+            let named = has_any(&name, &["cluster", "pool"])
+                && !has_any(&name, &["status", "time", "code", "latency"]);
+            (ok && named).then_some(2)
+        }
         Slot::Upstream => {
             let ok = shaped(&|v| v.as_str().is_some_and(address_like));
             let named = has_any(
@@ -294,6 +351,15 @@ fn fits(slot: Slot, path: &str, values: &[&Value]) -> Option<u32> {
             );
             let other_end = has_any(&full, &["client", "remote", "peer", "src", "source"]);
             (ok && !other_end).then_some(if named { 2 } else { 1 })
+        }
+        Slot::ContentType => {
+            let ok = shaped(&|v| {
+                v.as_str()
+                    .is_some_and(|s| crate::normalize::media_type(s).is_some())
+            });
+            let named = (has_any(&name, &["type", "mime", "ctype"]) || has_any(&full, &["content"]))
+                && !has_any(&full, &["resp", "response", "accept", "sent", "out"]);
+            (ok && named).then_some(2)
         }
         Slot::ReqBytes => {
             let ok = shaped(&|v| num(v).is_some_and(|n| n >= 0.0 && n.fract() == 0.0));
@@ -325,7 +391,10 @@ const ROLES: &[Slot] = &[
     Slot::Client,
     Slot::UserAgent,
     Slot::Upstream,
+    Slot::UpstreamCluster,
     Slot::ReqBytes,
+    Slot::ContentType,
+    Slot::ResponseBody,
     Slot::ErrorMessage,
 ];
 

@@ -73,6 +73,7 @@ const IDS: u64 = Fields::mask(&[
 /// The fields [`extras`] reads.
 const EXTRAS: u64 = Fields::mask(&[
     Slot::ReqBytes,
+    Slot::ContentType,
     Slot::RespBytes,
     Slot::RlRemaining,
     Slot::ResponseBody,
@@ -164,6 +165,7 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     o.client = interned(f.str(Slot::Client));
     o.user_agent = interned(f.str(Slot::UserAgent).filter(|u| *u != "-"));
     o.upstream = interned(f.str(Slot::Upstream).filter(|u| *u != "-"));
+    o.cluster = interned(f.str(Slot::UpstreamCluster).filter(|u| *u != "-"));
     if f.any(EXTRAS) {
         extras(f, &mut ev);
     }
@@ -266,6 +268,9 @@ fn extras(f: &Fields<'_>, ev: &mut Event) {
     }
     if let Some(b) = bytes(Slot::RespBytes) {
         ev.extra_mut().resp_bytes = Some(b);
+    }
+    if let Some(t) = f.str(Slot::ContentType).and_then(crate::normalize::media_type) {
+        ev.extra_mut().req_content_type = Some(t);
     }
     if let Some(r) = f.get(Slot::RlRemaining).and_then(Scalar::as_i64) {
         ev.extra_mut().ratelimit = Some(crate::model::RateLimitInfo {

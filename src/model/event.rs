@@ -424,6 +424,9 @@ pub struct Extra {
     pub req_bytes: Option<u64>,
     /// Response body size in bytes.
     pub resp_bytes: Option<u64>,
+    /// The request's media type, lower-case, without parameters
+    /// (`application/json`).
+    pub req_content_type: Option<Str>,
     /// The JSON response body's field paths with their types, sorted.
     pub body_fields: Option<Box<[Str]>>,
 }
@@ -687,6 +690,11 @@ impl Event {
         self.extra.as_ref().and_then(|x| x.resp_bytes)
     }
 
+    /// The request's media type (`application/json`).
+    pub fn req_content_type(&self) -> Option<Str> {
+        self.extra.as_ref().and_then(|x| x.req_content_type)
+    }
+
     /// The JSON response body's field paths with their types, sorted.
     pub fn body_fields(&self) -> Option<&[Str]> {
         self.extra.as_ref().and_then(|x| x.body_fields.as_deref())
@@ -748,6 +756,7 @@ origin_parts!(
     client,
     user_agent,
     upstream,
+    cluster,
     service,
     service_version
 );

@@ -24,6 +24,9 @@ pub struct Origin {
     pub user_agent: Option<Str>,
     /// The upstream a proxy forwarded the request to.
     pub upstream: Option<Str>,
+    /// The upstream cluster (pool, service) the proxy chose from: named
+    /// even when no host in it was healthy.
+    pub cluster: Option<Str>,
     /// Emitting service.
     pub service: Option<Str>,
     /// Version of the emitting service.
@@ -51,6 +54,7 @@ static EMPTY: Origin = Origin {
     client: None,
     user_agent: None,
     upstream: None,
+    cluster: None,
     service: None,
     service_version: None,
 };

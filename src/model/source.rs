@@ -186,6 +186,9 @@ pub struct Subject {
     /// The client product (`ShopApp`) or user agent the failures came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
+    /// The request media type the failing requests sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
     /// Where the failure was seen, when the subject's host is a dependency
     /// named in the errors rather than the host that logged them.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -206,6 +209,7 @@ impl Subject {
             &self.agent,
             &self.field,
             &self.version,
+            &self.content_type,
         ]
         .into_iter()
         .filter_map(|p| p.as_deref())

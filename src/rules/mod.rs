@@ -54,6 +54,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/deploy.regression.toml"),
     ),
     (
+        "client.duplicate_requests.toml",
+        include_str!("../../rules/client.duplicate_requests.toml"),
+    ),
+    (
         "deploy.client_release.toml",
         include_str!("../../rules/deploy.client_release.toml"),
     ),
