@@ -480,11 +480,16 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
 
     // The links, the table and the rules read the same events; build them
     // side by side (the rules do not read the links).
-    let ((links, (sums, blame)), mut findings) = rayon::join(
+    let ((links, ((sums, baseline), blame)), mut findings) = rayon::join(
         || {
             let links = stage("links", || correlate::Links::from_keys(&events, &keys));
             let rest = rayon::join(
-                || stage("summary", || series::summary(&events, &keys, extent)),
+                || {
+                    rayon::join(
+                        || stage("summary", || series::summary(&events, &keys, extent)),
+                        || stage("culprit baseline", || crate::culprit::Baseline::of(&events)),
+                    )
+                },
                 || stage("trace blame", || traces::blame(&events, &sources, &links)),
             );
             (links, rest)
@@ -497,7 +502,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
     );
     correlation.joined_requests = links.joined(&events) as u64;
     stage("culprits", || {
-        crate::culprit::attribute(&rules, &mut findings, &events)
+        crate::culprit::attribute(&rules, &mut findings, &events, &baseline)
     });
     let ctx = evidence::Ctx {
         events: &events,

@@ -45,6 +45,9 @@ const SIZE_SENSITIVE: &[&str] = &[
 /// The category a size split re-diagnoses a finding as.
 const TOO_LARGE: &str = "payload.too_large";
 
+/// Failures of one finding read for its attributes, at most.
+const MAX_SAMPLE: usize = 4096;
+
 /// Largest share of the successes that may carry it.
 const MAX_BASE_SHARE: f64 = 0.5;
 /// Smallest difference between the two shares.
@@ -177,6 +180,16 @@ fn first_capture<'t>(re: &Regex, text: &'t str) -> Option<&'t str> {
 /// The dependency host named in an error text, without its port when the
 /// name is a host name (an address keeps its port).
 pub fn dependency(text: &str) -> Option<&str> {
+    // Most error texts name no host: a cheap look for the words the
+    // pattern needs comes first.
+    let b = text.as_bytes();
+    let maybe = memchr::memmem::find(b, b"://").is_some()
+        || ["lookup", "dial", "host", "server", "upstream", "peer"]
+            .iter()
+            .any(|w| b.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w.as_bytes())));
+    if !maybe {
+        return None;
+    }
     let found = first_capture(DEPENDENCY.as_ref()?, text)?;
     let (host, port) = found.rsplit_once(':').unwrap_or((found, ""));
     let numeric = host.chars().all(|c| c.is_ascii_digit() || c == '.');
@@ -185,6 +198,11 @@ pub fn dependency(text: &str) -> Option<&str> {
 
 /// The field an error text names.
 pub fn field(text: &str) -> Option<&str> {
+    // A named field is quoted.
+    let quoted = memchr::memchr3(b'\'', b'"', b'`', text.as_bytes()).is_some() || text.contains(['‘', '“']);
+    if !quoted {
+        return None;
+    }
     first_capture(FIELD.as_ref()?, text)
 }
 
@@ -211,8 +229,9 @@ fn error_text(e: &Event) -> Option<&'static str> {
     e.error_text.as_str().or_else(|| e.message.as_str())
 }
 
-/// Tallies of the successful requests, by dimension and value.
-struct Baseline<'a> {
+/// Tallies of the successful requests, by dimension and value: what the
+/// failures are compared with.
+pub struct Baseline<'a> {
     /// Successes that carry each dimension at all.
     total: [u64; DIMS.len()],
     /// Successes by value.
@@ -220,7 +239,8 @@ struct Baseline<'a> {
 }
 
 impl<'a> Baseline<'a> {
-    fn of(events: &'a [Event]) -> Baseline<'a> {
+    /// One pass over the events (it can run beside the rules).
+    pub fn of(events: &'a [Event]) -> Baseline<'a> {
         // The origin carries most dimensions: successes are counted by
         // origin in one pass, then the few origins are read for values.
         // The details most events lack (credential, media type) are
@@ -291,14 +311,18 @@ impl<'a> Baseline<'a> {
 
 /// The attributes that set `idx`'s failures apart, strongest first.
 fn contrast(events: &[Event], idx: &[usize], base: &Baseline<'_>) -> Vec<Attribute> {
-    let failing: Vec<&Event> = idx
+    let all: Vec<&Event> = idx
         .iter()
         .filter_map(|&i| events.get(i))
         .filter(|e| e.is_failure())
         .collect();
-    if failing.len() < MIN_FAILURES {
+    if all.len() < MIN_FAILURES {
         return Vec::new();
     }
+    // Shares of 80% and more are read as well off an even sample: a large
+    // finding costs no more than this many events.
+    let stride = all.len().div_ceil(MAX_SAMPLE);
+    let failing: Vec<&Event> = all.into_iter().step_by(stride).collect();
     let n = failing.len() as f64;
     let mut out = Vec::new();
     for (d, &dim) in DIMS.iter().enumerate() {
@@ -428,14 +452,13 @@ fn human_bytes(b: u64) -> String {
 /// finding whose failures are the large requests to its routes (timeouts
 /// while a proxy reads a big body, with no 413 anywhere) is re-diagnosed
 /// as a payload that was too large.
-pub fn attribute(rules: &[CompiledRule], findings: &mut [Finding], events: &[Event]) {
+pub fn attribute(rules: &[CompiledRule], findings: &mut [Finding], events: &[Event], base: &Baseline<'_>) {
     if findings.is_empty() {
         return;
     }
-    let base = Baseline::of(events);
     let too_large = rules.iter().position(|r| r.category == TOO_LARGE);
     findings.par_iter_mut().for_each(|f| {
-        let mut found = contrast(events, &f.events, &base);
+        let mut found = contrast(events, &f.events, base);
         let sensitive = rules
             .get(f.rule)
             .is_some_and(|r| SIZE_SENSITIVE.contains(&r.category.as_str()));

@@ -266,29 +266,44 @@ fn sequence_matches(
         last: i64,
         budget_s: Option<f64>,
     }
-    let mut order: Vec<usize> = candidates.to_vec();
-    order.sort_by_key(|&i| (events[i].ts_ns(), i));
-    let mut states: FxHashMap<Vec<String>, State> = FxHashMap::default();
+    // A key is hashed, not copied; a key seen fewer times than there
+    // are steps cannot complete a sequence, so most events (one request
+    // id, one request) are passed over without state.
+    let key_of = |e: &Event| {
+        use std::hash::Hasher as _;
+        let mut h = rustc_hash::FxHasher::default();
+        seq.by
+            .iter()
+            .all(|f| super::selection::hash_field(e, *f, &mut h))
+            .then(|| h.finish())
+    };
+    let keys: Vec<(usize, u64)> = candidates
+        .par_iter()
+        .filter_map(|&i| Some((i, key_of(&events[i])?)))
+        .collect();
+    let mut seen: FxHashMap<u64, u32> = FxHashMap::default();
+    for &(_, k) in &keys {
+        *seen.entry(k).or_default() += 1;
+    }
+    let mut order: Vec<(usize, u64)> = keys
+        .into_iter()
+        .filter(|(_, k)| seen.get(k).is_some_and(|&n| n as usize >= seq.steps.len()))
+        .collect();
+    drop(seen);
+    order.sort_by_key(|&(i, _)| (events[i].ts_ns(), i));
+    let mut states: FxHashMap<u64, State> = FxHashMap::default();
     let mut out = Vec::new();
     let budget = |e: &Event| {
         seq.before_elapsed
             .and_then(|f| field_text(e, f))
             .and_then(|v| v.parse::<f64>().ok())
     };
-    for i in order {
+    for (i, key) in order {
         let e = &events[i];
         let Some(ts) = e.ts_ns() else { continue };
         if rule.exclusions.iter().any(|c| c.matches(e)) {
             continue;
         }
-        let Some(key) = seq
-            .by
-            .iter()
-            .map(|f| field_text(e, *f))
-            .collect::<Option<Vec<String>>>()
-        else {
-            continue;
-        };
         let mut advanced = false;
         if let Some(st) = states.get_mut(&key) {
             let next = seq.steps[st.step];

@@ -93,6 +93,23 @@ pub fn field_text(e: &Event, f: Field) -> Option<String> {
     })
 }
 
+/// Feed the field's value to `h` without copying it; `false` when the
+/// event has no value for the field.
+pub fn hash_field(e: &Event, f: Field, h: &mut impl std::hash::Hasher) -> bool {
+    match get(e, f) {
+        Some(Val::Str(s)) => {
+            h.write(s.as_bytes());
+            h.write_u8(0xff);
+            true
+        }
+        Some(Val::Num(n)) => {
+            h.write_u64(n.to_bits());
+            true
+        }
+        None => false,
+    }
+}
+
 /// Whether the event has a value for the field (no allocation).
 pub fn has_field(e: &Event, f: Field) -> bool {
     get(e, f).is_some()

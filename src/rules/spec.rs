@@ -80,6 +80,7 @@ struct MatchSpec {
     failed: Option<bool>,
     jwt_not_yet_valid: Option<bool>,
     has_client: Option<bool>,
+    has_release: Option<bool>,
 }
 
 /// The `[aggregate]` table.
@@ -422,6 +423,7 @@ pub struct Condition {
     failed: Option<bool>,
     jwt_not_yet_valid: Option<bool>,
     has_client: Option<bool>,
+    has_release: Option<bool>,
 }
 
 /// Seconds of clock skew tolerated before a token counts as not yet valid.
@@ -460,6 +462,12 @@ impl Condition {
         }
         if let Some(want) = self.has_client {
             if e.client().is_some() != want {
+                return false;
+            }
+        }
+        if let Some(want) = self.has_release {
+            let release = e.user_agent().as_str().and_then(crate::culprit::release);
+            if release.is_some() != want {
                 return false;
             }
         }
@@ -725,6 +733,7 @@ fn compile_condition(origin: &str, m: MatchSpec) -> Result<Condition> {
         failed: m.failed,
         jwt_not_yet_valid: m.jwt_not_yet_valid,
         has_client: m.has_client,
+        has_release: m.has_release,
     })
 }
 
