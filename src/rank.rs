@@ -22,6 +22,8 @@ use crate::report::{Cause, Factors, Hop, Symptom, Weights};
 use crate::rules::{CompiledRule, Finding};
 use crate::traces::Blame;
 
+/// The category of causes that are a client's own load.
+const CLIENT_LOAD: &str = "client.retry_storm";
 /// Onsets this close are treated as simultaneous (clock skew between sources).
 pub const SKEW_TOLERANCE_NS: i64 = 5_000_000_000;
 /// A symptom must begin while its cause is active, or at most this long
@@ -117,10 +119,28 @@ impl TraceEdges {
     }
 }
 
+/// When the bulk of a finding's events began: the time of the event at
+/// `BULK_SHARE` of them (they are in time order). A few strays before a
+/// burst (a herring that happens to share the burst's error text) move
+/// its onset but not this.
+fn bulk_onset(events: &[Event], f: &Finding) -> Option<i64> {
+    let k = (f.events.len() as f64 * BULK_SHARE) as usize;
+    f.events
+        .get(k)
+        .and_then(|&i| events.get(i))
+        .and_then(Event::ts_ns)
+}
+
+/// Share of a finding's events before its bulk begins.
+const BULK_SHARE: f64 = 0.05;
+/// Events this long before a finding's bulk are strays, not its ramp.
+const STRAY_GAP_NS: i64 = 20_000_000_000;
+
 /// Whether `b` begins when `a` could have caused it: not before `a` (within
-/// clock-skew tolerance), within `ONSET_WINDOW_NS` of `a` turning hot, and
-/// while `a` is active (or shortly after).
-fn timely(a: &Finding, b: &Finding) -> bool {
+/// clock-skew tolerance; `b`'s bulk counts, not strays before it), within
+/// `ONSET_WINDOW_NS` of `a` turning hot, and while `a` is active (or
+/// shortly after).
+fn timely(events: &[Event], a: &Finding, b: &Finding) -> bool {
     match (
         a.onset_ts.or(a.first_ts),
         a.first_ts,
@@ -128,7 +148,14 @@ fn timely(a: &Finding, b: &Finding) -> bool {
         b.onset_ts.or(b.first_ts),
     ) {
         (Some(ao), Some(af), Some(al), Some(bo)) => {
-            ao <= bo.saturating_add(SKEW_TOLERANCE_NS)
+            let b_bulk = bulk_onset(events, b).map_or(bo, |t| {
+                if t.saturating_sub(bo) > STRAY_GAP_NS {
+                    t
+                } else {
+                    bo
+                }
+            });
+            ao <= b_bulk.saturating_add(SKEW_TOLERANCE_NS)
                 && bo <= af.saturating_add(ONSET_WINDOW_NS)
                 && bo <= al.saturating_add(FOLLOW_WINDOW_NS)
         }
@@ -140,7 +167,13 @@ fn timely(a: &Finding, b: &Finding) -> bool {
 /// `b`'s category, `a` began no later than `b` (within clock-skew
 /// tolerance), and they concern the same host, or requests of one trace
 /// crossed both.
-fn rule_explains(rules: &[CompiledRule], a: &Finding, b: &Finding, share_traces: bool) -> bool {
+fn rule_explains(
+    rules: &[CompiledRule],
+    events: &[Event],
+    a: &Finding,
+    b: &Finding,
+    share_traces: bool,
+) -> bool {
     let (ra, rb) = (&rules[a.rule], &rules[b.rule]);
     // A rule may explain its own category only where it says so (a drift
     // seen in responses explains the decode errors it causes).
@@ -152,22 +185,39 @@ fn rule_explains(rules: &[CompiledRule], a: &Finding, b: &Finding, share_traces:
     if !a.history && b.history {
         return false;
     }
-    same_scope(a, b, share_traces) && timely(a, b)
+    same_scope(events, a, b, share_traces) && timely(events, a, b)
+}
+
+/// The one input all of a finding's events came from, if there is one.
+fn single_source(events: &[Event], f: &Finding) -> Option<crate::model::SourceId> {
+    let first = events.get(*f.events.first()?)?.source;
+    f.events
+        .iter()
+        .all(|&i| events.get(i).is_some_and(|e| e.source == first))
+        .then_some(first)
 }
 
 /// Whether two findings can concern the same thing: requests of one trace
 /// crossed both, or they do not name different hosts (or, where a host is
 /// unknown, different endpoints or services).
-fn same_scope(a: &Finding, b: &Finding, share_traces: bool) -> bool {
+fn same_scope(events: &[Event], a: &Finding, b: &Finding, share_traces: bool) -> bool {
     let differ = |x: &Option<String>, y: &Option<String>| matches!((x, y), (Some(x), Some(y)) if x != y);
     let (sa, sb) = (&a.subject, &b.subject);
     if share_traces {
         return true;
     }
     // One service logged both: a dependency it called and its own
-    // failures (dependency failure → errors at its callers).
-    if sa.service.is_some() && sa.service == sb.service && sa.host != sb.host {
-        return true;
+    // failures (dependency failure → errors at its callers). Without
+    // service names, one input holding both says the same.
+    if sa.host != sb.host {
+        let same_service = match (&sa.service, &sb.service) {
+            (Some(x), Some(y)) => x == y,
+            (None, None) => single_source(events, a).is_some_and(|s| Some(s) == single_source(events, b)),
+            _ => false,
+        };
+        if same_service {
+            return true;
+        }
     }
     // Where each was seen: a dependency's failure is seen at its callers.
     let (ha, hb) = (
@@ -327,6 +377,13 @@ pub fn rank(
             i,
         )
     };
+    let bulk: Vec<i64> = findings
+        .iter()
+        .map(|f| {
+            let o = onset(f).unwrap_or(i64::MAX);
+            bulk_onset(events, f).map_or(o, |t| if t.saturating_sub(o) > STRAY_GAP_NS { t } else { o })
+        })
+        .collect();
     let traces: Vec<rustc_hash::FxHashSet<&str>> = findings
         .iter()
         .map(|f| {
@@ -362,7 +419,7 @@ pub fn rank(
             let mut k: Vec<(crate::culprit::Dim, &str)> = f
                 .culprits
                 .iter()
-                .filter(|c| c.dim != crate::culprit::Dim::Route)
+                .filter(|c| !matches!(c.dim, crate::culprit::Dim::Route | crate::culprit::Dim::Cluster))
                 .map(|c| (c.dim, c.value.as_str()))
                 .collect();
             k.sort_unstable();
@@ -416,10 +473,14 @@ pub fn rank(
     // a → b in the blame graph, and how strongly: trace edges first, then
     // shared evidence, proxy reports, then the rules' `explains` edges.
     let explains = |a: usize, b: usize| -> Option<u64> {
-        if edges.deeper(a, b) && timely(&findings[a], &findings[b]) {
+        if edges.deeper(a, b) && timely(events, &findings[a], &findings[b]) {
             return Some(1_000 + edges.get(a, b));
         }
-        if edges.deeper(b, a) {
+        // A client's own behaviour (retries, duplicates) sits at the top
+        // of every trace and overloads what is below it: the traces'
+        // direction does not rule it out as the cause.
+        let loads = rules[findings[a].rule].category == CLIENT_LOAD;
+        if edges.deeper(b, a) && !loads {
             return None;
         }
         if same_evidence(a, b) {
@@ -441,7 +502,7 @@ pub fn rank(
             return None;
         }
         let (fa, fb) = (&findings[a], &findings[b]);
-        if !rule_explains(rules, fa, fb, share(a, b)) {
+        if !rule_explains(rules, events, fa, fb, share(a, b)) {
             return None;
         }
         // A small finding claims a larger symptom only if they share
@@ -464,9 +525,13 @@ pub fn rank(
             let Some(strength) = explains(a, b) else {
                 continue;
             };
-            // Two findings that explain each other by rule alone: the
-            // earlier one is the cause.
-            if strength <= 1 && explains(b, a).is_some_and(|s| s <= 1) && order_key(b) < order_key(a) {
+            // Two findings that explain each other by rule alone: the one
+            // whose bulk came first is the cause (a few strays before a
+            // burst do not make it earlier).
+            if strength <= 1
+                && explains(b, a).is_some_and(|s| s <= 1)
+                && (bulk[b], order_key(b)) < (bulk[a], order_key(a))
+            {
                 continue;
             }
             let better = best.is_none_or(|(s, x)| {
@@ -478,15 +543,33 @@ pub fn rank(
         }
         *slot = best.map(|(_, a)| a);
     }
-    // Follow parents to the root; a member of a cycle is its own root.
-    let root_of = |start: usize| {
-        let mut seen = BTreeSet::new();
+    // A cycle of explanations (A claims B, B claims C, C claims A) has
+    // one root: the member whose bulk came first. Its claim is dropped.
+    for start in 0..findings.len() {
+        let mut path: Vec<usize> = Vec::new();
         let mut i = start;
         while let Some(p) = parent[i] {
-            if !seen.insert(i) {
+            if let Some(at) = path.iter().position(|&x| x == i) {
+                let cycle = &path[at..];
+                if let Some(&first) = cycle.iter().min_by_key(|&&x| (bulk[x], order_key(x))) {
+                    parent[first] = None;
+                }
+                break;
+            }
+            path.push(i);
+            i = p;
+        }
+    }
+    // Follow parents to the root.
+    let root_of = |start: usize| {
+        let mut i = start;
+        let mut steps = 0;
+        while let Some(p) = parent[i] {
+            i = p;
+            steps += 1;
+            if steps > findings.len() {
                 return start;
             }
-            i = p;
         }
         i
     };
@@ -509,7 +592,12 @@ pub fn rank(
             .any(|&s| same_culprit(r, s) && findings[s].subject.endpoint != subject.endpoint)
         {
             subject.endpoint = None;
-            culprits.retain(|c| c.dim != crate::culprit::Dim::Route);
+            if culprits.iter().any(|c| c.dim == crate::culprit::Dim::Cluster)
+                && !culprits.iter().any(|c| c.dim == crate::culprit::Dim::Upstream)
+            {
+                subject.upstream = None;
+            }
+            culprits.retain(|c| !matches!(c.dim, crate::culprit::Dim::Route | crate::culprit::Dim::Cluster));
         }
         let mut all: BTreeSet<usize> = f.events.iter().copied().collect();
         for &s in &symptoms {

@@ -29,6 +29,7 @@ pub enum Field {
     Version,
     Release,
     Client,
+    Input,
     TraceId,
     RequestId,
     DurationMs,
@@ -61,6 +62,7 @@ pub const FIELDS: &[(&str, Field)] = &[
     ("service", Field::Service),
     ("version", Field::Version),
     ("release", Field::Release),
+    ("input", Field::Input),
     ("client", Field::Client),
     ("trace_id", Field::TraceId),
     ("request_id", Field::RequestId),
@@ -145,6 +147,7 @@ fn get(e: &Event, f: Field) -> Option<Val<'_>> {
             .and_then(crate::culprit::release)
             .map(Val::Str),
         Field::Client => s(&e.client()),
+        Field::Input => Some(Val::Num(f64::from(e.source.0))),
         Field::TraceId => s(&e.trace_id),
         Field::RequestId => s(&e.request_id()),
         Field::DurationMs => e.duration_ms().map(Val::Num),

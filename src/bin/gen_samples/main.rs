@@ -7,6 +7,9 @@
 //! * `gen-samples suite OUT_DIR [SEED]` writes the labeled incident suite
 //!   (one folder per scenario with a `truth.toml`), scored by `logsleuth
 //!   eval`; other seeds give other names, onsets and noise;
+//! * `gen-samples wild OUT_DIR [SEED]` writes the wild suite: the same
+//!   kind of labeled folders, in dialects drawn at random (seeds 1000 and
+//!   up are held out);
 //! * `gen-samples bench-jsonl|bench-es|bench-har FILE MIB` writes a large
 //!   gateway log of about MIB mebibytes for benchmarks, with an incident in
 //!   its middle: JSON lines, an Elasticsearch `_search` export, or a HAR with
@@ -19,6 +22,7 @@ use base64::Engine as _;
 
 mod bench;
 mod suite;
+mod wild;
 
 /// xorshift64*: small, fast, and reproducible everywhere.
 struct Rng(u64);
@@ -497,16 +501,21 @@ fn main() -> std::process::ExitCode {
             }
         };
     }
-    if args.first().map(String::as_str) == Some("suite") {
+    if let Some(which @ ("suite" | "wild")) = args.first().map(String::as_str) {
         let Some(dir) = args.get(1) else {
-            eprintln!("usage: gen-samples suite OUT_DIR [SEED]");
+            eprintln!("usage: gen-samples {which} OUT_DIR [SEED]");
             return std::process::ExitCode::from(2);
         };
         let Ok(seed) = args.get(2).map_or(Ok(0), |s| s.parse::<u64>()) else {
             eprintln!("error: SEED must be a whole number");
             return std::process::ExitCode::from(2);
         };
-        return match suite::write_all(Path::new(dir), seed) {
+        let written = if which == "wild" {
+            wild::write_all(Path::new(dir), seed)
+        } else {
+            suite::write_all(Path::new(dir), seed)
+        };
+        return match written {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: cannot write the suite under {dir}: {e}");
