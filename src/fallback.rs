@@ -15,6 +15,8 @@ const MIN_FAILURES: usize = 3;
 /// Share of the events from the first failure to the last that must have
 /// failed.
 const MIN_SHARE: f64 = 0.02;
+/// Share of all events that makes even one or two failures stand out.
+const FEW_SHARE: f64 = 0.25;
 /// Evidence records listed.
 const EVIDENCE: usize = 5;
 /// The rule id the cause carries: no rule file has it.
@@ -67,7 +69,12 @@ pub fn unexplained(ctx: &Ctx<'_>) -> Option<(Cause, Vec<usize>)> {
             .count(),
         _ => total,
     };
-    if failing.len() < MIN_FAILURES || (failing.len() as f64) < MIN_SHARE * during.max(1) as f64 {
+    // A few failures stand out only in a small capture where they are a
+    // large part of it (a customer's HAR of a handful of requests).
+    let few_but_most = (failing.len() as f64) >= FEW_SHARE * total as f64;
+    let stand_out =
+        failing.len() >= MIN_FAILURES && (failing.len() as f64) >= MIN_SHARE * during.max(1) as f64;
+    if !(stand_out || few_but_most) {
         return None;
     }
     // The most common kind of failure, ties to the earlier-declared class.
