@@ -218,15 +218,19 @@ fn value(dim: Dim, e: &Event) -> Option<&str> {
         Dim::Version => e.service_version().as_str(),
         Dim::Route => e.route().as_str(),
         Dim::ContentType => e.req_content_type().as_str(),
-        Dim::Dependency => error_text(e).and_then(dependency),
-        Dim::Field => error_text(e).and_then(field),
+        Dim::Dependency => in_error(e, dependency),
+        Dim::Field => in_error(e, field),
         // A threshold, not a value of one event: see `size_split`.
         Dim::Size => None,
     }
 }
 
-fn error_text(e: &Event) -> Option<&'static str> {
-    e.error_text.as_str().or_else(|| e.message.as_str())
+/// What `find` reads in a failure's error text, or else in its message.
+fn in_error(e: &Event, find: fn(&str) -> Option<&str>) -> Option<&'static str> {
+    e.error_text
+        .as_str()
+        .and_then(find)
+        .or_else(|| e.message.as_str().and_then(find))
 }
 
 /// Tallies of the successful requests, by dimension and value: what the

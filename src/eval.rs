@@ -29,6 +29,9 @@ pub struct Truth {
     /// When the incident began (RFC 3339).
     #[serde(default)]
     pub onset: Option<String>,
+    /// Where a hand-written incident comes from (a public postmortem).
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// How one scenario scored.

@@ -101,6 +101,23 @@ fn ranking_accuracy_on_wild_dialects() {
     assert!(ac3 >= 0.97, "AC@3 {ac3}; missed: {missed:?}");
 }
 
+/// Incidents written by hand, each modelled on a public postmortem named
+/// in its `truth.toml`: no generator wrote them.
+#[test]
+fn ranking_accuracy_on_hand_written_incidents() {
+    let dir = common::root().join("tests/handwritten");
+    let r = json(&["eval", "--format", "json", &dir.display().to_string()]);
+    let scenarios = r["scenarios"].as_array().expect("scenarios");
+    assert!(scenarios.len() >= 2, "{} incidents", scenarios.len());
+    let missed: Vec<String> = scenarios
+        .iter()
+        .filter(|s| s["rank"].as_u64() != Some(1))
+        .map(|s| format!("{} (rank {}, top {})", s["name"], s["rank"], s["top"]))
+        .collect();
+    let ac1 = r["ac_at_1"].as_f64().expect("ac@1");
+    assert!(ac1 >= 0.8, "AC@1 {ac1}; missed: {missed:?}");
+}
+
 #[test]
 fn a_har_and_a_server_log_three_seconds_apart_are_joined_and_aligned() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -327,12 +327,22 @@ fn error(
         (None, None) => None,
     };
     let flags = err_type.and_then(error_class::from_envoy_flags);
+    // A failure's message may say more than its status or its error type
+    // (pino's `msg` "... failed, reason: certificate has expired" beside
+    // `err.type` "FetchError" and a 502).
+    let failing = failed_level || ev.status.is_some_and(|s| s >= 400);
+    let by_message = || {
+        failing
+            .then(|| ev.message.as_deref().and_then(error_class::from_text))
+            .flatten()
+    };
     ev.error_class = match (&error_text, ev.status) {
         (Some(t), status) => flags
             .or_else(|| error_class::from_text(t))
+            .or_else(by_message)
             .or_else(|| status.and_then(error_class::from_status))
             .or(Some(ErrorClass::Other)),
-        (None, Some(s)) => error_class::from_status(s),
+        (None, Some(s)) => by_message().or_else(|| error_class::from_status(s)),
         (None, None) if failed_level => Some(
             ev.message
                 .as_deref()
