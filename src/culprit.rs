@@ -484,8 +484,23 @@ pub fn attribute(rules: &[CompiledRule], findings: &mut [Finding], events: &[Eve
 /// or field is filled in.
 pub fn apply(s: &mut Subject, found: &[Attribute]) {
     let get = |d: Dim| found.iter().find(|a| a.dim == d).map(|a| a.value.clone());
-    if let Some(dep) = get(Dim::Dependency).filter(|d| s.host.as_deref() != Some(d.as_str())) {
-        s.seen_at = s.host.take();
+    // A host that is the dependency itself (with or without its port)
+    // is not where it was seen from.
+    let bare = |h: &str| {
+        h.rsplit_once(':')
+            .map_or(h, |(name, port)| {
+                if port.bytes().all(|b| b.is_ascii_digit()) {
+                    name
+                } else {
+                    h
+                }
+            })
+            .to_string()
+    };
+    if let Some(dep) = get(Dim::Dependency) {
+        if s.host.as_deref().map(bare) != Some(bare(&dep)) {
+            s.seen_at = s.host.take();
+        }
         s.host = Some(dep);
     }
     if let Some(u) = get(Dim::Upstream).or_else(|| get(Dim::Cluster)) {
