@@ -22,6 +22,15 @@ use crate::report::{Cause, Factors, Hop, Symptom, Weights};
 use crate::rules::{CompiledRule, Finding};
 use crate::traces::Blame;
 
+/// Categories of a dependency's failure, which its callers report as
+/// their own server errors.
+const DEPENDENCY_FAILURES: &[&str] = &[
+    "upstream.unavailable",
+    "upstream.timeout",
+    "network.dns",
+    "network.tls",
+    "network.connection",
+];
 /// The category of causes that are a client's own load.
 const CLIENT_LOAD: &str = "client.retry_storm";
 /// Onsets this close are treated as simultaneous (clock skew between sources).
@@ -410,6 +419,18 @@ pub fn rank(
         (ra.prior, std::cmp::Reverse(a)) > (rb.prior, std::cmp::Reverse(b))
             && overlap(&by_index[a], &by_index[b]) >= 0.8
     };
+    // A dependency that failed (unavailable, timing out, unreachable)
+    // explains the server errors of the service that called it: another
+    // host than the dependency, logged by the same service or input.
+    let dependency_edge = |a: usize, b: usize| {
+        let (fa, fb) = (&findings[a], &findings[b]);
+        DEPENDENCY_FAILURES.contains(&rules[fa.rule].category.as_str())
+            && rules[fb.rule].category == "upstream.server_error"
+            && fa.subject.host.is_some()
+            && fa.subject.host != fb.subject.host
+            && same_scope(events, fa, fb, share(a, b))
+            && timely(events, fa, fb)
+    };
     // One diagnosis split by the rule's grouping (415s on two routes, both
     // from one release sending one content type): the earlier finding
     // stands for both.
@@ -491,6 +512,9 @@ pub fn rank(
         }
         if proxy_edge(a, b) {
             return Some(300);
+        }
+        if dependency_edge(a, b) {
+            return Some(2);
         }
         if same_culprit(a, b) {
             return Some(250);

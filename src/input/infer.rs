@@ -29,6 +29,11 @@ const MIN_PRESENCE: f64 = 0.3;
 /// The same for roles that only some records carry (error texts,
 /// request sizes, upstreams): a few lines suffice.
 const MIN_SPARSE_PRESENCE: f64 = 0.005;
+/// A path in this share of the sampled lines covers a role alone.
+const COMPLETE: f64 = 0.95;
+/// Two paths whose lines add up to at most this share are carried by
+/// different records, and both are kept for the role.
+const OVERLAP: f64 = 1.05;
 /// Sampled lines a sparse role must still appear in.
 const MIN_SPARSE_LINES: usize = 3;
 /// Share of a path's values that must have the role's shape.
@@ -487,7 +492,7 @@ pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
         if covered[slot as usize] {
             continue;
         }
-        let best = paths
+        let mut fitting: Vec<(u32, usize, &String)> = paths
             .iter()
             .filter(|(p, vals)| {
                 let present = if sparse(slot) {
@@ -501,8 +506,26 @@ pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
                 let non_null: Vec<&Value> = vals.iter().copied().filter(|v| !v.is_null()).collect();
                 fits(slot, p, &non_null).map(|score| (score, non_null.len(), p))
             })
-            .max_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| b.2.cmp(a.2)));
-        if let Some((_, _, p)) = best {
+            .collect();
+        // Best first: score, then presence, then the smaller path.
+        fitting.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)).then_with(|| a.2.cmp(b.2)));
+        let Some(&(_, best_n, best)) = fitting.first() else {
+            continue;
+        };
+        let mut chosen = vec![best];
+        // Records of two layouts in one input (a service's request lines
+        // with `http.path`, its outbound calls with `endpoint`): a second
+        // path that the other records carry is kept behind the first.
+        if (best_n as f64) < COMPLETE * n {
+            if let Some(&(_, _, other)) = fitting
+                .iter()
+                .skip(1)
+                .find(|(_, k, _)| (best_n + k) as f64 <= OVERLAP * n)
+            {
+                chosen.push(other);
+            }
+        }
+        for p in chosen {
             taken.push(p);
             out.push(Inferred {
                 slot,
