@@ -225,6 +225,8 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
     ("span.timestamp", Slot::Ts, Unit::None),
     ("error.timestamp", Slot::Ts, Unit::None),
     ("log.timestamp", Slot::Ts, Unit::None),
+    // Serilog's compact JSON (CLEF).
+    ("@t", Slot::Ts, Unit::None),
     ("instant.epochSecond", Slot::InstantSec, Unit::None),
     ("instant.nanoOfSecond", Slot::InstantNano, Unit::None),
     // level
@@ -236,6 +238,7 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
     ("lvl", Slot::Level, Unit::None),
     ("@fields.lvl", Slot::Level, Unit::None),
     ("level_value", Slot::Level, Unit::None),
+    ("@l", Slot::Level, Unit::None),
     ("severityNumber", Slot::SeverityNumber, Unit::None),
     // message
     ("message", Slot::Message, Unit::None),
@@ -247,11 +250,14 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
     ("log", Slot::Message, Unit::None),
     ("error.log.message", Slot::Message, Unit::None),
     ("log.message", Slot::Message, Unit::None),
+    ("@m", Slot::Message, Unit::None),
+    ("@mt", Slot::Message, Unit::None),
     // status
     ("http.response.status_code", Slot::Status, Unit::None),
     ("status", Slot::Status, Unit::None),
     ("status_code", Slot::Status, Unit::None),
     ("statusCode", Slot::Status, Unit::None),
+    ("StatusCode", Slot::Status, Unit::None),
     ("res.statusCode", Slot::Status, Unit::None),
     ("response_code", Slot::Status, Unit::None),
     ("DownstreamStatus", Slot::Status, Unit::None),
@@ -273,6 +279,8 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
     ("duration_ms", Slot::Duration, Unit::Ms),
     ("latency_ms", Slot::Duration, Unit::Ms),
     ("responseTime", Slot::Duration, Unit::Ms),
+    // Serilog.AspNetCore's request logging.
+    ("Elapsed", Slot::Duration, Unit::Ms),
     ("response_time", Slot::Duration, Unit::Ms),
     ("request_time", Slot::Duration, Unit::S),
     ("duration", Slot::Duration, Unit::MsOrS),
@@ -364,6 +372,7 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
     ("exception", Slot::ErrorMessage, Unit::None),
     ("err", Slot::ErrorMessage, Unit::None),
     ("error_message", Slot::ErrorMessage, Unit::None),
+    ("@x", Slot::ErrorMessage, Unit::None),
     (
         "upstream_transport_failure_reason",
         Slot::ErrorMessage,
