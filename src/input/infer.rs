@@ -182,7 +182,9 @@ fn fits(slot: Slot, path: &str, values: &[&Value]) -> Option<u32> {
         }
         Slot::Ts => {
             let ok = shaped(&|v| match v {
-                Value::String(s) => time::parse_text(s).is_some(),
+                // Numbers written as text ("200") are epoch times only
+                // past 2000, like numbers.
+                Value::String(s) => time::parse_text(s).is_some_and(|p| p.ns > 946_684_800_000_000_000),
                 Value::Number(n) => n
                     .as_i64()
                     .and_then(time::from_epoch_int)
@@ -574,6 +576,17 @@ mod tests {
         assert_eq!(get(Slot::RequestId), Some("correlation"));
         let d = found.iter().find(|f| f.slot == Slot::Duration).map(|f| f.unit);
         assert_eq!(d, Some(Unit::Ms));
+    }
+
+    #[test]
+    fn a_status_written_as_text_is_not_a_time() {
+        let text = br#"{"when":"2024-05-01T10:00:00Z","http_status":"200","verb":"GET","resource":"/v1/a"}
+{"when":"2024-05-01T10:00:01Z","http_status":"404","verb":"GET","resource":"/v1/b"}
+"#;
+        let found = infer(&BUILTIN, text);
+        let get = |s: Slot| found.iter().find(|f| f.slot == s).map(|f| f.path.as_str());
+        assert_eq!(get(Slot::Ts), Some("when"));
+        assert_eq!(get(Slot::Status), Some("http_status"));
     }
 
     #[test]
