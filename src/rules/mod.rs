@@ -240,6 +240,25 @@ pub fn load(user_dirs: &[impl AsRef<Path>]) -> Result<Vec<CompiledRule>> {
 mod tests {
     use super::*;
 
+    /// The embedded list is kept by hand: it must name every file in
+    /// `rules/` and nothing else, each with that file's text.
+    #[test]
+    fn the_builtin_list_is_the_rules_folder() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let mut listed: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
+        listed.sort();
+        assert_eq!(listed, on_disk, "rules/ and rules::BUILTIN differ");
+        for (name, text) in BUILTIN {
+            assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), *text, "{name}");
+        }
+    }
+
     #[test]
     fn builtin_rules_load_with_unique_ids() {
         let rules = load(&[] as &[&Path]).unwrap();
