@@ -21,7 +21,7 @@ use regex::Regex;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::model::{ByOrigin, Event, OptionStr, Str, Subject};
+use crate::model::{ByOrigin, Event, OptionStr, Origin, Str, Subject};
 use crate::rules::{CompiledRule, Finding};
 
 /// Failures a finding needs before its attributes mean anything.
@@ -206,22 +206,31 @@ pub fn field(text: &str) -> Option<&str> {
     first_capture(FIELD.as_ref()?, text)
 }
 
+/// The value of a dimension the request's origin carries; `None` for the
+/// others.
+fn of_origin(dim: Dim, o: &Origin) -> Option<&'static str> {
+    match dim {
+        Dim::Upstream => o.upstream.as_str(),
+        Dim::Cluster => o.cluster.as_str(),
+        Dim::ClientAddress => o.client.as_str(),
+        Dim::Release => o.user_agent.as_str().and_then(release),
+        Dim::UserAgent => o.user_agent.as_str(),
+        Dim::Version => o.service_version.as_str(),
+        Dim::Route => o.route.as_str(),
+        _ => None,
+    }
+}
+
 /// The value of `dim` on an event.
 fn value(dim: Dim, e: &Event) -> Option<&str> {
     match dim {
-        Dim::Upstream => e.upstream().as_str(),
-        Dim::Cluster => e.cluster().as_str(),
-        Dim::ClientAddress => e.client().as_str(),
-        Dim::Release => e.user_agent().as_str().and_then(release),
-        Dim::UserAgent => e.user_agent().as_str(),
         Dim::Credential => e.auth().and_then(|a| a.credential_fp.as_deref()),
-        Dim::Version => e.service_version().as_str(),
-        Dim::Route => e.route().as_str(),
         Dim::ContentType => e.req_content_type().as_str(),
         Dim::Dependency => in_error(e, dependency),
         Dim::Field => in_error(e, field),
         // A threshold, not a value of one event: see `size_split`.
         Dim::Size => None,
+        _ => of_origin(dim, e.origin_id.get()),
     }
 }
 
@@ -292,18 +301,7 @@ impl<'a> Baseline<'a> {
                 continue;
             }
             for (id, n) in origins.iter() {
-                let o = id.get();
-                let v = match dim {
-                    Dim::Upstream => o.upstream.as_str(),
-                    Dim::Cluster => o.cluster.as_str(),
-                    Dim::ClientAddress => o.client.as_str(),
-                    Dim::Release => o.user_agent.as_str().and_then(release),
-                    Dim::UserAgent => o.user_agent.as_str(),
-                    Dim::Version => o.service_version.as_str(),
-                    Dim::Route => o.route.as_str(),
-                    _ => None,
-                };
-                if let Some(v) = v {
+                if let Some(v) = of_origin(*dim, id.get()) {
                     base.total[d] += n;
                     *base.by_value[d].entry(v).or_default() += n;
                 }

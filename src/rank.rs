@@ -128,28 +128,52 @@ impl TraceEdges {
     }
 }
 
-/// When the bulk of a finding's events began: the time of the event at
-/// `BULK_SHARE` of them (they are in time order). A few strays before a
-/// burst (a herring that happens to share the burst's error text) move
-/// its onset but not this.
-fn bulk_onset(events: &[Event], f: &Finding) -> Option<i64> {
-    let k = (f.events.len() as f64 * BULK_SHARE) as usize;
-    f.events
-        .get(k)
-        .and_then(|&i| events.get(i))
-        .and_then(Event::ts_ns)
-}
-
 /// Share of a finding's events before its bulk begins.
 const BULK_SHARE: f64 = 0.05;
 /// Events this long before a finding's bulk are strays, not its ramp.
 const STRAY_GAP_NS: i64 = 20_000_000_000;
 
+/// What the blame graph reads of each finding for every pair it weighs,
+/// worked out once per finding.
+struct Facts {
+    /// When its bulk began: its onset, or the time of the event at
+    /// `BULK_SHARE` of them (they are in time order) when that comes more
+    /// than `STRAY_GAP_NS` later. A few strays before a burst (a herring
+    /// that happens to share the burst's error text) move its onset but
+    /// not this.
+    bulk: Option<i64>,
+    /// The one input all its events came from, if there is one.
+    input: Option<crate::model::SourceId>,
+}
+
+impl Facts {
+    fn of(events: &[Event], f: &Finding) -> Facts {
+        let onset = f.onset_ts.or(f.first_ts);
+        let k = (f.events.len() as f64 * BULK_SHARE) as usize;
+        let at_k = f
+            .events
+            .get(k)
+            .and_then(|&i| events.get(i))
+            .and_then(Event::ts_ns);
+        let bulk = match (onset, at_k) {
+            (Some(o), Some(t)) if t.saturating_sub(o) > STRAY_GAP_NS => Some(t),
+            (o, t) => o.or(t),
+        };
+        let first = f.events.first().and_then(|&i| events.get(i)).map(|e| e.source);
+        let input = first.filter(|&s| {
+            f.events
+                .iter()
+                .all(|&i| events.get(i).is_some_and(|e| e.source == s))
+        });
+        Facts { bulk, input }
+    }
+}
+
 /// Whether `b` begins when `a` could have caused it: not before `a` (within
 /// clock-skew tolerance; `b`'s bulk counts, not strays before it), within
 /// `ONSET_WINDOW_NS` of `a` turning hot, and while `a` is active (or
 /// shortly after).
-fn timely(events: &[Event], a: &Finding, b: &Finding) -> bool {
+fn timely(a: &Finding, b: &Finding, b_facts: &Facts) -> bool {
     match (
         a.onset_ts.or(a.first_ts),
         a.first_ts,
@@ -157,13 +181,7 @@ fn timely(events: &[Event], a: &Finding, b: &Finding) -> bool {
         b.onset_ts.or(b.first_ts),
     ) {
         (Some(ao), Some(af), Some(al), Some(bo)) => {
-            let b_bulk = bulk_onset(events, b).map_or(bo, |t| {
-                if t.saturating_sub(bo) > STRAY_GAP_NS {
-                    t
-                } else {
-                    bo
-                }
-            });
+            let b_bulk = b_facts.bulk.unwrap_or(bo).max(bo);
             ao <= b_bulk.saturating_add(SKEW_TOLERANCE_NS)
                 && bo <= af.saturating_add(ONSET_WINDOW_NS)
                 && bo <= al.saturating_add(FOLLOW_WINDOW_NS)
@@ -178,9 +196,8 @@ fn timely(events: &[Event], a: &Finding, b: &Finding) -> bool {
 /// crossed both.
 fn rule_explains(
     rules: &[CompiledRule],
-    events: &[Event],
-    a: &Finding,
-    b: &Finding,
+    (a, a_facts): (&Finding, &Facts),
+    (b, b_facts): (&Finding, &Facts),
     share_traces: bool,
 ) -> bool {
     let (ra, rb) = (&rules[a.rule], &rules[b.rule]);
@@ -194,22 +211,14 @@ fn rule_explains(
     if !a.history && b.history {
         return false;
     }
-    same_scope(events, a, b, share_traces) && timely(events, a, b)
-}
-
-/// The one input all of a finding's events came from, if there is one.
-fn single_source(events: &[Event], f: &Finding) -> Option<crate::model::SourceId> {
-    let first = events.get(*f.events.first()?)?.source;
-    f.events
-        .iter()
-        .all(|&i| events.get(i).is_some_and(|e| e.source == first))
-        .then_some(first)
+    let same_input = a_facts.input.is_some() && a_facts.input == b_facts.input;
+    same_scope(a, b, share_traces, same_input) && timely(a, b, b_facts)
 }
 
 /// Whether two findings can concern the same thing: requests of one trace
 /// crossed both, or they do not name different hosts (or, where a host is
 /// unknown, different endpoints or services).
-fn same_scope(events: &[Event], a: &Finding, b: &Finding, share_traces: bool) -> bool {
+fn same_scope(a: &Finding, b: &Finding, share_traces: bool, same_input: bool) -> bool {
     let differ = |x: &Option<String>, y: &Option<String>| matches!((x, y), (Some(x), Some(y)) if x != y);
     let (sa, sb) = (&a.subject, &b.subject);
     if share_traces {
@@ -221,7 +230,7 @@ fn same_scope(events: &[Event], a: &Finding, b: &Finding, share_traces: bool) ->
     if sa.host != sb.host {
         let same_service = match (&sa.service, &sb.service) {
             (Some(x), Some(y)) => x == y,
-            (None, None) => single_source(events, a).is_some_and(|s| Some(s) == single_source(events, b)),
+            (None, None) => same_input,
             _ => false,
         };
         if same_service {
@@ -386,13 +395,9 @@ pub fn rank(
             i,
         )
     };
-    let bulk: Vec<i64> = findings
-        .iter()
-        .map(|f| {
-            let o = onset(f).unwrap_or(i64::MAX);
-            bulk_onset(events, f).map_or(o, |t| if t.saturating_sub(o) > STRAY_GAP_NS { t } else { o })
-        })
-        .collect();
+    let facts: Vec<Facts> = findings.iter().map(|f| Facts::of(events, f)).collect();
+    let bulk = |i: usize| facts[i].bulk.unwrap_or(i64::MAX);
+    let same_input = |a: usize, b: usize| facts[a].input.is_some() && facts[a].input == facts[b].input;
     let traces: Vec<rustc_hash::FxHashSet<&str>> = findings
         .iter()
         .map(|f| {
@@ -428,15 +433,15 @@ pub fn rank(
             && rules[fb.rule].category == "upstream.server_error"
             && fa.subject.host.is_some()
             && fa.subject.host != fb.subject.host
-            && same_scope(events, fa, fb, share(a, b))
-            && timely(events, fa, fb)
+            && same_scope(fa, fb, share(a, b), same_input(a, b))
+            && timely(fa, fb, &facts[b])
     };
     // One diagnosis split by the rule's grouping (415s on two routes, both
     // from one release sending one content type): the earlier finding
     // stands for both.
-    let same_culprit = |a: usize, b: usize| {
-        let (fa, fb) = (&findings[a], &findings[b]);
-        fn key(f: &Finding) -> Vec<(crate::culprit::Dim, &str)> {
+    let culprit_keys: Vec<Vec<(crate::culprit::Dim, &str)>> = findings
+        .iter()
+        .map(|f| {
             let mut k: Vec<(crate::culprit::Dim, &str)> = f
                 .culprits
                 .iter()
@@ -445,11 +450,13 @@ pub fn rank(
                 .collect();
             k.sort_unstable();
             k
-        }
-        rules[fa.rule].category == rules[fb.rule].category
+        })
+        .collect();
+    let same_culprit = |a: usize, b: usize| {
+        rules[findings[a].rule].category == rules[findings[b].rule].category
             && order_key(a) < order_key(b)
-            && !key(fa).is_empty()
-            && key(fa) == key(fb)
+            && !culprit_keys[a].is_empty()
+            && culprit_keys[a] == culprit_keys[b]
     };
     // Proxies report their upstream's failures as 502/504: a burst of those
     // that begins with a burst of origin failures (500s, errors) in another
@@ -494,7 +501,7 @@ pub fn rank(
     // a → b in the blame graph, and how strongly: trace edges first, then
     // shared evidence, proxy reports, then the rules' `explains` edges.
     let explains = |a: usize, b: usize| -> Option<u64> {
-        if edges.deeper(a, b) && timely(events, &findings[a], &findings[b]) {
+        if edges.deeper(a, b) && timely(&findings[a], &findings[b], &facts[b]) {
             return Some(1_000 + edges.get(a, b));
         }
         // A client's own behaviour (retries, duplicates) sits at the top
@@ -526,7 +533,7 @@ pub fn rank(
             return None;
         }
         let (fa, fb) = (&findings[a], &findings[b]);
-        if !rule_explains(rules, events, fa, fb, share(a, b)) {
+        if !rule_explains(rules, (fa, &facts[a]), (fb, &facts[b]), share(a, b)) {
             return None;
         }
         // A small finding claims a larger symptom only if they share
@@ -554,7 +561,7 @@ pub fn rank(
             // burst do not make it earlier).
             if strength <= 1
                 && explains(b, a).is_some_and(|s| s <= 1)
-                && (bulk[b], order_key(b)) < (bulk[a], order_key(a))
+                && (bulk(b), order_key(b)) < (bulk(a), order_key(a))
             {
                 continue;
             }
@@ -575,7 +582,7 @@ pub fn rank(
         while let Some(p) = parent[i] {
             if let Some(at) = path.iter().position(|&x| x == i) {
                 let cycle = &path[at..];
-                if let Some(&first) = cycle.iter().min_by_key(|&&x| (bulk[x], order_key(x))) {
+                if let Some(&first) = cycle.iter().min_by_key(|&&x| (bulk(x), order_key(x))) {
                     parent[first] = None;
                 }
                 break;

@@ -170,19 +170,19 @@ struct Conv {
 
 impl Conv {
     fn draw(rng: &mut Rng) -> Conv {
-        let mut names: Vec<&'static str> = Vec::new();
+        let mut chosen: Vec<&'static str> = Vec::new();
         for r in ROLES {
             // Two roles must not share a name (`host` as service and host).
             loop {
-                let n = rng.pick(names_of(r));
-                if !names.contains(&n) {
-                    names.push(n);
+                let n = rng.pick(names(r));
+                if !chosen.contains(&n) {
+                    chosen.push(n);
                     break;
                 }
             }
         }
         Conv {
-            names,
+            names: chosen,
             nested: rng.below(2) == 0,
             ts_format: rng.below(5),
             status_as_text: rng.below(5) == 0,
@@ -192,10 +192,6 @@ impl Conv {
     fn name(&self, r: Role) -> &'static str {
         self.names[ROLES.iter().position(|x| *x == r).unwrap_or(0)]
     }
-}
-
-fn names_of(r: Role) -> &'static [&'static str] {
-    names(r)
 }
 
 /// One request as it happened.
