@@ -13,7 +13,8 @@ use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use logsleuth::app::{analyze, AnalyzeOptions};
-use logsleuth::input::{har, jsonl, Options};
+use logsleuth::input::formats::{har, jsonl};
+use logsleuth::input::Options;
 use logsleuth::model::SourceId;
 
 const TARGET: usize = 32 << 20;

@@ -19,10 +19,11 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use logsleuth::analyze::correlate::Links;
+use logsleuth::analyze::evidence::Ctx;
 use logsleuth::app::{analyze, AnalyzeOptions};
-use logsleuth::correlate::Links;
-use logsleuth::evidence::Ctx;
-use logsleuth::input::{self, fields, record, Data, Loaded, Options};
+use logsleuth::input::json::fields;
+use logsleuth::input::{self, record, Data, Loaded, Options};
 use logsleuth::model::{Locator, SourceId};
 use logsleuth::report::OutputFormat;
 use serde_json::Value;
@@ -229,13 +230,13 @@ fn rules_and_rank(c: &mut Criterion) {
     g.bench_function("links+blame+rank", |b| {
         b.iter(|| {
             let links = Links::build(&events);
-            let blame = logsleuth::traces::blame(&events, &sources, &links);
+            let blame = logsleuth::analyze::traces::blame(&events, &sources, &links);
             let ctx = Ctx {
                 events: &events,
                 sources: &sources,
                 links: Some(&links),
             };
-            black_box(logsleuth::rank::rank(&rules, &findings, &ctx, &links, &blame).len())
+            black_box(logsleuth::analyze::rank::rank(&rules, &findings, &ctx, &links, &blame).len())
         })
     });
     g.finish();

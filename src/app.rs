@@ -6,15 +6,23 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+use crate::analyze::correlate;
+use crate::analyze::evidence;
+use crate::analyze::rank;
+use crate::analyze::series;
+use crate::analyze::spike;
+use crate::analyze::timeline;
+use crate::analyze::traces;
 use crate::cli::{AnalyzeArgs, ColorChoice, InputArgs};
 use crate::error::{Error, Result};
+use crate::input::demo;
 use crate::input::{self, InputSpec};
 use crate::model::OptionStr;
 use crate::model::{Event, Format, SourceId, SourceInfo};
 use crate::normalize::time::format_ns;
 use crate::report::{self, InputReport, Issue, OutputFormat, Report, Summary};
 use crate::rules::{self, CompiledRule, Severity};
-use crate::{correlate, demo, evidence, progress, rank, series, spike, timeline, traces};
+use crate::util::progress;
 use rayon::prelude::*;
 
 /// Failed requests listed in the report (the HTML table); all are counted.
@@ -80,7 +88,7 @@ fn top_templates(
                 count: miner.templates[i].count,
                 first_seen: events[f].ts_ns().map(format_ns),
                 last_seen: o.last_ts.map(format_ns),
-                evidence: crate::evidence::plain(events, sources, f),
+                evidence: crate::analyze::evidence::plain(events, sources, f),
             })
         })
         .collect()
@@ -318,7 +326,7 @@ pub struct Loaded {
 /// request or trace.
 pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
     let mut u = load_unlinked(opts)?;
-    let links = crate::stats::stage("links", || correlate::Links::from_keys(&u.events, &u.keys));
+    let links = crate::util::stats::stage("links", || correlate::Links::from_keys(&u.events, &u.keys));
     u.correlation.joined_requests = links.joined(&u.events) as u64;
     Ok(Loaded {
         events: u.events,
@@ -366,9 +374,9 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
             _ => 0,
         })
         .sum();
-    crate::stats::set_input_bytes(total);
+    crate::util::stats::set_input_bytes(total);
     crate::redact::set_key(&key_material(&specs));
-    crate::output::begin();
+    crate::cli::output::begin();
     let bar = progress::bar(total, opts.quiet);
 
     let mut sources: Vec<SourceInfo> = Vec::new();
@@ -380,7 +388,7 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
             bar.set_message(p.display().to_string());
         }
         let id = SourceId(sources.len() as u32);
-        let parsed = crate::stats::stage("read+parse", || {
+        let parsed = crate::util::stats::stage("read+parse", || {
             input::load::open(spec, &opts.open)
                 .and_then(|loaded| input::parse(id, &loaded.keep(), &opts.input))
         });
@@ -419,7 +427,7 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
     }
     bar.finish_and_clear();
     // Join the inputs and put them on one clock before anything reads time.
-    let skews = crate::stats::stage("clock estimate", || correlate::estimate(&events, &sources));
+    let skews = crate::util::stats::stage("clock estimate", || correlate::estimate(&events, &sources));
     let correlation = correlation_report(&skews, &events, &sources);
     correlate::apply(&mut events, &mut sources, &skews);
     // One timeline across inputs: order by time (events without one last),
@@ -427,7 +435,7 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
     // The extent's parallel pass tells whether the events are in order
     // already (one input, written in time order, usually is).
     let time_key = |e: &Event| (e.ts_ns().is_none(), e.ts_ns());
-    let extent = crate::stats::stage("sort", || {
+    let extent = crate::util::stats::stage("sort", || {
         let extent = crate::model::Extent::of(&events);
         if !extent.sorted {
             events.sort_by_key(time_key);
@@ -440,9 +448,9 @@ fn load_unlinked(opts: &AnalyzeOptions) -> Result<Unlinked> {
     });
     // The join keys do not depend on the templates: hashed meanwhile.
     let ((miner, of), keys) = rayon::join(
-        || crate::stats::stage("templates", || crate::normalize::template::mine(&events)),
+        || crate::util::stats::stage("templates", || crate::normalize::template::mine(&events)),
         || {
-            crate::stats::stage("join keys", || match key_hashes {
+            crate::util::stats::stage("join keys", || match key_hashes {
                 Some(h) => correlate::KeyIndex::with_hashes(&events, h),
                 None => correlate::KeyIndex::of(&events),
             })
@@ -476,7 +484,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         occurrences,
     } = load_unlinked(opts)?;
     let templates: Vec<(String, u64)> = miner.templates.iter().map(|t| (t.text(), t.count)).collect();
-    use crate::stats::stage;
+    use crate::util::stats::stage;
 
     // The links, the table and the rules read the same events; build them
     // side by side (the rules do not read the links).
@@ -487,7 +495,11 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
                 || {
                     rayon::join(
                         || stage("summary", || series::summary(&events, &keys, extent)),
-                        || stage("culprit baseline", || crate::culprit::Baseline::of(&events)),
+                        || {
+                            stage("culprit baseline", || {
+                                crate::analyze::culprit::Baseline::of(&events)
+                            })
+                        },
                     )
                 },
                 || stage("trace blame", || traces::blame(&events, &sources, &links)),
@@ -502,7 +514,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
     );
     correlation.joined_requests = links.joined(&events) as u64;
     stage("culprits", || {
-        crate::culprit::attribute(&rules, &mut findings, &events, &baseline)
+        crate::analyze::culprit::attribute(&rules, &mut findings, &events, &baseline)
     });
     let ctx = evidence::Ctx {
         events: &events,
@@ -580,7 +592,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         .collect();
     if root_causes.is_empty() {
         // Failures that stand out never end with no answer at all.
-        if let Some((mut c, idx)) = crate::fallback::unexplained(&ctx) {
+        if let Some((mut c, idx)) = crate::analyze::fallback::unexplained(&ctx) {
             c.sparkline = series::counts(&events, &idx, &series);
             root_causes.push(c);
         }
@@ -717,7 +729,7 @@ fn prepare(args: &InputArgs, errors_out: &mut dyn Write) -> Result<(rayon::Threa
 /// `logsleuth analyze`: analyse, render, and decide the exit outcome.
 /// Errors about individual inputs go to `errors_out`, one line each.
 pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Outcome> {
-    use crate::stats::stage;
+    use crate::util::stats::stage;
     let (pool, opts) = prepare(&args.input, errors_out)?;
     let analysis = pool.install(|| analyze(&opts))?;
     for e in &analysis.errors {
@@ -729,7 +741,7 @@ pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Out
     }
     let color = use_color(args.color, args.output.is_some()) && args.format == OutputFormat::Text;
     stage("render", || {
-        crate::output::emit(args.output.as_deref(), |w| {
+        crate::cli::output::emit(args.output.as_deref(), |w| {
             report::render(&analysis.report, args.format, color, args.explain, w)
         })
     })?;
@@ -809,8 +821,8 @@ fn input_options(args: &InputArgs) -> Result<input::Options> {
         })?;
         user.push((name.trim().to_string(), path.trim().to_string()));
     }
-    let map = input::fields::FieldMap::with_user(&user).map_err(|name| {
-        let known: Vec<&str> = input::fields::Slot::ALL.iter().map(|s| s.name()).collect();
+    let map = input::json::fields::FieldMap::with_user(&user).map_err(|name| {
+        let known: Vec<&str> = input::json::fields::Slot::ALL.iter().map(|s| s.name()).collect();
         Error::Usage(format!(
             "--map: unknown field name {name:?}; known names: {}",
             known.join(", ")
@@ -967,7 +979,7 @@ pub fn run_eval(
     rule_dirs: &[PathBuf],
     out: &mut dyn Write,
 ) -> Result<Outcome> {
-    let result = crate::eval::run(dir, &rules::dirs_with_project(rule_dirs))?;
+    let result = crate::cli::eval::run(dir, &rules::dirs_with_project(rule_dirs))?;
     let werr = |source| Error::Output {
         path: PathBuf::from("-"),
         source,
@@ -982,13 +994,13 @@ pub fn run_eval(
 
 /// Say on stderr when the leak check could not search for every secret.
 fn warn_unchecked(errors_out: &mut dyn Write) {
-    let n = crate::output::unchecked();
+    let n = crate::cli::output::unchecked();
     if n > 0 {
         let _ = writeln!(
             errors_out,
             "warning: {n} secrets were redacted but too many to re-check in the output \
              (the check keeps {} per thread)",
-            crate::output::SECRETS_PER_THREAD
+            crate::cli::output::SECRETS_PER_THREAD
         );
     }
 }
@@ -1014,7 +1026,7 @@ fn report_errors(errors: &[Error], read_any: bool, errors_out: &mut dyn Write) -
 #[cfg(feature = "export")]
 pub fn run_export(args: &crate::cli::ExportArgs, errors_out: &mut dyn Write) -> Result<Outcome> {
     use crate::report::export::{self, ExportFormat};
-    use crate::table;
+    use crate::report::table;
     let format = ExportFormat::of(&args.output).ok_or_else(|| {
         Error::Usage(format!(
             "--output {}: the extension must be .parquet, .csv, .ndjson or .jsonl",
@@ -1028,10 +1040,10 @@ pub fn run_export(args: &crate::cli::ExportArgs, errors_out: &mut dyn Write) -> 
     }
     let mut frame = pool.install(|| table::build(&loaded.events, &loaded.sources))?;
     // The output gate, on the cells before a writer encodes or compresses them.
-    table::scrub(&mut frame, crate::output::scrub)?;
-    let leaks = table::survivors(&frame, |v| crate::output::leaks(v.as_bytes()));
+    table::scrub(&mut frame, crate::cli::output::scrub)?;
+    let leaks = table::survivors(&frame, |v| crate::cli::output::leaks(v.as_bytes()));
     if !leaks.is_empty() {
-        return Err(crate::output::refuse(&args.output, leaks.len(), leaks));
+        return Err(crate::cli::output::refuse(&args.output, leaks.len(), leaks));
     }
     warn_unchecked(errors_out);
     let write_err = |source| Error::Output {
@@ -1059,7 +1071,7 @@ pub fn run_timeline(args: &crate::cli::TimelineArgs, errors_out: &mut dyn Write)
     if report_errors(&analysis.errors, !analysis.report.inputs.is_empty(), errors_out) {
         return Ok(Outcome::InputErrors);
     }
-    crate::output::emit(args.output.as_deref(), |w| {
+    crate::cli::output::emit(args.output.as_deref(), |w| {
         report::timeline::render(&analysis.report.timeline, args.format, w)
     })?;
     Ok(outcome_of(&analysis.errors))
@@ -1091,9 +1103,9 @@ pub fn run_trace(args: &crate::cli::TraceArgs, errors_out: &mut dyn Write) -> Re
     group.extend(linked);
     group.sort_unstable();
     group.dedup();
-    let hops = crate::traces::hops(events, &loaded.sources, &group);
+    let hops = crate::analyze::traces::hops(events, &loaded.sources, &group);
     let color = use_color(args.color, false);
-    crate::output::emit(None, |w| report::text::render_trace(id, &hops, color, w))?;
+    crate::cli::output::emit(None, |w| report::text::render_trace(id, &hops, color, w))?;
     Ok(if hops.is_empty() {
         Outcome::FailOn
     } else if loaded.errors.is_empty() {
@@ -1127,8 +1139,9 @@ pub fn run_sanitize(args: &crate::cli::SanitizeArgs, out: &mut dyn Write) -> Res
         let path = path.to_path_buf();
         move |source| Error::Output { path, source }
     };
-    let refused =
-        |path: &std::path::Path| crate::output::refuse(path, clean.survivors.len(), clean.survivors.clone());
+    let refused = |path: &std::path::Path| {
+        crate::cli::output::refuse(path, clean.survivors.len(), clean.survivors.clone())
+    };
     if args.dry_run {
         report::sanitize::render_dry_run(&display, &clean.manifest, &clean.survivors, out)
             .map_err(werr(std::path::Path::new("-")))?;
@@ -1147,12 +1160,12 @@ pub fn run_sanitize(args: &crate::cli::SanitizeArgs, out: &mut dyn Write) -> Res
     if !clean.survivors.is_empty() {
         return Err(refused(path));
     }
-    crate::output::write(Some(path), &clean.bytes)?;
+    crate::cli::output::write(Some(path), &clean.bytes)?;
     let manifest_path = args
         .manifest
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{}.manifest.json", path.display())));
-    crate::output::emit(Some(&manifest_path), |w| {
+    crate::cli::output::emit(Some(&manifest_path), |w| {
         report::sanitize::render_manifest(&display, &clean.manifest, w)
     })?;
     Ok(Outcome::Clean)

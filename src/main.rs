@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     let stats = cli.command.input_args().is_some_and(|a| a.stats);
     let started = std::time::Instant::now();
     if stats {
-        logsleuth::stats::enable();
+        logsleuth::util::stats::enable();
     }
     let result = match &cli.command {
         Command::Analyze(args) => app::run_analyze(args, &mut stderr),
@@ -40,7 +40,7 @@ fn main() -> ExitCode {
         }
     };
     if stats {
-        let _ = logsleuth::stats::render(started.elapsed(), &mut stderr);
+        let _ = logsleuth::util::stats::render(started.elapsed(), &mut stderr);
     }
     // A mapped input truncated or rewritten after its parse: the report was
     // written from damaged text, which the user must be told.

@@ -506,7 +506,7 @@ fn a_secret_planted_anywhere_reaches_no_output() {
 
         // export, every table format (Parquet read back: its pages are compressed)
         let loaded = logsleuth::app::load(&opts).unwrap_or_else(|e| panic!("{case}: load: {e}"));
-        let frame = logsleuth::table::build(&loaded.events, &loaded.sources).expect("table");
+        let frame = logsleuth::report::table::build(&loaded.events, &loaded.sources).expect("table");
         for (ext, format) in [
             ("csv", logsleuth::report::export::ExportFormat::Csv),
             ("ndjson", logsleuth::report::export::ExportFormat::Ndjson),

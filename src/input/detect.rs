@@ -5,9 +5,9 @@
 
 use serde::de::IgnoredAny;
 
-use super::scan::{self, MemberWalk};
-use super::text;
 use crate::error::{Error, Result};
+use crate::input::formats::text;
+use crate::input::json::scan::{self, MemberWalk};
 use crate::model::{Format, TextKind};
 
 /// How many leading non-empty lines we try before calling a file "not JSON lines".
@@ -127,7 +127,7 @@ fn later_objects(b: &[u8]) -> bool {
 /// column names, one of which is a field we know.
 fn is_csv_header(line: &[u8]) -> bool {
     let text = String::from_utf8_lossy(line);
-    let delim = char::from(super::kibana::delimiter(line));
+    let delim = char::from(crate::input::formats::kibana::delimiter(line));
     let cols: Vec<&str> = text
         .trim()
         .split(delim)
@@ -140,9 +140,9 @@ fn is_csv_header(line: &[u8]) -> bool {
                 && c.chars()
                     .all(|ch| ch.is_alphanumeric() || "_@.-:/() ".contains(ch))
         })
-        && cols
-            .iter()
-            .any(|c| super::fields::BUILTIN.knows(c) || matches!(*c, "_id" | "_index" | "@timestamp"))
+        && cols.iter().any(|c| {
+            crate::input::json::fields::BUILTIN.knows(c) || matches!(*c, "_id" | "_index" | "@timestamp")
+        })
 }
 
 /// The text access-log kind most of the first lines match.
@@ -191,7 +191,7 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
     if first == b'{' && has_log_entries(&bytes[i..]) {
         return Ok(Format::Har);
     }
-    if first == b'{' && super::esdoc::is_export(&bytes[i..]) {
+    if first == b'{' && crate::input::formats::esdoc::is_export(&bytes[i..]) {
         return Ok(Format::Json);
     }
     let line_end = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |k| i + k);
@@ -229,7 +229,7 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
             _ => Ok(Format::Json),
         },
         _ => {
-            if super::jsonl::compose_prefix(first_line).is_some() {
+            if crate::input::formats::jsonl::compose_prefix(first_line).is_some() {
                 return Ok(Format::Jsonl);
             }
             if is_csv_header(first_line) {

@@ -5,7 +5,7 @@
 //! A memory map of a file that another process truncates while we read it
 //! raises SIGBUS. We map only regular files, and only when they are larger
 //! than [`MMAP_MIN`]; smaller files, pipes and devices are read into memory.
-//! Every map is watched by [`super::guard`], whose SIGBUS handler replaces
+//! Every map is watched by [`crate::input::guard`], whose SIGBUS handler replaces
 //! lost pages with zeros so that the process survives; the input is then
 //! reported as changed while being read ([`Error::Changed`]): right after
 //! its parse (its events are dropped) or, for a map kept for the rest of
@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::{MultiGzDecoder, ZlibDecoder};
 
-use super::guard::Map;
+use crate::input::guard::Map;
 
 use crate::error::{Error, Result};
 
@@ -165,7 +165,7 @@ static KEPT: std::sync::Mutex<Vec<(String, &'static Map)>> = std::sync::Mutex::n
 
 impl Data {
     /// Whether a mapped input changed since it was mapped (see
-    /// [`super::guard`]); bytes in memory never do.
+    /// [`crate::input::guard`]); bytes in memory never do.
     pub fn changed(&self) -> bool {
         match self {
             Data::Mapped(m) => m.changed(),
@@ -344,7 +344,7 @@ fn read_stream(r: &mut dyn Read, path: &Path, opts: &OpenOptions) -> Result<Vec<
     let stop = read_bounded(r, &mut out, cap, &mut |so_far| {
         if !checked && so_far.len() >= SNIFF_BYTES {
             checked = true;
-            if super::detect::looks_binary(so_far) {
+            if crate::input::detect::looks_binary(so_far) {
                 return false;
             }
         }

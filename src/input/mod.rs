@@ -9,26 +9,19 @@
 //! `fields` extracts aliased fields from JSON and `record` turns them into
 //! events. The next stage is `table` (the columnar frame) and `rules`.
 
+pub mod demo;
 pub mod detect;
-pub mod esdoc;
-pub mod fields;
+pub mod formats;
 pub mod guard;
-pub mod har;
-pub mod infer;
-pub mod jsonl;
-mod keytable;
-pub mod kibana;
+pub mod json;
 pub mod lines;
 pub mod load;
-pub mod otel;
 pub mod record;
-pub mod scan;
-mod shape;
-pub mod text;
-pub mod walk;
 
 use crate::error::Result;
 use crate::model::{Event, Format, InputStats, SourceId, SourceInfo};
+use formats::{esdoc, har, jsonl, kibana, text};
+use json::infer;
 
 pub use load::{discover, Data, InputSpec, Loaded, OpenOptions};
 
@@ -36,7 +29,7 @@ pub use load::{discover, Data, InputSpec, Loaded, OpenOptions};
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Field aliases, with any `--map` entries.
-    pub map: fields::FieldMap,
+    pub map: json::fields::FieldMap,
     /// Offset east of UTC, in seconds, for timestamps without a zone (`--tz`).
     pub tz_offset_s: i32,
     /// The input's bytes when they live as long as the process (a kept
@@ -48,7 +41,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            map: fields::BUILTIN.clone(),
+            map: json::fields::BUILTIN.clone(),
             tz_offset_s: 0,
             backing: None,
         }
@@ -78,7 +71,7 @@ pub struct Parsed {
     pub events: Vec<Event>,
     /// The hashes of every join key of `events` (their multiset: the order
     /// says nothing), taken by the parser while each record was in the
-    /// cache, for [`crate::correlate::KeyIndex::with_hashes`]; `None` when
+    /// cache, for [`crate::analyze::correlate::KeyIndex::with_hashes`]; `None` when
     /// the parser does not take them. Stale once events are dropped.
     pub key_hashes: Option<Vec<u64>>,
 }
@@ -183,7 +176,7 @@ mod robustness {
             notes: Vec::new(),
         };
         if let Ok(p) = parse(SourceId(0), &loaded, &Options::default()) {
-            crate::fuzzing::check_accounting(&p.info.stats, p.events.len());
+            crate::util::fuzzing::check_accounting(&p.info.stats, p.events.len());
         }
     }
 

@@ -2,8 +2,8 @@
 //! decides what a status, duration, URL, trace id or error means, shared by
 //! the JSON-lines, Elasticsearch, CSV and text parsers.
 
-use super::fields::{Fields, Scalar, Slot, Unit};
-use super::Options;
+use crate::input::json::fields::{Fields, Scalar, Slot, Unit};
+use crate::input::Options;
 use crate::model::{AuthInfo, ErrorClass, Event, Locator, SourceId, Text};
 use crate::normalize::{error_class, level, route, time, trace};
 

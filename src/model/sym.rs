@@ -61,7 +61,7 @@ pub fn intern(s: &str) -> Str {
             STRS.add_cached_by(
                 r,
                 s,
-                |a, b| crate::bytes::same(a.as_bytes(), b.as_bytes()),
+                |a, b| crate::util::bytes::same(a.as_bytes(), b.as_bytes()),
                 keep_str,
             )
         })

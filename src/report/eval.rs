@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::eval::EvalReport;
+use crate::cli::eval::EvalReport;
 
 /// Plain-text table.
 pub fn render_text(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {

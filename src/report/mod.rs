@@ -10,6 +10,8 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sanitize;
+#[cfg(feature = "export")]
+pub mod table;
 pub mod text;
 pub mod timeline;
 
@@ -230,7 +232,7 @@ pub struct Cause {
     pub culprit: Option<String>,
     /// The same, one attribute at a time.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub culprits: Vec<crate::culprit::Attribute>,
+    pub culprits: Vec<crate::analyze::culprit::Attribute>,
     /// First matching event of the first window over the rule's thresholds.
     pub first_seen: Option<String>,
     /// When the matches began to rise (change point); at or before `first_seen`.

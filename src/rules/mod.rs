@@ -167,7 +167,7 @@ pub fn run_fixtures(rule: &CompiledRule) -> Vec<FixtureResult> {
         .iter()
         .map(|fx| {
             let text = fx.text();
-            let mut parsed = crate::input::jsonl::parse(
+            let mut parsed = crate::input::formats::jsonl::parse(
                 crate::model::SourceId(0),
                 text.as_bytes(),
                 &crate::input::Options::default(),

@@ -13,14 +13,14 @@ use std::collections::BTreeSet;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::correlate::Links;
-use crate::evidence::Ctx;
+use crate::analyze::correlate::Links;
+use crate::analyze::evidence::Ctx;
+use crate::analyze::traces::Blame;
 use crate::model::Event;
 use crate::model::OptionStr;
 use crate::normalize::time::format_ns;
 use crate::report::{Cause, Factors, Hop, Symptom, Weights};
 use crate::rules::{CompiledRule, Finding};
-use crate::traces::Blame;
 
 /// Categories of a dependency's failure, which its callers report as
 /// their own server errors.
@@ -323,7 +323,7 @@ fn fill(template: &str, f: &Finding, rule: &CompiledRule) -> String {
 /// The hops of the trace of event `i`, outermost first.
 fn hops(ctx: &Ctx<'_>, links: &Links, i: usize) -> Vec<Hop> {
     match links.group(i) {
-        Some(group) if group.len() <= 64 => crate::traces::hops(ctx.events, ctx.sources, group),
+        Some(group) if group.len() <= 64 => crate::analyze::traces::hops(ctx.events, ctx.sources, group),
         _ => Vec::new(),
     }
 }
@@ -439,13 +439,18 @@ pub fn rank(
     // One diagnosis split by the rule's grouping (415s on two routes, both
     // from one release sending one content type): the earlier finding
     // stands for both.
-    let culprit_keys: Vec<Vec<(crate::culprit::Dim, &str)>> = findings
+    let culprit_keys: Vec<Vec<(crate::analyze::culprit::Dim, &str)>> = findings
         .iter()
         .map(|f| {
-            let mut k: Vec<(crate::culprit::Dim, &str)> = f
+            let mut k: Vec<(crate::analyze::culprit::Dim, &str)> = f
                 .culprits
                 .iter()
-                .filter(|c| !matches!(c.dim, crate::culprit::Dim::Route | crate::culprit::Dim::Cluster))
+                .filter(|c| {
+                    !matches!(
+                        c.dim,
+                        crate::analyze::culprit::Dim::Route | crate::analyze::culprit::Dim::Cluster
+                    )
+                })
                 .map(|c| (c.dim, c.value.as_str()))
                 .collect();
             k.sort_unstable();
@@ -623,12 +628,21 @@ pub fn rank(
             .any(|&s| same_culprit(r, s) && findings[s].subject.endpoint != subject.endpoint)
         {
             subject.endpoint = None;
-            if culprits.iter().any(|c| c.dim == crate::culprit::Dim::Cluster)
-                && !culprits.iter().any(|c| c.dim == crate::culprit::Dim::Upstream)
+            if culprits
+                .iter()
+                .any(|c| c.dim == crate::analyze::culprit::Dim::Cluster)
+                && !culprits
+                    .iter()
+                    .any(|c| c.dim == crate::analyze::culprit::Dim::Upstream)
             {
                 subject.upstream = None;
             }
-            culprits.retain(|c| !matches!(c.dim, crate::culprit::Dim::Route | crate::culprit::Dim::Cluster));
+            culprits.retain(|c| {
+                !matches!(
+                    c.dim,
+                    crate::analyze::culprit::Dim::Route | crate::analyze::culprit::Dim::Cluster
+                )
+            });
         }
         let mut all: BTreeSet<usize> = f.events.iter().copied().collect();
         for &s in &symptoms {
@@ -723,7 +737,7 @@ pub fn rank(
             confidence: round(confidence, 2),
             factors,
             subject,
-            culprit: crate::culprit::sentence(&culprits),
+            culprit: crate::analyze::culprit::sentence(&culprits),
             culprits,
             first_seen: ts(f.first_ts),
             onset: ts(f.onset_ts),

@@ -2,7 +2,7 @@
 //! path, line or entry, byte offset, trace id), with the same request's
 //! records in other inputs and the clock correction its input received.
 
-use crate::correlate::Links;
+use crate::analyze::correlate::Links;
 use crate::model::{Event, SourceInfo};
 use crate::report::Evidence;
 

@@ -9,9 +9,11 @@ use std::borrow::Cow;
 
 use rayon::prelude::*;
 
-use super::fields::{self, Fields, Scalar};
-use super::{record, Options, Output};
 use crate::error::{Error, Result};
+use crate::input::json::fields::{self, Fields, Scalar};
+use crate::input::record;
+use crate::input::Options;
+use crate::input::Output;
 use crate::model::{Event, InputStats, Locator, ParseIssue, SourceId};
 
 /// The delimiter the header line uses most: `,`, `;` or tab.

@@ -5,11 +5,11 @@
 //! (the first success on the same subject afterwards). Every entry links
 //! to its evidence, which notes any clock correction.
 
-use crate::evidence::Ctx;
+use crate::analyze::evidence::Ctx;
+use crate::analyze::rank::Ranked;
 use crate::model::OptionStr;
 use crate::model::{Event, Subject};
 use crate::normalize::time::format_ns;
-use crate::rank::Ranked;
 use crate::report::TimelineEntry;
 use crate::rules::{CompiledRule, Finding};
 
@@ -205,7 +205,7 @@ pub fn build(
         if firsts.len() > 1 {
             for &i in &firsts {
                 if let Some(t) = events[i].ts_ns() {
-                    let ev = crate::evidence::plain(events, ctx.sources, i);
+                    let ev = crate::analyze::evidence::plain(events, ctx.sources, i);
                     b.push(
                         t,
                         "seen_in",

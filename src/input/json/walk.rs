@@ -1,5 +1,5 @@
 //! The fast path of JSON field extraction: one validating pass over a record
-//! that finds the alias fields ([`super::fields`]) without serde's visitor
+//! that finds the alias fields ([`crate::input::json::fields`]) without serde's visitor
 //! machinery, which cost about 40 instructions per input byte.
 //!
 //! It handles the JSON that logs are made of, and declines the rest: a
@@ -11,13 +11,13 @@
 //! tests compare the two on the corpus and on mutated records.
 //!
 //! A record laid out like one of the last two it walked is first replayed
-//! against that layout ([`super::shape`]), which skips the keys and their
+//! against that layout ([`crate::input::json::shape`]), which skips the keys and their
 //! look-ups; the walk in full runs only when the layout differs.
 
 use std::borrow::Cow;
 
-use super::fields::{FieldMap, Fields, PathInfo, Recall, Scalar, WRAPPER_KEYS};
-use super::shape::{Kind, Mark, Shapes};
+use crate::input::json::fields::{FieldMap, Fields, PathInfo, Recall, Scalar, WRAPPER_KEYS};
+use crate::input::json::shape::{Kind, Mark, Shapes};
 
 /// Deeper records go to the serde walk (whose own limit is 128).
 const MAX_DEPTH: usize = 100;
@@ -322,7 +322,7 @@ impl<'de> Walker<'_, 'de> {
     #[inline]
     pub(super) fn literal(&mut self, word: &[u8]) -> Option<()> {
         let end = self.i + word.len();
-        super::scan::same(self.b.get(self.i..end)?, word).then(|| self.i = end)
+        crate::input::json::scan::same(self.b.get(self.i..end)?, word).then(|| self.i = end)
     }
 
     /// The number at `i` when it is a plain integer of at most 18 digits
@@ -411,7 +411,7 @@ impl<'de> Walker<'_, 'de> {
         let mut escaped = false;
         if !self.controls {
             loop {
-                j += super::scan::quote_or_escape(self.b.get(j..)?)?;
+                j += crate::input::json::scan::quote_or_escape(self.b.get(j..)?)?;
                 if self.b[j] == b'"' {
                     return Some((j, escaped));
                 }

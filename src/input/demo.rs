@@ -9,11 +9,11 @@ pub fn inputs() -> Vec<InputSpec> {
     vec![
         InputSpec::Embedded {
             name: "demo:client.har".into(),
-            bytes: include_bytes!("../samples/token-expiry/client.har"),
+            bytes: include_bytes!("../../samples/token-expiry/client.har"),
         },
         InputSpec::Embedded {
             name: "demo:gateway.jsonl".into(),
-            bytes: include_bytes!("../samples/token-expiry/gateway.jsonl"),
+            bytes: include_bytes!("../../samples/token-expiry/gateway.jsonl"),
         },
     ]
 }

@@ -3,7 +3,7 @@
 //!
 //! A logger writes every record with the same keys in the same order, the
 //! same nesting and the same spacing; only the values change. After the
-//! walk ([`super::walk`]) has read a record in full, the record's *shape*
+//! walk ([`crate::input::json::walk`]) has read a record in full, the record's *shape*
 //! is kept: the bytes between its scalar values (keys, punctuation,
 //! whitespace, `true`/`false`/`null`) and, for each value, what the walk
 //! did with it (offered it under an alias, read it, or only checked it).
@@ -18,8 +18,8 @@
 //! shapes are kept, most recent first, so that records of two layouts in
 //! turn (a docker `log` line and the record inside it) both replay.
 
-use super::fields::{FieldMap, Scalar, Slot, Unit};
-use super::walk::{number_value, Walker};
+use crate::input::json::fields::{FieldMap, Scalar, Slot, Unit};
+use crate::input::json::walk::{number_value, Walker};
 
 /// What the walk does with an alias: its slot, precedence rank and unit.
 type Leaf = (Slot, u8, Unit);
@@ -66,7 +66,7 @@ struct Shape {
     /// last value at the end).
     between: Vec<u8>,
     steps: Vec<Step>,
-    /// The record had a [`super::fields::WRAPPER_KEYS`] key at its top.
+    /// The record had a [`crate::input::json::fields::WRAPPER_KEYS`] key at its top.
     wrapper_key: bool,
 }
 

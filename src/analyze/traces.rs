@@ -8,7 +8,7 @@
 //! host) that lasts longer and contains it in time, within a tolerance for
 //! clock error left after skew correction.
 
-use crate::correlate::Links;
+use crate::analyze::correlate::Links;
 use crate::model::OptionStr;
 use crate::model::{Event, Format, SourceInfo};
 use crate::report::Hop;
@@ -153,7 +153,7 @@ pub fn hops(events: &[Event], sources: &[SourceInfo], group: &[usize]) -> Vec<Ho
                 error: e.error_class.map(|c| c.name().to_string()),
                 duration_ms: e.duration_ms(),
                 deepest_failure: deepest == Some(j),
-                evidence: crate::evidence::plain(events, sources, j),
+                evidence: crate::analyze::evidence::plain(events, sources, j),
             }
         })
         .collect()

@@ -6,7 +6,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{fields, record, Options};
+use crate::input::json::fields;
+use crate::input::record;
+use crate::input::Options;
 use crate::model::{Event, Locator, SourceId};
 
 /// An OTel `AnyValue` as a plain JSON value.

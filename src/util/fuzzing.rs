@@ -40,7 +40,7 @@ fn checked(out: Output) {
 
 /// The HAR parser.
 pub fn har(data: &[u8]) {
-    if let Ok(out) = input::har::parse(ID, "fuzz.har", data) {
+    if let Ok(out) = input::formats::har::parse(ID, "fuzz.har", data) {
         checked(out);
     }
 }
@@ -48,11 +48,11 @@ pub fn har(data: &[u8]) {
 /// The JSON-lines parser (OTel batches and ES response lines included),
 /// and the fast field walk against the serde walk on every line.
 pub fn jsonl(data: &[u8]) {
-    checked(input::jsonl::parse(ID, data, &Options::default()));
-    let map = &input::fields::BUILTIN;
+    checked(input::formats::jsonl::parse(ID, data, &Options::default()));
+    let map = &input::json::fields::BUILTIN;
     for line in data.split(|&c| c == b'\n') {
-        if let Some(fast) = input::walk::extract(map, line) {
-            let slow = input::fields::extract_serde(map, line);
+        if let Some(fast) = input::json::walk::extract(map, line) {
+            let slow = input::json::fields::extract_serde(map, line);
             assert!(
                 slow.as_ref()
                     .is_ok_and(|s| format!("{s:?}") == format!("{fast:?}")),
@@ -64,22 +64,22 @@ pub fn jsonl(data: &[u8]) {
 
 /// The Elasticsearch/OpenSearch export parser.
 pub fn esdoc(data: &[u8]) {
-    if let Ok(out) = input::esdoc::parse(ID, "fuzz.json", data, &Options::default()) {
+    if let Ok(out) = input::formats::esdoc::parse(ID, "fuzz.json", data, &Options::default()) {
         checked(out);
     }
 }
 
 /// The Kibana Discover CSV parser.
 pub fn csv(data: &[u8]) {
-    if let Ok(out) = input::kibana::parse(ID, "fuzz.csv", data, &Options::default()) {
+    if let Ok(out) = input::formats::kibana::parse(ID, "fuzz.csv", data, &Options::default()) {
         checked(out);
     }
 }
 
 /// Every access-log parser on the same bytes.
 pub fn access(data: &[u8]) {
-    for kind in input::text::KINDS {
-        checked(input::text::parse(ID, data, kind, &Options::default()));
+    for kind in input::formats::text::KINDS {
+        checked(input::formats::text::parse(ID, data, kind, &Options::default()));
     }
 }
 

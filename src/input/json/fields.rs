@@ -4,7 +4,7 @@
 //! paths, only the leaves whose path is a known alias are kept (borrowing
 //! strings from the input where it can), and every other subtree is
 //! skipped without being built. No generic JSON tree is built. The walk is
-//! the fast one of [`super::walk`] when it answers, and a serde visitor
+//! the fast one of [`crate::input::json::walk`] when it answers, and a serde visitor
 //! otherwise: serde decides what is invalid and words the error.
 
 use std::borrow::Cow;
@@ -564,7 +564,7 @@ fn next_stamp() -> u64 {
 #[derive(Debug, Clone, Default)]
 struct PathNode {
     info: PathInfo,
-    children: super::keytable::KeyTable,
+    children: crate::input::json::keytable::KeyTable,
 }
 
 /// What the alias table knows about one dotted path.
@@ -667,7 +667,7 @@ impl FieldMap {
     }
 
     /// A copy with inferred mappings added after every known alias.
-    pub fn with_inferred(&self, found: &[super::infer::Inferred]) -> FieldMap {
+    pub fn with_inferred(&self, found: &[crate::input::json::infer::Inferred]) -> FieldMap {
         let mut m = self.clone();
         for f in found {
             m.add(&f.path, (f.slot, u8::MAX, f.unit), false);
@@ -709,7 +709,7 @@ impl FieldMap {
 #[derive(Debug, Default)]
 pub(super) struct Recall {
     stamp: u64,
-    steps: Vec<(u32, super::keytable::Print, Option<PathInfo>)>,
+    steps: Vec<(u32, crate::input::json::keytable::Print, Option<PathInfo>)>,
     at: usize,
 }
 
@@ -729,7 +729,7 @@ impl Recall {
     /// [`FieldMap::child`], recalled when the record before made the same
     /// look-up at this step. The map is the one given to [`Recall::start`].
     pub(super) fn child(&mut self, map: &FieldMap, parent: PathInfo, key: &str) -> Option<PathInfo> {
-        let Some(print) = super::keytable::Print::exact(key.as_bytes()) else {
+        let Some(print) = crate::input::json::keytable::Print::exact(key.as_bytes()) else {
             return map.child(parent, key);
         };
         let step = self.at;
@@ -1020,7 +1020,7 @@ pub fn extract(line: &[u8]) -> Result<Fields<'_>, FieldError> {
 }
 
 /// Extract the alias fields of one JSON object with a field map: by the
-/// fast walk ([`super::walk`]) when it answers, by serde otherwise.
+/// fast walk ([`crate::input::json::walk`]) when it answers, by serde otherwise.
 pub fn extract_with<'de>(map: &FieldMap, line: &'de [u8]) -> Result<Fields<'de>, FieldError> {
     let mut fields = Fields::default();
     extract_into(map, line, &mut fields)?;
@@ -1036,7 +1036,7 @@ pub fn extract_into<'de>(
     fields: &mut Fields<'de>,
 ) -> Result<(), FieldError> {
     fields.reset();
-    if super::walk::extract_into(map, line, fields).is_some() {
+    if crate::input::json::walk::extract_into(map, line, fields).is_some() {
         return Ok(());
     }
     fields.reset();

@@ -12,9 +12,9 @@ use rayon::prelude::*;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::scan::{self, MemberWalk, ScanError};
-use super::Output;
 use crate::error::{Error, Result};
+use crate::input::json::scan::{self, MemberWalk, ScanError};
+use crate::input::Output;
 use crate::model::{AuthInfo, ErrorClass, Event, InputStats, Locator, ParseIssue, SourceId};
 use crate::normalize::{auth, error_class, route, time, trace};
 

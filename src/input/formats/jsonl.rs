@@ -4,9 +4,13 @@
 //! boundaries and the chunks are parsed in parallel; line numbers are fixed
 //! up afterwards so the result is the same for any thread count.
 
-use super::fields::{self, FieldError, Fields, Slot};
-use super::lines::{self, Chunk};
-use super::{esdoc, otel, record, Options, Output};
+use crate::input::formats::esdoc;
+use crate::input::formats::otel;
+use crate::input::json::fields::{self, FieldError, Fields, Slot};
+use crate::input::lines::{self, Chunk};
+use crate::input::record;
+use crate::input::Options;
+use crate::input::Output;
 use crate::model::{Event, Locator, ParseIssue, SourceId};
 
 /// Target chunk size for parallel parsing.
@@ -210,7 +214,7 @@ fn parse_chunk_into(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Opt
                 set_service(&mut out.events[before..], name);
             }
             for e in &out.events[before..] {
-                crate::correlate::push_key_hashes(e, &mut out.keys);
+                crate::analyze::correlate::push_key_hashes(e, &mut out.keys);
             }
             match res {
                 Ok(n) => {
@@ -240,7 +244,8 @@ fn parse_chunk_into(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Opt
 /// Name the logging convention of one line by its tell-tale keys.
 fn dialect_of(line: &[u8]) -> &'static str {
     let has = |needle: &str| memchr::memmem::find(line, needle.as_bytes()).is_some();
-    let first_key = super::scan::MemberWalk::new(line, 0).and_then(|mut w| w.next_key().map(|(k, _)| k));
+    let first_key =
+        crate::input::json::scan::MemberWalk::new(line, 0).and_then(|mut w| w.next_key().map(|(k, _)| k));
     if has("\"resourceLogs\"") {
         "otel-batch"
     } else if has("\"timeUnixNano\"") {
@@ -328,7 +333,7 @@ mod tests {
             let out = parse_chunked(SourceId(0), &input, &Options::default(), chunk);
             let mut got = out.key_hashes.clone().unwrap();
             got.sort_unstable();
-            let want = crate::correlate::sorted_key_hashes(&out.events);
+            let want = crate::analyze::correlate::sorted_key_hashes(&out.events);
             assert!(want.len() >= 30, "{}", want.len());
             assert_eq!(got, want, "chunk {chunk}");
         }

@@ -13,9 +13,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::fields::{Fields, Scalar};
-use super::lines;
-use super::{record, Options, Output};
+use crate::input::json::fields::{Fields, Scalar};
+use crate::input::lines;
+use crate::input::record;
+use crate::input::Options;
+use crate::input::Output;
 use crate::model::{Locator, ParseIssue, SourceId, TextKind};
 use crate::normalize::trace;
 

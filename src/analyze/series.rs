@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::evidence;
+use crate::analyze::evidence;
 use crate::model::OptionStr;
 use crate::model::{ByOrigin, Event, Extent, SourceInfo};
 use crate::normalize::time::format_ns;
@@ -51,7 +51,7 @@ pub struct Summary {
 
 /// Count events, failures and distinct traces (from the join keys'
 /// `index`); the time range is the events' `extent`.
-pub fn summary(events: &[Event], index: &crate::correlate::KeyIndex, extent: Extent) -> Summary {
+pub fn summary(events: &[Event], index: &crate::analyze::correlate::KeyIndex, extent: Extent) -> Summary {
     Summary {
         events: events.len() as u64,
         failures: events.par_iter().filter(|e| e.is_failure()).count() as u64,
@@ -341,9 +341,9 @@ mod tests {
                 e
             })
             .collect();
-        let index = crate::correlate::KeyIndex::of(&events);
+        let index = crate::analyze::correlate::KeyIndex::of(&events);
         assert_eq!(summary(&events, &index, Extent::of(&events)).traces, 3);
-        let links = crate::correlate::Links::from_keys(&events, &index);
+        let links = crate::analyze::correlate::Links::from_keys(&events, &index);
         assert_eq!(links.group(0), Some(&[0, 1, 2][..]));
         assert_eq!(links.group(3), None);
     }
@@ -365,7 +365,7 @@ mod tests {
         assert_eq!(
             summary(
                 &events,
-                &crate::correlate::KeyIndex::of(&events),
+                &crate::analyze::correlate::KeyIndex::of(&events),
                 Extent::of(&events)
             ),
             Summary {

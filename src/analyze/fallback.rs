@@ -4,8 +4,8 @@
 //! common, where they began) with a low confidence, and the cause says
 //! which evidence would have let a rule decide.
 
-use crate::culprit;
-use crate::evidence::Ctx;
+use crate::analyze::culprit;
+use crate::analyze::evidence::Ctx;
 use crate::model::{ErrorClass, Event, Subject};
 use crate::normalize::time::format_ns;
 use crate::report::{Cause, Factors};
@@ -129,7 +129,7 @@ pub fn unexplained(ctx: &Ctx<'_>) -> Option<(Cause, Vec<usize>)> {
             earliness: 1.0,
             causal: 0.0,
             specificity: 0.0,
-            weights: crate::rank::WEIGHTS,
+            weights: crate::analyze::rank::WEIGHTS,
         },
         subject,
         culprit: culprit::sentence(&found),

@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+pub mod eval;
+pub mod output;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::OutputFormat;

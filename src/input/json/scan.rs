@@ -50,7 +50,7 @@ pub fn quote_or_escape(b: &[u8]) -> Option<usize> {
     memchr::memchr2(b'"', b'\\', rest).map(|p| k + p)
 }
 
-pub use crate::bytes::same;
+pub use crate::util::bytes::same;
 
 /// The offset of the first `"` or `\` in a block of sixteen bytes.
 #[cfg(target_arch = "x86_64")]

@@ -13,10 +13,12 @@ use serde_json::{Map, Value};
 
 use std::borrow::Cow;
 
-use super::fields::{self, Fields, Slot};
-use super::scan::{self, MemberWalk, ScanError};
-use super::{record, Options, Output};
 use crate::error::{Error, Result};
+use crate::input::json::fields::{self, Fields, Slot};
+use crate::input::json::scan::{self, MemberWalk, ScanError};
+use crate::input::record;
+use crate::input::Options;
+use crate::input::Output;
 use crate::model::{Event, InputStats, Locator, ParseIssue, SourceId};
 
 /// One record unit inside the document(s).
@@ -212,7 +214,7 @@ struct Outcome<'b> {
     /// The hash of the hit's `(_index, _id)`, when it has both.
     hit: u64,
     /// The event's join keys, hashed.
-    join: crate::correlate::EventKeys,
+    join: crate::analyze::correlate::EventKeys,
 }
 
 impl<'b> Outcome<'b> {
@@ -221,7 +223,7 @@ impl<'b> Outcome<'b> {
         let (hit, join) = match &keyed {
             Ok((ev, key, _)) => (
                 key.as_ref().map_or(0, |k| rustc_hash::FxBuildHasher.hash_one(k)),
-                crate::correlate::EventKeys::of(ev),
+                crate::analyze::correlate::EventKeys::of(ev),
             ),
             Err(_) => (0, Default::default()),
         };
@@ -340,7 +342,7 @@ fn duplicates(results: &[Outcome]) -> rustc_hash::FxHashMap<usize, usize> {
 
 /// Parse an Elasticsearch/OpenSearch export or any array of JSON documents.
 pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Output> {
-    let (units, shape, cut) = crate::stats::stage("scan records", || units(b));
+    let (units, shape, cut) = crate::util::stats::stage("scan records", || units(b));
     if units.is_empty() {
         if let Some((_, e)) = &cut {
             return Err(Error::UnsupportedFormat {
@@ -349,7 +351,7 @@ pub fn parse(id: SourceId, display: &str, b: &[u8], opts: &Options) -> Result<Ou
             });
         }
     }
-    let results: Vec<Outcome> = crate::stats::stage("parse records", || {
+    let results: Vec<Outcome> = crate::util::stats::stage("parse records", || {
         units
             .par_iter()
             .enumerate()
@@ -557,7 +559,7 @@ mod tests {
         assert_eq!(dups.count(), 10);
         let mut got = out.key_hashes.clone().unwrap();
         got.sort_unstable();
-        let want = crate::correlate::sorted_key_hashes(&out.events);
+        let want = crate::analyze::correlate::sorted_key_hashes(&out.events);
         assert!(want.len() >= 25, "{}", want.len());
         assert_eq!(got, want);
     }

@@ -14,7 +14,7 @@
 
 use serde_json::Value;
 
-use super::fields::{FieldMap, Slot, Unit};
+use crate::input::json::fields::{FieldMap, Slot, Unit};
 use crate::normalize::time;
 use crate::normalize::trace::is_hex;
 
@@ -466,7 +466,7 @@ pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
     // path → values, in first-seen order.
     let mut paths: Vec<(String, Vec<&Value>)> = Vec::new();
     let mut index: rustc_hash::FxHashMap<String, usize> = Default::default();
-    let mut covered = [false; super::fields::SLOTS];
+    let mut covered = [false; crate::input::json::fields::SLOTS];
     for v in &lines {
         let mut leaves = Vec::new();
         flatten("", v, &mut leaves, 0);
@@ -558,7 +558,7 @@ pub fn describe(found: &[Inferred]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::fields::BUILTIN;
+    use crate::input::json::fields::BUILTIN;
 
     #[test]
     fn infers_unknown_names_by_shape() {
