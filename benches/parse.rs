@@ -98,12 +98,7 @@ fn end_to_end(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("nginx.jsonl");
     std::fs::write(&path, &data).expect("write");
-    let opts = AnalyzeOptions {
-        inputs: vec![path.display().to_string()],
-        open: logsleuth::input::OpenOptions::default(),
-        quiet: true,
-        ..AnalyzeOptions::default()
-    };
+    let opts = AnalyzeOptions::of_inputs(vec![path.display().to_string()]);
     let mut g = c.benchmark_group("analyze");
     g.throughput(Throughput::Bytes(data.len() as u64));
     g.sample_size(10);

@@ -15,6 +15,7 @@
 //! analyzes. Run: `cargo bench --bench stages`. Event strings live in
 //! per-process arenas, so memory grows with the number of iterations.
 
+use logsleuth::input::json::extract;
 use std::hint::black_box;
 use std::path::PathBuf;
 
@@ -22,7 +23,6 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use logsleuth::analyze::correlate::Links;
 use logsleuth::analyze::evidence::Ctx;
 use logsleuth::app::{analyze, AnalyzeOptions};
-use logsleuth::input::json::fields;
 use logsleuth::input::{self, record, Data, Loaded, Options};
 use logsleuth::model::{Locator, SourceId};
 use logsleuth::report::OutputFormat;
@@ -176,7 +176,7 @@ fn normalize_group(c: &mut Criterion) {
         b.iter(|| {
             let mut found = 0usize;
             for line in data.split(|&c| c == b'\n') {
-                if let Ok(f) = fields::extract_with(&opts.map, line) {
+                if let Ok(f) = extract::extract_with(&opts.map, line) {
                     found += f.found();
                 }
             }
@@ -187,7 +187,7 @@ fn normalize_group(c: &mut Criterion) {
         b.iter(|| {
             let mut n = 0usize;
             for (i, line) in data.split(|&c| c == b'\n').enumerate() {
-                if let Ok(f) = fields::extract_with(&opts.map, line) {
+                if let Ok(f) = extract::extract_with(&opts.map, line) {
                     let ev = record::to_event(SourceId(0), Locator::Line(i as u64 + 1), 0, &f, &opts);
                     n += usize::from(ev.is_failure());
                 }
@@ -247,12 +247,7 @@ fn render_group(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("gateway.jsonl");
     std::fs::write(&path, &data).expect("write");
-    let opts = AnalyzeOptions {
-        inputs: vec![path.display().to_string()],
-        open: logsleuth::input::OpenOptions::default(),
-        quiet: true,
-        ..AnalyzeOptions::default()
-    };
+    let opts = AnalyzeOptions::of_inputs(vec![path.display().to_string()]);
     let report = analyze(&opts).expect("analyzes").report;
     let mut g = c.benchmark_group("render");
     g.throughput(Throughput::Bytes(data.len() as u64));

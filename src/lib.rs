@@ -12,6 +12,7 @@ pub mod analyze;
 pub mod app;
 pub mod cli;
 pub mod error;
+pub mod fuzzing;
 pub mod input;
 pub mod model;
 pub mod normalize;

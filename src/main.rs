@@ -6,8 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use logsleuth::app::{self, Outcome};
-use logsleuth::cli::{Cli, Command};
+use logsleuth::cli::{self, Cli, Outcome};
 
 fn main() -> ExitCode {
     // glibc raises its mmap threshold each time a large block is freed, up
@@ -27,18 +26,7 @@ fn main() -> ExitCode {
     if stats {
         logsleuth::util::stats::enable();
     }
-    let result = match &cli.command {
-        Command::Analyze(args) => app::run_analyze(args, &mut stderr),
-        Command::Export(args) => app::run_export(args, &mut stderr),
-        Command::Timeline(args) => app::run_timeline(args, &mut stderr),
-        Command::Trace(args) => app::run_trace(args, &mut stderr),
-        Command::Sanitize(args) => app::run_sanitize(args, &mut std::io::stdout().lock()),
-        Command::Rules { action, rules } => app::run_rules(action, rules, &mut std::io::stdout().lock())
-            .map(|ok| if ok { Outcome::Clean } else { Outcome::FailOn }),
-        Command::Eval { dir, format, rules } => {
-            app::run_eval(dir, *format, rules, &mut std::io::stdout().lock())
-        }
-    };
+    let result = cli::run(&cli.command, &mut stderr);
     if stats {
         let _ = logsleuth::util::stats::render(started.elapsed(), &mut stderr);
     }

@@ -1,11 +1,11 @@
 //! Every input a fuzzer ever crashed on, replayed through the same check
-//! (`logsleuth::util::fuzzing`) that found it. Files live in
+//! (`logsleuth::fuzzing`) that found it. Files live in
 //! `tests/fuzz-regressions/TARGET/`, named after what they exposed; see
 //! `fuzz/run.sh` for how they are found.
 
 use std::path::Path;
 
-use logsleuth::util::fuzzing;
+use logsleuth::fuzzing;
 
 fn check(target: &str) -> usize {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -483,14 +483,12 @@ fn a_secret_planted_anywhere_reaches_no_output() {
         }
 
         // analyze, every report format
-        let opts = AnalyzeOptions {
-            inputs: [&har_path, &jsonl_path, &es_path]
+        let opts = AnalyzeOptions::of_inputs(
+            [&har_path, &jsonl_path, &es_path]
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect(),
-            quiet: true,
-            ..AnalyzeOptions::default()
-        };
+        );
         let analysis = analyze(&opts).unwrap_or_else(|e| panic!("{case}: analyze: {e}"));
         assert!(analysis.errors.is_empty(), "{case}: {:?}", analysis.errors);
         for format in [

@@ -5,10 +5,10 @@
 //!   deleted, the file cut), every record is still accounted for: it
 //!   produced events or is listed as skipped with its reason.
 
+use logsleuth::fuzzing;
 use logsleuth::input::formats::{jsonl, text};
 use logsleuth::input::Options;
 use logsleuth::model::{SourceId, TextKind};
-use logsleuth::util::fuzzing;
 use proptest::prelude::*;
 
 /// One JSON-lines line: records of several conventions, broken lines,

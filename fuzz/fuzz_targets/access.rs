@@ -1,6 +1,6 @@
 //! Access-log parsers (CLF, ALB, W3C, HAProxy, Envoy, Zeek): never a panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use logsleuth::util::fuzzing;
+use logsleuth::fuzzing;
 
 fuzz_target!(|data: &[u8]| fuzzing::access(data));

@@ -1,6 +1,6 @@
 //! The condition-expression parser: any text parses or gives an error.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use logsleuth::util::fuzzing;
+use logsleuth::fuzzing;
 
 fuzz_target!(|data: &[u8]| fuzzing::condition(data));

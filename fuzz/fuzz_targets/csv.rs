@@ -1,6 +1,6 @@
 //! Kibana Discover CSV parser: never a panic, every row accounted for.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use logsleuth::util::fuzzing;
+use logsleuth::fuzzing;
 
 fuzz_target!(|data: &[u8]| fuzzing::csv(data));

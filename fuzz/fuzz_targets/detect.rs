@@ -1,6 +1,6 @@
 //! Format detection followed by the parser it picks: the path every input takes.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use logsleuth::util::fuzzing;
+use logsleuth::fuzzing;
 
 fuzz_target!(|data: &[u8]| fuzzing::detect(data));

@@ -1,6 +1,6 @@
 //! Elasticsearch/OpenSearch export parser: never a panic, every hit accounted for.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use logsleuth::util::fuzzing;
+use logsleuth::fuzzing;
 
 fuzz_target!(|data: &[u8]| fuzzing::esdoc(data));

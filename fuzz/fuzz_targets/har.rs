@@ -1,6 +1,6 @@
 //! HAR parser: any bytes give events or counted skips, never a panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use logsleuth::util::fuzzing;
+use logsleuth::fuzzing;
 
 fuzz_target!(|data: &[u8]| fuzzing::har(data));

@@ -10,8 +10,10 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::model::OptionStr;
 use crate::model::{Event, Format, SourceId, SourceInfo};
+#[cfg(test)]
+use crate::normalize::join::push_key_hashes;
+use crate::normalize::join::{key_hash, keys};
 
 /// Offsets smaller than this are network latency, not clock error: they are
 /// reported but not corrected.
@@ -51,22 +53,6 @@ fn median(v: &mut [i64]) -> i64 {
         n if n % 2 == 1 => v[n / 2],
         n => v[n / 2 - 1] / 2 + v[n / 2] / 2,
     }
-}
-
-/// The part of a canonical trace id that joins: its low 64 bits.
-pub fn trace_key(trace: &str) -> &str {
-    trace.get(trace.len().saturating_sub(16)..).unwrap_or(trace)
-}
-
-/// The join keys of an event: its trace id and its request id. Trace ids
-/// join on their low 64 bits, so a 64-bit id (Datadog, B3 64-bit, Jaeger)
-/// matches the 128-bit id of the same trace.
-fn keys(e: &Event) -> impl Iterator<Item = (bool, &str)> {
-    e.trace_id
-        .as_deref()
-        .map(|t| (true, trace_key(t)))
-        .into_iter()
-        .chain(e.request_id().as_str().map(|r| (false, r)))
 }
 
 /// Pairs of inputs with the first event of each shared key in each.
@@ -254,60 +240,6 @@ pub fn apply(events: &mut [Event], sources: &mut [SourceInfo], skews: &[Skew]) {
             e.set_ts_ns(Some(t.saturating_sub(shift)));
         }
     }
-}
-
-/// A join key's hash. The low bit says whether the key is a trace id (1)
-/// or a request id (0), so keys of the two kinds never share a hash.
-fn key_hash(is_trace: bool, key: &str) -> u64 {
-    use std::hash::BuildHasher;
-    (rustc_hash::FxBuildHasher.hash_one(key) & !1) | u64::from(is_trace)
-}
-
-/// Push the hash of each of an event's join keys to `out`: what
-/// [`KeyIndex::with_hashes`] takes, when a parser hashes the keys as it
-/// builds the events.
-pub fn push_key_hashes(e: &Event, out: &mut Vec<u64>) {
-    out.extend(keys(e).map(|(t, k)| key_hash(t, k)));
-}
-
-/// The hashes of one event's join keys (a trace id and a request id at
-/// most), for a parser that builds events in parallel and gathers the
-/// hashes in event order afterwards, as [`push_key_hashes`] would push them.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct EventKeys {
-    n: u8,
-    hashes: [u64; 2],
-}
-
-impl EventKeys {
-    /// The hashes of `e`'s join keys.
-    pub fn of(e: &Event) -> EventKeys {
-        let mut k = EventKeys::default();
-        for (is_trace, key) in keys(e) {
-            if let Some(slot) = k.hashes.get_mut(usize::from(k.n)) {
-                *slot = key_hash(is_trace, key);
-                k.n += 1;
-            }
-        }
-        k
-    }
-
-    /// The hashes, in the order [`push_key_hashes`] pushes them.
-    pub fn hashes(&self) -> &[u64] {
-        &self.hashes[..usize::from(self.n)]
-    }
-}
-
-/// The hashes of every join key of `events`, sorted: what a parser's
-/// `key_hashes` must hold, in some order.
-#[cfg(test)]
-pub fn sorted_key_hashes(events: &[Event]) -> Vec<u64> {
-    let mut out = Vec::new();
-    for e in events {
-        push_key_hashes(e, &mut out);
-    }
-    out.sort_unstable();
-    out
 }
 
 /// Events to a block of the passes that read every trace id.

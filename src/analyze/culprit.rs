@@ -19,9 +19,9 @@ use std::sync::LazyLock;
 use rayon::prelude::*;
 use regex::Regex;
 use rustc_hash::FxHashMap;
-use serde::Serialize;
 
-use crate::model::{ByOrigin, Event, OptionStr, Origin, Str, Subject};
+use crate::model::{Attribute, ByOrigin, Dim, Event, OptionStr, Origin, Str, Subject};
+use crate::normalize::agent::release;
 use crate::rules::{CompiledRule, Finding};
 
 /// Failures a finding needs before its attributes mean anything.
@@ -53,62 +53,6 @@ const MAX_BASE_SHARE: f64 = 0.5;
 /// Smallest difference between the two shares.
 const MIN_EFFECT: f64 = 0.4;
 
-/// What an attribute is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Dim {
-    /// The upstream address a proxy forwarded to.
-    Upstream,
-    /// The upstream cluster (pool, service) a proxy chose from.
-    Cluster,
-    /// A host named in the error text (a dependency's URL or address).
-    Dependency,
-    /// The client's address.
-    ClientAddress,
-    /// The client's release, from the user agent (`ShopApp/7.2.0`).
-    Release,
-    /// The whole user agent.
-    UserAgent,
-    /// The credential's fingerprint.
-    Credential,
-    /// The emitting service's version.
-    Version,
-    /// Method and route.
-    Route,
-    /// The request's media type.
-    ContentType,
-    /// A field the error text names.
-    Field,
-    /// The request body's size: the failing requests were the large ones.
-    Size,
-}
-
-impl Dim {
-    /// How a sentence names the dimension.
-    pub fn noun(self) -> &'static str {
-        match self {
-            Dim::Upstream => "upstream",
-            Dim::Cluster => "upstream cluster",
-            Dim::Dependency => "dependency",
-            Dim::ClientAddress => "client",
-            Dim::Release => "client release",
-            Dim::UserAgent => "user agent",
-            Dim::Credential => "credential",
-            Dim::Version => "version",
-            Dim::Route => "route",
-            Dim::ContentType => "content type",
-            Dim::Field => "field",
-            Dim::Size => "request size",
-        }
-    }
-
-    /// Whether the value comes from the failures' error text, which the
-    /// successes lack.
-    fn read_from_error(self) -> bool {
-        matches!(self, Dim::Dependency | Dim::Field)
-    }
-}
-
 const DIMS: [Dim; 11] = [
     Dim::Upstream,
     Dim::Cluster,
@@ -122,37 +66,6 @@ const DIMS: [Dim; 11] = [
     Dim::ContentType,
     Dim::Field,
 ];
-
-/// One attribute that sets a finding's failures apart.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Attribute {
-    /// What it is.
-    pub dim: Dim,
-    /// Its value.
-    pub value: String,
-    /// Share of the finding's failures that carry it.
-    pub share: f64,
-    /// Share of the successful requests that carry it (`None` for values
-    /// read from error text).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<f64>,
-}
-
-/// The client release a user agent names: its first product token when
-/// that has a dotted version (`ShopApp/7.2.0 (iPhone; iOS 17)` gives
-/// `ShopApp/7.2.0`). Browsers, whose first token is the generic
-/// `Mozilla/5.0`, name none.
-pub fn release(ua: &str) -> Option<&str> {
-    let token = ua.split([' ', '(', ';']).next()?.trim();
-    let (product, version) = token.split_once('/')?;
-    let dotted = version.contains('.')
-        && version.starts_with(|c: char| c.is_ascii_digit())
-        && version
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_'));
-    let generic = product.eq_ignore_ascii_case("mozilla") || product.is_empty();
-    (dotted && !generic && product.len() <= 64).then_some(token)
-}
 
 /// Hosts named in error text: the host of a URL, the name a DNS lookup
 /// failed for, the address a dial failed to reach.

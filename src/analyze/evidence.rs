@@ -3,8 +3,8 @@
 //! records in other inputs and the clock correction its input received.
 
 use crate::analyze::correlate::Links;
+use crate::model::report::Evidence;
 use crate::model::{Event, SourceInfo};
-use crate::report::Evidence;
 
 /// Records from other inputs listed with each piece of evidence.
 const LINKED_PER_EVIDENCE: usize = 3;

@@ -6,9 +6,9 @@
 
 use crate::analyze::culprit;
 use crate::analyze::evidence::Ctx;
+use crate::model::report::{Cause, Factors};
 use crate::model::{ErrorClass, Event, Subject};
 use crate::normalize::time::format_ns;
-use crate::report::{Cause, Factors};
 
 /// Failures needed before they are worth explaining.
 const MIN_FAILURES: usize = 3;

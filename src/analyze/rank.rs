@@ -16,10 +16,10 @@ use rustc_hash::FxHashMap;
 use crate::analyze::correlate::Links;
 use crate::analyze::evidence::Ctx;
 use crate::analyze::traces::Blame;
-use crate::model::Event;
+use crate::model::report::{Cause, Factors, Hop, Symptom, Weights};
 use crate::model::OptionStr;
+use crate::model::{Dim, Event};
 use crate::normalize::time::format_ns;
-use crate::report::{Cause, Factors, Hop, Symptom, Weights};
 use crate::rules::{CompiledRule, Finding};
 
 /// Categories of a dependency's failure, which its callers report as
@@ -439,18 +439,13 @@ pub fn rank(
     // One diagnosis split by the rule's grouping (415s on two routes, both
     // from one release sending one content type): the earlier finding
     // stands for both.
-    let culprit_keys: Vec<Vec<(crate::analyze::culprit::Dim, &str)>> = findings
+    let culprit_keys: Vec<Vec<(Dim, &str)>> = findings
         .iter()
         .map(|f| {
-            let mut k: Vec<(crate::analyze::culprit::Dim, &str)> = f
+            let mut k: Vec<(Dim, &str)> = f
                 .culprits
                 .iter()
-                .filter(|c| {
-                    !matches!(
-                        c.dim,
-                        crate::analyze::culprit::Dim::Route | crate::analyze::culprit::Dim::Cluster
-                    )
-                })
+                .filter(|c| !matches!(c.dim, Dim::Route | Dim::Cluster))
                 .map(|c| (c.dim, c.value.as_str()))
                 .collect();
             k.sort_unstable();
@@ -628,21 +623,12 @@ pub fn rank(
             .any(|&s| same_culprit(r, s) && findings[s].subject.endpoint != subject.endpoint)
         {
             subject.endpoint = None;
-            if culprits
-                .iter()
-                .any(|c| c.dim == crate::analyze::culprit::Dim::Cluster)
-                && !culprits
-                    .iter()
-                    .any(|c| c.dim == crate::analyze::culprit::Dim::Upstream)
+            if culprits.iter().any(|c| c.dim == Dim::Cluster)
+                && !culprits.iter().any(|c| c.dim == Dim::Upstream)
             {
                 subject.upstream = None;
             }
-            culprits.retain(|c| {
-                !matches!(
-                    c.dim,
-                    crate::analyze::culprit::Dim::Route | crate::analyze::culprit::Dim::Cluster
-                )
-            });
+            culprits.retain(|c| !matches!(c.dim, Dim::Route | Dim::Cluster));
         }
         let mut all: BTreeSet<usize> = f.events.iter().copied().collect();
         for &s in &symptoms {

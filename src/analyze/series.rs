@@ -7,10 +7,10 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::analyze::evidence;
+use crate::model::report::{Affected, AffectedClient, AffectedEndpoint, Bucket, FailedRequest, Series};
 use crate::model::OptionStr;
 use crate::model::{ByOrigin, Event, Extent, SourceInfo};
 use crate::normalize::time::format_ns;
-use crate::report::{Affected, AffectedClient, AffectedEndpoint, Bucket, FailedRequest, Series};
 
 /// Intervals a chart is aimed to have.
 const TARGET_BUCKETS: i64 = 60;

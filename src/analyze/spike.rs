@@ -7,9 +7,11 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use crate::analyze::rank::Ranked;
+use crate::model::report::{Spike, SpikeField};
 use crate::model::{ByOrigin, Event, Extent, Origin};
 use crate::normalize::time::format_ns;
-use crate::report::{Spike, SpikeField};
+use crate::rules::Finding;
 
 /// Values reported.
 const TOP: usize = 10;
@@ -190,6 +192,26 @@ impl<'a> Baseline<'a> {
     fn events(&self) -> usize {
         self.origins.iter().map(|(_, n)| n as usize).sum()
     }
+}
+
+/// What the top cause's failures (its root finding's and its symptoms')
+/// have in common, from its onset to its last failure.
+pub fn of_top(
+    ranked: &[Ranked],
+    findings: &[Finding],
+    events: &[Event],
+    templates: &[(String, u64)],
+    sorted: bool,
+) -> Option<Spike> {
+    let top = ranked.first()?;
+    let mut idx: Vec<usize> = findings[top.root].events.clone();
+    for &s in &top.symptoms {
+        idx.extend(findings[s].events.iter().copied());
+    }
+    let f = &findings[top.root];
+    let start = f.onset_ts.or(f.first_ts)?;
+    let end = idx.iter().filter_map(|&i| events[i].ts_ns()).max()?;
+    explain(events, start, end, templates, sorted)
 }
 
 /// Compare the failures in `[start, end]` with the baseline. `sorted`

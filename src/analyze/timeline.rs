@@ -7,10 +7,10 @@
 
 use crate::analyze::evidence::Ctx;
 use crate::analyze::rank::Ranked;
+use crate::model::report::TimelineEntry;
 use crate::model::OptionStr;
 use crate::model::{Event, Subject};
 use crate::normalize::time::format_ns;
-use crate::report::TimelineEntry;
 use crate::rules::{CompiledRule, Finding};
 
 /// Causes that get peak, mitigation and recovery entries.

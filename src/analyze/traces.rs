@@ -9,9 +9,9 @@
 //! clock error left after skew correction.
 
 use crate::analyze::correlate::Links;
+use crate::model::report::Hop;
 use crate::model::OptionStr;
 use crate::model::{Event, Format, SourceInfo};
-use crate::report::Hop;
 
 /// Time tolerance when nesting hops by their start and end.
 const NEST_TOLERANCE_NS: i64 = 1_000_000_000;

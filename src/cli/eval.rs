@@ -6,11 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::app::{self, AnalyzeOptions};
 use crate::error::{Error, Result};
-use crate::report::Cause;
+use crate::report::eval::{EvalReport, ScenarioResult};
+use crate::report::{Cause, ListFormat};
 
 /// The file that labels a scenario.
 pub const TRUTH_FILE: &str = "truth.toml";
@@ -32,36 +33,6 @@ pub struct Truth {
     /// Where a hand-written incident comes from (a public postmortem).
     #[serde(default)]
     pub source: Option<String>,
-}
-
-/// How one scenario scored.
-#[derive(Debug, Clone, Serialize)]
-pub struct ScenarioResult {
-    /// Folder name.
-    pub name: String,
-    /// True category.
-    pub category: String,
-    /// True subject.
-    pub subject: String,
-    /// Rank of the first matching cause (1 is best); `None` when not found.
-    pub rank: Option<u32>,
-    /// The top cause, as `category subject`.
-    pub top: Option<String>,
-    /// Seconds between the matching cause's onset and the true onset.
-    pub onset_error_s: Option<f64>,
-}
-
-/// The whole suite's score.
-#[derive(Debug, Clone, Serialize)]
-pub struct EvalReport {
-    /// One row per scenario, in folder order.
-    pub scenarios: Vec<ScenarioResult>,
-    /// Share found at rank 1.
-    pub ac_at_1: f64,
-    /// Share found within the first 3.
-    pub ac_at_3: f64,
-    /// Mean of AC@1..AC@5.
-    pub avg_at_5: f64,
 }
 
 /// Whether a cause's subject names the true subject.
@@ -142,11 +113,12 @@ pub fn run(dir: &Path, rule_dirs: &[PathBuf]) -> Result<EvalReport> {
         let truth: Truth = toml::from_str(&text)
             .map_err(|e| Error::Usage(format!("{}: {}", truth_path.display(), e.message())))?;
         let opts = AnalyzeOptions {
-            inputs: inputs_of(&sdir)?,
-            open: crate::input::OpenOptions::default(),
-            quiet: true,
+            read: crate::input::read::Request {
+                inputs: inputs_of(&sdir)?,
+                quiet: true,
+                ..Default::default()
+            },
             rule_dirs: rule_dirs.to_vec(),
-            ..AnalyzeOptions::default()
         };
         let analysis = app::analyze(&opts)?;
         let causes = &analysis.report.root_causes;
@@ -186,5 +158,24 @@ pub fn run(dir: &Path, rule_dirs: &[PathBuf]) -> Result<EvalReport> {
         ac_at_3: at(3),
         avg_at_5,
         scenarios,
+    })
+}
+
+/// `logsleuth eval DIR`: score the ranking on a labeled suite and print
+/// the table.
+pub fn run_eval(
+    dir: &Path,
+    format: ListFormat,
+    rule_dirs: &[PathBuf],
+    out: &mut dyn std::io::Write,
+) -> Result<()> {
+    let result = run(dir, &crate::rules::dirs_with_project(rule_dirs))?;
+    match format {
+        ListFormat::Text => crate::report::eval::render_text(&result, out),
+        ListFormat::Json => crate::report::eval::render_json(&result, out),
+    }
+    .map_err(|source| Error::Output {
+        path: PathBuf::from("-"),
+        source,
     })
 }

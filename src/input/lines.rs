@@ -27,7 +27,7 @@ pub struct Chunk {
     /// Records read after replacing invalid UTF-8 with U+FFFD.
     pub repaired: u64,
     /// The hashes of the events' join keys, taken while each record was
-    /// still in the cache (see [`crate::analyze::correlate::push_key_hashes`]); left
+    /// still in the cache (see [`crate::normalize::join::push_key_hashes`]); left
     /// empty by parsers that do not hash them.
     pub keys: Vec<u64>,
 }

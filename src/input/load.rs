@@ -562,6 +562,41 @@ fn read_zstd(
     Ok(())
 }
 
+/// Bytes that identify this run's inputs, for the fingerprint key: each
+/// file's size and its first and last 64 KiB (read, not parsed), each
+/// embedded input whole. Standard input adds only its name.
+pub fn key_material(specs: &[InputSpec]) -> Vec<u8> {
+    use std::io::{Read, Seek, SeekFrom};
+    const SAMPLE: u64 = 64 * 1024;
+    let mut m = Vec::new();
+    for spec in specs {
+        match spec {
+            // Only regular files are sampled: opening a FIFO would block, and
+            // reading from a pipe or device would take its bytes from the parse.
+            InputSpec::Path(p) if std::fs::metadata(p).is_ok_and(|m| m.is_file()) => {
+                let Ok(mut f) = std::fs::File::open(p) else {
+                    continue;
+                };
+                let len = f.metadata().map_or(0, |md| md.len());
+                m.extend_from_slice(&len.to_le_bytes());
+                let mut buf = Vec::new();
+                let _ = (&mut f).take(SAMPLE).read_to_end(&mut buf);
+                if len > 2 * SAMPLE && f.seek(SeekFrom::Start(len - SAMPLE)).is_ok() {
+                    let _ = f.take(SAMPLE).read_to_end(&mut buf);
+                }
+                m.extend_from_slice(&buf);
+            }
+            InputSpec::Path(p) => m.extend_from_slice(p.as_os_str().as_encoded_bytes()),
+            InputSpec::Stdin => m.extend_from_slice(b"<stdin>"),
+            InputSpec::Embedded { name, bytes } => {
+                m.extend_from_slice(name.as_bytes());
+                m.extend_from_slice(bytes);
+            }
+        }
+    }
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

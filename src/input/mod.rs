@@ -16,6 +16,7 @@ pub mod guard;
 pub mod json;
 pub mod lines;
 pub mod load;
+pub mod read;
 pub mod record;
 
 use crate::error::Result;
@@ -71,7 +72,7 @@ pub struct Parsed {
     pub events: Vec<Event>,
     /// The hashes of every join key of `events` (their multiset: the order
     /// says nothing), taken by the parser while each record was in the
-    /// cache, for [`crate::analyze::correlate::KeyIndex::with_hashes`]; `None` when
+    /// cache, for `analyze::correlate::KeyIndex::with_hashes`; `None` when
     /// the parser does not take them. Stale once events are dropped.
     pub key_hashes: Option<Vec<u64>>,
 }
@@ -101,7 +102,9 @@ pub fn parse(id: SourceId, loaded: &Loaded, opts: &Options) -> Result<Parsed> {
                 jsonl::parse(id, bytes, opts)
             } else {
                 let inferred = Options {
-                    map: opts.map.with_inferred(&found),
+                    map: opts
+                        .map
+                        .with_added(found.iter().map(|f| (f.path.as_str(), f.slot, f.unit))),
                     ..opts.clone()
                 };
                 let mut out = jsonl::parse(id, bytes, &inferred);
@@ -176,7 +179,7 @@ mod robustness {
             notes: Vec::new(),
         };
         if let Ok(p) = parse(SourceId(0), &loaded, &Options::default()) {
-            crate::util::fuzzing::check_accounting(&p.info.stats, p.events.len());
+            crate::fuzzing::check_accounting(&p.info.stats, p.events.len());
         }
     }
 

@@ -4,13 +4,16 @@
 //! `input` produces these types, `table` turns events into the polars frame,
 //! `rules` reads events to produce findings. Nothing here does I/O.
 
+mod attribute;
 mod event;
 mod extent;
 mod interner;
 mod origin;
+pub mod report;
 mod source;
 mod sym;
 
+pub use attribute::{Attribute, Dim};
 pub use event::{
     clip, intern, lying_in, oversized, AuthInfo, ErrorClass, Event, Extra, Ids, Level, RateLimitInfo, Str,
     Text, MAX_RECORD_BYTES, MAX_VALUE_BYTES,

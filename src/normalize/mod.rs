@@ -5,9 +5,11 @@
 //! Parsers in `input` call these to turn raw strings into the values of
 //! [`crate::model::Event`]; nothing here knows about file formats.
 
+pub mod agent;
 pub mod auth;
 pub mod body;
 pub mod error_class;
+pub mod join;
 pub mod jwt;
 pub mod level;
 pub mod media;

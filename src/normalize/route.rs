@@ -1,6 +1,8 @@
 //! URL splitting and route templates: `/users/123/orders/9f1c…` becomes
 //! `/users/{id}/orders/{id}`, so failures group by endpoint, not by record.
 
+use crate::util::url::{query_start, scheme_end, segments};
+
 /// Host and path of a URL or request target. `host` is `None` for a bare path.
 pub fn split_url(url: &str) -> (Option<&str>, &str) {
     let (scheme, rest) = match scheme_end(url) {
@@ -25,54 +27,6 @@ pub fn split_url(url: &str) -> (Option<&str>, &str) {
     let path = strip_query(&rest[end..]);
     let path = if path.is_empty() { "/" } else { path };
     ((!host.is_empty()).then_some(host), path)
-}
-
-/// Where the first `://` of `u` starts, like `u.find("://")` without
-/// building a substring searcher for every URL.
-pub fn scheme_end(u: &str) -> Option<usize> {
-    let b = u.as_bytes();
-    memchr::memchr_iter(b':', b).find(|&i| b.get(i + 1..i + 3) == Some(b"//".as_slice()))
-}
-
-/// Offset of the first `/` in `s`.
-pub fn slash(s: &str) -> Option<usize> {
-    memchr::memchr(b'/', s.as_bytes())
-}
-
-/// The `/`-separated segments of `path`, as `path.split('/')` gives them.
-pub fn segments(path: &str) -> impl Iterator<Item = &str> {
-    split(path, b'/')
-}
-
-/// The pieces of `s` between each `sep`, an ASCII byte, as
-/// `s.split(char::from(sep))` gives them. Found with a plain byte loop:
-/// `split` with a `char` compares each match's encoding through a call to
-/// memcmp, and memchr's set-up costs more than the search on the short
-/// paths and keys this splits.
-pub fn split(s: &str, sep: u8) -> impl Iterator<Item = &str> {
-    debug_assert!(sep.is_ascii());
-    let mut rest = Some(s);
-    std::iter::from_fn(move || {
-        let r = rest?;
-        match r.bytes().position(|c| c == sep) {
-            // `sep` is ASCII, so both sides of it are character boundaries.
-            Some(i) => {
-                rest = r.get(i + 1..);
-                r.get(..i)
-            }
-            None => {
-                rest = None;
-                Some(r)
-            }
-        }
-    })
-}
-
-/// Where the query or fragment of a URL or path starts (its length when
-/// it has neither). Both marks are ASCII: the offset is a character
-/// boundary.
-pub fn query_start(u: &str) -> usize {
-    memchr::memchr2(b'?', b'#', u.as_bytes()).unwrap_or(u.len())
 }
 
 fn strip_query(p: &str) -> &str {
@@ -168,6 +122,7 @@ fn template_into<'a>(path: &'a str, out: &mut String) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::util::url::{slash, split};
 
     /// The definition of an id segment, one test at a time.
     fn is_id_segment_by_tests(seg: &str) -> bool {

@@ -557,8 +557,8 @@ fn is_secret_segment(seg: &str) -> bool {
 
 /// The URL with credential-like path segments fingerprinted, if any.
 fn secret_path_segments(u: &str) -> Option<String> {
-    let (path, rest) = u.split_at(crate::normalize::route::query_start(u));
-    use crate::normalize::route::{scheme_end, segments, slash};
+    let (path, rest) = u.split_at(crate::util::url::query_start(u));
+    use crate::util::url::{scheme_end, segments, slash};
     let start = scheme_end(path).map_or(0, |i| i + 3);
     let path_start = slash(&path[start..]).map_or(path.len(), |i| start + i);
     if !segments(&path[path_start..]).any(is_secret_segment) {
@@ -649,7 +649,7 @@ fn url_query(u: &str) -> Cow<'_, str> {
         None => (u, None),
     };
     // userinfo: scheme://user:pass@host
-    if let Some(i) = crate::normalize::route::scheme_end(base) {
+    if let Some(i) = crate::util::url::scheme_end(base) {
         let rest = &base[i + 3..];
         let auth_end = rest.find('/').unwrap_or(rest.len());
         if let Some(at) = rest[..auth_end].rfind('@') {

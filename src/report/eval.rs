@@ -3,7 +3,37 @@
 
 use std::io::Write;
 
-use crate::cli::eval::EvalReport;
+use serde::Serialize;
+
+/// How one scenario scored.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioResult {
+    /// Folder name.
+    pub name: String,
+    /// True category.
+    pub category: String,
+    /// True subject.
+    pub subject: String,
+    /// Rank of the first matching cause (1 is best); `None` when not found.
+    pub rank: Option<u32>,
+    /// The top cause, as `category subject`.
+    pub top: Option<String>,
+    /// Seconds between the matching cause's onset and the true onset.
+    pub onset_error_s: Option<f64>,
+}
+
+/// The whole suite's score.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    /// One row per scenario, in folder order.
+    pub scenarios: Vec<ScenarioResult>,
+    /// Share found at rank 1.
+    pub ac_at_1: f64,
+    /// Share found within the first 3.
+    pub ac_at_3: f64,
+    /// Mean of AC@1..AC@5.
+    pub avg_at_5: f64,
+}
 
 /// Plain-text table.
 pub fn render_text(r: &EvalReport, out: &mut dyn Write) -> std::io::Result<()> {

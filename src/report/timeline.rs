@@ -5,7 +5,6 @@
 use std::io::Write;
 
 use super::TimelineEntry;
-use crate::cli::TimelineFormat;
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -42,6 +41,17 @@ pub fn markdown(entries: &[TimelineEntry], w: &mut dyn Write) -> std::io::Result
         writeln!(w, "| {} | {} | {ev}{clock} |", t.ts, cell(&t.text))?;
     }
     Ok(())
+}
+
+/// Formats of `timeline`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TimelineFormat {
+    /// A Markdown table.
+    Md,
+    /// CSV with a header row.
+    Csv,
+    /// A JSON array of entries.
+    Json,
 }
 
 /// Write the timeline in `format`.

@@ -45,7 +45,7 @@ pub struct Finding {
     pub history: bool,
     /// What sets its failures apart from the successful traffic
     /// ([`crate::analyze::culprit`]); empty until attributed.
-    pub culprits: Vec<crate::analyze::culprit::Attribute>,
+    pub culprits: Vec<crate::model::Attribute>,
 }
 
 /// The group an event belongs to under a rule: one value per group field,
@@ -102,7 +102,7 @@ fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [SourceInfo]) -
             GroupField::Release => e
                 .user_agent()
                 .as_str()
-                .and_then(crate::analyze::culprit::release)
+                .and_then(crate::normalize::agent::release)
                 .unwrap_or(""),
             GroupField::Client => e.client().as_str().unwrap_or(""),
             GroupField::Url => e.url.as_deref().unwrap_or(""),

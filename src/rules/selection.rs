@@ -144,7 +144,7 @@ fn get(e: &Event, f: Field) -> Option<Val<'_>> {
         Field::Release => e
             .user_agent()
             .as_str()
-            .and_then(crate::analyze::culprit::release)
+            .and_then(crate::normalize::agent::release)
             .map(Val::Str),
         Field::Client => s(&e.client()),
         Field::Input => Some(Val::Num(f64::from(e.source.0))),

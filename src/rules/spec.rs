@@ -466,7 +466,7 @@ impl Condition {
             }
         }
         if let Some(want) = self.has_release {
-            let release = e.user_agent().as_str().and_then(crate::analyze::culprit::release);
+            let release = e.user_agent().as_str().and_then(crate::normalize::agent::release);
             if release.is_some() != want {
                 return false;
             }

@@ -12,7 +12,6 @@
 //!
 //! Pure: bytes in, bytes, manifest and survivors out; the command writes.
 
-mod body;
 mod walk;
 
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
-//! Helpers that belong to no stage: byte comparisons, `--stats` timings,
-//! the progress bar, and the entry points the fuzz targets call.
+//! Helpers that belong to no stage: byte comparisons, URL syntax,
+//! `--stats` timings and the progress bar.
 
 pub mod bytes;
-pub mod fuzzing;
 pub mod progress;
 pub mod stats;
+pub mod url;

@@ -8,6 +8,7 @@
 //! without building the document tree; units are parsed in parallel and
 //! hits are de-duplicated on `(_index, _id)`. Records are the units.
 
+use crate::input::json::extract;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
@@ -214,7 +215,7 @@ struct Outcome<'b> {
     /// The hash of the hit's `(_index, _id)`, when it has both.
     hit: u64,
     /// The event's join keys, hashed.
-    join: crate::analyze::correlate::EventKeys,
+    join: crate::normalize::join::EventKeys,
 }
 
 impl<'b> Outcome<'b> {
@@ -223,7 +224,7 @@ impl<'b> Outcome<'b> {
         let (hit, join) = match &keyed {
             Ok((ev, key, _)) => (
                 key.as_ref().map_or(0, |k| rustc_hash::FxBuildHasher.hash_one(k)),
-                crate::analyze::correlate::EventKeys::of(ev),
+                crate::normalize::join::EventKeys::of(ev),
             ),
             Err(_) => (0, Default::default()),
         };
@@ -267,7 +268,7 @@ fn bytes_event<'d, 'b>(
     if let Some(reason) = crate::model::oversized(bytes.len()) {
         return Err(reason);
     }
-    fields::extract_into(&opts.map, bytes, f).map_err(|e| match e {
+    extract::extract_into(&opts.map, bytes, f).map_err(|e| match e {
         fields::FieldError::Json(e) => format!("invalid JSON: {e}"),
         fields::FieldError::NotObject => "not a JSON object".to_string(),
     })?;
@@ -502,7 +503,7 @@ pub fn response_line_events(
     let mut failed = Vec::new();
     let mut f = Fields::default();
     for &(s, e) in &arr.elements {
-        match fields::extract_into(&opts.map, &line[s..e], &mut f) {
+        match extract::extract_into(&opts.map, &line[s..e], &mut f) {
             Ok(()) => out.push(record::to_event(id, loc, offset + s as u64, &f, opts)),
             Err(fields::FieldError::Json(err)) => {
                 failed.push((offset + s as u64, format!("hit: invalid JSON: {err}")))
@@ -559,7 +560,7 @@ mod tests {
         assert_eq!(dups.count(), 10);
         let mut got = out.key_hashes.clone().unwrap();
         got.sort_unstable();
-        let want = crate::analyze::correlate::sorted_key_hashes(&out.events);
+        let want = crate::normalize::join::sorted_key_hashes(&out.events);
         assert!(want.len() >= 25, "{}", want.len());
         assert_eq!(got, want);
     }

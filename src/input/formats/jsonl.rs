@@ -6,7 +6,8 @@
 
 use crate::input::formats::esdoc;
 use crate::input::formats::otel;
-use crate::input::json::fields::{self, FieldError, Fields, Slot};
+use crate::input::json::extract;
+use crate::input::json::fields::{FieldError, Fields, Slot};
 use crate::input::lines::{self, Chunk};
 use crate::input::record;
 use crate::input::Options;
@@ -124,7 +125,7 @@ fn line_events<'de>(
     let Chunk {
         events: out, issues, ..
     } = chunk;
-    fields::extract_into(&opts.map, line, f).map_err(|e| match e {
+    extract::extract_into(&opts.map, line, f).map_err(|e| match e {
         FieldError::Json(e) => format!("invalid JSON: {e}"),
         FieldError::NotObject => "valid JSON but not an object".to_string(),
     })?;
@@ -147,7 +148,7 @@ fn line_events<'de>(
             }));
         }
     } else if let Some(inner) = embedded_json(line, f) {
-        if let Ok(mut inner_f) = fields::extract_with(&opts.map, inner.as_bytes()) {
+        if let Ok(mut inner_f) = extract::extract_with(&opts.map, inner.as_bytes()) {
             let mut outer = f.to_static_fields();
             outer.clear(Slot::Message);
             inner_f.fill_from(&outer);
@@ -214,7 +215,7 @@ fn parse_chunk_into(id: SourceId, b: &[u8], start: usize, end: usize, opts: &Opt
                 set_service(&mut out.events[before..], name);
             }
             for e in &out.events[before..] {
-                crate::analyze::correlate::push_key_hashes(e, &mut out.keys);
+                crate::normalize::join::push_key_hashes(e, &mut out.keys);
             }
             match res {
                 Ok(n) => {
@@ -333,7 +334,7 @@ mod tests {
             let out = parse_chunked(SourceId(0), &input, &Options::default(), chunk);
             let mut got = out.key_hashes.clone().unwrap();
             got.sort_unstable();
-            let want = crate::analyze::correlate::sorted_key_hashes(&out.events);
+            let want = crate::normalize::join::sorted_key_hashes(&out.events);
             assert!(want.len() >= 30, "{}", want.len());
             assert_eq!(got, want, "chunk {chunk}");
         }
@@ -513,7 +514,7 @@ mod tests {
     #[test]
     fn user_mappings_win() {
         let opts = Options {
-            map: super::fields::FieldMap::with_user(&[
+            map: crate::input::json::fields::FieldMap::with_user(&[
                 ("status".into(), "resp.code".into()),
                 ("ts".into(), "when".into()),
                 ("duration_ms".into(), "took".into()),

@@ -5,12 +5,13 @@
 //! formula-escaped cells (`'-1`), an optional BOM, and dotted column names
 //! that mean the same fields as in JSON. Each row is a record.
 
+use crate::input::json::extract;
 use std::borrow::Cow;
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::input::json::fields::{self, Fields, Scalar};
+use crate::input::json::fields::{Fields, Scalar};
 use crate::input::record;
 use crate::input::Options;
 use crate::input::Output;
@@ -49,7 +50,7 @@ fn row_event(id: SourceId, headers: &[String], row: &Row, opts: &Options) -> Eve
         if v.starts_with('{') && v.ends_with('}') {
             // An object column arrives as a JSON string.
             let wrapped = format!("{{{}:{v}}}", serde_json::to_string(h).unwrap_or_default());
-            if let Ok(inner) = fields::extract_with(&opts.map, wrapped.as_bytes()) {
+            if let Ok(inner) = extract::extract_with(&opts.map, wrapped.as_bytes()) {
                 nested.push(inner.to_static_fields());
                 continue;
             }

@@ -4,9 +4,9 @@
 //! flattened to dotted keys (`resource.service.name`, `attributes.http.…`)
 //! and normalized like any other JSON record.
 
+use crate::input::json::extract;
 use serde_json::{Map, Value};
 
-use crate::input::json::fields;
 use crate::input::record;
 use crate::input::Options;
 use crate::model::{Event, Locator, SourceId};
@@ -105,7 +105,7 @@ pub fn batch_events(
                 let Ok(bytes) = serde_json::to_vec(&Value::Object(flat)) else {
                     continue;
                 };
-                if let Ok(f) = fields::extract_with(&opts.map, &bytes) {
+                if let Ok(f) = extract::extract_with(&opts.map, &bytes) {
                     out.push(record::to_event(id, loc, offset, &f, opts));
                 }
             }

@@ -589,7 +589,7 @@ impl Default for FieldMap {
 
 /// The `.`-separated segments of a key or path.
 fn segments(path: &str) -> impl Iterator<Item = &str> {
-    crate::normalize::route::split(path, b'.')
+    crate::util::url::split(path, b'.')
 }
 
 impl FieldMap {
@@ -666,11 +666,12 @@ impl FieldMap {
         self.get(path).map(|(s, _, _)| s)
     }
 
-    /// A copy with inferred mappings added after every known alias.
-    pub fn with_inferred(&self, found: &[crate::input::json::infer::Inferred]) -> FieldMap {
+    /// A copy with mappings (path, role, unit) added after every known
+    /// alias: what inference found.
+    pub fn with_added<'a>(&self, found: impl IntoIterator<Item = (&'a str, Slot, Unit)>) -> FieldMap {
         let mut m = self.clone();
-        for f in found {
-            m.add(&f.path, (f.slot, u8::MAX, f.unit), false);
+        for (path, slot, unit) in found {
+            m.add(path, (slot, u8::MAX, unit), false);
         }
         m
     }
@@ -1014,36 +1015,7 @@ pub enum FieldError {
     NotObject,
 }
 
-/// Extract the alias fields of one JSON object with the built-in aliases.
-pub fn extract(line: &[u8]) -> Result<Fields<'_>, FieldError> {
-    extract_with(&BUILTIN, line)
-}
-
-/// Extract the alias fields of one JSON object with a field map: by the
-/// fast walk ([`crate::input::json::walk`]) when it answers, by serde otherwise.
-pub fn extract_with<'de>(map: &FieldMap, line: &'de [u8]) -> Result<Fields<'de>, FieldError> {
-    let mut fields = Fields::default();
-    extract_into(map, line, &mut fields)?;
-    Ok(fields)
-}
-
-/// [`extract_with`] into `fields`, which are reset first: one `Fields` (over
-/// a kilobyte) serves every record of an input, instead of one made,
-/// moved and dropped for each.
-pub fn extract_into<'de>(
-    map: &FieldMap,
-    line: &'de [u8],
-    fields: &mut Fields<'de>,
-) -> Result<(), FieldError> {
-    fields.reset();
-    if crate::input::json::walk::extract_into(map, line, fields).is_some() {
-        return Ok(());
-    }
-    fields.reset();
-    extract_serde_into(map, line, fields)
-}
-
-/// [`extract_with`] by serde alone: the authority on what is valid JSON and
+/// [`extract_with`](crate::input::json::extract::extract_with) by serde alone: the authority on what is valid JSON and
 /// on the wording of errors. Public for the differential checks of the
 /// fast walk (`fuzzing::jsonl`).
 pub fn extract_serde<'de>(map: &FieldMap, line: &'de [u8]) -> Result<Fields<'de>, FieldError> {
@@ -1053,7 +1025,7 @@ pub fn extract_serde<'de>(map: &FieldMap, line: &'de [u8]) -> Result<Fields<'de>
 }
 
 /// [`extract_serde`] into empty `fields`.
-fn extract_serde_into<'de>(
+pub(super) fn extract_serde_into<'de>(
     map: &FieldMap,
     line: &'de [u8],
     fields: &mut Fields<'de>,
@@ -1212,6 +1184,7 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::json::extract::{extract, extract_into};
 
     #[test]
     fn nested_and_dotted_keys_flatten_alike() {

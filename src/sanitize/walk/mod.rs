@@ -5,15 +5,17 @@
 //! own shape (JWTs, key formats, random tokens, `Bearer …`, `password=…`,
 //! secret query parameters in any URL). A string that holds JSON is
 //! parsed, walked and written back as a string; a form, multipart or
-//! base64 body is taken apart ([`super::body`]).
+//! base64 body is taken apart ([`body`]).
 //!
 //! The walk does not know HAR, ECS or any schema: `queryString`,
 //! `_webSocketMessages` and a field no one has named yet are walked alike.
 
+mod body;
+
 use serde_json::Value;
 
-use super::Manifest;
 use crate::redact::{self, is_fingerprint, keys};
+use crate::sanitize::Manifest;
 
 /// Nesting deeper than this is left as it is (and counted).
 const MAX_DEPTH: usize = 128;
@@ -198,7 +200,7 @@ impl<'m> Walker<'m> {
             },
             Ctx::Body { mime, base64 } => {
                 if base64 {
-                    super::body::base64(self, s, mime, depth)
+                    body::base64(self, s, mime, depth)
                 } else {
                     self.text(s, mime, depth)
                 }
@@ -224,10 +226,10 @@ impl<'m> Walker<'m> {
             }
         }
         let mut changed = false;
-        if super::body::is_multipart(s, mime) {
-            changed |= super::body::multipart(self, s);
-        } else if super::body::is_form(s, mime) {
-            changed |= super::body::form(self, s);
+        if body::is_multipart(s, mime) {
+            changed |= body::multipart(self, s);
+        } else if body::is_form(s, mime) {
+            changed |= body::form(self, s);
         }
         let mut r = redact::text(s);
         if r.contains("://") {

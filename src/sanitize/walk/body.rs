@@ -1,11 +1,11 @@
-//! Bodies taken apart for the walk ([`super::walk`]): a base64 body is
+//! Bodies taken apart for the walk ([`super`]): a base64 body is
 //! decoded, sanitized as text and encoded again; a form body
 //! (`a=1&password=x`) and a multipart body are split into named fields,
 //! each judged by its name like a query parameter.
 
 use base64::Engine as _;
 
-use super::walk::Walker;
+use super::Walker;
 use crate::redact::{self, is_fingerprint, keys};
 
 /// A base64 body (`encoding: "base64"`): decoded, walked as text of

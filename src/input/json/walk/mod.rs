@@ -11,13 +11,15 @@
 //! tests compare the two on the corpus and on mutated records.
 //!
 //! A record laid out like one of the last two it walked is first replayed
-//! against that layout ([`crate::input::json::shape`]), which skips the keys and their
+//! against that layout ([`shape`]), which skips the keys and their
 //! look-ups; the walk in full runs only when the layout differs.
+
+mod shape;
 
 use std::borrow::Cow;
 
 use crate::input::json::fields::{FieldMap, Fields, PathInfo, Recall, Scalar, WRAPPER_KEYS};
-use crate::input::json::shape::{Kind, Mark, Shapes};
+use shape::{Kind, Mark, Shapes};
 
 /// Deeper records go to the serde walk (whose own limit is 128).
 const MAX_DEPTH: usize = 100;

@@ -18,8 +18,8 @@
 //! shapes are kept, most recent first, so that records of two layouts in
 //! turn (a docker `log` line and the record inside it) both replay.
 
+use super::{number_value, Walker};
 use crate::input::json::fields::{FieldMap, Scalar, Slot, Unit};
-use crate::input::json::walk::{number_value, Walker};
 
 /// What the walk does with an alias: its slot, precedence rank and unit.
 type Leaf = (Slot, u8, Unit);
