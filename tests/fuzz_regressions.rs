@@ -20,11 +20,12 @@ fn check(target: &str) -> usize {
         let bytes = std::fs::read(f).expect("read regression input");
         eprintln!("replaying {}", f.display());
         match target {
-            "har" => fuzzing::har(&bytes),
+            "har" => fuzzing::format("har", &bytes),
             "jsonl" => fuzzing::jsonl(&bytes),
-            "esdoc" => fuzzing::esdoc(&bytes),
-            "csv" => fuzzing::csv(&bytes),
-            "access" => fuzzing::access(&bytes),
+            "esdoc" => fuzzing::format("json", &bytes),
+            "csv" => fuzzing::format("csv", &bytes),
+            "access" => fuzzing::format("text", &bytes),
+            "formats" => fuzzing::any_format(&bytes),
             "detect" => fuzzing::detect(&bytes),
             "rule_file" => fuzzing::rule_file(&bytes),
             "condition" => fuzzing::condition(&bytes),

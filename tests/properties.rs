@@ -6,9 +6,10 @@
 //!   produced events or is listed as skipped with its reason.
 
 use logsleuth::fuzzing;
+use logsleuth::input::formats::text::TextKind;
 use logsleuth::input::formats::{jsonl, text};
 use logsleuth::input::Options;
-use logsleuth::model::{SourceId, TextKind};
+use logsleuth::model::SourceId;
 use proptest::prelude::*;
 
 /// One JSON-lines line: records of several conventions, broken lines,

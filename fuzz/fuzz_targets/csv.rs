@@ -3,4 +3,4 @@
 use libfuzzer_sys::fuzz_target;
 use logsleuth::fuzzing;
 
-fuzz_target!(|data: &[u8]| fuzzing::csv(data));
+fuzz_target!(|data: &[u8]| fuzzing::format("csv", data));

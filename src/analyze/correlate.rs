@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::model::{Event, Format, SourceId, SourceInfo};
+use crate::model::{Event, SourceId, SourceInfo};
 #[cfg(test)]
 use crate::normalize::join::push_key_hashes;
 use crate::normalize::join::{key_hash, keys};
@@ -178,7 +178,7 @@ pub fn estimate(events: &[Event], sources: &[SourceInfo]) -> Vec<Skew> {
     }
     let reference = sources
         .iter()
-        .find(|s| s.format == Format::Har && joins.contains_key(&s.id.0))
+        .find(|s| s.format.client_view && joins.contains_key(&s.id.0))
         .map(|s| s.id.0)
         .or_else(|| {
             joins
@@ -473,7 +473,7 @@ mod tests {
         e
     }
 
-    fn info(id: u32, format: Format) -> SourceInfo {
+    fn info(id: u32, format: crate::model::Format) -> SourceInfo {
         SourceInfo::bare(SourceId(id), &format!("in{id}"), format)
     }
 
@@ -488,9 +488,9 @@ mod tests {
             events.push(ev(2, k as u64, 1000 * k + 1800, &t));
         }
         let mut sources = [
-            info(0, Format::Har),
-            info(1, Format::Jsonl),
-            info(2, Format::Json),
+            info(0, crate::input::formats::har::FORMAT),
+            info(1, crate::input::formats::jsonl::FORMAT),
+            info(2, crate::input::formats::esdoc::FORMAT),
         ];
         let skews = estimate(&events, &sources);
         assert_eq!(skews.len(), 2);
@@ -547,7 +547,10 @@ mod tests {
     #[test]
     fn small_offsets_are_reported_not_corrected() {
         let events = vec![ev(0, 0, 0, "a"), ev(1, 0, 40, "a")];
-        let sources = [info(0, Format::Jsonl), info(1, Format::Jsonl)];
+        let sources = [
+            info(0, crate::input::formats::jsonl::FORMAT),
+            info(1, crate::input::formats::jsonl::FORMAT),
+        ];
         let skews = estimate(&events, &sources);
         assert_eq!(skews.len(), 1);
         assert!(!skews[0].corrected);

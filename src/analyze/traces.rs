@@ -11,7 +11,7 @@
 use crate::analyze::correlate::Links;
 use crate::model::report::Hop;
 use crate::model::OptionStr;
-use crate::model::{Event, Format, SourceInfo};
+use crate::model::{Event, SourceInfo};
 
 /// Time tolerance when nesting hops by their start and end.
 const NEST_TOLERANCE_NS: i64 = 1_000_000_000;
@@ -40,7 +40,7 @@ pub fn tree(events: &[Event], sources: &[SourceInfo], hops: &[usize]) -> Tree {
     let is_client = |i: usize| {
         sources
             .get(events[i].source.0 as usize)
-            .is_some_and(|s| s.format == Format::Har)
+            .is_some_and(|s| s.format.client_view)
     };
     let mut parent: Vec<Option<usize>> = vec![None; n];
     for (a, &i) in hops.iter().enumerate() {
@@ -229,7 +229,7 @@ mod tests {
         e
     }
 
-    fn info(id: u32, format: Format) -> SourceInfo {
+    fn info(id: u32, format: crate::model::Format) -> SourceInfo {
         SourceInfo::bare(SourceId(id), &format!("in{id}"), format)
     }
 
@@ -242,9 +242,9 @@ mod tests {
             ev(2, 40, 5000.0, true),
         ];
         let sources = [
-            info(0, Format::Har),
-            info(1, Format::Jsonl),
-            info(2, Format::Json),
+            info(0, crate::input::formats::har::FORMAT),
+            info(1, crate::input::formats::jsonl::FORMAT),
+            info(2, crate::input::formats::esdoc::FORMAT),
         ];
         let t = tree(&events, &sources, &[0, 1, 2]);
         assert_eq!(t.parent, vec![None, Some(0), Some(1)]);
@@ -269,7 +269,10 @@ mod tests {
             ..Ids::default()
         });
         let events = vec![a, b];
-        let sources = [info(0, Format::Jsonl), info(1, Format::Jsonl)];
+        let sources = [
+            info(0, crate::input::formats::jsonl::FORMAT),
+            info(1, crate::input::formats::jsonl::FORMAT),
+        ];
         let t = tree(&events, &sources, &[0, 1]);
         assert_eq!(t.parent, vec![None, Some(0)]);
     }

@@ -9,7 +9,6 @@ use crate::cli::options::redact_config;
 use crate::cli::Outcome;
 use crate::error::{Error, Result};
 use crate::input::{self, InputSpec};
-use crate::model::Format;
 use crate::report;
 
 /// `logsleuth sanitize INPUT -o FILE`: a copy with every secret replaced,
@@ -26,12 +25,10 @@ pub fn run_sanitize(args: &SanitizeArgs, out: &mut dyn Write) -> Result<Outcome>
         path: args.input.clone(),
         reason,
     };
-    let clean = match input::detect::detect(&display, bytes)? {
-        Format::Har => crate::sanitize::har(bytes),
-        Format::Json => crate::sanitize::json(bytes, true),
-        Format::Jsonl | Format::Csv | Format::Text(_) => crate::sanitize::json(bytes, false),
-    }
-    .map_err(reject)?;
+    let detected = input::detect::detect(&display, bytes)?;
+    let format = input::formats::by_name(detected.name)
+        .ok_or_else(|| reject(format!("no sanitizer for the format {:?}", detected.name)))?;
+    let clean = format.sanitize(bytes).map_err(reject)?;
     let werr = |path: &std::path::Path| {
         let path = path.to_path_buf();
         move |source| Error::Output { path, source }

@@ -2,12 +2,11 @@
 //!
 //! `load` finds and opens inputs (files, directories, stdin; gzip, zstd and
 //! zlib by magic bytes), `detect` decides the format from the content, and
-//! one parser per format turns the bytes into [`Event`]s, counting every
-//! record that produced none: `har`, `jsonl` (with `otel` batches and
-//! Elasticsearch response lines), `esdoc` (Elasticsearch/OpenSearch exports
-//! as JSON documents), `kibana` (Discover CSV) and `text` (access logs).
-//! `fields` extracts aliased fields from JSON and `record` turns them into
-//! events. The next stage is `table` (the columnar frame) and `rules`.
+//! the format's parser (one file each under `formats`, listed in
+//! [`formats::FORMATS`]) turns the bytes into [`Event`]s, counting every
+//! record that produced none. `json` is the JSON machinery the JSON
+//! formats share, `record` builds an event from extracted fields, and
+//! `read` reads a run's inputs. The next stage is `analyze`.
 
 pub mod demo;
 pub mod detect;
@@ -16,13 +15,12 @@ pub mod guard;
 pub mod json;
 pub mod lines;
 pub mod load;
+pub mod probe;
 pub mod read;
 pub mod record;
 
 use crate::error::Result;
-use crate::model::{Event, Format, InputStats, SourceId, SourceInfo};
-use formats::{esdoc, har, jsonl, kibana, text};
-use json::infer;
+use crate::model::{Event, InputStats, SourceId, SourceInfo};
 
 pub use load::{discover, Data, InputSpec, Loaded, OpenOptions};
 
@@ -92,30 +90,18 @@ pub fn parse(id: SourceId, loaded: &Loaded, opts: &Options) -> Result<Parsed> {
         None => opts,
     };
     let detected = detect::detect(&loaded.display, bytes)?;
-    let out = match detected {
-        Format::Har => har::parse_releasing(id, &loaded.display, bytes, &|r| loaded.data.release(r))?,
-        Format::Jsonl => {
-            let found = infer::infer(&opts.map, bytes);
-            // No pages are handed back here: events refer to the kept input's
-            // text (see `Options::backing`), so the pages are read again.
-            if found.is_empty() {
-                jsonl::parse(id, bytes, opts)
-            } else {
-                let inferred = Options {
-                    map: opts
-                        .map
-                        .with_added(found.iter().map(|f| (f.path.as_str(), f.slot, f.unit))),
-                    ..opts.clone()
-                };
-                let mut out = jsonl::parse(id, bytes, &inferred);
-                out.stats.notes.push(infer::describe(&found));
-                out
-            }
-        }
-        Format::Json => esdoc::parse(id, &loaded.display, bytes, opts)?,
-        Format::Csv => kibana::parse(id, &loaded.display, bytes, opts)?,
-        Format::Text(kind) => text::parse(id, bytes, kind, opts),
-    };
+    let format = formats::by_name(detected.name).ok_or_else(|| crate::Error::UnsupportedFormat {
+        path: loaded.display.clone().into(),
+        reason: format!("no parser for the format {:?}", detected.name),
+    })?;
+    let out = format.parse(&formats::Input {
+        id,
+        display: &loaded.display,
+        bytes,
+        format: detected,
+        opts,
+        release: &|r| loaded.data.release(r),
+    })?;
     if loaded.data.changed() {
         // Pages were lost or the file rewritten under the parse: what was
         // read is not the file, so none of it is kept.

@@ -20,7 +20,7 @@ pub use event::{
 };
 pub use extent::Extent;
 pub use origin::{ByOrigin, Origin, OriginId};
-pub use source::{Format, InputStats, Locator, ParseIssue, SourceId, SourceInfo, Subject, TextKind};
+pub use source::{Format, InputStats, Locator, ParseIssue, SourceId, SourceInfo, Subject};
 
 /// The text of an optional interned value or in-place text, for as long as
 /// the process runs: `e.host().as_str()` instead of a `map` at every use.

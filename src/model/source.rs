@@ -7,62 +7,27 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct SourceId(pub u32);
 
-/// The container format of an input, detected from its content.
+/// The format of an input, as detection named it: the entry of the input
+/// format registry (`input::formats::FORMATS`) that parses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// HTTP Archive 1.x: one JSON document with `log.entries`.
-    Har,
-    /// One JSON object per line.
-    Jsonl,
-    /// One or more JSON documents that are not a HAR: Elasticsearch or
-    /// OpenSearch responses, arrays of hits or documents, ES|QL results.
-    Json,
-    /// A CSV export with a header row (Kibana Discover).
-    Csv,
-    /// A text access log of the given kind.
-    Text(TextKind),
-}
-
-/// The text access-log formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextKind {
-    /// nginx/Apache combined or common log format.
-    Clf,
-    /// AWS Application Load Balancer access log.
-    Alb,
-    /// W3C extended log (IIS), columns from `#Fields:`.
-    W3c,
-    /// HAProxy HTTP log (usually inside syslog lines).
-    Haproxy,
-    /// Envoy's default access-log format.
-    Envoy,
-    /// Zeek (Bro) `http.log`, columns from `#fields`.
-    Zeek,
+pub struct Format {
+    /// The registry's name for it: `har`, `jsonl`, `json`, `csv`, `text`.
+    pub name: &'static str,
+    /// Which of the format's variants detection found (the text-log
+    /// kinds), by the format's own numbering; 0 for a format with one.
+    pub variant: u8,
+    /// Whether the records are the client's own view of its requests (a
+    /// HAR): the reference clock, and where trace blame starts.
+    pub client_view: bool,
 }
 
 impl Format {
-    /// The name used in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Har => "har",
-            Format::Jsonl => "jsonl",
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::Text(_) => "text",
-        }
-    }
-}
-
-impl TextKind {
-    /// The dialect name used in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            TextKind::Clf => "combined/common log format",
-            TextKind::Alb => "aws-alb",
-            TextKind::W3c => "w3c-extended",
-            TextKind::Haproxy => "haproxy",
-            TextKind::Envoy => "envoy",
-            TextKind::Zeek => "zeek-http",
+    /// A format with one variant.
+    pub const fn named(name: &'static str, client_view: bool) -> Format {
+        Format {
+            name,
+            variant: 0,
+            client_view,
         }
     }
 }

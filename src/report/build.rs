@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::analyze::order::Ordered;
 use crate::analyze::Found;
 use crate::model::report::{ErrorTemplate, InputReport, Issue, Report, Summary, SCHEMA_VERSION};
-use crate::model::{Event, Format, SourceInfo};
+use crate::model::{Event, SourceInfo};
 use crate::normalize::template::{Miner, Occurrence};
 use crate::normalize::time::format_ns;
 
@@ -57,7 +57,7 @@ pub fn build(o: &Ordered, found: Found, tz_offset_s: i32) -> Report {
 fn input_report(s: &SourceInfo) -> InputReport {
     InputReport {
         path: s.display.clone(),
-        format: s.format.name().to_string(),
+        format: s.format.name.to_string(),
         dialect: s.dialect.clone(),
         bytes: s.bytes,
         records: s.stats.records,
@@ -202,7 +202,7 @@ fn data_quality_notes(
             notes.push("No service versions were logged, so failures could not be tied to a deploy.".into());
         }
     }
-    for s in sources.iter().filter(|s| s.format == Format::Har) {
+    for s in sources.iter().filter(|s| s.format.client_view) {
         if s.stats.credentialed > 0 || s.stats.events == 0 {
             continue;
         }

@@ -178,7 +178,7 @@ pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ErrorClass, Format, InputStats, SourceId};
+    use crate::model::{ErrorClass, InputStats, SourceId};
 
     #[test]
     fn builds_one_row_per_event_with_the_documented_columns() {
@@ -192,7 +192,7 @@ mod tests {
         let src = SourceInfo {
             id: SourceId(0),
             display: "x".into(),
-            format: Format::Jsonl,
+            format: crate::input::formats::jsonl::FORMAT,
             dialect: "generic".into(),
             bytes: 0,
             stats: InputStats::default(),

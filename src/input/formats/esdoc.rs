@@ -15,12 +15,72 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 use crate::error::{Error, Result};
+use crate::input::formats::{Claim, Input, InputFormat, Tier};
 use crate::input::json::fields::{self, Fields, Slot};
 use crate::input::json::scan::{self, MemberWalk, ScanError};
+use crate::input::probe::Probe;
 use crate::input::record;
 use crate::input::Options;
 use crate::input::Output;
+use crate::model::Format;
 use crate::model::{Event, InputStats, Locator, ParseIssue, SourceId};
+use crate::sanitize::{self, Sanitized};
+use serde::de::IgnoredAny;
+
+/// An export's format.
+pub const FORMAT: Format = Format::named("json", false);
+
+/// One or more JSON documents that are not a HAR: Elasticsearch or
+/// OpenSearch responses, arrays of hits or documents, ES|QL results.
+pub struct EsDoc;
+
+const CLAIMS: &[Claim] = &[
+    Claim {
+        tier: Tier::LeadingMembers,
+        test: export,
+    },
+    Claim {
+        tier: Tier::Document,
+        test: document,
+    },
+];
+
+impl InputFormat for EsDoc {
+    fn format(&self) -> Format {
+        FORMAT
+    }
+
+    fn claims(&self) -> &'static [Claim] {
+        CLAIMS
+    }
+
+    fn parse(&self, input: &Input<'_>) -> Result<Output> {
+        parse(input.id, input.display, input.bytes, input.opts)
+    }
+
+    fn sanitize(&self, bytes: &[u8]) -> std::result::Result<Sanitized, String> {
+        sanitize::json(bytes, true)
+    }
+}
+
+/// A search response or export, told by its first members.
+fn export(p: &Probe<'_>) -> Option<Format> {
+    (p.first == b'{' && is_export(p.rest())).then_some(FORMAT)
+}
+
+/// Any JSON array, or a JSON object that is whole (or cut off: a cut-off
+/// export still holds complete records).
+fn document(p: &Probe<'_>) -> Option<Format> {
+    let whole = match p.first {
+        b'[' => true,
+        b'{' => {
+            scan::skip_value(p.bytes, p.start).is_ok()
+                || serde_json::from_slice::<IgnoredAny>(p.bytes).map_or_else(|e| e.is_eof(), |_| true)
+        }
+        _ => false,
+    };
+    whole.then_some(FORMAT)
+}
 
 /// One record unit inside the document(s).
 #[derive(Debug, Clone)]

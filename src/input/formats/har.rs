@@ -13,10 +13,112 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::input::formats::{Claim, Input, InputFormat, Tier};
 use crate::input::json::scan::{self, MemberWalk, ScanError};
+use crate::input::probe::Probe;
 use crate::input::Output;
+use crate::model::Format;
 use crate::model::{AuthInfo, ErrorClass, Event, InputStats, Locator, ParseIssue, SourceId};
 use crate::normalize::{auth, error_class, route, time, trace};
+use crate::sanitize::{self, Sanitized};
+
+/// A HAR's format.
+pub const FORMAT: Format = Format::named("har", true);
+
+/// HTTP Archive 1.x: one JSON document with `log.entries`, the client's
+/// own view of its requests.
+pub struct Har;
+
+const CLAIMS: &[Claim] = &[
+    Claim {
+        tier: Tier::LeadingMembers,
+        test: minified,
+    },
+    Claim {
+        tier: Tier::Member,
+        test: pretty,
+    },
+];
+
+impl InputFormat for Har {
+    fn format(&self) -> Format {
+        FORMAT
+    }
+
+    fn claims(&self) -> &'static [Claim] {
+        CLAIMS
+    }
+
+    fn parse(&self, input: &Input<'_>) -> Result<Output> {
+        parse_releasing(input.id, input.display, input.bytes, input.release)
+    }
+
+    fn sanitize(&self, bytes: &[u8]) -> std::result::Result<Sanitized, String> {
+        sanitize::har(bytes)
+    }
+}
+
+/// A HAR, minified or not, told by its first members before any line is
+/// looked for: it can be one line of gigabytes.
+fn minified(p: &Probe<'_>) -> Option<Format> {
+    (p.first == b'{' && has_log_entries(p.rest())).then_some(FORMAT)
+}
+
+/// A multi-line document with a `log` object (a first line that is a JSON
+/// object on its own is JSON lines, which claim it first).
+fn pretty(p: &Probe<'_>) -> Option<Format> {
+    (p.first == b'{' && has_log_member(p.rest())).then_some(FORMAT)
+}
+
+/// Whether the object at the start of `obj` has a `log` member whose value is
+/// an object (a docker `{"log": "text"}` line is not a HAR).
+fn has_log_member(obj: &[u8]) -> bool {
+    let Some(mut walk) = MemberWalk::new(obj, 0) else {
+        return false;
+    };
+    while let Some((key, vstart)) = walk.next_key() {
+        if key == b"log" && obj.get(vstart) == Some(&b'{') {
+            return true;
+        }
+        if walk.skip_value().is_none() {
+            return false;
+        }
+    }
+    false
+}
+
+/// Whether a complete one-line object is a minified HAR: `log` is an object
+/// with an `entries` member. (ECS logs have a `log` object too, with `level`.)
+fn has_log_entries(obj: &[u8]) -> bool {
+    let Some(mut walk) = MemberWalk::new(obj, 0) else {
+        return false;
+    };
+    while let Some((key, vstart)) = walk.next_key() {
+        if key == b"log" {
+            let Some(mut log) = MemberWalk::new(obj, vstart) else {
+                return false;
+            };
+            while let Some((k, _)) = log.next_key() {
+                if k == b"entries" {
+                    return true;
+                }
+                if log.skip_value().is_none() {
+                    return false;
+                }
+            }
+            return false;
+        }
+        // An Elasticsearch export's hits can be the whole file: not skipped
+        // over here, since the export check reads them anyway.
+        if matches!(key, b"hits" | b"response" | b"responses") {
+            return false;
+        }
+        if walk.skip_value().is_none() {
+            return false;
+        }
+    }
+    false
+}
 
 /// A number that may arrive as a number, a numeric string or null.
 #[derive(Debug, Clone, Copy, Default)]

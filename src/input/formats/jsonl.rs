@@ -4,15 +4,85 @@
 //! boundaries and the chunks are parsed in parallel; line numbers are fixed
 //! up afterwards so the result is the same for any thread count.
 
+use crate::error::Result;
 use crate::input::formats::esdoc;
 use crate::input::formats::otel;
+use crate::input::formats::{Claim, Input, InputFormat, Tier};
 use crate::input::json::extract;
 use crate::input::json::fields::{FieldError, Fields, Slot};
+use crate::input::json::infer;
 use crate::input::lines::{self, Chunk};
+use crate::input::probe::{is_json_object, Probe};
 use crate::input::record;
 use crate::input::Options;
 use crate::input::Output;
+use crate::model::Format;
 use crate::model::{Event, Locator, ParseIssue, SourceId};
+
+/// JSON lines' format.
+pub const FORMAT: Format = Format::named("jsonl", false);
+
+/// One JSON object per line (with OpenTelemetry batches, Elasticsearch
+/// response lines and `name | {...}` prefixed lines).
+pub struct Jsonl;
+
+const CLAIMS: &[Claim] = &[
+    Claim {
+        tier: Tier::FirstLine,
+        test: first_line,
+    },
+    Claim {
+        tier: Tier::LaterLines,
+        test: later_lines,
+    },
+];
+
+impl InputFormat for Jsonl {
+    fn format(&self) -> Format {
+        FORMAT
+    }
+
+    fn claims(&self) -> &'static [Claim] {
+        CLAIMS
+    }
+
+    /// Field roles no alias names are inferred first. No pages are handed
+    /// back: events refer to the kept input's text (see
+    /// `Options::backing`), so the pages are read again.
+    fn parse(&self, input: &Input<'_>) -> Result<Output> {
+        let found = infer::infer(&input.opts.map, input.bytes);
+        if found.is_empty() {
+            return Ok(parse(input.id, input.bytes, input.opts));
+        }
+        let inferred = Options {
+            map: input
+                .opts
+                .map
+                .with_added(found.iter().map(|f| (f.path.as_str(), f.slot, f.unit))),
+            ..input.opts.clone()
+        };
+        let mut out = parse(input.id, input.bytes, &inferred);
+        out.stats.notes.push(infer::describe(&found));
+        Ok(out)
+    }
+}
+
+/// A first line that is a JSON object, or a JSON object after a
+/// `name | ` prefix (docker compose).
+fn first_line(p: &Probe<'_>) -> Option<Format> {
+    let claimed = match p.first {
+        b'{' => is_json_object(p.first_line),
+        b'[' => false,
+        _ => compose_prefix(p.first_line).is_some(),
+    };
+    claimed.then_some(FORMAT)
+}
+
+/// Later lines are JSON objects and the first line's value is whole or
+/// broken (not a document that spans lines).
+fn later_lines(p: &Probe<'_>) -> Option<Format> {
+    (matches!(p.first, b'{' | b'[') && p.lines_after_first_value()).then_some(FORMAT)
+}
 
 /// Target chunk size for parallel parsing.
 const CHUNK: usize = 4 << 20;

@@ -11,11 +11,66 @@ use std::borrow::Cow;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::input::formats::{Claim, Input, InputFormat, Tier};
 use crate::input::json::fields::{Fields, Scalar};
+use crate::input::probe::Probe;
 use crate::input::record;
 use crate::input::Options;
 use crate::input::Output;
+use crate::model::Format;
 use crate::model::{Event, InputStats, Locator, ParseIssue, SourceId};
+
+/// A Discover CSV's format.
+pub const FORMAT: Format = Format::named("csv", false);
+
+/// A CSV export with a header row (Kibana Discover).
+pub struct Kibana;
+
+const CLAIMS: &[Claim] = &[Claim {
+    tier: Tier::FirstLine,
+    test: header,
+}];
+
+impl InputFormat for Kibana {
+    fn format(&self) -> Format {
+        FORMAT
+    }
+
+    fn claims(&self) -> &'static [Claim] {
+        CLAIMS
+    }
+
+    fn parse(&self, input: &Input<'_>) -> Result<Output> {
+        parse(input.id, input.display, input.bytes, input.opts)
+    }
+}
+
+/// A first line that is a CSV header.
+fn header(p: &Probe<'_>) -> Option<Format> {
+    (!matches!(p.first, b'{' | b'[') && is_csv_header(p.first_line)).then_some(FORMAT)
+}
+
+/// Whether the first line is a CSV header: at least two identifier-like
+/// column names, one of which is a field we know.
+pub fn is_csv_header(line: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(line);
+    let delim = char::from(delimiter(line));
+    let cols: Vec<&str> = text
+        .trim()
+        .split(delim)
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
+    cols.len() >= 2
+        && cols.iter().all(|c| {
+            !c.is_empty()
+                && c.len() <= 128
+                && c.chars()
+                    .all(|ch| ch.is_alphanumeric() || "_@.-:/() ".contains(ch))
+        })
+        && cols.iter().any(|c| {
+            crate::input::json::fields::BUILTIN.knows(c) || matches!(*c, "_id" | "_index" | "@timestamp")
+        })
+}
 
 /// The delimiter the header line uses most: `,`, `;` or tab.
 pub fn delimiter(header: &[u8]) -> u8 {

@@ -13,13 +13,126 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::error::Result;
+use crate::input::formats::{Claim, Input, InputFormat, Tier};
 use crate::input::json::fields::{Fields, Scalar};
 use crate::input::lines;
+use crate::input::probe::Probe;
 use crate::input::record;
 use crate::input::Options;
 use crate::input::Output;
-use crate::model::{Locator, ParseIssue, SourceId, TextKind};
+use crate::model::Format;
+use crate::model::{Locator, ParseIssue, SourceId};
 use crate::normalize::trace;
+use serde::de::IgnoredAny;
+
+/// Access logs' format, with the kind as its variant.
+pub fn format(kind: TextKind) -> Format {
+    Format {
+        name: "text",
+        variant: KINDS.iter().position(|k| *k == kind).unwrap_or(0) as u8,
+        client_view: false,
+    }
+}
+
+/// The kind a format names.
+pub fn kind_of(format: Format) -> TextKind {
+    KINDS
+        .get(usize::from(format.variant))
+        .copied()
+        .unwrap_or(TextKind::Clf)
+}
+
+/// Text access logs: one request per line, in one of [`KINDS`].
+pub struct Text;
+
+const CLAIMS: &[Claim] = &[Claim {
+    tier: Tier::FirstLine,
+    test: claim,
+}];
+
+impl InputFormat for Text {
+    fn format(&self) -> Format {
+        format(TextKind::Clf)
+    }
+
+    fn claims(&self) -> &'static [Claim] {
+        CLAIMS
+    }
+
+    fn parse(&self, input: &Input<'_>) -> Result<Output> {
+        Ok(parse(input.id, input.bytes, kind_of(input.format), input.opts))
+    }
+
+    fn variants(&self) -> Vec<Format> {
+        KINDS.iter().map(|&k| format(k)).collect()
+    }
+}
+
+/// Lines most of which match one kind. A line in brackets is one only
+/// when it is not JSON (Envoy's default format starts
+/// `[2024-05-01T10:00:00.000Z] "GET`).
+fn claim(p: &Probe<'_>) -> Option<Format> {
+    let kind = match p.first {
+        b'{' => None,
+        b'[' => text_kind(p.rest())
+            .filter(|_| serde_json::from_slice::<IgnoredAny>(p.first_line).is_err_and(|e| !e.is_eof())),
+        _ => text_kind(p.rest()),
+    }?;
+    Some(format(kind))
+}
+
+/// The text access-log kind most of the first lines match.
+fn text_kind(bytes: &[u8]) -> Option<TextKind> {
+    let lines: Vec<String> = bytes
+        .split(|&c| c == b'\n')
+        .map(|l| String::from_utf8_lossy(l).trim_end_matches('\r').to_string())
+        .filter(|l| !l.trim().is_empty())
+        .take(crate::input::probe::PROBE_LINES)
+        .collect();
+    let first = lines.first()?;
+    for kind in [TextKind::W3c, TextKind::Zeek] {
+        if matches(kind, first) {
+            return Some(kind);
+        }
+    }
+    let (kind, hits) = KINDS
+        .iter()
+        .map(|&k| (k, lines.iter().filter(|l| matches(k, l)).count()))
+        .max_by_key(|&(k, n)| (n, std::cmp::Reverse(KINDS.iter().position(|x| *x == k))))?;
+    (hits > 0 && hits * 3 >= lines.len()).then_some(kind)
+}
+
+/// The text access-log formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    /// nginx/Apache combined or common log format.
+    Clf,
+    /// AWS Application Load Balancer access log.
+    Alb,
+    /// W3C extended log (IIS), columns from `#Fields:`.
+    W3c,
+    /// HAProxy HTTP log (usually inside syslog lines).
+    Haproxy,
+    /// Envoy's default access-log format.
+    Envoy,
+    /// Zeek (Bro) `http.log`, columns from `#fields`.
+    Zeek,
+}
+
+impl TextKind {
+    /// The dialect name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            TextKind::Clf => "combined/common log format",
+            TextKind::Alb => "aws-alb",
+            TextKind::W3c => "w3c-extended",
+            TextKind::Haproxy => "haproxy",
+            TextKind::Envoy => "envoy",
+            TextKind::Zeek => "zeek-http",
+        }
+    }
+}
 
 const CHUNK: usize = 4 << 20;
 
