@@ -137,16 +137,31 @@ pub fn build(
     templates: &[(String, u64)],
     occurrences: &[Option<crate::normalize::template::Occurrence>],
 ) -> Vec<TimelineEntry> {
-    let events = ctx.events;
     let mut b = Builder { ctx, out: Vec::new() };
-    let input_start = events.iter().filter_map(|e| e.ts_ns()).min();
     for (k, r) in ranked.iter().enumerate() {
+        b.cause(rules, findings, r, k < DETAILED_CAUSES);
+    }
+    b.new_templates(templates, occurrences);
+    b.overall();
+    let mut out = b.out;
+    out.sort_by(|a, b| {
+        (&a.ts, kind_order(&a.kind), a.cause, &a.text).cmp(&(&b.ts, kind_order(&b.kind), b.cause, &b.text))
+    });
+    out
+}
+
+impl Builder<'_> {
+    /// A ranked cause's onset, first bad event and symptoms; with
+    /// `detailed`, where each input first saw it, its peak, mitigation,
+    /// last sighting and recovery.
+    fn cause(&mut self, rules: &[CompiledRule], findings: &[Finding], r: &Ranked, detailed: bool) {
+        let events = self.ctx.events;
         let f = &findings[r.root];
         let rule = &rules[f.rule];
         let rank = Some(r.cause.rank);
         let subject = f.subject.describe();
         if let Some(t) = f.onset_ts.or(f.first_ts) {
-            b.push(
+            self.push(
                 t,
                 "onset",
                 rank,
@@ -170,7 +185,7 @@ pub fn build(
                 .ts_ns()
                 .filter(|&t| Some(t) != f.onset_ts.or(f.first_ts))
             {
-                b.push(
+                self.push(
                     t,
                     "first_bad_event",
                     rank,
@@ -189,15 +204,28 @@ pub fn build(
                     sf.subject.describe(),
                     rule.title
                 );
-                b.push(t, "symptom", rank, text, sf.events.first().copied());
+                self.push(t, "symptom", rank, text, sf.events.first().copied());
             }
         }
-        if k >= DETAILED_CAUSES {
-            continue;
+        if detailed {
+            self.detail(rule, f, rank, &subject, &merged, &failing);
         }
+    }
+
+    /// The detailed entries of one cause (see [`Builder::cause`]).
+    fn detail(
+        &mut self,
+        rule: &CompiledRule,
+        f: &Finding,
+        rank: Option<u32>,
+        subject: &str,
+        merged: &[usize],
+        failing: &[usize],
+    ) {
+        let events = self.ctx.events;
         // Where several inputs saw the failure, when each first did.
         let mut firsts: Vec<usize> = Vec::new();
-        for &i in &merged {
+        for &i in merged {
             if !firsts.iter().any(|&o| events[o].source == events[i].source) {
                 firsts.push(i);
             }
@@ -205,8 +233,8 @@ pub fn build(
         if firsts.len() > 1 {
             for &i in &firsts {
                 if let Some(t) = events[i].ts_ns() {
-                    let ev = crate::analyze::evidence::plain(events, ctx.sources, i);
-                    b.push(
+                    let ev = crate::analyze::evidence::plain(events, self.ctx.sources, i);
+                    self.push(
                         t,
                         "seen_in",
                         rank,
@@ -221,9 +249,9 @@ pub fn build(
             count: n,
             first: i,
             eased: mitigation,
-        }) = peak_and_mitigation(events, &failing)
+        }) = peak_and_mitigation(events, failing)
         {
-            b.push(
+            self.push(
                 t,
                 "peak",
                 rank,
@@ -231,7 +259,7 @@ pub fn build(
                 Some(i),
             );
             if let Some((t, i)) = mitigation {
-                b.push(
+                self.push(
                     t,
                     "mitigation",
                     rank,
@@ -242,7 +270,7 @@ pub fn build(
         }
         if let (Some(t), Some(first)) = (f.last_ts, f.first_ts) {
             if t > first {
-                b.push(
+                self.push(
                     t,
                     "last_seen",
                     rank,
@@ -261,7 +289,7 @@ pub fn build(
                 .skip(after)
                 .find(|(_, e)| !e.is_failure() && !e.context_record() && on_subject(e, &f.subject));
             match recovered {
-                Some((i, e)) => b.push(
+                Some((i, e)) => self.push(
                     e.ts_ns().unwrap_or(lf),
                     "recovery",
                     rank,
@@ -271,7 +299,7 @@ pub fn build(
                     ),
                     Some(i),
                 ),
-                None => b.push(
+                None => self.push(
                     lf,
                     "ongoing",
                     rank,
@@ -284,54 +312,62 @@ pub fn build(
             }
         }
     }
-    // New error templates: first seen after the inputs began.
-    let mut first_of: Vec<(i64, usize, &str)> = Vec::new();
-    for ((text, _), o) in templates.iter().zip(occurrences) {
-        let Some(i) = o.map(|o| o.first) else { continue };
-        if let (Some(t), Some(s)) = (events[i].ts_ns(), input_start) {
-            if t > s + 60_000_000_000 {
-                first_of.push((t, i, text.as_str()));
+
+    /// New error templates: first seen after the inputs began.
+    fn new_templates(
+        &mut self,
+        templates: &[(String, u64)],
+        occurrences: &[Option<crate::normalize::template::Occurrence>],
+    ) {
+        let events = self.ctx.events;
+        let input_start = events.iter().filter_map(|e| e.ts_ns()).min();
+        let mut first_of: Vec<(i64, usize, &str)> = Vec::new();
+        for ((text, _), o) in templates.iter().zip(occurrences) {
+            let Some(i) = o.map(|o| o.first) else { continue };
+            if let (Some(t), Some(s)) = (events[i].ts_ns(), input_start) {
+                if t > s + 60_000_000_000 {
+                    first_of.push((t, i, text.as_str()));
+                }
             }
         }
+        first_of.sort_by_key(|&(t, i, _)| (t, i));
+        for (t, i, text) in first_of.into_iter().take(NEW_TEMPLATES) {
+            self.push(
+                t,
+                "new_template",
+                None,
+                format!("new error: {}", crate::redact::text(text)),
+                Some(i),
+            );
+        }
     }
-    first_of.sort_by_key(|&(t, i, _)| (t, i));
-    for (t, i, text) in first_of.into_iter().take(NEW_TEMPLATES) {
-        b.push(
-            t,
-            "new_template",
-            None,
-            format!("new error: {}", crate::redact::text(text)),
-            Some(i),
-        );
+
+    /// The first and last failure overall.
+    fn overall(&mut self) {
+        let events = self.ctx.events;
+        let mut fails = events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_failure() && e.ts_ns().is_some());
+        let first = fails.next();
+        let last = fails.next_back();
+        if let Some((i, e)) = first {
+            self.push(
+                e.ts_ns().unwrap_or_default(),
+                "first_failure",
+                None,
+                format!("first failure: {}", describe(e)),
+                Some(i),
+            );
+        }
+        if let Some((i, e)) = last {
+            self.push(
+                e.ts_ns().unwrap_or_default(),
+                "last_failure",
+                None,
+                format!("last failure: {}", describe(e)),
+                Some(i),
+            );
+        }
     }
-    // First and last failure overall.
-    let mut fails = events
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.is_failure() && e.ts_ns().is_some());
-    let first = fails.next();
-    let last = fails.next_back();
-    if let Some((i, e)) = first {
-        b.push(
-            e.ts_ns().unwrap_or_default(),
-            "first_failure",
-            None,
-            format!("first failure: {}", describe(e)),
-            Some(i),
-        );
-    }
-    if let Some((i, e)) = last {
-        b.push(
-            e.ts_ns().unwrap_or_default(),
-            "last_failure",
-            None,
-            format!("last failure: {}", describe(e)),
-            Some(i),
-        );
-    }
-    let mut out = b.out;
-    out.sort_by(|a, b| {
-        (&a.ts, kind_order(&a.kind), a.cause, &a.text).cmp(&(&b.ts, kind_order(&b.kind), b.cause, &b.text))
-    });
-    out
 }

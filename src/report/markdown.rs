@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{Evidence, Report};
+use super::{Cause, Evidence, Report};
 
 /// `2024-05-01T10:05:03.260Z` to `…` as `3 min 58 s`.
 fn duration(a: &str, b: &str) -> Option<String> {
@@ -37,6 +37,30 @@ fn ev(e: &[Evidence]) -> String {
 
 /// Write the report as Markdown.
 pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
+    summary(r, w)?;
+    if !r.root_causes.is_empty() {
+        writeln!(w, "## Ranked causes")?;
+        writeln!(w)?;
+    }
+    for c in &r.root_causes {
+        cause(c, w)?;
+    }
+    if !r.timeline.is_empty() {
+        writeln!(w, "## Timeline")?;
+        writeln!(w)?;
+        super::timeline::markdown(&r.timeline, w)?;
+        writeln!(w)?;
+    }
+    spike(r, w)?;
+    clocks(r, w)?;
+    affected(r, w)?;
+    remediation(r, w)?;
+    templates(r, w)?;
+    inputs(r, w)
+}
+
+/// What broke, when, the impact and the window analyzed.
+fn summary(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     let s = &r.summary;
     writeln!(w, "# Incident analysis")?;
     writeln!(w)?;
@@ -108,81 +132,80 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         s.last_ts.as_deref().unwrap_or("unknown")
     )?;
     writeln!(w)?;
-    if !r.root_causes.is_empty() {
-        writeln!(w, "## Ranked causes")?;
-        writeln!(w)?;
-    }
-    for c in &r.root_causes {
-        writeln!(
-            w,
-            "### {}. {} (`{}`, {})",
-            c.rank, c.title, c.category, c.severity
-        )?;
-        writeln!(w)?;
-        let f = &c.factors;
-        writeln!(
-            w,
-            "- **Score:** {:.1} (severity {:.2}, baseline {:.2}, impact {:.2}, earliness {:.2}, causal {:.2}, specificity {:.2}); confidence {:.2}",
-            c.score, f.severity, f.baseline, f.impact, f.earliness, f.causal, f.specificity, c.confidence
-        )?;
-        writeln!(w, "- **Why-chain:** {}", c.why_chain)?;
-        writeln!(
-            w,
-            "- **When:** {} → {}, {} events{}",
-            c.first_seen.as_deref().unwrap_or("?"),
-            c.last_seen.as_deref().unwrap_or("?"),
-            c.events,
-            match (&c.onset, &c.first_seen) {
-                (Some(o), Some(f)) if o != f => format!(" (rising from {o})"),
-                _ => String::new(),
-            }
-        )?;
-        writeln!(w, "- **Evidence:** {}", ev(&c.evidence))?;
-        if let Some(t) = &c.example_trace {
-            writeln!(w, "- **Example trace:** `{t}`")?;
-            for h in &c.trace_hops {
-                writeln!(
-                    w,
-                    "  {}- {} → {}{}{} (`{}` {}){}",
-                    "  ".repeat(h.depth.min(6) as usize),
-                    h.request,
-                    h.status
-                        .map_or_else(|| h.error.clone().unwrap_or_default(), |s| s.to_string()),
-                    h.duration_ms.map(|d| format!(", {d:.0} ms")).unwrap_or_default(),
-                    h.service.as_deref().map(|s| format!(", {s}")).unwrap_or_default(),
-                    h.evidence.path,
-                    h.evidence.locator,
-                    if h.deepest_failure {
-                        " — **deepest failure**"
-                    } else {
-                        ""
-                    }
-                )?;
-            }
+    Ok(())
+}
+
+/// One ranked cause: score, why-chain, evidence, example trace,
+/// symptoms, explanation and remediation.
+fn cause(c: &Cause, w: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        w,
+        "### {}. {} (`{}`, {})",
+        c.rank, c.title, c.category, c.severity
+    )?;
+    writeln!(w)?;
+    let f = &c.factors;
+    writeln!(
+        w,
+        "- **Score:** {:.1} (severity {:.2}, baseline {:.2}, impact {:.2}, earliness {:.2}, causal {:.2}, specificity {:.2}); confidence {:.2}",
+        c.score, f.severity, f.baseline, f.impact, f.earliness, f.causal, f.specificity, c.confidence
+    )?;
+    writeln!(w, "- **Why-chain:** {}", c.why_chain)?;
+    writeln!(
+        w,
+        "- **When:** {} → {}, {} events{}",
+        c.first_seen.as_deref().unwrap_or("?"),
+        c.last_seen.as_deref().unwrap_or("?"),
+        c.events,
+        match (&c.onset, &c.first_seen) {
+            (Some(o), Some(f)) if o != f => format!(" (rising from {o})"),
+            _ => String::new(),
         }
-        for sy in &c.symptoms {
+    )?;
+    writeln!(w, "- **Evidence:** {}", ev(&c.evidence))?;
+    if let Some(t) = &c.example_trace {
+        writeln!(w, "- **Example trace:** `{t}`")?;
+        for h in &c.trace_hops {
             writeln!(
                 w,
-                "- **Symptom:** {} — {}: {} events from {} ({})",
-                sy.title,
-                sy.subject.describe(),
-                sy.events,
-                sy.first_seen.as_deref().unwrap_or("?"),
-                ev(&sy.evidence)
+                "  {}- {} → {}{}{} (`{}` {}){}",
+                "  ".repeat(h.depth.min(6) as usize),
+                h.request,
+                h.status
+                    .map_or_else(|| h.error.clone().unwrap_or_default(), |s| s.to_string()),
+                h.duration_ms.map(|d| format!(", {d:.0} ms")).unwrap_or_default(),
+                h.service.as_deref().map(|s| format!(", {s}")).unwrap_or_default(),
+                h.evidence.path,
+                h.evidence.locator,
+                if h.deepest_failure {
+                    " — **deepest failure**"
+                } else {
+                    ""
+                }
             )?;
         }
-        writeln!(w)?;
-        writeln!(w, "{}", c.explanation)?;
-        writeln!(w)?;
-        writeln!(w, "**Remediation.** {}", c.remediation)?;
-        writeln!(w)?;
     }
-    if !r.timeline.is_empty() {
-        writeln!(w, "## Timeline")?;
-        writeln!(w)?;
-        super::timeline::markdown(&r.timeline, w)?;
-        writeln!(w)?;
+    for sy in &c.symptoms {
+        writeln!(
+            w,
+            "- **Symptom:** {} — {}: {} events from {} ({})",
+            sy.title,
+            sy.subject.describe(),
+            sy.events,
+            sy.first_seen.as_deref().unwrap_or("?"),
+            ev(&sy.evidence)
+        )?;
     }
+    writeln!(w)?;
+    writeln!(w, "{}", c.explanation)?;
+    writeln!(w)?;
+    writeln!(w, "**Remediation.** {}", c.remediation)?;
+    writeln!(w)?;
+    Ok(())
+}
+
+/// What the failures have in common.
+fn spike(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     if let Some(sp) = r.spike.as_ref().filter(|sp| !sp.fields.is_empty()) {
         writeln!(w, "## What the failures have in common")?;
         writeln!(w)?;
@@ -207,6 +230,11 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         }
         writeln!(w)?;
     }
+    Ok(())
+}
+
+/// Joins across inputs and clock corrections.
+fn clocks(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     if !r.correlation.clocks.is_empty() {
         writeln!(w, "## Joins and clocks")?;
         writeln!(w)?;
@@ -229,6 +257,11 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         }
         writeln!(w)?;
     }
+    Ok(())
+}
+
+/// The endpoints and clients that failed.
+fn affected(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     if !r.affected.endpoints.is_empty() {
         writeln!(w, "## Affected endpoints and clients")?;
         writeln!(w)?;
@@ -254,6 +287,11 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             writeln!(w)?;
         }
     }
+    Ok(())
+}
+
+/// The top three causes' remediations as a checklist.
+fn remediation(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     if !r.root_causes.is_empty() {
         writeln!(w, "## Remediation")?;
         writeln!(w)?;
@@ -268,6 +306,11 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         }
         writeln!(w)?;
     }
+    Ok(())
+}
+
+/// The most frequent error templates.
+fn templates(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     if !r.error_templates.is_empty() {
         writeln!(w, "## Top error templates")?;
         writeln!(w)?;
@@ -286,6 +329,11 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         }
         writeln!(w)?;
     }
+    Ok(())
+}
+
+/// Every input's accounting, and the notes on data quality.
+fn inputs(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(w, "## Inputs and data quality")?;
     writeln!(w)?;
     writeln!(w, "| Input | Format | Dialect | Records | Events | Skipped |")?;

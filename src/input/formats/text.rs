@@ -296,167 +296,202 @@ fn line_fields(
         return Ok(None);
     }
     match kind {
-        TextKind::Clf => {
-            let t = tokens(line);
-            if !is_clf(line, &t) {
-                return Err("not a combined/common log format line".into());
-            }
-            offer("remote_addr", s(t[0]));
-            offer("time_local", s(t[3]));
-            offer("request", s(t[4]));
-            offer("status", s(t[5]));
-            if let Some(ua) = t.get(8) {
-                offer("http_user_agent", s(ua));
-            }
-        }
-        TextKind::Alb => {
-            let t = tokens(line);
-            if !is_alb(&t) {
-                return Err("not an AWS ALB access-log line".into());
-            }
-            offer("time", s(t[1]));
-            offer("client.ip", s(t[3].rsplit_once(':').map_or(t[3], |(h, _)| h)));
-            // request, target and response processing times, in seconds; -1 = not reached
-            let times: Vec<f64> = t[5..8].iter().filter_map(|x| x.parse::<f64>().ok()).collect();
-            if times.iter().all(|x| *x >= 0.0) && times.len() == 3 {
-                offer("duration_ms", Scalar::F64(times.iter().sum::<f64>() * 1000.0));
-            }
-            offer("elb_status_code", s(t[8]));
-            offer("user_agent", s(t[13]));
-            offer("upstream_addr", s(t[4]));
-            offer("target_status_code", s(t[9]));
-            // "GET https://host:443/path HTTP/1.1"
-            let mut req = t[12].split(' ');
-            if let (Some(m), Some(u)) = (req.next(), req.next()) {
-                offer("method", s(m));
-                offer("url", s(u));
-            }
-            let mut ctx = trace::TraceCtx::default();
-            trace::absorb_header(&mut ctx, "x-amzn-trace-id", t[17]);
-            if let Some(id) = ctx.trace_id {
-                offer("trace_id", s(&id));
-            }
-            if let Some(reason) = t.get(24).filter(|r| !r.is_empty() && **r != "-") {
-                offer("error_message", s(reason));
-            } else if t[9] == "-" && t[8].starts_with('5') {
-                offer(
-                    "error_message",
-                    s("the load balancer got no response from the target"),
-                );
-            }
-        }
-        TextKind::W3c | TextKind::Zeek => {
-            let cols = headers.ok_or("a data line before any #Fields header")?;
-            let sep = if kind == TextKind::Zeek { '\t' } else { ' ' };
-            let vals: Vec<&str> = line.split(sep).collect();
-            if vals.len() != cols.len() {
-                return Err(format!("{} values for {} columns", vals.len(), cols.len()));
-            }
-            let get = |name: &str| {
-                cols.iter()
-                    .position(|c| c == name)
-                    .map(|i| vals[i])
-                    .filter(|v| *v != "-" && *v != "(empty)")
-            };
-            if let (Some(d), Some(t)) = (get("date"), get("time")) {
-                // W3C times are UTC by definition.
-                offer("time", s(&format!("{d}T{t}Z")));
-            }
-            let mut target = get("cs-uri-stem").or_else(|| get("uri")).map(str::to_string);
-            if let (Some(t), Some(q)) = (target.as_mut(), get("cs-uri-query")) {
-                t.push('?');
-                t.push_str(q);
-            }
-            for (col, path) in [
-                ("ts", "ts"),
-                ("cs-method", "method"),
-                ("method", "method"),
-                ("sc-status", "status"),
-                ("status_code", "status"),
-                ("time-taken", "duration_ms"),
-                ("c-ip", "client.ip"),
-                ("id.orig_h", "client.ip"),
-                ("cs-host", "host"),
-                ("host", "host"),
-                ("uid", "request_id"),
-                ("status_msg", "message"),
-            ] {
-                if let Some(v) = get(col) {
-                    offer(path, s(v));
-                }
-            }
-            if let Some(t) = target {
-                offer("url", s(&t));
-            }
-        }
-        TextKind::Haproxy | TextKind::Envoy => {
-            let (prog_msg, body) = match SYSLOG.captures(line) {
-                Some(c) => (
-                    c.name("msg").map(|m| m.as_str()),
-                    c.name("msg").map_or(line, |m| m.as_str()),
-                ),
-                None => (None, line),
-            };
-            let re = if kind == TextKind::Haproxy {
-                &*HAPROXY
-            } else {
-                &*ENVOY
-            };
-            match re.captures(body) {
-                Some(c) => {
-                    let g = |n: &str| c.name(n).map_or("", |m| m.as_str());
-                    if kind == TextKind::Haproxy {
-                        offer("remote_addr", s(g("client")));
-                        offer("time_local", s(g("ts")));
-                        offer("duration_ms", s(g("tt")));
-                        let status = g("status");
-                        if status != "-1" {
-                            offer("status", s(status));
-                        }
-                        offer("request", s(g("req")));
-                        offer("service", s(g("be")));
-                        // Termination state: first char is who ended the session,
-                        // second is when; `sH` is a server timeout waiting for headers.
-                        let term = g("term");
-                        let why = match term.get(..2).unwrap_or("") {
-                            "sH" | "sD" | "sC" | "sQ" => Some("upstream server timeout"),
-                            "SH" | "SD" => Some("upstream connection reset by server"),
-                            "CD" | "CH" | "CR" | "CQ" => Some("client aborted the request"),
-                            "cD" | "cR" => Some("client timeout"),
-                            _ => None,
-                        };
-                        if let Some(w) = why {
-                            offer("error_message", s(&format!("haproxy termination {term}: {w}")));
-                        }
-                    } else {
-                        offer("start_time", s(g("ts")));
-                        offer("request", s(g("req")));
-                        offer("status", s(g("status")));
-                        offer("duration", Scalar::I64(g("dur").parse().unwrap_or(0)));
-                        offer("request_id", s(g("rid")));
-                        offer("authority", s(g("auth")));
-                        offer("user_agent", s(g("ua")));
-                        offer("upstream_host", s(g("uphost")));
-                        let flags = g("flags");
-                        if flags != "-" {
-                            offer("response_flags", s(flags));
-                        }
-                    }
-                }
-                None => match prog_msg {
-                    // A syslog line that is not an HTTP log still says something.
-                    Some(msg) => {
-                        offer("message", s(msg));
-                        if crate::normalize::error_class::from_text(msg).is_some() {
-                            offer("error_message", s(msg));
-                        }
-                    }
-                    None => return Err(format!("not a {} line", kind.name())),
-                },
-            }
-        }
+        TextKind::Clf => clf(line, &mut offer)?,
+        TextKind::Alb => alb(line, &mut offer)?,
+        TextKind::W3c | TextKind::Zeek => columns(kind, line, headers, &mut offer)?,
+        TextKind::Haproxy | TextKind::Envoy => proxy(kind, line, &mut offer)?,
     }
     Ok(Some(f))
+}
+
+/// Where a line's values go: a field path and its value.
+type Offer<'o> = dyn FnMut(&str, Scalar<'static>) + 'o;
+
+/// nginx/Apache combined or common log format.
+fn clf(line: &str, offer: &mut Offer<'_>) -> Result<(), String> {
+    let t = tokens(line);
+    if !is_clf(line, &t) {
+        return Err("not a combined/common log format line".into());
+    }
+    offer("remote_addr", s(t[0]));
+    offer("time_local", s(t[3]));
+    offer("request", s(t[4]));
+    offer("status", s(t[5]));
+    if let Some(ua) = t.get(8) {
+        offer("http_user_agent", s(ua));
+    }
+    Ok(())
+}
+
+/// An AWS Application Load Balancer log line.
+fn alb(line: &str, offer: &mut Offer<'_>) -> Result<(), String> {
+    let t = tokens(line);
+    if !is_alb(&t) {
+        return Err("not an AWS ALB access-log line".into());
+    }
+    offer("time", s(t[1]));
+    offer("client.ip", s(t[3].rsplit_once(':').map_or(t[3], |(h, _)| h)));
+    // request, target and response processing times, in seconds; -1 = not reached
+    let times: Vec<f64> = t[5..8].iter().filter_map(|x| x.parse::<f64>().ok()).collect();
+    if times.iter().all(|x| *x >= 0.0) && times.len() == 3 {
+        offer("duration_ms", Scalar::F64(times.iter().sum::<f64>() * 1000.0));
+    }
+    offer("elb_status_code", s(t[8]));
+    offer("user_agent", s(t[13]));
+    offer("upstream_addr", s(t[4]));
+    offer("target_status_code", s(t[9]));
+    // "GET https://host:443/path HTTP/1.1"
+    let mut req = t[12].split(' ');
+    if let (Some(m), Some(u)) = (req.next(), req.next()) {
+        offer("method", s(m));
+        offer("url", s(u));
+    }
+    let mut ctx = trace::TraceCtx::default();
+    trace::absorb_header(&mut ctx, "x-amzn-trace-id", t[17]);
+    if let Some(id) = ctx.trace_id {
+        offer("trace_id", s(&id));
+    }
+    if let Some(reason) = t.get(24).filter(|r| !r.is_empty() && **r != "-") {
+        offer("error_message", s(reason));
+    } else if t[9] == "-" && t[8].starts_with('5') {
+        offer(
+            "error_message",
+            s("the load balancer got no response from the target"),
+        );
+    }
+    Ok(())
+}
+
+/// A W3C extended (IIS) or Zeek line, by the columns of its header.
+fn columns(
+    kind: TextKind,
+    line: &str,
+    headers: Option<&[String]>,
+    offer: &mut Offer<'_>,
+) -> Result<(), String> {
+    let cols = headers.ok_or("a data line before any #Fields header")?;
+    let sep = if kind == TextKind::Zeek { '\t' } else { ' ' };
+    let vals: Vec<&str> = line.split(sep).collect();
+    if vals.len() != cols.len() {
+        return Err(format!("{} values for {} columns", vals.len(), cols.len()));
+    }
+    let get = |name: &str| {
+        cols.iter()
+            .position(|c| c == name)
+            .map(|i| vals[i])
+            .filter(|v| *v != "-" && *v != "(empty)")
+    };
+    if let (Some(d), Some(t)) = (get("date"), get("time")) {
+        // W3C times are UTC by definition.
+        offer("time", s(&format!("{d}T{t}Z")));
+    }
+    let mut target = get("cs-uri-stem").or_else(|| get("uri")).map(str::to_string);
+    if let (Some(t), Some(q)) = (target.as_mut(), get("cs-uri-query")) {
+        t.push('?');
+        t.push_str(q);
+    }
+    for (col, path) in [
+        ("ts", "ts"),
+        ("cs-method", "method"),
+        ("method", "method"),
+        ("sc-status", "status"),
+        ("status_code", "status"),
+        ("time-taken", "duration_ms"),
+        ("c-ip", "client.ip"),
+        ("id.orig_h", "client.ip"),
+        ("cs-host", "host"),
+        ("host", "host"),
+        ("uid", "request_id"),
+        ("status_msg", "message"),
+    ] {
+        if let Some(v) = get(col) {
+            offer(path, s(v));
+        }
+    }
+    if let Some(t) = target {
+        offer("url", s(&t));
+    }
+    Ok(())
+}
+
+/// A HAProxy or Envoy line, perhaps inside a syslog line.
+fn proxy(kind: TextKind, line: &str, offer: &mut Offer<'_>) -> Result<(), String> {
+    let (prog_msg, body) = match SYSLOG.captures(line) {
+        Some(c) => (
+            c.name("msg").map(|m| m.as_str()),
+            c.name("msg").map_or(line, |m| m.as_str()),
+        ),
+        None => (None, line),
+    };
+    let re = if kind == TextKind::Haproxy {
+        &*HAPROXY
+    } else {
+        &*ENVOY
+    };
+    match re.captures(body) {
+        Some(c) => {
+            if kind == TextKind::Haproxy {
+                haproxy(&c, offer);
+            } else {
+                envoy(&c, offer);
+            }
+        }
+        None => match prog_msg {
+            // A syslog line that is not an HTTP log still says something.
+            Some(msg) => {
+                offer("message", s(msg));
+                if crate::normalize::error_class::from_text(msg).is_some() {
+                    offer("error_message", s(msg));
+                }
+            }
+            None => return Err(format!("not a {} line", kind.name())),
+        },
+    }
+    Ok(())
+}
+
+/// HAProxy's fields, with the termination state read as an error.
+fn haproxy(c: &regex::Captures<'_>, offer: &mut Offer<'_>) {
+    let g = |n: &str| c.name(n).map_or("", |m| m.as_str());
+    offer("remote_addr", s(g("client")));
+    offer("time_local", s(g("ts")));
+    offer("duration_ms", s(g("tt")));
+    let status = g("status");
+    if status != "-1" {
+        offer("status", s(status));
+    }
+    offer("request", s(g("req")));
+    offer("service", s(g("be")));
+    // Termination state: first char is who ended the session,
+    // second is when; `sH` is a server timeout waiting for headers.
+    let term = g("term");
+    let why = match term.get(..2).unwrap_or("") {
+        "sH" | "sD" | "sC" | "sQ" => Some("upstream server timeout"),
+        "SH" | "SD" => Some("upstream connection reset by server"),
+        "CD" | "CH" | "CR" | "CQ" => Some("client aborted the request"),
+        "cD" | "cR" => Some("client timeout"),
+        _ => None,
+    };
+    if let Some(w) = why {
+        offer("error_message", s(&format!("haproxy termination {term}: {w}")));
+    }
+}
+
+/// Envoy's default format's fields.
+fn envoy(c: &regex::Captures<'_>, offer: &mut Offer<'_>) {
+    let g = |n: &str| c.name(n).map_or("", |m| m.as_str());
+    offer("start_time", s(g("ts")));
+    offer("request", s(g("req")));
+    offer("status", s(g("status")));
+    offer("duration", Scalar::I64(g("dur").parse().unwrap_or(0)));
+    offer("request_id", s(g("rid")));
+    offer("authority", s(g("auth")));
+    offer("user_agent", s(g("ua")));
+    offer("upstream_host", s(g("uphost")));
+    let flags = g("flags");
+    if flags != "-" {
+        offer("response_flags", s(flags));
+    }
 }
 
 /// Parse a text access log of a known kind.

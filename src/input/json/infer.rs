@@ -145,18 +145,60 @@ fn address_like(s: &str) -> bool {
     }
 }
 
+/// The values seen at one path, and its name.
+struct Sample<'a> {
+    /// The path's last segment, lower case.
+    name: String,
+    /// The whole path, lower case.
+    full: String,
+    values: &'a [&'a Value],
+}
+
+impl Sample<'_> {
+    /// Whether enough of the values have the shape.
+    fn shaped(&self, pred: &dyn Fn(&Value) -> bool) -> bool {
+        let n = self.values.iter().filter(|v| pred(v)).count();
+        n as f64 / self.values.len().max(1) as f64 >= MIN_SHAPE
+    }
+}
+
+/// A number, or a number written as text.
+fn num(v: &Value) -> Option<f64> {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
 /// How well `values` at `path` fit `slot`: `None` when they do not.
 fn fits(slot: Slot, path: &str, values: &[&Value]) -> Option<u32> {
-    let name = leaf_name(path);
-    let full = path.to_ascii_lowercase();
-    let share = |pred: &dyn Fn(&Value) -> bool| {
-        values.iter().filter(|v| pred(v)).count() as f64 / values.len().max(1) as f64
+    let s = Sample {
+        name: leaf_name(path),
+        full: path.to_ascii_lowercase(),
+        values,
     };
-    let shaped = |pred: &dyn Fn(&Value) -> bool| share(pred) >= MIN_SHAPE;
-    let num = |v: &Value| {
-        v.as_f64()
-            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-    };
+    match slot {
+        Slot::Status
+        | Slot::Method
+        | Slot::Url
+        | Slot::Ts
+        | Slot::Duration
+        | Slot::TraceId
+        | Slot::SpanId
+        | Slot::ParentSpanId
+        | Slot::RequestId => fits_request(slot, &s),
+        Slot::Host
+        | Slot::Service
+        | Slot::ServiceVersion
+        | Slot::ErrorMessage
+        | Slot::Client
+        | Slot::UserAgent => fits_party(slot, &s),
+        _ => fits_payload(slot, &s),
+    }
+}
+
+/// The request's own roles: status, method, URL, time, duration and ids.
+fn fits_request(slot: Slot, s: &Sample<'_>) -> Option<u32> {
+    let (name, full, values) = (&s.name, &s.full, s.values);
+    let shaped = |pred: &dyn Fn(&Value) -> bool| s.shaped(pred);
     match slot {
         Slot::Status => {
             let ok = shaped(&|v| num(v).is_some_and(|n| (100.0..600.0).contains(&n) && n.fract() == 0.0));
@@ -259,6 +301,16 @@ fn fits(slot: Slot, path: &str, values: &[&Value]) -> Option<u32> {
                 );
             (opaque && idlike && n > 0 && distinct.len() as f64 >= 0.5 * n as f64).then_some(1)
         }
+        _ => None,
+    }
+}
+
+/// Who took part: host, service and version, client, user agent, and
+/// the error they reported.
+fn fits_party(slot: Slot, s: &Sample<'_>) -> Option<u32> {
+    let (name, full, values) = (&s.name, &s.full, s.values);
+    let shaped = |pred: &dyn Fn(&Value) -> bool| s.shaped(pred);
+    match slot {
         Slot::Host => {
             let ok = shaped(&|v| {
                 v.as_str().is_some_and(|s| {
@@ -322,6 +374,15 @@ fn fits(slot: Slot, path: &str, values: &[&Value]) -> Option<u32> {
             let spaced = values.iter().any(|v| v.as_str().is_some_and(|s| s.contains(' ')));
             (ok && (spaced || has_any(&compact, &["agent", "ua", "client"]))).then_some(1)
         }
+        _ => None,
+    }
+}
+
+/// What was sent and where: bodies, upstreams, content types and sizes.
+fn fits_payload(slot: Slot, s: &Sample<'_>) -> Option<u32> {
+    let (name, full) = (&s.name, &s.full);
+    let shaped = |pred: &dyn Fn(&Value) -> bool| s.shaped(pred);
+    match slot {
         Slot::ResponseBody => {
             // JSON inside a string: a response body some logger kept as text.
             let ok = shaped(&|v| {
