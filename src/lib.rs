@@ -1,12 +1,19 @@
 //! logsleuth: an offline forensic analyzer for API failures.
 //!
-//! The pipeline is source → records → events → traces → findings → ranked
-//! causes → report: `input` loads and parses every format into
-//! [`model::Event`]s, `correlate` joins inputs and corrects their clocks,
-//! `traces` builds trace trees, `table` holds the events as a polars
-//! frame, `rules` turns them into findings, `rank` orders causes above
-//! their symptoms, `timeline` and `spike` tell the story, and `report`
-//! renders the result. `app` is the recipe that runs the stages.
+//! The folders are the pipeline's stages, and dependencies point one way
+//! along it (`tests/layering.rs` holds them to that): `input` reads every
+//! format into [`model::Event`]s (one file per format under
+//! `input/formats`, listed in `input::formats::FORMATS`); `normalize`
+//! turns raw values into the event's fields; `rules` turns events into
+//! findings; `analyze` puts the inputs on one clock, attributes culprits,
+//! ranks causes above their symptoms and tells the story; `report` builds
+//! the report model (`model::report`) and renders it; `cli` is the command
+//! line. `redact` and `sanitize` keep secrets out of every output. `app`
+//! is the recipe that chains the stages. `docs/architecture.md` walks
+//! through it.
+
+// No function over 120 lines (clippy.toml) outside tests.
+#![cfg_attr(not(test), warn(clippy::too_many_lines))]
 
 pub mod analyze;
 pub mod app;

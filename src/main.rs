@@ -2,6 +2,8 @@
 //! code (0 success, 1 `--fail-on` matched, 2 usage or input error, 3 an
 //! output refused because a redacted secret would have survived in it).
 
+#![warn(clippy::too_many_lines)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

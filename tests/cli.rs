@@ -410,6 +410,12 @@ prior = 0.99
 explanation = "{events} report exports timed out on {subject}."
 remediation = "Page the reporting team."
 
+[doc]
+detects = "Report exports that time out at the gateway."
+why = "Customers cannot download their monthly reports."
+example = "A 504 on /api/reports/1/export."
+false_positives = "A single slow export during a backfill."
+
 [[match]]
 status = [504]
 route_regex = '^/api/reports/'

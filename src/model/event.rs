@@ -232,7 +232,7 @@ impl std::fmt::Display for Text {
 }
 
 /// Coarse class of a failure, from status codes and error text
-/// (`formats.md` §5.2). Rules match on these names.
+/// (`docs/formats.md` §5.2). Rules match on these names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorClass {

@@ -1,5 +1,5 @@
 //! Failure classification: error text from browsers, HTTP clients and
-//! runtimes (`formats.md` §5.2) and HTTP status codes become an
+//! runtimes (`docs/formats.md` §5.2) and HTTP status codes become an
 //! [`ErrorClass`]. Text beats status: a Fiddler-synthesized 502 whose body
 //! says "DNS Lookup failed" is a DNS failure, not an upstream one.
 
@@ -166,7 +166,7 @@ pub fn from_text(text: &str) -> Option<ErrorClass> {
 }
 
 /// Class of Envoy `%RESPONSE_FLAGS%` (`UT`, `UF,URX`, …); `None` unless every
-/// comma-separated part is a known flag (`formats.md` §5.1).
+/// comma-separated part is a known flag (`docs/formats.md` §5.1).
 pub fn from_envoy_flags(flags: &str) -> Option<ErrorClass> {
     let mut best = None;
     for f in flags.split(',').map(str::trim) {
@@ -247,7 +247,7 @@ mod tests {
         assert_eq!(from_text("all good"), None);
     }
 
-    /// Real error strings from each ecosystem (`formats.md` §5.2).
+    /// Real error strings from each ecosystem (`docs/formats.md` §5.2).
     #[test]
     fn real_error_strings_by_ecosystem() {
         use ErrorClass::*;

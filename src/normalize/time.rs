@@ -11,7 +11,7 @@ pub struct Parsed {
     pub tz_assumed: bool,
 }
 
-/// Epoch seconds/ms/µs/ns, inferred from magnitude (`formats.md` §3.3).
+/// Epoch seconds/ms/µs/ns, inferred from magnitude (`docs/formats.md` §3.3).
 pub fn from_epoch_int(v: i64) -> Option<i64> {
     let a = v.unsigned_abs();
     if a < 100_000_000_000 {

@@ -1,4 +1,4 @@
-//! Trace identity from every common propagation header (`formats.md` §2),
+//! Trace identity from every common propagation header (`docs/formats.md` §2),
 //! canonicalized to a lower-case 32-hex trace id and 16-hex span ids.
 //! 64-bit ids are left-padded so their low 64 bits match 64-bit peers.
 

@@ -59,15 +59,14 @@ pub fn render_explain(r: &CompiledRule, out: &mut dyn Write) -> std::io::Result<
         origin = r.origin,
         title = r.title,
     );
-    if let Some(d) = &r.doc {
-        text.push_str(&format!(
-            "\nWhat it detects:\n{}\nWhy it matters:\n{}\nExample evidence:\n{}\nFalse positives:\n{}",
-            w(&d.detects),
-            w(&d.why),
-            w(&d.example),
-            w(&d.false_positives)
-        ));
-    }
+    let d = &r.doc;
+    text.push_str(&format!(
+        "\nWhat it detects:\n{}\nWhy it matters:\n{}\nExample evidence:\n{}\nFalse positives:\n{}",
+        w(&d.detects),
+        w(&d.why),
+        w(&d.example),
+        w(&d.false_positives)
+    ));
     text.push_str(&format!(
         "\nIn a report:\n{}\nWhat to do:\n{}\nCan explain: {}\n",
         w(&r.explanation),

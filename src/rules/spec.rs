@@ -9,9 +9,10 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::category;
+pub use super::matching::Condition;
+use super::matching::StatusRange;
 use crate::error::{Error, Result};
-use crate::model::OptionStr;
-use crate::model::{ErrorClass, Event, Level};
+use crate::model::{ErrorClass, Event};
 
 /// How bad a finding is.
 #[derive(
@@ -402,151 +403,6 @@ impl GroupField {
 /// At most this many group-by fields.
 pub const MAX_GROUP_FIELDS: usize = 4;
 
-#[derive(Debug, Clone)]
-enum StatusRange {
-    Range(u16, u16),
-}
-
-/// A compiled `[[match]]` block.
-#[derive(Debug, Clone, Default)]
-pub struct Condition {
-    status: Option<Vec<StatusRange>>,
-    error_class: Option<BTreeSet<ErrorClass>>,
-    error_text: Option<Vec<String>>,
-    method: Option<Vec<String>>,
-    has_retry_after: Option<bool>,
-    has_response: Option<bool>,
-    level: Option<Level>,
-    message_regex: Option<Regex>,
-    text: Option<Vec<String>>,
-    route_regex: Option<Regex>,
-    failed: Option<bool>,
-    jwt_not_yet_valid: Option<bool>,
-    has_client: Option<bool>,
-    has_release: Option<bool>,
-}
-
-/// Seconds of clock skew tolerated before a token counts as not yet valid.
-const NBF_LEEWAY_S: i64 = 60;
-
-fn jwt_not_yet_valid(e: &Event) -> bool {
-    let (Some(auth), Some(ts)) = (e.auth(), e.ts_ns()) else {
-        return false;
-    };
-    let now = ts.div_euclid(1_000_000_000);
-    auth.jwt_nbf.is_some_and(|nbf| now + NBF_LEEWAY_S < nbf)
-        || auth.jwt_iat.is_some_and(|iat| now + NBF_LEEWAY_S < iat)
-}
-
-impl Condition {
-    /// Whether the block could match an event with this status and failure
-    /// flag, judged by its status and failure conditions alone: `false`
-    /// means no such event matches it, whatever its other fields.
-    pub fn admits(&self, status: Option<u16>, failed: bool) -> bool {
-        self.failed.is_none_or(|want| want == failed)
-            // An error class is what makes an event a failure.
-            && (self.error_class.is_none() || failed)
-            && self.status.as_ref().is_none_or(|ranges| {
-                status.is_some_and(|s| ranges.iter().any(|StatusRange::Range(lo, hi)| (*lo..=*hi).contains(&s)))
-            })
-    }
-
-    /// Whether the event satisfies every condition of the block.
-    pub fn matches(&self, e: &Event) -> bool {
-        // Cheap checks first: most events fail one of them, and the text
-        // checks below lower-case strings.
-        if let Some(want) = self.failed {
-            if e.is_failure() != want {
-                return false;
-            }
-        }
-        if let Some(want) = self.has_client {
-            if e.client().is_some() != want {
-                return false;
-            }
-        }
-        if let Some(want) = self.has_release {
-            let release = e.user_agent().as_str().and_then(crate::normalize::agent::release);
-            if release.is_some() != want {
-                return false;
-            }
-        }
-        if let Some(ranges) = &self.status {
-            let Some(s) = e.status else { return false };
-            if !ranges
-                .iter()
-                .any(|StatusRange::Range(lo, hi)| (*lo..=*hi).contains(&s))
-            {
-                return false;
-            }
-        }
-        if let Some(classes) = &self.error_class {
-            if !e.error_class.is_some_and(|c| classes.contains(&c)) {
-                return false;
-            }
-        }
-        if let Some(needles) = &self.error_text {
-            let Some(t) = e.error_text.as_deref() else {
-                return false;
-            };
-            let lower = t.to_ascii_lowercase();
-            if !needles.iter().any(|n| lower.contains(n.as_str())) {
-                return false;
-            }
-        }
-        if let Some(methods) = &self.method {
-            if !e
-                .method()
-                .as_deref()
-                .is_some_and(|m| methods.iter().any(|x| x == m))
-            {
-                return false;
-            }
-        }
-        if let Some(want) = self.has_retry_after {
-            if e.retry_after_s().is_some() != want {
-                return false;
-            }
-        }
-        if let Some(want) = self.has_response {
-            if e.status.is_some() != want {
-                return false;
-            }
-        }
-        if let Some(min) = self.level {
-            if e.level.is_none_or(|l| l < min) {
-                return false;
-            }
-        }
-        if let Some(re) = &self.message_regex {
-            if !e.message.as_deref().is_some_and(|m| re.is_match(m)) {
-                return false;
-            }
-        }
-        if let Some(needles) = &self.text {
-            let hay = |t: Option<&str>| t.map(str::to_ascii_lowercase).unwrap_or_default();
-            let (a, b) = (hay(e.error_text.as_deref()), hay(e.message.as_deref()));
-            if !needles
-                .iter()
-                .any(|n| a.contains(n.as_str()) || b.contains(n.as_str()))
-            {
-                return false;
-            }
-        }
-        if let Some(re) = &self.route_regex {
-            if !e.route().as_str().is_some_and(|r| re.is_match(r)) {
-                return false;
-            }
-        }
-        if let Some(want) = self.jwt_not_yet_valid {
-            if jwt_not_yet_valid(e) != want {
-                return false;
-            }
-        }
-        true
-    }
-}
-
 /// A validated, ready-to-run rule.
 #[derive(Debug, Clone)]
 pub struct CompiledRule {
@@ -568,8 +424,8 @@ pub struct CompiledRule {
     pub remediation: String,
     /// Cause or symptom.
     pub role: Role,
-    /// Runbook text, when the file has it.
-    pub doc: Option<DocSpec>,
+    /// Runbook text.
+    pub doc: DocSpec,
     /// Event conditions (any block).
     pub conditions: Vec<Condition>,
     /// Named selections, for `condition`.
@@ -778,31 +634,17 @@ fn key_line(text: &str, message: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRule>)> {
-    let spec: RuleSpec =
-        toml::from_str(text).map_err(|e| bad(origin, e.to_string().trim_end().replace('\n', " ")))?;
-    if spec.id.trim().is_empty() {
-        return Err(bad(origin, "key `id`: must not be empty"));
-    }
-    if !spec.enabled {
-        return Ok((spec.id, None));
-    }
-    let need = |v: Option<String>, key: &str| v.ok_or_else(|| bad(origin, format!("missing key `{key}`")));
-    let category = need(spec.category, "category")?;
-    if !category::is_known(&category) {
-        return Err(bad(
-            origin,
-            format!("key `category`: unknown category {category:?}"),
-        ));
-    }
-    for c in &spec.explains {
-        if !category::is_known(c) {
-            return Err(bad(origin, format!("key `explains`: unknown category {c:?}")));
-        }
-    }
-    if !(0.0..=1.0).contains(&spec.prior) {
-        return Err(bad(origin, "key `prior`: must be between 0 and 1"));
-    }
+/// What a rule matches besides its `[[match]]` blocks: named selections
+/// and the expression over them, a sequence, or response-shape drift;
+/// and that it matches something, one way.
+struct Matching {
+    selections: Vec<super::selection::Selection>,
+    condition: Option<super::condition::Expr>,
+    sequence: Option<Sequence>,
+    drift: Option<f64>,
+}
+
+fn compile_matching(origin: &str, spec: &RuleSpec) -> Result<Matching> {
     let names: Vec<String> = spec.selection.keys().cloned().collect();
     let selections = spec
         .selection
@@ -838,7 +680,20 @@ fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRul
         }
         _ => {}
     }
-    let agg = spec.aggregate.unwrap_or_default();
+    Ok(Matching {
+        selections,
+        condition,
+        sequence,
+        drift,
+    })
+}
+
+/// The aggregate step's settings, checked: the group fields, the window
+/// and the field counted for distinct values.
+fn compile_aggregate(
+    origin: &str,
+    agg: &AggregateSpec,
+) -> Result<(Vec<GroupField>, i64, Option<super::selection::Field>)> {
     let names: Vec<String> = match &agg.group_by {
         GroupSpec::One(n) if n == "none" => Vec::new(),
         GroupSpec::One(n) => vec![n.clone()],
@@ -902,6 +757,65 @@ fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRul
             "key `aggregate.min_distinct`: set `distinct` and `min_distinct` together",
         ));
     }
+    Ok((group_by, window_ns, distinct))
+}
+
+/// The runbook text every rule carries (`rules explain` prints it): a
+/// rule without it, or with a part empty, is refused.
+fn compile_doc(origin: &str, doc: Option<DocSpec>) -> Result<DocSpec> {
+    let doc = doc.ok_or_else(|| {
+        bad(
+            origin,
+            "missing `[doc]` table (detects, why, example, false_positives): the runbook text `rules explain` shows",
+        )
+    })?;
+    for (key, v) in [
+        ("detects", &doc.detects),
+        ("why", &doc.why),
+        ("example", &doc.example),
+        ("false_positives", &doc.false_positives),
+    ] {
+        if v.trim().is_empty() {
+            return Err(bad(origin, format!("key `doc.{key}`: must not be empty")));
+        }
+    }
+    Ok(doc)
+}
+
+fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRule>)> {
+    let spec: RuleSpec =
+        toml::from_str(text).map_err(|e| bad(origin, e.to_string().trim_end().replace('\n', " ")))?;
+    if spec.id.trim().is_empty() {
+        return Err(bad(origin, "key `id`: must not be empty"));
+    }
+    if !spec.enabled {
+        return Ok((spec.id, None));
+    }
+    let need = |v: Option<String>, key: &str| v.ok_or_else(|| bad(origin, format!("missing key `{key}`")));
+    let category = need(spec.category.clone(), "category")?;
+    if !category::is_known(&category) {
+        return Err(bad(
+            origin,
+            format!("key `category`: unknown category {category:?}"),
+        ));
+    }
+    for c in &spec.explains {
+        if !category::is_known(c) {
+            return Err(bad(origin, format!("key `explains`: unknown category {c:?}")));
+        }
+    }
+    if !(0.0..=1.0).contains(&spec.prior) {
+        return Err(bad(origin, "key `prior`: must be between 0 and 1"));
+    }
+    let Matching {
+        selections,
+        condition,
+        sequence,
+        drift,
+    } = compile_matching(origin, &spec)?;
+    let agg = spec.aggregate.unwrap_or_default();
+    let (group_by, window_ns, distinct) = compile_aggregate(origin, &agg)?;
+    let doc = compile_doc(origin, spec.doc)?;
     let conditions = spec
         .matches
         .into_iter()
@@ -924,7 +838,7 @@ fn compile_inner(origin: &str, text: &str) -> Result<(String, Option<CompiledRul
         explanation: need(spec.explanation, "explanation")?,
         remediation: need(spec.remediation, "remediation")?,
         role: spec.role,
-        doc: spec.doc,
+        doc,
         conditions,
         selections,
         condition,
@@ -959,6 +873,11 @@ title = "t"
 severity = "high"
 explanation = "e"
 remediation = "r"
+[doc]
+detects = "d"
+why = "w"
+example = "e"
+false_positives = "f"
 [[match]]
 status = ["5xx", 429, "400-401"]
 "#;
@@ -980,6 +899,24 @@ status = ["5xx", 429, "400-401"]
         let err = compile("rules/x.toml", &text).unwrap_err().to_string();
         assert!(err.starts_with("rules/x.toml: invalid rule:"), "{err}");
         assert!(err.contains("titel") && err.contains("line 5"), "{err}");
+    }
+
+    #[test]
+    fn a_rule_without_its_runbook_text_is_refused() {
+        let e = compile("f", &OK.replace("[doc]", "[docs]"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("docs"), "{e}");
+        let no_doc = OK.replace(
+            "[doc]\ndetects = \"d\"\nwhy = \"w\"\nexample = \"e\"\nfalse_positives = \"f\"\n",
+            "",
+        );
+        let e = compile("f", &no_doc).unwrap_err().to_string();
+        assert!(e.contains("missing `[doc]`"), "{e}");
+        let e = compile("f", &OK.replace("why = \"w\"", "why = \" \""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("doc.why"), "{e}");
     }
 
     #[test]
@@ -1008,6 +945,12 @@ severity = "high"
 explanation = "e"
 remediation = "r"
 condition = "server and not (health or internal)"
+[doc]
+detects = "d"
+why = "w"
+example = "e"
+false_positives = "f"
+
 [selection.server]
 "status|gte" = 500
 [selection.health]
@@ -1039,7 +982,7 @@ condition = "server and not (health or internal)"
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("line 10") && err.contains("selection.server.status|between"),
+            err.contains("line 16") && err.contains("selection.server.status|between"),
             "{err}"
         );
     }
@@ -1049,7 +992,7 @@ condition = "server and not (health or internal)"
         let e = compile("f.toml", &format!("{OK}\n[aggregate]\nwindow = \"soon\"\n"))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("line 12") && e.contains("aggregate.window"), "{e}");
+        assert!(e.contains("line 17") && e.contains("aggregate.window"), "{e}");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! HAR 1.1 / 1.2 from any browser or proxy (`formats.md` §1).
+//! HAR 1.1 / 1.2 from any browser or proxy (`docs/formats.md` §1).
 //!
 //! A HAR is one JSON document, so we never parse it whole: the structural
 //! scanner finds `log.entries` and splits it into entry spans, and rayon
@@ -550,159 +550,25 @@ fn parse_entry(
         ev.set_ts_tz_assumed(p.tz_assumed);
     }
     ev.set_duration_ms(entry.time.0.filter(|t| *t >= 0.0 && t.is_finite()));
-    // The request context is built here and looked up once.
-    let mut o = crate::model::Origin {
-        method: entry
-            .request
-            .method
-            .as_deref()
-            .map(|m| m.to_ascii_uppercase().into()),
-        client: Some(client.into()),
-        ..Default::default()
-    };
-    if let Some(url) = entry.request.url.as_deref().map(crate::model::clip) {
-        let (host, path) = route::split_url(&url);
-        o.host = host.map(Into::into);
-        o.route = Some(route::template(path).into());
-        ev.url = Some(crate::redact::url(&url).into_owned().into());
-    }
-    let mut ctx = trace::TraceCtx::default();
-    let mut ids = crate::model::Ids::default();
-    let mut auth = AuthInfo::default();
-    let mut has_auth = false;
-    // Whether the entry carries credentials at all: a HAR exported
-    // "sanitized" has none anywhere.
-    let mut credentialed = false;
-    for h in &entry.request.headers {
-        let (name, value) = h.parts();
-        let lname = name.to_ascii_lowercase();
-        credentialed |= matches!(lname.as_str(), "authorization" | "cookie" | "proxy-authorization");
-        trace::absorb_header(&mut ctx, &lname, value);
-        if trace::is_request_id_header(&lname) && ids.request_id.is_none() && !value.is_empty() {
-            ids.request_id = Some(value.into());
-        } else if lname == "authorization" {
-            auth::from_header(value, &mut auth);
-            has_auth = true;
-        } else if lname == "user-agent" && !value.is_empty() {
-            o.user_agent = Some(value.into());
-        } else if lname == "content-type" {
-            if let Some(t) = crate::normalize::media_type(value) {
-                ev.extra_mut().req_content_type = Some(t);
-            }
-        }
-    }
+    let mut h = Headers::default();
+    let o = request(&entry, client, &mut ev, &mut h);
     ev.set_origin(&o);
-    ev.trace_id = ctx.trace_id.map(Into::into);
-    ids.span_id = ctx.span_id.map(Into::into);
-    ids.parent_span_id = ctx.parent_span_id.map(Into::into);
-
-    let size = |n: Num| n.0.filter(|v| *v >= 0.0 && v.is_finite()).map(|v| v as u64);
-    if let Some(b) = size(entry.request.body_size) {
-        ev.extra_mut().req_bytes = Some(b);
-    }
-    if let Some(b) = entry.response.as_ref().and_then(|resp| {
-        resp.content
-            .as_ref()
-            .and_then(|c| size(c.size))
-            .or_else(|| size(resp.body_size))
-    }) {
-        ev.extra_mut().resp_bytes = Some(b);
-    }
-    let mut responded = false;
-    let mut error_text: Option<String> = None;
-    if let Some(resp) = &entry.response {
-        let status = resp
-            .status
-            .0
-            .filter(|s| *s >= 1.0 && *s < 1000.0)
-            .map(|s| s as u16);
-        ev.status = status;
-        responded = status.is_some();
-        for h in &resp.headers {
-            let (name, value) = h.parts();
-            let lname = name.to_ascii_lowercase();
-            credentialed |= lname == "set-cookie";
-            match lname.as_str() {
-                "www-authenticate" => {
-                    if let Some(e) = auth::challenge_error(value) {
-                        auth.challenge_error = Some(e.into());
-                        has_auth = true;
-                    }
-                }
-                "retry-after" => ev.extra_mut().retry_after_s = retry_after(value, ev.ts_ns()),
-                // A gateway's request id, echoed back: joins this entry to its log line.
-                n if trace::is_request_id_header(n) && ids.request_id.is_none() && !value.is_empty() => {
-                    ids.request_id = Some(value.into());
-                }
-                "x-ratelimit-remaining" | "ratelimit-remaining" | "x-rate-limit-remaining" => {
-                    ev.extra_mut()
-                        .ratelimit
-                        .get_or_insert_with(Default::default)
-                        .remaining = value.trim().parse().ok();
-                }
-                "x-ratelimit-limit" | "ratelimit-limit" | "x-rate-limit-limit" => {
-                    ev.extra_mut()
-                        .ratelimit
-                        .get_or_insert_with(Default::default)
-                        .limit = value.split([',', ';']).next().and_then(|v| v.trim().parse().ok());
-                }
-                // IETF draft 7+: `RateLimit: "default";r=0;t=30`
-                "ratelimit" => {
-                    if let Some(r) = value.split(';').find_map(|p| p.trim().strip_prefix("r=")) {
-                        ev.extra_mut()
-                            .ratelimit
-                            .get_or_insert_with(Default::default)
-                            .remaining = r.trim().parse().ok();
-                    }
-                }
-                "x-request-id" if ids.request_id.is_none() && !value.is_empty() => {
-                    ids.request_id = Some(value.into());
-                }
-                _ => {}
-            }
-        }
-        error_text = resp
-            .error
-            .as_deref()
-            .or(resp.failure_text.as_deref())
-            .filter(|t| !t.is_empty())
-            .map(|t| crate::model::clip(t).into_owned());
-        if error_text.is_none() {
-            if let Some(cs) = resp.charles_status.as_deref().filter(|s| *s != "COMPLETE") {
-                error_text = Some(format!("Charles: {cs}"));
-            }
-        }
-        if error_text.is_none() {
-            // Fiddler answers failed connections itself with a [Fiddler] body.
-            if let Some(text) = resp.content.as_ref().and_then(|c| c.text.as_deref()) {
-                if let Some(rest) = text.trim_start().strip_prefix("[Fiddler]") {
-                    let head: String = rest.chars().take(200).collect();
-                    error_text = Some(format!("[Fiddler]{head}"));
-                }
-            }
-        }
-    }
-    // JSON bodies: their shape, and business errors hidden in 2xx responses.
-    let mut business = None;
-    if let Some(c) = entry.response.as_ref().and_then(|r| r.content.as_ref()) {
-        let json_like = c.mime_type.as_deref().is_some_and(|m| m.contains("json"))
-            || c.text.as_deref().is_some_and(|t| t.trim_start().starts_with('{'));
-        let plain = c.encoding.as_deref().is_none_or(|e| e.is_empty() || e == "utf-8");
-        if let (true, true, Some(text)) = (json_like, plain, c.text.as_deref()) {
-            if text.len() <= crate::normalize::body::MAX_BODY {
-                if let Some(b) = crate::normalize::body::inspect(text) {
-                    crate::normalize::body::set_body(&mut ev, b.fields);
-                    if ev.status.is_some_and(|s| (200..300).contains(&s)) {
-                        business = crate::normalize::body::business_error(&b.top);
-                    } else if error_text.is_none() {
-                        // OAuth token endpoints (RFC 6749 §5.2) and many APIs
-                        // name the error in the body: `{"error": "invalid_grant"}`.
-                        error_text = crate::normalize::body::error_field(&b.top);
-                    }
-                }
-            }
-        }
-    }
+    ev.trace_id = h.ctx.trace_id.take().map(Into::into);
+    h.ids.span_id = h.ctx.span_id.take().map(Into::into);
+    h.ids.parent_span_id = h.ctx.parent_span_id.take().map(Into::into);
+    sizes(&entry, &mut ev);
+    let (responded, mut error_text) = match &entry.response {
+        Some(resp) => response(resp, &mut ev, &mut h),
+        None => (false, None),
+    };
+    let business = body(&entry, &mut ev, &mut error_text);
+    let Headers {
+        ids,
+        auth,
+        has_auth,
+        credentialed,
+        ..
+    } = h;
     if error_text.is_none() {
         if let Some(b) = &business {
             error_text = Some(b.clone());
@@ -723,6 +589,176 @@ fn parse_entry(
     ev.set_ids(ids);
     auth::refine(&mut ev);
     Ok((ev, credentialed))
+}
+
+/// What an entry's headers say, request and response together.
+#[derive(Default)]
+struct Headers {
+    ctx: trace::TraceCtx,
+    ids: crate::model::Ids,
+    auth: AuthInfo,
+    has_auth: bool,
+    /// Whether the entry carries credentials at all: a HAR exported
+    /// "sanitized" has none anywhere.
+    credentialed: bool,
+}
+
+/// The request's context (method, client, host, route, user agent), its
+/// URL and content type on the event, and what its headers say.
+fn request(entry: &Entry<'_>, client: &str, ev: &mut Event, hd: &mut Headers) -> crate::model::Origin {
+    let mut o = crate::model::Origin {
+        method: entry
+            .request
+            .method
+            .as_deref()
+            .map(|m| m.to_ascii_uppercase().into()),
+        client: Some(client.into()),
+        ..Default::default()
+    };
+    if let Some(url) = entry.request.url.as_deref().map(crate::model::clip) {
+        let (host, path) = route::split_url(&url);
+        o.host = host.map(Into::into);
+        o.route = Some(route::template(path).into());
+        ev.url = Some(crate::redact::url(&url).into_owned().into());
+    }
+    for h in &entry.request.headers {
+        let (name, value) = h.parts();
+        let lname = name.to_ascii_lowercase();
+        hd.credentialed |= matches!(lname.as_str(), "authorization" | "cookie" | "proxy-authorization");
+        trace::absorb_header(&mut hd.ctx, &lname, value);
+        if trace::is_request_id_header(&lname) && hd.ids.request_id.is_none() && !value.is_empty() {
+            hd.ids.request_id = Some(value.into());
+        } else if lname == "authorization" {
+            auth::from_header(value, &mut hd.auth);
+            hd.has_auth = true;
+        } else if lname == "user-agent" && !value.is_empty() {
+            o.user_agent = Some(value.into());
+        } else if lname == "content-type" {
+            if let Some(t) = crate::normalize::media_type(value) {
+                ev.extra_mut().req_content_type = Some(t);
+            }
+        }
+    }
+    o
+}
+
+/// The request and response body sizes.
+fn sizes(entry: &Entry<'_>, ev: &mut Event) {
+    let size = |n: Num| n.0.filter(|v| *v >= 0.0 && v.is_finite()).map(|v| v as u64);
+    if let Some(b) = size(entry.request.body_size) {
+        ev.extra_mut().req_bytes = Some(b);
+    }
+    if let Some(b) = entry.response.as_ref().and_then(|resp| {
+        resp.content
+            .as_ref()
+            .and_then(|c| size(c.size))
+            .or_else(|| size(resp.body_size))
+    }) {
+        ev.extra_mut().resp_bytes = Some(b);
+    }
+}
+
+/// The response's status and headers on the event, and the failure text
+/// the capturing tool wrote (`_error`, Charles, Fiddler). Returns whether
+/// a response came back, and that text.
+fn response(resp: &Response<'_>, ev: &mut Event, hd: &mut Headers) -> (bool, Option<String>) {
+    let status = resp
+        .status
+        .0
+        .filter(|s| *s >= 1.0 && *s < 1000.0)
+        .map(|s| s as u16);
+    ev.status = status;
+    for h in &resp.headers {
+        let (name, value) = h.parts();
+        let lname = name.to_ascii_lowercase();
+        hd.credentialed |= lname == "set-cookie";
+        match lname.as_str() {
+            "www-authenticate" => {
+                if let Some(e) = auth::challenge_error(value) {
+                    hd.auth.challenge_error = Some(e.into());
+                    hd.has_auth = true;
+                }
+            }
+            "retry-after" => ev.extra_mut().retry_after_s = retry_after(value, ev.ts_ns()),
+            // A gateway's request id, echoed back: joins this entry to its log line.
+            n if trace::is_request_id_header(n) && hd.ids.request_id.is_none() && !value.is_empty() => {
+                hd.ids.request_id = Some(value.into());
+            }
+            "x-ratelimit-remaining" | "ratelimit-remaining" | "x-rate-limit-remaining" => {
+                ev.extra_mut()
+                    .ratelimit
+                    .get_or_insert_with(Default::default)
+                    .remaining = value.trim().parse().ok();
+            }
+            "x-ratelimit-limit" | "ratelimit-limit" | "x-rate-limit-limit" => {
+                ev.extra_mut()
+                    .ratelimit
+                    .get_or_insert_with(Default::default)
+                    .limit = value.split([',', ';']).next().and_then(|v| v.trim().parse().ok());
+            }
+            // IETF draft 7+: `RateLimit: "default";r=0;t=30`
+            "ratelimit" => {
+                if let Some(r) = value.split(';').find_map(|p| p.trim().strip_prefix("r=")) {
+                    ev.extra_mut()
+                        .ratelimit
+                        .get_or_insert_with(Default::default)
+                        .remaining = r.trim().parse().ok();
+                }
+            }
+            "x-request-id" if hd.ids.request_id.is_none() && !value.is_empty() => {
+                hd.ids.request_id = Some(value.into());
+            }
+            _ => {}
+        }
+    }
+    let mut error_text = resp
+        .error
+        .as_deref()
+        .or(resp.failure_text.as_deref())
+        .filter(|t| !t.is_empty())
+        .map(|t| crate::model::clip(t).into_owned());
+    if error_text.is_none() {
+        if let Some(cs) = resp.charles_status.as_deref().filter(|s| *s != "COMPLETE") {
+            error_text = Some(format!("Charles: {cs}"));
+        }
+    }
+    if error_text.is_none() {
+        // Fiddler answers failed connections itself with a [Fiddler] body.
+        if let Some(text) = resp.content.as_ref().and_then(|c| c.text.as_deref()) {
+            if let Some(rest) = text.trim_start().strip_prefix("[Fiddler]") {
+                let head: String = rest.chars().take(200).collect();
+                error_text = Some(format!("[Fiddler]{head}"));
+            }
+        }
+    }
+    (ev.status.is_some(), error_text)
+}
+
+/// JSON bodies: their shape on the event, the error a non-2xx body names
+/// (into `error_text` when the tool wrote none), and the business error a
+/// 2xx body hides, which is returned.
+fn body(entry: &Entry<'_>, ev: &mut Event, error_text: &mut Option<String>) -> Option<String> {
+    let mut business = None;
+    if let Some(c) = entry.response.as_ref().and_then(|r| r.content.as_ref()) {
+        let json_like = c.mime_type.as_deref().is_some_and(|m| m.contains("json"))
+            || c.text.as_deref().is_some_and(|t| t.trim_start().starts_with('{'));
+        let plain = c.encoding.as_deref().is_none_or(|e| e.is_empty() || e == "utf-8");
+        if let (true, true, Some(text)) = (json_like, plain, c.text.as_deref()) {
+            if text.len() <= crate::normalize::body::MAX_BODY {
+                if let Some(b) = crate::normalize::body::inspect(text) {
+                    crate::normalize::body::set_body(ev, b.fields);
+                    if ev.status.is_some_and(|s| (200..300).contains(&s)) {
+                        business = crate::normalize::body::business_error(&b.top);
+                    } else if error_text.is_none() {
+                        // OAuth token endpoints (RFC 6749 §5.2) and many APIs
+                        // name the error in the body: `{"error": "invalid_grant"}`.
+                        *error_text = crate::normalize::body::error_field(&b.top);
+                    }
+                }
+            }
+        }
+    }
+    business
 }
 
 #[cfg(test)]

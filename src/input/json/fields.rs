@@ -1,4 +1,4 @@
-//! Field extraction for JSON-lines records by alias (`formats.md` §3.2).
+//! Field extraction for JSON-lines records by alias (`docs/formats.md` §3.2).
 //!
 //! A record is walked once: nested and dotted keys flatten into dotted
 //! paths, only the leaves whose path is a known alias are kept (borrowing

@@ -202,7 +202,7 @@ fn fits_request(slot: Slot, s: &Sample<'_>) -> Option<u32> {
     match slot {
         Slot::Status => {
             let ok = shaped(&|v| num(v).is_some_and(|n| (100.0..600.0).contains(&n) && n.fract() == 0.0));
-            let named = has_any(&name, &["status", "code"]) || has_any(&full, &["status"]);
+            let named = has_any(name, &["status", "code"]) || has_any(full, &["status"]);
             (ok && named).then_some(if name.contains("status") { 3 } else { 1 })
         }
         Slot::Method => shaped(&|v| {
@@ -217,7 +217,7 @@ fn fits_request(slot: Slot, s: &Sample<'_>) -> Option<u32> {
                 })
             });
             let named = has_any(
-                &name,
+                name,
                 &["path", "url", "uri", "route", "endpoint", "target", "resource"],
             );
             (ok && named).then_some(if name.contains("url") { 3 } else { 2 })
@@ -234,13 +234,13 @@ fn fits_request(slot: Slot, s: &Sample<'_>) -> Option<u32> {
                     .is_some_and(|ns| ns > 946_684_800_000_000_000),
                 _ => false,
             });
-            let named = has_any(&name, &["time", "ts", "date", "when", "at", "logged"]);
+            let named = has_any(name, &["time", "ts", "date", "when", "at", "logged"]);
             (ok && named).then_some(2)
         }
         Slot::Duration => {
             let ok = shaped(&|v| num(v).is_some_and(|n| n >= 0.0));
             let named = has_any(
-                &name,
+                name,
                 &[
                     "duration",
                     "latency",
@@ -251,7 +251,7 @@ fn fits_request(slot: Slot, s: &Sample<'_>) -> Option<u32> {
                     "rt_ms",
                 ],
             ) || name.ends_with("_ms")
-                || (name.contains("time") && has_any(&name, &["ms", "total", "request", "response"]));
+                || (name.contains("time") && has_any(name, &["ms", "total", "request", "response"]));
             (ok && named).then_some(2)
         }
         Slot::TraceId => {
@@ -317,20 +317,20 @@ fn fits_party(slot: Slot, s: &Sample<'_>) -> Option<u32> {
                     !s.is_empty() && !s.contains(' ') && !s.starts_with('/') && s.contains('.')
                 })
             });
-            (ok && has_any(&name, &["host", "domain", "authority", "server_name", "vhost"])).then_some(2)
+            (ok && has_any(name, &["host", "domain", "authority", "server_name", "vhost"])).then_some(2)
         }
         Slot::Service => {
             let ok = shaped(&|v| v.as_str().is_some_and(|s| !s.is_empty() && s.len() < 80));
-            (ok && has_any(&name, &["service", "component", "app"]) && !name.contains("version")).then_some(2)
+            (ok && has_any(name, &["service", "component", "app"]) && !name.contains("version")).then_some(2)
         }
         Slot::ServiceVersion => {
             // The service's own version, not a protocol's or a schema's.
             let ok = shaped(&|v| v.is_string() || v.is_number());
-            let named = has_any(&name, &["version", "release", "build"])
+            let named = has_any(name, &["version", "release", "build"])
                 && (full == "version"
-                    || has_any(&full, &["service", "app", "release", "build", "deploy", "commit"]))
+                    || has_any(full, &["service", "app", "release", "build", "deploy", "commit"]))
                 && !has_any(
-                    &full,
+                    full,
                     &[
                         "ecs", "http", "protocol", "schema", "tls", "agent", "runtime", "os.",
                     ],
@@ -346,7 +346,7 @@ fn fits_party(slot: Slot, s: &Sample<'_>) -> Option<u32> {
             let by_value = shaped(&|v| v.as_str().is_some_and(version_like))
                 && distinct.len() <= 32
                 && !has_any(
-                    &full,
+                    full,
                     &[
                         "ecs", "http", "protocol", "schema", "tls", "agent", "runtime", "os", "sdk", "lib",
                         "api",
@@ -356,12 +356,12 @@ fn fits_party(slot: Slot, s: &Sample<'_>) -> Option<u32> {
         }
         Slot::ErrorMessage => {
             let ok = shaped(&|v| v.is_string());
-            (ok && has_any(&name, &["error", "err", "exception", "failure", "reason"])).then_some(2)
+            (ok && has_any(name, &["error", "err", "exception", "failure", "reason"])).then_some(2)
         }
         Slot::Client => {
             let ok = shaped(&|v| v.as_str().is_some_and(|s| s.parse::<std::net::IpAddr>().is_ok()));
-            let named = has_any(&full, &["client", "remote", "peer", "src", "source"])
-                && !has_any(&full, &["dest", "server", "upstream", "target", "backend"]);
+            let named = has_any(full, &["client", "remote", "peer", "src", "source"])
+                && !has_any(full, &["dest", "server", "upstream", "target", "backend"]);
             (ok && named).then_some(2)
         }
         Slot::UserAgent => {
@@ -392,9 +392,9 @@ fn fits_payload(slot: Slot, s: &Sample<'_>) -> Option<u32> {
                         && serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok()
                 })
             });
-            let inbound = has_any(&name, &["req", "request", "input", "sent", "query", "param"]);
+            let inbound = has_any(name, &["req", "request", "input", "sent", "query", "param"]);
             let named = has_any(
-                &name,
+                name,
                 &["resp", "reply", "response", "body", "payload", "result", "output"],
             );
             (ok && !inbound).then_some(if named { 2 } else { 1 })
@@ -405,19 +405,19 @@ fn fits_payload(slot: Slot, s: &Sample<'_>) -> Option<u32> {
                 v.as_str()
                     .is_some_and(|s| !s.is_empty() && s.len() <= 200 && !s.contains(' ') && !address_like(s))
             });
-            let named = has_any(&name, &["cluster", "pool"])
-                && !has_any(&name, &["status", "time", "code", "latency"]);
+            let named =
+                has_any(name, &["cluster", "pool"]) && !has_any(name, &["status", "time", "code", "latency"]);
             (ok && named).then_some(2)
         }
         Slot::Upstream => {
             let ok = shaped(&|v| v.as_str().is_some_and(address_like));
             let named = has_any(
-                &name,
+                name,
                 &[
                     "upstream", "backend", "target", "node", "origin", "dest", "instance", "pod", "server",
                 ],
             );
-            let other_end = has_any(&full, &["client", "remote", "peer", "src", "source"]);
+            let other_end = has_any(full, &["client", "remote", "peer", "src", "source"]);
             (ok && !other_end).then_some(if named { 2 } else { 1 })
         }
         Slot::ContentType => {
@@ -425,17 +425,17 @@ fn fits_payload(slot: Slot, s: &Sample<'_>) -> Option<u32> {
                 v.as_str()
                     .is_some_and(|s| crate::normalize::media_type(s).is_some())
             });
-            let named = (has_any(&name, &["type", "mime", "ctype"]) || has_any(&full, &["content"]))
-                && !has_any(&full, &["resp", "response", "accept", "sent", "out"]);
+            let named = (has_any(name, &["type", "mime", "ctype"]) || has_any(full, &["content"]))
+                && !has_any(full, &["resp", "response", "accept", "sent", "out"]);
             (ok && named).then_some(2)
         }
         Slot::ReqBytes => {
             let ok = shaped(&|v| num(v).is_some_and(|n| n >= 0.0 && n.fract() == 0.0));
-            let sized = has_any(&name, &["len", "size", "bytes", "length"]);
+            let sized = has_any(name, &["len", "size", "bytes", "length"]);
             let inbound = has_any(
-                &name,
+                name,
                 &["req", "request", "upload", "payload", "in", "received", "body"],
-            ) && !has_any(&name, &["resp", "response", "sent", "out"]);
+            ) && !has_any(name, &["resp", "response", "sent", "out"]);
             (ok && sized && inbound).then_some(2)
         }
         _ => None,
