@@ -6,9 +6,9 @@
 
 use crate::analyze::culprit;
 use crate::analyze::evidence::Ctx;
+use crate::model::report::Time;
 use crate::model::report::{Cause, Factors};
 use crate::model::{ErrorClass, Event, Subject};
-use crate::normalize::time::format_ns;
 
 /// Failures needed before they are worth explaining.
 const MIN_FAILURES: usize = 3;
@@ -134,9 +134,9 @@ pub fn unexplained(ctx: &Ctx<'_>) -> Option<(Cause, Vec<usize>)> {
         subject,
         culprit: culprit::sentence(&found),
         culprits: found,
-        first_seen: first.map(format_ns),
-        onset: first.map(format_ns),
-        last_seen: last.map(format_ns),
+        first_seen: first.map(Time::from_ns),
+        onset: first.map(Time::from_ns),
+        last_seen: last.map(Time::from_ns),
         events: failing.len() as u64,
         explains_failures: failing.len() as u64,
         why_chain: "Failures that no rule explains".to_string(),

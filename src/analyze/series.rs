@@ -3,6 +3,7 @@
 //! intervals, the endpoints and clients the failures hit, and the list of
 //! failed requests. Reads events in timeline order; writes nothing.
 
+use crate::model::report::Time;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -10,7 +11,6 @@ use crate::analyze::evidence;
 use crate::model::report::{Affected, AffectedClient, AffectedEndpoint, Bucket, FailedRequest, Series};
 use crate::model::OptionStr;
 use crate::model::{ByOrigin, Event, Extent, SourceInfo};
-use crate::normalize::time::format_ns;
 
 /// Intervals a chart is aimed to have.
 const TARGET_BUCKETS: i64 = 60;
@@ -94,7 +94,7 @@ pub fn build(events: &[Event], extent: Extent) -> Series {
     let n = (last.saturating_sub(start) / width + 1) as usize;
     let mut buckets: Vec<Bucket> = (0..n)
         .map(|k| Bucket {
-            ts: format_ns(start.saturating_add(k as i64 * width)),
+            ts: Time::from_ns(start.saturating_add(k as i64 * width)),
             ..Bucket::default()
         })
         .collect();
@@ -272,7 +272,7 @@ pub fn failed_requests(events: &[Event], sources: &[SourceInfo], cap: usize) -> 
         }
         if e.is_failure() {
             out.push(FailedRequest {
-                ts: e.ts_ns().map(format_ns),
+                ts: e.ts_ns().map(Time::from_ns),
                 method: e.method().as_str().map(str::to_string),
                 host: e.host().as_str().map(str::to_string),
                 route: e.route().as_str().map(str::to_string),

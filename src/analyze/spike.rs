@@ -4,13 +4,13 @@
 //! onset to its last failure; the baseline is every event before it, or
 //! every event outside it when too little came before.
 
+use crate::model::report::Time;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::analyze::rank::Ranked;
 use crate::model::report::{Spike, SpikeField};
 use crate::model::{ByOrigin, Event, Extent, Origin};
-use crate::normalize::time::format_ns;
 use crate::rules::Finding;
 
 /// Values reported.
@@ -322,8 +322,8 @@ pub fn explain<'a>(
     });
     out.truncate(TOP);
     Some(Spike {
-        window_start: format_ns(start),
-        window_end: format_ns(end),
+        window_start: Time::from_ns(start),
+        window_end: Time::from_ns(end),
         failures: failures.len() as u64,
         baseline_events: n_base as u64,
         fields: out,

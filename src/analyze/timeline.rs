@@ -7,10 +7,10 @@
 
 use crate::analyze::evidence::Ctx;
 use crate::analyze::rank::Ranked;
+use crate::model::report::Time;
 use crate::model::report::TimelineEntry;
 use crate::model::OptionStr;
 use crate::model::{Event, Subject};
-use crate::normalize::time::format_ns;
 use crate::rules::{CompiledRule, Finding};
 
 /// Causes that get peak, mitigation and recovery entries.
@@ -68,7 +68,7 @@ struct Builder<'a> {
 impl Builder<'_> {
     fn push(&mut self, t: i64, kind: &str, cause: Option<u32>, text: String, ev: Option<usize>) {
         self.out.push(TimelineEntry {
-            ts: format_ns(t),
+            ts: Time::from_ns(t),
             kind: kind.into(),
             cause,
             text,

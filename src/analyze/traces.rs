@@ -146,7 +146,7 @@ pub fn hops(events: &[Event], sources: &[SourceInfo], group: &[usize]) -> Vec<Ho
                 .join(" ");
             Hop {
                 depth: t.depth[a],
-                ts: e.ts_ns().map(crate::normalize::time::format_ns),
+                ts: e.ts_ns().map(crate::model::report::Time::from_ns),
                 service: e.service().as_str().map(str::to_string),
                 request,
                 status: e.status,

@@ -127,8 +127,7 @@ pub fn run(dir: &Path, rule_dirs: &[PathBuf]) -> Result<EvalReport> {
             .find(|c| c.category == truth.category && subject_matches(c, &truth.subject));
         let onset_error_s = hit.and_then(|c| {
             let t = crate::normalize::time::parse_rfc3339(truth.onset.as_deref()?)?.ns;
-            let o = c.onset.as_deref().or(c.first_seen.as_deref())?;
-            let o = crate::normalize::time::parse_rfc3339(o)?.ns;
+            let o = c.onset.or(c.first_seen)?.ns();
             Some(((o - t) as f64 / 1e9 * 10.0).round() / 10.0)
         });
         scenarios.push(ScenarioResult {

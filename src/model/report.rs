@@ -7,6 +7,53 @@ use serde::Serialize;
 
 pub use super::Subject;
 
+/// A time in the report: UTC, to the millisecond, kept as a number until
+/// a renderer writes it. Written (and serialized, for the JSON contract)
+/// as RFC 3339 with milliseconds: `2024-05-01T10:00:00.123Z`. Times
+/// compare as they are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Time(i64);
+
+impl Time {
+    /// The time of UTC nanoseconds since the epoch.
+    pub fn from_ns(ns: i64) -> Time {
+        Time(ns.div_euclid(1_000_000))
+    }
+
+    /// UTC nanoseconds since the epoch.
+    pub fn ns(self) -> i64 {
+        self.0.saturating_mul(1_000_000)
+    }
+}
+
+impl std::fmt::Display for Time {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (secs, ms) = (self.0.div_euclid(1000), self.0.rem_euclid(1000) as u32);
+        match chrono::DateTime::from_timestamp(secs, ms * 1_000_000) {
+            Some(dt) => write!(f, "{}", dt.format("%Y-%m-%dT%H:%M:%S%.3fZ")),
+            None => write!(f, "@{}ms", self.0),
+        }
+    }
+}
+
+/// An optional time as the text a renderer writes.
+pub trait TimeText {
+    /// RFC 3339, when there is a time.
+    fn text(&self) -> Option<String>;
+}
+
+impl TimeText for Option<Time> {
+    fn text(&self) -> Option<String> {
+        self.map(|t| t.to_string())
+    }
+}
+
+impl Serialize for Time {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// Version of the JSON report contract.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -88,9 +135,9 @@ pub struct Summary {
     /// Events that are failures.
     pub failures: u64,
     /// Earliest event time (RFC 3339, UTC).
-    pub first_ts: Option<String>,
+    pub first_ts: Option<Time>,
     /// Latest event time.
-    pub last_ts: Option<String>,
+    pub last_ts: Option<Time>,
     /// Distinct trace ids.
     pub traces: u64,
 }
@@ -171,9 +218,9 @@ pub struct Symptom {
     /// What it is about.
     pub subject: Subject,
     /// Onset.
-    pub first_seen: Option<String>,
+    pub first_seen: Option<Time>,
     /// End.
-    pub last_seen: Option<String>,
+    pub last_seen: Option<Time>,
     /// Matching events.
     pub events: u64,
     /// Key records.
@@ -209,11 +256,11 @@ pub struct Cause {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub culprits: Vec<crate::model::Attribute>,
     /// First matching event of the first window over the rule's thresholds.
-    pub first_seen: Option<String>,
+    pub first_seen: Option<Time>,
     /// When the matches began to rise (change point); at or before `first_seen`.
-    pub onset: Option<String>,
+    pub onset: Option<Time>,
     /// End.
-    pub last_seen: Option<String>,
+    pub last_seen: Option<Time>,
     /// Matching events.
     pub events: u64,
     /// Failed events this cause and its symptoms account for.
@@ -256,7 +303,7 @@ pub struct Series {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Bucket {
     /// Interval start (RFC 3339, UTC).
-    pub ts: String,
+    pub ts: Time,
     /// Responses below 400 that are not failures.
     pub ok: u64,
     /// 4xx responses.
@@ -316,7 +363,7 @@ pub struct AffectedClient {
 #[derive(Debug, Clone, Serialize)]
 pub struct FailedRequest {
     /// When.
-    pub ts: Option<String>,
+    pub ts: Option<Time>,
     /// Method.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
@@ -348,7 +395,7 @@ pub struct Hop {
     /// Nesting depth: 0 for the outermost hop.
     pub depth: u32,
     /// Start (RFC 3339, UTC, on the reference clock).
-    pub ts: Option<String>,
+    pub ts: Option<Time>,
     /// Service, when logged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
@@ -409,9 +456,9 @@ pub struct ClockSkew {
 #[derive(Debug, Clone, Serialize)]
 pub struct Spike {
     /// Incident window start.
-    pub window_start: String,
+    pub window_start: Time,
     /// Incident window end.
-    pub window_end: String,
+    pub window_end: Time,
     /// Failures in the window.
     pub failures: u64,
     /// Events in the baseline (before the window).
@@ -447,9 +494,9 @@ pub struct ErrorTemplate {
     /// Failures with this template.
     pub count: u64,
     /// First occurrence.
-    pub first_seen: Option<String>,
+    pub first_seen: Option<Time>,
     /// Last occurrence.
-    pub last_seen: Option<String>,
+    pub last_seen: Option<Time>,
     /// The first record with it.
     pub evidence: Evidence,
 }
@@ -458,7 +505,7 @@ pub struct ErrorTemplate {
 #[derive(Debug, Clone, Serialize)]
 pub struct TimelineEntry {
     /// When (RFC 3339, UTC).
-    pub ts: String,
+    pub ts: Time,
     /// `first_failure`, `onset`, `first_bad_event`, `seen_in`, `symptom`,
     /// `new_template`, `peak`, `mitigation`, `last_seen`, `recovery`, `last_failure`.
     pub kind: String,

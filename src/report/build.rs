@@ -3,6 +3,7 @@
 //! data-quality notes (what the inputs lacked, so what could not be
 //! checked) and picks the most frequent error templates.
 
+use crate::model::report::Time;
 use rayon::prelude::*;
 
 use crate::analyze::order::Ordered;
@@ -10,7 +11,6 @@ use crate::analyze::Found;
 use crate::model::report::{ErrorTemplate, InputReport, Issue, Report, Summary, SCHEMA_VERSION};
 use crate::model::{Event, SourceInfo};
 use crate::normalize::template::{Miner, Occurrence};
-use crate::normalize::time::format_ns;
 
 /// The report of an analysis. `tz_offset_s` is the zone zone-less times
 /// were read in, which a note names.
@@ -36,8 +36,8 @@ pub fn build(o: &Ordered, found: Found, tz_offset_s: i32) -> Report {
         summary: Summary {
             events: sums.events,
             failures: sums.failures,
-            first_ts: sums.first_ts.map(format_ns),
-            last_ts: sums.last_ts.map(format_ns),
+            first_ts: sums.first_ts.map(Time::from_ns),
+            last_ts: sums.last_ts.map(Time::from_ns),
             traces: sums.traces,
         },
         root_causes,
@@ -97,8 +97,8 @@ fn top_templates(
             Some(ErrorTemplate {
                 template: crate::redact::text(&miner.templates[i].text()).into_owned(),
                 count: miner.templates[i].count,
-                first_seen: events[f].ts_ns().map(format_ns),
-                last_seen: o.last_ts.map(format_ns),
+                first_seen: events[f].ts_ns().map(Time::from_ns),
+                last_seen: o.last_ts.map(Time::from_ns),
                 evidence: crate::analyze::evidence::plain(events, sources, f),
             })
         })

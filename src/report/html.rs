@@ -6,11 +6,11 @@
 //! requests table filters, sorts and narrows to a date range with a few
 //! lines of inline script, and reads as a plain table without it.
 
+use crate::model::report::{Time, TimeText};
 use std::fmt::Write as _;
 use std::io::Write;
 
 use super::{Cause, Evidence, Hop, Report, Series};
-use crate::normalize::time::parse_rfc3339;
 
 const CSS: &str = r#"
 :root{--ok:#4c9a5b;--c4:#d9a227;--c5:#c8453b;--oth:#7a5ea8;--ink:#1d232a;--mute:#5d6873;--line:#d8dee4;--bg:#fff;--card:#f6f8fa}
@@ -50,8 +50,8 @@ fn esc(s: &str) -> String {
     crate::redact::guard::html_escape(s)
 }
 
-fn ts_short(ts: Option<&str>) -> String {
-    ts.map(|t| t.replace('T', " ").trim_end_matches('Z').to_string())
+fn ts_short(ts: Option<Time>) -> String {
+    ts.map(|t| t.to_string().replace('T', " ").trim_end_matches('Z').to_string())
         .unwrap_or_else(|| "?".into())
 }
 
@@ -63,8 +63,8 @@ fn ev_list(e: &[Evidence]) -> String {
 }
 
 /// x position (0..1) of a time in the series.
-fn frac(series: &Series, ts: &str) -> Option<f64> {
-    let t = parse_rfc3339(ts)?.ns;
+fn frac(series: &Series, ts: Time) -> Option<f64> {
+    let t = ts.ns();
     let span = series.interval_s as f64 * 1e9 * series.buckets.len() as f64;
     (span > 0.0).then(|| (t.saturating_sub(series.start_ns) as f64 / span).clamp(0.0, 1.0))
 }
@@ -109,7 +109,7 @@ fn requests_svg(r: &Report) -> String {
                 svg,
                 r#"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{bh:.1}" fill="{color}"><title>{} {label}: {v}</title></rect>"#,
                 (bw - 1.0).max(0.5),
-                esc(&ts_short(Some(&b.ts)))
+                esc(&ts_short(Some(b.ts)))
             );
         }
     }
@@ -120,7 +120,7 @@ fn requests_svg(r: &Report) -> String {
             "recovery" => ("#4c9a5b", "recovery"),
             _ => continue,
         };
-        if let Some(f) = frac(s, &t.ts) {
+        if let Some(f) = frac(s, t.ts) {
             let x = pad + f * (w - pad);
             let _ = write!(
                 svg,
@@ -135,9 +135,9 @@ fn requests_svg(r: &Report) -> String {
             svg,
             r##"<text x="{pad}" y="{}" font-size="11" fill="#5d6873">{}</text><text x="{w}" y="{}" font-size="11" fill="#5d6873" text-anchor="end">{}</text>"##,
             h + 14.0,
-            esc(&ts_short(Some(&a.ts))),
+            esc(&ts_short(Some(a.ts))),
             h + 14.0,
-            esc(&ts_short(Some(&b.ts)))
+            esc(&ts_short(Some(b.ts)))
         );
     }
     svg.push_str("</svg>");
@@ -247,10 +247,7 @@ fn waterfall_svg(hops: &[Hop]) -> String {
     let times: Vec<(f64, f64)> = hops
         .iter()
         .map(|h| {
-            let t =
-                h.ts.as_deref()
-                    .and_then(parse_rfc3339)
-                    .map_or(0.0, |p| p.ns as f64 / 1e6);
+            let t = h.ts.map_or(0.0, |t| t.ns() as f64 / 1e6);
             (t, h.duration_ms.unwrap_or(0.0))
         })
         .collect();
@@ -320,8 +317,8 @@ fn cause_html(out: &mut String, c: &Cause, failures: u64) {
         out,
         r#"<div class="kv"><b>Subject</b><span>{}</span><b>When</b><span>{} → {} ({} events)</span><b>Explains</b><span>{} of {} failed requests: {}</span><b>Evidence</b><span>{}</span>"#,
         esc(&c.subject.describe()),
-        esc(&ts_short(c.onset.as_deref().or(c.first_seen.as_deref()))),
-        esc(&ts_short(c.last_seen.as_deref())),
+        esc(&ts_short(c.onset.or(c.first_seen))),
+        esc(&ts_short(c.last_seen)),
         c.events,
         c.explains_failures,
         failures,
@@ -351,7 +348,7 @@ fn cause_html(out: &mut String, c: &Cause, failures: u64) {
                 esc(&s.title),
                 esc(&s.subject.describe()),
                 s.events,
-                esc(&ts_short(s.first_seen.as_deref())),
+                esc(&ts_short(s.first_seen)),
                 ev_list(&s.evidence)
             );
         }
@@ -407,8 +404,8 @@ fn head(o: &mut String, r: &Report) {
     let _ = write!(
         o,
         r#"<h1>Incident analysis</h1><p class="mute">{} → {} UTC · {} inputs · {} events · {} failures · {} traces</p>"#,
-        esc(&ts_short(s.first_ts.as_deref())),
-        esc(&ts_short(s.last_ts.as_deref())),
+        esc(&ts_short(s.first_ts)),
+        esc(&ts_short(s.last_ts)),
         r.inputs.len(),
         s.events,
         s.failures,
@@ -467,7 +464,7 @@ fn timeline(o: &mut String, r: &Report) {
             let _ = write!(
                 o,
                 "<tr><td class=\"mono\">{}</td><td>{}</td><td>{e}</td></tr>",
-                esc(&ts_short(Some(&t.ts))),
+                esc(&ts_short(Some(t.ts))),
                 esc(&t.text)
             );
         }
@@ -536,12 +533,12 @@ fn failed_requests(o: &mut String, r: &Report) {
     );
     o.push_str(r#"<div class="scroll"><table id="failed"><thead><tr><th>Time (UTC)</th><th>Method</th><th>Host</th><th>Route</th><th class="num">Status</th><th>Error</th><th class="num">ms</th><th>Client</th><th>Record</th></tr></thead><tbody>"#);
     for f in &r.failed_requests {
-        let ts = f.ts.as_deref().unwrap_or("");
+        let ts = f.ts.text().unwrap_or_default();
         let _ = write!(
             o,
             r#"<tr data-ts="{}"><td class="mono">{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td class="num">{}</td><td>{}</td><td class="num" data-v="{}">{}</td><td>{}</td><td><code>{}</code> {}</td></tr>"#,
-            esc(ts),
-            esc(&ts_short(f.ts.as_deref())),
+            esc(&ts),
+            esc(&ts_short(f.ts)),
             esc(f.method.as_deref().unwrap_or("")),
             esc(f.host.as_deref().unwrap_or("")),
             esc(f.route.as_deref().unwrap_or("")),

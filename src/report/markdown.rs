@@ -1,22 +1,19 @@
 //! The Markdown renderer: a postmortem draft with the summary, the ranked
 //! causes with their why-chains and evidence, the timeline and data quality.
 
+use crate::model::report::{Time, TimeText};
 use std::io::Write;
 
 use super::{Cause, Evidence, Report};
 
-/// `2024-05-01T10:05:03.260Z` to `…` as `3 min 58 s`.
-fn duration(a: &str, b: &str) -> Option<String> {
-    let (a, b) = (
-        crate::normalize::time::parse_rfc3339(a)?.ns,
-        crate::normalize::time::parse_rfc3339(b)?.ns,
-    );
-    let s = b.saturating_sub(a).max(0) / 1_000_000_000;
-    Some(match s {
+/// The time from `a` to `b` as `3 min 58 s`.
+fn duration(a: Time, b: Time) -> String {
+    let s = b.ns().saturating_sub(a.ns()).max(0) / 1_000_000_000;
+    match s {
         0..=59 => format!("{s} s"),
         60..=3599 => format!("{} min {} s", s / 60, s % 60),
         _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
-    })
+    }
 }
 
 /// The first sentence of a text, whole.
@@ -71,12 +68,12 @@ fn summary(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         r.timeline
             .iter()
             .find(|t| t.cause == Some(1) && t.kind == kind)
-            .map(|t| t.ts.clone())
+            .map(|t| t.ts)
     };
     match top {
         Some(c) => {
-            let start = c.onset.clone().or_else(|| c.first_seen.clone());
-            let end = kind_ts("recovery").or_else(|| c.last_seen.clone());
+            let start = c.onset.or(c.first_seen);
+            let end = kind_ts("recovery").or(c.last_seen);
             writeln!(w, "- **What broke:** {} on {}.", c.title, c.subject.describe())?;
             if let Some(culprit) = &c.culprit {
                 writeln!(w, "- **Culprit:** {culprit}.")?;
@@ -84,10 +81,10 @@ fn summary(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             writeln!(
                 w,
                 "- **When:** from {} to {}{}.",
-                start.as_deref().unwrap_or("?"),
-                end.as_deref().unwrap_or("?"),
-                match (&start, &end) {
-                    (Some(a), Some(b)) => duration(a, b).map(|d| format!(" ({d})")).unwrap_or_default(),
+                start.text().as_deref().unwrap_or("?"),
+                end.text().as_deref().unwrap_or("?"),
+                match (start, end) {
+                    (Some(a), Some(b)) => format!(" ({})", duration(a, b)),
                     _ => String::new(),
                 }
             )?;
@@ -128,8 +125,8 @@ fn summary(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         w,
         "- **Window analyzed:** {} → {} (UTC)",
-        s.first_ts.as_deref().unwrap_or("unknown"),
-        s.last_ts.as_deref().unwrap_or("unknown")
+        s.first_ts.text().as_deref().unwrap_or("unknown"),
+        s.last_ts.text().as_deref().unwrap_or("unknown")
     )?;
     writeln!(w)?;
     Ok(())
@@ -154,8 +151,8 @@ fn cause(c: &Cause, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         w,
         "- **When:** {} → {}, {} events{}",
-        c.first_seen.as_deref().unwrap_or("?"),
-        c.last_seen.as_deref().unwrap_or("?"),
+        c.first_seen.text().as_deref().unwrap_or("?"),
+        c.last_seen.text().as_deref().unwrap_or("?"),
         c.events,
         match (&c.onset, &c.first_seen) {
             (Some(o), Some(f)) if o != f => format!(" (rising from {o})"),
@@ -192,7 +189,7 @@ fn cause(c: &Cause, w: &mut dyn Write) -> std::io::Result<()> {
             sy.title,
             sy.subject.describe(),
             sy.events,
-            sy.first_seen.as_deref().unwrap_or("?"),
+            sy.first_seen.text().as_deref().unwrap_or("?"),
             ev(&sy.evidence)
         )?;
     }
@@ -322,7 +319,7 @@ fn templates(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
                 "| {} | `{}` | {} | `{}` {} |",
                 t.count,
                 cell(&t.template).replace('`', "'"),
-                t.first_seen.as_deref().unwrap_or("?"),
+                t.first_seen.text().as_deref().unwrap_or("?"),
                 cell(&t.evidence.path),
                 t.evidence.locator
             )?;

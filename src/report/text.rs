@@ -2,6 +2,7 @@
 //! colour only when asked for (the caller decides from `--color`, `NO_COLOR`
 //! and whether stdout is a terminal).
 
+use crate::model::report::Time;
 use std::io::Write;
 
 use super::{Cause, Evidence, Hop, Report, Spike};
@@ -62,10 +63,10 @@ pub fn wrap(text: &str, indent: &str, width: usize) -> String {
     out
 }
 
-fn short_ts(ts: Option<&str>) -> String {
+fn short_ts(ts: Option<Time>) -> String {
     ts.map_or_else(
         || "?".to_string(),
-        |t| t.replace('T', " ").trim_end_matches('Z').to_string(),
+        |t| t.to_string().replace('T', " ").trim_end_matches('Z').to_string(),
     )
 }
 
@@ -135,8 +136,8 @@ fn spike(w: &mut dyn Write, st: &Style, s: &Spike) -> std::io::Result<()> {
         w,
         "  {} failures {} → {} against {} earlier events",
         s.failures,
-        short_ts(Some(&s.window_start)),
-        short_ts(Some(&s.window_end)),
+        short_ts(Some(s.window_start)),
+        short_ts(Some(s.window_end)),
         s.baseline_events
     )?;
     for f in s.fields.iter().take(6) {
@@ -189,8 +190,8 @@ fn cause(
     writeln!(
         w,
         "  {} → {}  ·  {} events",
-        short_ts(c.first_seen.as_deref()),
-        short_ts(c.last_seen.as_deref()),
+        short_ts(c.first_seen),
+        short_ts(c.last_seen),
         c.events
     )?;
     write!(w, "{}", wrap(&c.explanation, "  ", WIDTH))?;
@@ -232,7 +233,7 @@ fn cause(
                         s.title,
                         s.subject.describe(),
                         s.events,
-                        short_ts(s.first_seen.as_deref())
+                        short_ts(s.first_seen)
                     ),
                     "    ",
                     WIDTH
@@ -252,10 +253,7 @@ pub fn render_trace(id: &str, hops: &[Hop], color: bool, w: &mut dyn Write) -> s
         return writeln!(w, "No record of {id} in these inputs.");
     }
     let span = |h: &Hop| {
-        let t =
-            h.ts.as_deref()
-                .and_then(crate::normalize::time::parse_rfc3339)
-                .map(|p| p.ns as f64 / 1e6);
+        let t = h.ts.map(|t| t.ns() as f64 / 1e6);
         (t, h.duration_ms.unwrap_or(0.0))
     };
     let start = hops.iter().filter_map(|h| span(h).0).fold(f64::MAX, f64::min);
@@ -273,7 +271,7 @@ pub fn render_trace(id: &str, hops: &[Hop], color: bool, w: &mut dyn Write) -> s
         st.bold("trace"),
         hops.len(),
         total,
-        short_ts(hops.iter().find_map(|h| h.ts.as_deref()))
+        short_ts(hops.iter().find_map(|h| h.ts))
     )?;
     const BAR: usize = 30;
     for h in hops {
@@ -334,7 +332,7 @@ pub fn render_trace(id: &str, hops: &[Hop], color: bool, w: &mut dyn Write) -> s
                 "{} {}  {}{}",
                 h.evidence.path,
                 h.evidence.locator,
-                short_ts(h.ts.as_deref()),
+                short_ts(h.ts),
                 h.service.as_deref().map(|s| format!("  {s}")).unwrap_or_default()
             ))
         )?;
@@ -356,12 +354,7 @@ pub fn render(r: &Report, color: bool, explain: bool, w: &mut dyn Write) -> std:
         s.failures,
         s.traces
     )?;
-    writeln!(
-        w,
-        "window {} → {} UTC",
-        short_ts(s.first_ts.as_deref()),
-        short_ts(s.last_ts.as_deref())
-    )?;
+    writeln!(w, "window {} → {} UTC", short_ts(s.first_ts), short_ts(s.last_ts))?;
     if let Some(reference) = &r.correlation.reference {
         writeln!(
             w,
@@ -386,7 +379,7 @@ pub fn render(r: &Report, color: bool, explain: bool, w: &mut dyn Write) -> std:
                 .and_then(|e| e.clock_corrected_ms)
                 .map(|ms| format!("  [clock {:+.1} s]", ms as f64 / 1000.0))
                 .unwrap_or_default();
-            let line = format!("{}  {}{clock}", short_ts(Some(&t.ts)), t.text);
+            let line = format!("{}  {}{clock}", short_ts(Some(t.ts)), t.text);
             write!(w, "{}", wrap(&line, "  ", WIDTH))?;
         }
         writeln!(w)?;
@@ -401,7 +394,7 @@ pub fn render(r: &Report, color: bool, explain: bool, w: &mut dyn Write) -> std:
                 "{:>6}×  {}  (from {})",
                 t.count,
                 t.template,
-                short_ts(t.first_seen.as_deref())
+                short_ts(t.first_seen)
             );
             write!(w, "{}", wrap(&line, "  ", WIDTH))?;
         }

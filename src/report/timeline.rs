@@ -77,7 +77,8 @@ pub fn render(entries: &[TimelineEntry], format: TimelineFormat, w: &mut dyn Wri
             for t in entries {
                 let (path, locator, clock) = evidence(t);
                 let cause = t.cause.map(|c| c.to_string()).unwrap_or_default();
-                c.write_record([t.ts.as_str(), &t.kind, &cause, &t.text, &path, &locator, &clock])
+                let ts = t.ts.to_string();
+                c.write_record([ts.as_str(), &t.kind, &cause, &t.text, &path, &locator, &clock])
                     .map_err(std::io::Error::other)?;
             }
             c.flush()

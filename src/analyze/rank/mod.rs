@@ -12,13 +12,13 @@ mod cause;
 mod edges;
 mod graph;
 
+use crate::model::report::{Time, TimeText};
 use graph::Graph;
 
 use crate::analyze::correlate::Links;
 use crate::analyze::evidence::Ctx;
 use crate::analyze::traces::Blame;
 use crate::model::report::{Cause, Hop, Weights};
-use crate::normalize::time::format_ns;
 use crate::rules::{CompiledRule, Finding};
 
 /// Categories of a dependency's failure, which its callers report as
@@ -59,8 +59,8 @@ fn round(v: f64, places: i32) -> f64 {
     (v * m).round() / m
 }
 
-fn ts(v: Option<i64>) -> Option<String> {
-    v.map(format_ns)
+fn ts(v: Option<i64>) -> Option<Time> {
+    v.map(Time::from_ns)
 }
 
 /// A ranked root: its finding and the findings folded under it.
@@ -84,11 +84,11 @@ fn fill(template: &str, f: &Finding, rule: &CompiledRule) -> String {
         .replace("{subject}", &f.subject.describe())
         .replace(
             "{first_seen}",
-            ts(f.first_ts).as_deref().unwrap_or("an unknown time"),
+            ts(f.first_ts).text().as_deref().unwrap_or("an unknown time"),
         )
         .replace(
             "{last_seen}",
-            ts(f.last_ts).as_deref().unwrap_or("an unknown time"),
+            ts(f.last_ts).text().as_deref().unwrap_or("an unknown time"),
         )
         .replace("{retry_after}", &retry)
         .replace("{title}", &rule.title)
