@@ -2,14 +2,17 @@
 //! run replaced ([`super::collect`]) is searched for in the output bytes in
 //! every form it could take there: raw, URL-encoded, JSON-escaped,
 //! HTML-escaped, and base64 (standard and URL-safe, at each of the three
-//! alignments a value can have inside a longer base64 text). One
-//! Aho-Corasick automaton searches for all of them in a single pass.
+//! alignments a value can have inside a longer base64 text). One pass
+//! over the output looks every 8-byte window up in an index of the forms'
+//! first 8 bytes (a Bloom filter in front of a sorted table), so the check
+//! costs the same whether the run replaced ten secrets or a million: an
+//! automaton over every form of every secret took a minute and gigabytes
+//! to build for a HAR with a fresh token in each of its 200,000 entries.
 //!
 //! Only secrets distinctive enough to search for are checked (see
 //! [`checkable`]): a cookie whose value is `1` or `en-US` is still replaced,
 //! but finding `1` in a report proves nothing.
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine as _;
 
 /// A form a secret can take in an output.
@@ -149,9 +152,62 @@ pub struct Survivor {
     pub offset: usize,
 }
 
+/// The forms' first [`MIN_PATTERN`] bytes, indexed: a Bloom filter that
+/// rules most windows of an output out with one load, then a sorted table
+/// of (prefix, pattern) for the rest.
+struct Index {
+    bloom: Vec<u64>,
+    shift: u32,
+    table: Vec<(u64, u32)>,
+}
+
+impl Index {
+    fn new(patterns: &[String]) -> Index {
+        let mut table: Vec<(u64, u32)> = patterns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| Some((prefix(p.as_bytes())?, u32::try_from(i).ok()?)))
+            .collect();
+        table.sort_unstable();
+        // About 16 bits per pattern, between 2^12 and 2^30 bits.
+        let bits = (table.len().max(1) * 16)
+            .next_power_of_two()
+            .clamp(1 << 12, 1 << 30);
+        let shift = 64 - bits.trailing_zeros();
+        let mut bloom = vec![0u64; bits / 64];
+        for &(key, _) in &table {
+            let h = spread(key) >> shift;
+            bloom[(h / 64) as usize] |= 1 << (h % 64);
+        }
+        Index { bloom, shift, table }
+    }
+
+    /// The patterns whose first bytes are `key`.
+    fn candidates(&self, key: u64) -> &[(u64, u32)] {
+        let h = spread(key) >> self.shift;
+        if self.bloom[(h / 64) as usize] & (1 << (h % 64)) == 0 {
+            return &[];
+        }
+        let lo = self.table.partition_point(|&(k, _)| k < key);
+        let hi = lo + self.table[lo..].partition_point(|&(k, _)| k == key);
+        &self.table[lo..hi]
+    }
+}
+
+/// The first [`MIN_PATTERN`] bytes as a number.
+fn prefix(bytes: &[u8]) -> Option<u64> {
+    let head: [u8; MIN_PATTERN] = bytes.get(..MIN_PATTERN)?.try_into().ok()?;
+    Some(u64::from_le_bytes(head))
+}
+
+/// A multiplicative hash whose high bits depend on every input bit.
+fn spread(key: u64) -> u64 {
+    (key ^ (key >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 /// A search for every form of a set of secrets.
 pub struct Guard {
-    searcher: Option<AhoCorasick>,
+    index: Index,
     /// For each pattern, its secret and form.
     owner: Vec<(usize, Encoding)>,
     /// Every form's text, by pattern.
@@ -159,9 +215,6 @@ pub struct Guard {
     /// The secrets, as given.
     secrets: Vec<String>,
     checked: usize,
-    /// The forms that can be replaced in place, searched leftmost-longest
-    /// ([`Guard::scrub`]); built when first needed.
-    replacer: std::sync::OnceLock<Option<(AhoCorasick, Vec<usize>)>>,
 }
 
 impl Guard {
@@ -180,21 +233,30 @@ impl Guard {
                 owner.push((i, e));
             }
         }
-        let searcher = if patterns.is_empty() {
-            None
-        } else {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-                .ok()
-        };
         Guard {
-            searcher,
+            index: Index::new(&patterns),
             owner,
             patterns,
             secrets: secrets.to_vec(),
             checked,
-            replacer: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Every form found in `hay`, as (start, pattern), in order of start
+    /// and then of pattern; `stop` ends the search early when it returns
+    /// true.
+    fn each_match(&self, hay: &[u8], mut stop: impl FnMut(usize, usize) -> bool) {
+        if self.patterns.is_empty() {
+            return;
+        }
+        for (start, window) in hay.windows(MIN_PATTERN).enumerate() {
+            let Some(key) = prefix(window) else { continue };
+            for &(_, p) in self.index.candidates(key) {
+                let p = p as usize;
+                if hay[start..].starts_with(self.patterns[p].as_bytes()) && stop(start, p) {
+                    return;
+                }
+            }
         }
     }
 
@@ -203,33 +265,38 @@ impl Guard {
     /// fingerprint; `None` when there is none. A value redacted in one place
     /// and repeated in another (a cookie echoed in a query string) is then
     /// redacted there too. Base64 forms cannot be: the check refuses them.
+    /// Matches are taken leftmost first, the longest at each start.
     pub fn scrub(&self, s: &str) -> Option<String> {
-        let replacer = self.replacer.get_or_init(|| {
-            let (mut pats, mut owners) = (Vec::new(), Vec::new());
-            for (p, &(secret, enc)) in self.patterns.iter().zip(&self.owner) {
-                if !matches!(enc, Encoding::Base64 | Encoding::Base64Url) {
-                    pats.push(p.as_str());
-                    owners.push(secret);
-                }
+        let mut spans: Vec<(usize, usize, usize)> = Vec::new();
+        self.each_match(s.as_bytes(), |start, p| {
+            let (secret, enc) = self.owner[p];
+            if matches!(enc, Encoding::Base64 | Encoding::Base64Url) {
+                return false;
             }
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&pats)
-                .ok()
-                .map(|ac| (ac, owners))
+            let end = start + self.patterns[p].len();
+            match spans.last_mut() {
+                Some(last) if last.0 == start => {
+                    if end > last.1 {
+                        *last = (start, end, secret);
+                    }
+                }
+                Some(last) if start < last.1 => {}
+                _ => spans.push((start, end, secret)),
+            }
+            false
         });
-        let (ac, owners) = replacer.as_ref()?;
-        if !ac.is_match(s) {
+        if spans.is_empty() {
             return None;
         }
         let mut out = String::with_capacity(s.len());
         let mut last = 0;
-        for m in ac.find_iter(s) {
-            out.push_str(&s[last..m.start()]);
-            out.push_str(&super::mask(&self.secrets[owners[m.pattern().as_usize()]]));
-            last = m.end();
+        for (start, end, secret) in spans {
+            // Forms are whole strings, so their ends fall on char boundaries.
+            out.push_str(s.get(last..start).unwrap_or_default());
+            out.push_str(&super::mask(&self.secrets[secret]));
+            last = end;
         }
-        out.push_str(&s[last..]);
+        out.push_str(s.get(last..).unwrap_or_default());
         Some(out)
     }
 
@@ -240,24 +307,27 @@ impl Guard {
 
     /// Whether any secret survives in `hay`.
     pub fn leaks(&self, hay: &[u8]) -> bool {
-        self.searcher.as_ref().is_some_and(|s| s.is_match(hay))
+        let mut found = false;
+        self.each_match(hay, |_, _| {
+            found = true;
+            true
+        });
+        found
     }
 
     /// Each secret that survives in `hay`, at its first occurrence, in
     /// the order of their offsets.
     pub fn survivors(&self, hay: &[u8]) -> Vec<Survivor> {
-        let Some(s) = &self.searcher else {
-            return Vec::new();
-        };
         let mut seen = std::collections::BTreeMap::new();
-        for m in s.find_overlapping_iter(hay) {
-            let (secret, encoding) = self.owner[m.pattern().as_usize()];
+        self.each_match(hay, |start, p| {
+            let (secret, encoding) = self.owner[p];
             seen.entry(secret).or_insert(Survivor {
                 secret,
                 encoding,
-                offset: m.start(),
+                offset: start,
             });
-        }
+            false
+        });
         let mut out: Vec<Survivor> = seen.into_values().collect();
         out.sort_by_key(|s| (s.offset, s.secret));
         out
