@@ -10,6 +10,8 @@
 //! * `gen-samples wild OUT_DIR [SEED]` writes the wild suite: the same
 //!   kind of labeled folders, in dialects drawn at random (seeds 1000 and
 //!   up are held out);
+//! * `gen-samples bench-mixed FILE MIB` writes a heterogeneous JSON-lines
+//!   log of about MIB mebibytes: five services' layouts in one file.
 //! * `gen-samples bench-jsonl|bench-es|bench-har FILE MIB` writes a large
 //!   gateway log of about MIB mebibytes for benchmarks, with an incident in
 //!   its middle: JSON lines, an Elasticsearch `_search` export, or a HAR with
@@ -25,6 +27,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 
 mod bench;
+mod mixed;
 mod suite;
 mod wild;
 
@@ -488,6 +491,19 @@ fn mixed_sources(dir: &Path) -> std::io::Result<()> {
 /// hosts, a 503 burst on one upstream and a token-expiry burst midway.
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("bench-mixed") {
+        let (Some(path), Some(mib)) = (args.get(1), args.get(2).and_then(|m| m.parse::<u64>().ok())) else {
+            eprintln!("usage: gen-samples bench-mixed FILE MIB");
+            return std::process::ExitCode::from(2);
+        };
+        return match mixed::write(Path::new(path), mib) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {path}: {e}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
     if let Some(kind) = args
         .first()
         .and_then(|a| a.strip_prefix("bench-"))
