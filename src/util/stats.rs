@@ -1,4 +1,4 @@
-//! Per-stage wall times and the process's peak memory, for `--stats`.
+//! Per-stage and per-rule wall times and the process's peak memory, for `--stats`.
 //! Stages record themselves through [`stage`]; nothing is recorded unless
 //! [`enable`] was called, so the cost when off is one relaxed load. The
 //! collected figures go to stderr through [`render`], never into a report,
@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 static STAGES: Mutex<Vec<(&'static str, Duration)>> = Mutex::new(Vec::new());
+static RULES: Mutex<Vec<(String, Duration)>> = Mutex::new(Vec::new());
+
+/// How many of the slowest rules `--stats` lists.
+const RULES_LISTED: usize = 10;
 
 static PEAK_ANON_KIB: AtomicU64 = AtomicU64::new(0);
 static INPUT_BYTES: AtomicU64 = AtomicU64::new(0);
@@ -48,6 +52,29 @@ pub fn stage<T>(name: &'static str, f: impl FnOnce() -> T) -> T {
         s.push((name, took));
     }
     out
+}
+
+/// Run `f` as the work of rule `id`, recording its wall time when
+/// enabled. Rules run side by side, so their times add up to more than
+/// the rules stage.
+pub fn rule<T>(id: &str, f: impl FnOnce() -> T) -> T {
+    if !ENABLED.load(Ordering::Relaxed) {
+        return f();
+    }
+    let start = Instant::now();
+    let out = f();
+    let took = start.elapsed();
+    if let Ok(mut r) = RULES.lock() {
+        r.push((id.to_string(), took));
+    }
+    out
+}
+
+/// The recorded rules as `(id, duration)`, slowest first (ties by id).
+pub fn rules() -> Vec<(String, Duration)> {
+    let mut r = RULES.lock().map(|r| r.clone()).unwrap_or_default();
+    r.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    r
 }
 
 /// Memory figures from `/proc/self/status`, in KiB; zero where the kernel
@@ -93,6 +120,16 @@ pub fn render(total: Duration, w: &mut dyn std::io::Write) -> std::io::Result<()
     for (name, d) in stages() {
         writeln!(w, "stats: {name:<22}{:>8.3}", d.as_secs_f64())?;
     }
+    let rules = rules();
+    if !rules.is_empty() {
+        writeln!(
+            w,
+            "stats: slowest rules (after the shared pass; they run in parallel)"
+        )?;
+        for (id, d) in rules.iter().take(RULES_LISTED) {
+            writeln!(w, "stats:   {id:<32}{:>8.3}", d.as_secs_f64())?;
+        }
+    }
     let secs = total.as_secs_f64();
     let mb = input_bytes as f64 / 1e6;
     writeln!(w, "stats: {:<22}{secs:>8.3}", "total")?;
@@ -117,6 +154,7 @@ mod tests {
     #[test]
     fn stage_returns_its_value_and_memory_reads_linux_status() {
         assert_eq!(stage("noop", || 41 + 1), 42);
+        assert_eq!(rule("noop.rule", || 6 * 7), 42);
         let m = memory();
         if cfg!(target_os = "linux") {
             assert!(m.peak_rss_kib > 0, "{m:?}");

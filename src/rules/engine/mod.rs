@@ -113,13 +113,15 @@ pub fn evaluate_within(
     sources: &[SourceInfo],
     extent: Extent,
 ) -> Vec<Finding> {
-    let mut shared = shared_pass(rules, events);
+    let mut shared = crate::util::stats::stage("rules: shared pass", || shared_pass(rules, events));
     let plain = std::mem::take(&mut shared.plain);
     rules
         .par_iter()
         .zip(plain)
         .enumerate()
-        .map(|(ri, (r, m))| run_rule(ri, r, m, &shared, events, sources, extent))
+        .map(|(ri, (r, m))| {
+            crate::util::stats::rule(&r.id, || run_rule(ri, r, m, &shared, events, sources, extent))
+        })
         .collect::<Vec<_>>()
         .into_iter()
         .flatten()
