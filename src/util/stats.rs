@@ -38,36 +38,37 @@ pub fn enable() {
         });
 }
 
-/// Run `f` as the named stage, recording its wall time when enabled.
-/// Stages that run side by side overlap: their times add up to more than
-/// the wall time of the whole run.
-pub fn stage<T>(name: &'static str, f: impl FnOnce() -> T) -> T {
+/// Run `f`, and when enabled hand its wall time to `record`.
+fn timed<T>(f: impl FnOnce() -> T, record: impl FnOnce(Duration)) -> T {
     if !ENABLED.load(Ordering::Relaxed) {
         return f();
     }
     let start = Instant::now();
     let out = f();
-    let took = start.elapsed();
-    if let Ok(mut s) = STAGES.lock() {
-        s.push((name, took));
-    }
+    record(start.elapsed());
     out
+}
+
+/// Run `f` as the named stage, recording its wall time when enabled.
+/// Stages that run side by side overlap: their times add up to more than
+/// the wall time of the whole run.
+pub fn stage<T>(name: &'static str, f: impl FnOnce() -> T) -> T {
+    timed(f, |took| {
+        if let Ok(mut s) = STAGES.lock() {
+            s.push((name, took));
+        }
+    })
 }
 
 /// Run `f` as the work of rule `id`, recording its wall time when
 /// enabled. Rules run side by side, so their times add up to more than
 /// the rules stage.
 pub fn rule<T>(id: &str, f: impl FnOnce() -> T) -> T {
-    if !ENABLED.load(Ordering::Relaxed) {
-        return f();
-    }
-    let start = Instant::now();
-    let out = f();
-    let took = start.elapsed();
-    if let Ok(mut r) = RULES.lock() {
-        r.push((id.to_string(), took));
-    }
-    out
+    timed(f, |took| {
+        if let Ok(mut r) = RULES.lock() {
+            r.push((id.to_string(), took));
+        }
+    })
 }
 
 /// The recorded rules as `(id, duration)`, slowest first (ties by id).
