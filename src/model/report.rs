@@ -24,6 +24,14 @@ impl Time {
     pub fn ns(self) -> i64 {
         self.0.saturating_mul(1_000_000)
     }
+
+    /// The time as `2024-05-01 10:00:00.123`, for tables and terminals.
+    pub fn spaced(self) -> String {
+        self.to_string()
+            .replace('T', " ")
+            .trim_end_matches('Z')
+            .to_string()
+    }
 }
 
 impl std::fmt::Display for Time {

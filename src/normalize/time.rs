@@ -366,16 +366,6 @@ pub fn parse_kibana(s: &str) -> Option<Parsed> {
     parse_rfc3339(&iso)
 }
 
-/// Format UTC nanoseconds as RFC 3339 with milliseconds (`2024-05-01T10:00:00.123Z`).
-pub fn format_ns(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let sub = ns.rem_euclid(1_000_000_000) as u32;
-    match chrono::DateTime::from_timestamp(secs, sub) {
-        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        None => format!("@{ns}ns"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,6 +525,7 @@ mod tests {
 
     #[test]
     fn format_roundtrip() {
-        assert_eq!(format_ns(1_714_557_600_123_000_000), "2024-05-01T10:00:00.123Z");
+        let t = crate::model::report::Time::from_ns(1_714_557_600_123_000_000);
+        assert_eq!(t.to_string(), "2024-05-01T10:00:00.123Z");
     }
 }

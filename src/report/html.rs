@@ -51,8 +51,7 @@ fn esc(s: &str) -> String {
 }
 
 fn ts_short(ts: Option<Time>) -> String {
-    ts.map(|t| t.to_string().replace('T', " ").trim_end_matches('Z').to_string())
-        .unwrap_or_else(|| "?".into())
+    ts.map_or_else(|| "?".into(), Time::spaced)
 }
 
 fn ev_list(e: &[Evidence]) -> String {

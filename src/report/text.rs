@@ -64,10 +64,7 @@ pub fn wrap(text: &str, indent: &str, width: usize) -> String {
 }
 
 fn short_ts(ts: Option<Time>) -> String {
-    ts.map_or_else(
-        || "?".to_string(),
-        |t| t.to_string().replace('T', " ").trim_end_matches('Z').to_string(),
-    )
+    ts.map_or_else(|| "?".into(), Time::spaced)
 }
 
 /// `a.har entries 0, 1, 2; b.jsonl line 7`: evidence grouped by input.

@@ -20,6 +20,8 @@ pub enum Kind {
     Es,
     /// HAR 1.2 with bodies, about 2.5 KB an entry.
     Har,
+    /// Five services' layouts in one JSON-lines file (`mixed`).
+    Mixed,
 }
 
 impl Kind {
@@ -29,15 +31,17 @@ impl Kind {
             "jsonl" => Some(Kind::Jsonl),
             "es" => Some(Kind::Es),
             "har" => Some(Kind::Har),
+            "mixed" => Some(Kind::Mixed),
             _ => None,
         }
     }
 
-    fn record_bytes(self) -> u64 {
+    pub fn record_bytes(self) -> u64 {
         match self {
             Kind::Jsonl => 330,
             Kind::Es => 420,
             Kind::Har => 2_600,
+            Kind::Mixed => 450,
         }
     }
 }
@@ -193,6 +197,9 @@ fn reason(status: u16) -> &'static str {
 
 /// Write about `mib` MiB of `kind` to `path`.
 pub fn write(kind: Kind, path: &Path, mib: u64) -> std::io::Result<()> {
+    if kind == Kind::Mixed {
+        return super::mixed::write(path, mib);
+    }
     let file = std::fs::File::create(path)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     let target = mib << 20;
@@ -205,7 +212,7 @@ pub fn write(kind: Kind, path: &Path, mib: u64) -> std::io::Result<()> {
     let mut extra = Rng(0x00b0_d1e5);
     let mut buf = String::with_capacity(8192);
     match kind {
-        Kind::Jsonl => {}
+        Kind::Jsonl | Kind::Mixed => {}
         Kind::Es => write!(
             w,
             r#"{{"took":812,"timed_out":false,"_shards":{{"total":1,"successful":1,"skipped":0,"failed":0}},"hits":{{"total":{{"value":{n},"relation":"eq"}},"max_score":1.0,"hits":["#
@@ -221,7 +228,8 @@ pub fn write(kind: Kind, path: &Path, mib: u64) -> std::io::Result<()> {
         }
         buf.clear();
         match kind {
-            Kind::Jsonl => {
+            // Mixed returned above; it shares the JSON-lines framing.
+            Kind::Jsonl | Kind::Mixed => {
                 ecs_doc(&r, &mut buf);
                 buf.push('\n');
             }
@@ -248,7 +256,7 @@ pub fn write(kind: Kind, path: &Path, mib: u64) -> std::io::Result<()> {
         written += buf.len() as u64;
     }
     match kind {
-        Kind::Jsonl => {}
+        Kind::Jsonl | Kind::Mixed => {}
         Kind::Es => w.write_all(b"]}}\n")?,
         Kind::Har => w.write_all(b"]}}\n")?,
     }

@@ -491,26 +491,13 @@ fn mixed_sources(dir: &Path) -> std::io::Result<()> {
 /// hosts, a 503 burst on one upstream and a token-expiry burst midway.
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("bench-mixed") {
-        let (Some(path), Some(mib)) = (args.get(1), args.get(2).and_then(|m| m.parse::<u64>().ok())) else {
-            eprintln!("usage: gen-samples bench-mixed FILE MIB");
-            return std::process::ExitCode::from(2);
-        };
-        return match mixed::write(Path::new(path), mib) {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {path}: {e}");
-                std::process::ExitCode::from(2)
-            }
-        };
-    }
     if let Some(kind) = args
         .first()
         .and_then(|a| a.strip_prefix("bench-"))
         .and_then(bench::Kind::from_name)
     {
         let (Some(path), Some(mib)) = (args.get(1), args.get(2).and_then(|m| m.parse::<u64>().ok())) else {
-            eprintln!("usage: gen-samples bench-jsonl|bench-es|bench-har FILE MIB");
+            eprintln!("usage: gen-samples bench-jsonl|bench-es|bench-har|bench-mixed FILE MIB");
             return std::process::ExitCode::from(2);
         };
         return match bench::write(kind, Path::new(path), mib) {

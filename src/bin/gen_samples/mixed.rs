@@ -301,7 +301,7 @@ pub fn write(path: &Path, mib: u64) -> std::io::Result<()> {
     let file = std::fs::File::create(path)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     let target = mib << 20;
-    let n = (target / 450).max(1);
+    let n = (target / super::bench::Kind::Mixed.record_bytes()).max(1);
     let t0: i64 = 1_722_470_400_000;
     let step = (6 * 3_600_000) as f64 / n as f64;
     let mut rng = Rng(0x0a11_5e7d);
