@@ -5,8 +5,8 @@
 # generated inputs measured in the same run. Prints a Markdown table of
 # MB/s, peak RSS and peak RssAnon, then the targets as ratios.
 #
-# Usage: benches/compare.sh [--jsonl-mib N] [--mixed-mib N] [--har-mib N] [--es-mib N]
-#                           [--runs N] [--only jsonl,mixed,har,es]
+# Usage: benches/compare.sh [--jsonl-mib N] [--mixed-mib N] [--folder-mib N] [--har-mib N]
+#                           [--es-mib N] [--runs N] [--only jsonl,mixed,folder,har,es]
 # Inputs are generated into bench-data/ (git-ignored) and reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."

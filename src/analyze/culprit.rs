@@ -21,7 +21,6 @@ use regex::Regex;
 use rustc_hash::FxHashMap;
 
 use crate::model::{Attribute, ByOrigin, Dim, Event, OptionStr, Origin, Str, Subject};
-use crate::normalize::agent::release;
 use crate::rules::{CompiledRule, Finding};
 
 /// Failures a finding needs before its attributes mean anything.
@@ -126,8 +125,7 @@ fn of_origin(dim: Dim, o: &Origin) -> Option<&'static str> {
         Dim::Upstream => o.upstream.as_str(),
         Dim::Cluster => o.cluster.as_str(),
         Dim::ClientAddress => o.client.as_str(),
-        Dim::Release => o.user_agent.as_str().and_then(release),
-        Dim::UserAgent => o.user_agent.as_str(),
+        Dim::Release => o.release.as_str(),
         Dim::Version => o.service_version.as_str(),
         Dim::Route => o.route.as_str(),
         _ => None,
@@ -138,6 +136,7 @@ fn of_origin(dim: Dim, o: &Origin) -> Option<&'static str> {
 fn value(dim: Dim, e: &Event) -> Option<&str> {
     match dim {
         Dim::Credential => e.auth().and_then(|a| a.credential_fp.as_deref()),
+        Dim::UserAgent => e.user_agent.as_deref(),
         Dim::ContentType => e.req_content_type().as_str(),
         Dim::Dependency => in_error(e, dependency),
         Dim::Field => in_error(e, field),
@@ -160,24 +159,71 @@ fn in_error(e: &Event, find: fn(&str) -> Option<&str>) -> Option<&'static str> {
 pub struct Baseline<'a> {
     /// Successes that carry each dimension at all.
     total: [u64; DIMS.len()],
-    /// Successes by value.
+    /// Successes by value. For the user agent, whose values are nearly as
+    /// many as the requests, only the values some failure carries.
     by_value: [FxHashMap<&'a str, u64>; DIMS.len()],
+    /// The one value the successes carry, when they carry exactly one.
+    only: [Option<&'a str>; DIMS.len()],
+}
+
+/// Whether the successes carry one distinct value or more, and which.
+#[derive(Clone, Copy, Default)]
+enum Distinct<'a> {
+    #[default]
+    None,
+    One(&'a str),
+    Many,
+}
+
+impl<'a> Distinct<'a> {
+    fn add(self, v: &'a str) -> Distinct<'a> {
+        match self {
+            Distinct::None => Distinct::One(v),
+            Distinct::One(w) if w == v => self,
+            _ => Distinct::Many,
+        }
+    }
+
+    fn join(self, other: Distinct<'a>) -> Distinct<'a> {
+        match other {
+            Distinct::None => self,
+            Distinct::One(v) => self.add(v),
+            Distinct::Many => Distinct::Many,
+        }
+    }
+}
+
+/// What the successes' user agents are tallied into: counts of the values
+/// the failures carry, how many carry one at all, and whether they vary.
+#[derive(Default)]
+struct Agents<'a> {
+    counts: FxHashMap<&'a str, u64>,
+    total: u64,
+    distinct: Distinct<'a>,
 }
 
 impl<'a> Baseline<'a> {
     /// One pass over the events (it can run beside the rules).
     pub fn of(events: &'a [Event]) -> Baseline<'a> {
+        // The user agents the failures carry: the only ones whose share
+        // among the successes is ever asked for.
+        let failing: FxHashMap<&'a str, u64> = events
+            .iter()
+            .filter(|e| e.is_failure())
+            .filter_map(|e| e.user_agent.as_deref())
+            .map(|v| (v, 0))
+            .collect();
         // The origin carries most dimensions: successes are counted by
         // origin in one pass, then the few origins are read for values.
         // The details most events lack (credential, media type) are
         // tallied beside, keyed by dimension.
         type Rare<'a> = FxHashMap<(Dim, &'a str), u64>;
-        let (origins, rare) = events
+        let (origins, rare, mut agents) = events
             .par_iter()
             .filter(|e| !e.is_failure() && !e.context_record())
             .fold(
-                || (ByOrigin::<u64>::default(), Rare::default()),
-                |(mut o, mut r), e: &'a Event| {
+                || (ByOrigin::<u64>::default(), Rare::default(), Agents::default()),
+                |(mut o, mut r, mut a), e: &'a Event| {
                     o.add(e.origin_id, 1);
                     if e.extra.is_some() {
                         for dim in [Dim::Credential, Dim::ContentType] {
@@ -186,38 +232,60 @@ impl<'a> Baseline<'a> {
                             }
                         }
                     }
-                    (o, r)
+                    if let Some(ua) = e.user_agent.as_deref() {
+                        a.total += 1;
+                        a.distinct = a.distinct.add(ua);
+                        if failing.contains_key(ua) {
+                            *a.counts.entry(ua).or_default() += 1;
+                        }
+                    }
+                    (o, r, a)
                 },
             )
             .reduce(
-                || (ByOrigin::default(), Rare::default()),
-                |(a, mut ra), (b, rb)| {
+                || (ByOrigin::default(), Rare::default(), Agents::default()),
+                |(a, mut ra, mut aa), (b, rb, ab)| {
                     for (k, n) in rb {
                         *ra.entry(k).or_default() += n;
                     }
-                    (a.merged(b), ra)
+                    for (k, n) in ab.counts {
+                        *aa.counts.entry(k).or_default() += n;
+                    }
+                    aa.total += ab.total;
+                    aa.distinct = aa.distinct.join(ab.distinct);
+                    (a.merged(b), ra, aa)
                 },
             );
         let mut base = Baseline {
             total: [0; DIMS.len()],
             by_value: Default::default(),
+            only: [None; DIMS.len()],
         };
         for (d, dim) in DIMS.iter().enumerate() {
+            if *dim == Dim::UserAgent {
+                base.total[d] = agents.total;
+                base.only[d] = match agents.distinct {
+                    Distinct::One(v) => Some(v),
+                    _ => None,
+                };
+                base.by_value[d] = std::mem::take(&mut agents.counts);
+                continue;
+            }
             if matches!(dim, Dim::Credential | Dim::ContentType) {
                 for ((_, v), n) in rare.iter().filter(|((k, _), _)| k == dim) {
                     base.total[d] += n;
                     *base.by_value[d].entry(v).or_default() += n;
                 }
-                continue;
-            }
-            if dim.read_from_error() {
-                continue;
-            }
-            for (id, n) in origins.iter() {
-                if let Some(v) = of_origin(*dim, id.get()) {
-                    base.total[d] += n;
-                    *base.by_value[d].entry(v).or_default() += n;
+            } else if !dim.read_from_error() {
+                for (id, n) in origins.iter() {
+                    if let Some(v) = of_origin(*dim, id.get()) {
+                        base.total[d] += n;
+                        *base.by_value[d].entry(v).or_default() += n;
+                    }
                 }
+            }
+            if base.by_value[d].len() == 1 {
+                base.only[d] = base.by_value[d].keys().next().copied();
             }
         }
         base
@@ -265,8 +333,7 @@ fn contrast(events: &[Event], idx: &[usize], base: &Baseline<'_>) -> Vec<Attribu
             // A dimension the successes never carry, or carry with one
             // value only, sets nothing apart.
             let total = base.total[d];
-            let distinct = base.by_value[d].len() + usize::from(!base.by_value[d].contains_key(v));
-            if total == 0 || distinct < 2 {
+            if total == 0 || base.only[d] == Some(v) {
                 continue;
             }
             let b = base.by_value[d].get(v).copied().unwrap_or(0) as f64 / total as f64;
@@ -491,6 +558,7 @@ pub fn sentence(found: &[Attribute]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::agent::release;
 
     #[test]
     fn releases_come_from_the_first_product_token() {
@@ -500,6 +568,50 @@ mod tests {
         assert_eq!(release("Mozilla/5.0 (Windows NT 10.0) Chrome/126.0"), None);
         assert_eq!(release("curl"), None);
         assert_eq!(release("bot/latest"), None);
+    }
+
+    /// Successes from `n` distinct browsers, then ten failures from one
+    /// user agent; `shared` successes carry that user agent too.
+    fn agents(n: usize, shared: usize) -> Vec<Event> {
+        let ev = |ua: String, failed: bool| Event {
+            status: Some(if failed { 500 } else { 200 }),
+            error_class: failed.then_some(crate::model::ErrorClass::Http5xx),
+            user_agent: Some(ua.into()),
+            ..Event::default()
+        };
+        let bad = "Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0";
+        let mut events: Vec<Event> = (0..n)
+            .map(|i| {
+                ev(
+                    format!("Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0.{i}"),
+                    false,
+                )
+            })
+            .collect();
+        events.extend((0..shared).map(|_| ev(bad.to_string(), false)));
+        events.extend((0..10).map(|_| ev(bad.to_string(), true)));
+        events
+    }
+
+    #[test]
+    fn a_user_agent_is_contrasted_with_the_successes_though_they_all_differ() {
+        let events = agents(200, 0);
+        let idx: Vec<usize> = (200..210).collect();
+        let found = of_failures(&events, &idx);
+        let ua = found.iter().find(|a| a.dim == Dim::UserAgent);
+        assert_eq!(
+            ua.map(|a| (a.value.as_str(), a.share, a.baseline)),
+            Some(("Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0", 1.0, Some(0.0))),
+            "{found:?}"
+        );
+        // The same user agent on most successes sets nothing apart.
+        let events = agents(50, 150);
+        let idx: Vec<usize> = (200..210).collect();
+        assert!(!of_failures(&events, &idx).iter().any(|a| a.dim == Dim::UserAgent));
+        // Successes that all carry one other user agent: it still does.
+        let events = agents(1, 0);
+        let idx: Vec<usize> = (1..11).collect();
+        assert!(of_failures(&events, &idx).iter().any(|a| a.dim == Dim::UserAgent));
     }
 
     #[test]

@@ -53,7 +53,10 @@ const FIELDS: [Field; 10] = [
 impl Field {
     /// Whether the field is a part of the request's [`Origin`].
     fn in_origin(self) -> bool {
-        !matches!(self, Field::Status | Field::Template | Field::Token)
+        !matches!(
+            self,
+            Field::Status | Field::Template | Field::Token | Field::UserAgent
+        )
     }
 
     fn name(self) -> &'static str {
@@ -99,11 +102,10 @@ fn origin_value(o: &Origin, field: Field) -> Option<Val<'static>> {
         Field::Host => o.host,
         Field::Route => o.route,
         Field::Client => o.client,
-        Field::UserAgent => o.user_agent,
         Field::Version => o.service_version,
         Field::Service => o.service,
         Field::Upstream => o.upstream,
-        Field::Status | Field::Template | Field::Token => None,
+        Field::Status | Field::Template | Field::Token | Field::UserAgent => None,
     }
     .map(Val::Sym)
 }
@@ -118,6 +120,7 @@ fn value<'a>(e: &'a Event, field: Field, templates: &'a [(String, u64)]) -> Opti
             .and_then(|i| templates.get(i))
             .map(|(text, _)| Val::Text(text.as_str())),
         Field::Token => e.auth().and_then(|a| a.credential_fp.as_deref()).map(Val::Text),
+        Field::UserAgent => e.user_agent.as_deref().map(Val::Text),
         part => origin_value(e.origin_id.get(), part),
     }
 }

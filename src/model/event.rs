@@ -546,7 +546,7 @@ pub struct Ids {
 pub struct Event {
     /// Which input it came from.
     pub source: SourceId,
-    /// Method, host, route, client, user agent, upstream and service: see
+    /// Method, host, route, client, client release, upstream and service: see
     /// [`Event::origin`] and the accessors named after each.
     pub(crate) origin_id: OriginId,
     /// Where in that input: see [`Event::locator`].
@@ -577,6 +577,10 @@ pub struct Event {
     pub level: Option<Level>,
     /// Log message.
     pub message: Option<Text>,
+    /// The client's `User-Agent` header as sent. Referred to in the input
+    /// rather than interned: it is nearly unique to its request. The
+    /// release it names is part of the [`Origin`].
+    pub user_agent: Option<Text>,
     /// Rarely present details: see the accessors ([`Event::auth`], ...).
     pub extra: Option<Box<Extra>>,
     /// The error template this failure's text belongs to (`t17`).
@@ -594,7 +598,7 @@ impl Event {
         }
     }
 
-    /// The request context: method, host, route, client, user agent,
+    /// The request context: method, host, route, client, client release,
     /// upstream and service (a copy, to change and set again).
     pub fn origin(&self) -> Origin {
         *self.origin_id.get()
@@ -754,7 +758,7 @@ origin_parts!(
     host,
     route,
     client,
-    user_agent,
+    release,
     upstream,
     cluster,
     service,
@@ -823,7 +827,7 @@ mod tests {
         // A gigabyte of JSON lines holds about three million records, all
         // held at once: every word here costs 24 MB per gigabyte of input.
         assert!(
-            std::mem::size_of::<Event>() <= 96,
+            std::mem::size_of::<Event>() <= 104,
             "{}",
             std::mem::size_of::<Event>()
         );

@@ -1,5 +1,5 @@
 //! The request context an event shares with many others: its method, host,
-//! route, client, user agent, upstream and emitting service. These repeat
+//! route, client, client release, upstream and emitting service. These repeat
 //! together (one gateway logs a handful of hosts, routes and services), so
 //! each distinct combination is stored once in an [`Interner`] table and an
 //! event holds a 4-byte [`OriginId`] instead of eight handles.
@@ -20,8 +20,11 @@ pub struct Origin {
     pub route: Option<Str>,
     /// Client address.
     pub client: Option<Str>,
-    /// The client's `User-Agent`.
-    pub user_agent: Option<Str>,
+    /// The client release the `User-Agent` names (`ShopApp/7.2.0`), not
+    /// the whole header: user agents are nearly as varied as the requests
+    /// (build numbers, devices), releases are few. The header itself is
+    /// kept on the event ([`Event::user_agent`](super::Event::user_agent)).
+    pub release: Option<Str>,
     /// The upstream a proxy forwarded the request to.
     pub upstream: Option<Str>,
     /// The upstream cluster (pool, service) the proxy chose from: named
@@ -52,7 +55,7 @@ static EMPTY: Origin = Origin {
     host: None,
     route: None,
     client: None,
-    user_agent: None,
+    release: None,
     upstream: None,
     cluster: None,
     service: None,

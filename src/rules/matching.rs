@@ -74,8 +74,7 @@ impl Condition {
             }
         }
         if let Some(want) = self.has_release {
-            let release = e.user_agent().as_str().and_then(crate::normalize::agent::release);
-            if release.is_some() != want {
+            if e.release().is_some() != want {
                 return false;
             }
         }

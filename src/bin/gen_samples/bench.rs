@@ -2,8 +2,9 @@
 //! six hours with a 503 burst on one host and a token-expiry burst on
 //! another in the middle, written as JSON lines (ECS), as an Elasticsearch
 //! `_search` export of the same documents, or as a HAR whose entries carry
-//! the headers, cookies, query strings and JSON bodies browsers record.
-//! Deterministic: a fixed seed, no clock.
+//! the headers, cookies, query strings and JSON bodies browsers record;
+//! or all three at once as one incident folder, each input seeing the same
+//! requests from its own side. Deterministic: a fixed seed, no clock.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -22,6 +23,10 @@ pub enum Kind {
     Har,
     /// Five services' layouts in one JSON-lines file (`mixed`).
     Mixed,
+    /// An incident folder (`folder`): the gateway's JSON lines, the
+    /// backends' Elasticsearch export and one browser's HAR, of the same
+    /// requests (the same trace ids).
+    Folder,
 }
 
 impl Kind {
@@ -32,6 +37,7 @@ impl Kind {
             "es" => Some(Kind::Es),
             "har" => Some(Kind::Har),
             "mixed" => Some(Kind::Mixed),
+            "folder" => Some(Kind::Folder),
             _ => None,
         }
     }
@@ -42,6 +48,9 @@ impl Kind {
             Kind::Es => 420,
             Kind::Har => 2_600,
             Kind::Mixed => 450,
+            // A gateway line, a backend document and a fortieth of a HAR
+            // entry.
+            Kind::Folder => 850,
         }
     }
 }
@@ -133,6 +142,95 @@ fn ecs_doc(r: &Request, out: &mut String) {
     out.push('}');
 }
 
+/// The backend's own record of a request, as an Elasticsearch hit: another
+/// service, another layout, the same trace id, and what failed in its words.
+fn backend_hit(r: &Request, id: &str, out: &mut String) {
+    let service = r.host.split('.').next().unwrap_or("api");
+    let (level, message) = match r.status {
+        503 => (
+            "error",
+            "upstream connect error or disconnect/reset before headers: connection refused to ledger-db:5432",
+        ),
+        401 => ("warn", "token validation failed: jwt expired"),
+        500 => ("error", "unhandled exception in handler"),
+        404 => ("info", "no such resource"),
+        _ => ("info", "handled"),
+    };
+    let _ = write!(
+        out,
+        r#"{{"_index":"logs-{service}-2024.08.01","_id":"{id}","_score":null,"_source":{{"@timestamp":"{ts}","log":{{"level":"{level}","logger":"{service}.http"}},"service":{{"name":"{service}-svc","version":"5.2.{v}"}},"message":"{message}","http":{{"response":{{"status_code":{status}}}}},"url":{{"path":"{path}"}},"trace":{{"id":"{trace}"}},"event":{{"duration":{dur}}}}},"sort":[{ms}]}}"#,
+        ts = iso(r.ts_ms + 1),
+        v = r.ts_ms % 3,
+        status = r.status,
+        path = r.path,
+        trace = r.trace,
+        dur = r.duration_ms.saturating_sub(1) * 1_000_000,
+        ms = r.ts_ms + 1,
+    );
+}
+
+/// Write about `mib` MiB of one incident's inputs into the folder `dir`:
+/// `gateway.jsonl`, `backends-es.json` and `browser.har`, the last holding
+/// every fortieth request (one user's session within the same traffic).
+fn write_folder(dir: &Path, mib: u64) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let open = |name: &str| -> std::io::Result<std::io::BufWriter<std::fs::File>> {
+        Ok(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(dir.join(name))?,
+        ))
+    };
+    let (mut gw, mut es, mut har) = (
+        open("gateway.jsonl")?,
+        open("backends-es.json")?,
+        open("browser.har")?,
+    );
+    let n = (mib << 20) / Kind::Folder.record_bytes();
+    let traffic = Traffic {
+        rng: Rng(0x0f01_de25),
+        i: 0,
+        n,
+    };
+    let mut extra = Rng(0x00b0_d1e6);
+    write!(
+        es,
+        r#"{{"took":3120,"timed_out":false,"_shards":{{"total":3,"successful":3,"skipped":0,"failed":0}},"hits":{{"total":{{"value":{n},"relation":"eq"}},"max_score":null,"hits":["#
+    )?;
+    har.write_all(
+        br#"{"log":{"version":"1.2","creator":{"name":"Firefox","version":"128.0"},"pages":[],"entries":["#,
+    )?;
+    let mut buf = String::with_capacity(8192);
+    let mut entries = 0u64;
+    // The traffic never ends by itself: it is cut at its `n` requests.
+    for (i, r) in traffic.take(n as usize).enumerate() {
+        buf.clear();
+        ecs_doc(&r, &mut buf);
+        buf.push('\n');
+        gw.write_all(buf.as_bytes())?;
+        buf.clear();
+        if i > 0 {
+            buf.push(',');
+        }
+        backend_hit(&r, &extra.hex(20), &mut buf);
+        es.write_all(buf.as_bytes())?;
+        if i % 40 == 0 {
+            buf.clear();
+            if entries > 0 {
+                buf.push(',');
+            }
+            har_entry(&r, &mut extra, &mut buf);
+            har.write_all(buf.as_bytes())?;
+            entries += 1;
+        }
+    }
+    es.write_all(b"]}}\n")?;
+    har.write_all(b"]}}\n")?;
+    for mut w in [gw, es, har] {
+        w.flush()?;
+    }
+    Ok(())
+}
+
 /// A HAR entry for a request, with a JSON body of a few hundred bytes to a
 /// few kilobytes.
 fn har_entry(r: &Request, rng: &mut Rng, out: &mut String) {
@@ -197,8 +295,10 @@ fn reason(status: u16) -> &'static str {
 
 /// Write about `mib` MiB of `kind` to `path`.
 pub fn write(kind: Kind, path: &Path, mib: u64) -> std::io::Result<()> {
-    if kind == Kind::Mixed {
-        return super::mixed::write(path, mib);
+    match kind {
+        Kind::Mixed => return super::mixed::write(path, mib),
+        Kind::Folder => return write_folder(path, mib),
+        _ => {}
     }
     let file = std::fs::File::create(path)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
@@ -212,7 +312,7 @@ pub fn write(kind: Kind, path: &Path, mib: u64) -> std::io::Result<()> {
     let mut extra = Rng(0x00b0_d1e5);
     let mut buf = String::with_capacity(8192);
     match kind {
-        Kind::Jsonl | Kind::Mixed => {}
+        Kind::Jsonl | Kind::Mixed | Kind::Folder => {}
         Kind::Es => write!(
             w,
             r#"{{"took":812,"timed_out":false,"_shards":{{"total":1,"successful":1,"skipped":0,"failed":0}},"hits":{{"total":{{"value":{n},"relation":"eq"}},"max_score":1.0,"hits":["#
@@ -228,8 +328,8 @@ pub fn write(kind: Kind, path: &Path, mib: u64) -> std::io::Result<()> {
         }
         buf.clear();
         match kind {
-            // Mixed returned above; it shares the JSON-lines framing.
-            Kind::Jsonl | Kind::Mixed => {
+            // Mixed and Folder returned above.
+            Kind::Jsonl | Kind::Mixed | Kind::Folder => {
                 ecs_doc(&r, &mut buf);
                 buf.push('\n');
             }
@@ -256,7 +356,7 @@ pub fn write(kind: Kind, path: &Path, mib: u64) -> std::io::Result<()> {
         written += buf.len() as u64;
     }
     match kind {
-        Kind::Jsonl | Kind::Mixed => {}
+        Kind::Jsonl | Kind::Mixed | Kind::Folder => {}
         Kind::Es => w.write_all(b"]}}\n")?,
         Kind::Har => w.write_all(b"]}}\n")?,
     }

@@ -12,6 +12,9 @@
 //!   up are held out);
 //! * `gen-samples bench-mixed FILE MIB` writes a heterogeneous JSON-lines
 //!   log of about MIB mebibytes: five services' layouts in one file.
+//! * `gen-samples bench-folder DIR MIB` writes an incident folder of about
+//!   MIB mebibytes: a gateway's JSON lines, the backends' Elasticsearch
+//!   export and a browser's HAR of the same requests.
 //! * `gen-samples bench-jsonl|bench-es|bench-har FILE MIB` writes a large
 //!   gateway log of about MIB mebibytes for benchmarks, with an incident in
 //!   its middle: JSON lines, an Elasticsearch `_search` export, or a HAR with
@@ -497,7 +500,7 @@ fn main() -> std::process::ExitCode {
         .and_then(bench::Kind::from_name)
     {
         let (Some(path), Some(mib)) = (args.get(1), args.get(2).and_then(|m| m.parse::<u64>().ok())) else {
-            eprintln!("usage: gen-samples bench-jsonl|bench-es|bench-har|bench-mixed FILE MIB");
+            eprintln!("usage: gen-samples bench-jsonl|bench-es|bench-har|bench-mixed FILE MIB, or bench-folder DIR MIB");
             return std::process::ExitCode::from(2);
         };
         return match bench::write(kind, Path::new(path), mib) {

@@ -377,6 +377,34 @@ mod tests {
     }
 
     #[test]
+    fn user_agents_are_kept_whole_and_do_not_multiply_origins() {
+        // Every request from its own browser build, two releases of an app.
+        let mut input = String::new();
+        for i in 0..300 {
+            let ua = if i % 3 == 0 {
+                format!("ShopApp/7.{}.0 (iPhone; iOS 17.{i})", i % 2)
+            } else {
+                format!("Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0.{i}.1")
+            };
+            input.push_str(&format!(
+                "{{\"status\":200,\"url\":\"/v1/orders/{i}\",\"user_agent\":\"{ua}\"}}\n"
+            ));
+        }
+        let out = parse(SourceId(0), input.as_bytes(), &Options::default());
+        assert_eq!(out.events.len(), 300);
+        let e = &out.events[4];
+        assert_eq!(
+            e.user_agent.as_deref(),
+            Some("Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0.4.1")
+        );
+        assert_eq!(e.release(), None);
+        assert_eq!(out.events[3].release().as_str(), Some("ShopApp/7.1.0"));
+        // One origin for the browsers, one for each release.
+        let origins: std::collections::BTreeSet<_> = out.events.iter().map(|e| e.origin_id.index()).collect();
+        assert_eq!(origins.len(), 3, "{origins:?}");
+    }
+
+    #[test]
     fn the_key_hashes_are_those_of_the_events_made() {
         // Trace ids (hex, GCP paths, traceparent), request ids, records
         // wrapped in docker and compose lines, a batch of OTel records, a

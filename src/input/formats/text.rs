@@ -577,7 +577,7 @@ mod tests {
         assert_eq!(e.status, Some(504));
         assert_eq!(e.duration_ms(), Some(29_999.0));
         assert_eq!(e.host().as_str(), Some("api.example.com"));
-        assert_eq!(e.user_agent().as_str(), Some("curl/7.46.0"));
+        assert_eq!(e.user_agent.as_deref(), Some("curl/7.46.0"));
         assert_eq!(e.upstream().as_str(), Some("10.0.0.1:80"));
         assert_eq!(e.route().as_str(), Some("/v1/orders/{id}"));
         assert_eq!(e.trace_id.as_deref(), Some("5833726236d228ad5d99923122bbe354"));
