@@ -124,7 +124,6 @@ fn of_origin(dim: Dim, o: &Origin) -> Option<&'static str> {
     match dim {
         Dim::Upstream => o.upstream.as_str(),
         Dim::Cluster => o.cluster.as_str(),
-        Dim::ClientAddress => o.client.as_str(),
         Dim::Release => o.release.as_str(),
         Dim::Version => o.service_version.as_str(),
         Dim::Route => o.route.as_str(),
@@ -137,6 +136,7 @@ fn value(dim: Dim, e: &Event) -> Option<&str> {
     match dim {
         Dim::Credential => e.auth().and_then(|a| a.credential_fp.as_deref()),
         Dim::UserAgent => e.user_agent.as_deref(),
+        Dim::ClientAddress => e.client.as_str(),
         Dim::ContentType => e.req_content_type().as_str(),
         Dim::Dependency => in_error(e, dependency),
         Dim::Field => in_error(e, field),
@@ -159,8 +159,9 @@ fn in_error(e: &Event, find: fn(&str) -> Option<&str>) -> Option<&'static str> {
 pub struct Baseline<'a> {
     /// Successes that carry each dimension at all.
     total: [u64; DIMS.len()],
-    /// Successes by value. For the user agent, whose values are nearly as
-    /// many as the requests, only the values some failure carries.
+    /// Successes by value. For the [`PER_EVENT`] dimensions, whose values
+    /// may be nearly as many as the requests, only the values some failure
+    /// carries.
     by_value: [FxHashMap<&'a str, u64>; DIMS.len()],
     /// The one value the successes carry, when they carry exactly one.
     only: [Option<&'a str>; DIMS.len()],
@@ -193,67 +194,80 @@ impl<'a> Distinct<'a> {
     }
 }
 
-/// What the successes' user agents are tallied into: counts of the values
-/// the failures carry, how many carry one at all, and whether they vary.
+/// The dimensions read off each event rather than its origin: values
+/// nearly as many as the requests (a client address, a user agent, a
+/// credential) or held outside the origin (a media type).
+const PER_EVENT: [Dim; 4] = [
+    Dim::ClientAddress,
+    Dim::UserAgent,
+    Dim::Credential,
+    Dim::ContentType,
+];
+
+/// What the successes' values of one [`PER_EVENT`] dimension are tallied
+/// into: counts of the values the failures carry (the only ones whose
+/// share is ever asked for), how many carry one at all, and whether they
+/// vary.
 #[derive(Default)]
-struct Agents<'a> {
+struct Values<'a> {
     counts: FxHashMap<&'a str, u64>,
     total: u64,
     distinct: Distinct<'a>,
 }
 
+impl<'a> Values<'a> {
+    fn join(mut self, other: Values<'a>) -> Values<'a> {
+        for (k, n) in other.counts {
+            *self.counts.entry(k).or_default() += n;
+        }
+        self.total += other.total;
+        self.distinct = self.distinct.join(other.distinct);
+        self
+    }
+}
+
+type PerEvent<'a> = [Values<'a>; PER_EVENT.len()];
+
 impl<'a> Baseline<'a> {
     /// One pass over the events (it can run beside the rules).
     pub fn of(events: &'a [Event]) -> Baseline<'a> {
-        // The user agents the failures carry: the only ones whose share
-        // among the successes is ever asked for.
-        let failing: FxHashMap<&'a str, u64> = events
-            .iter()
-            .filter(|e| e.is_failure())
-            .filter_map(|e| e.user_agent.as_deref())
-            .map(|v| (v, 0))
-            .collect();
+        let mut failing: [rustc_hash::FxHashSet<&'a str>; PER_EVENT.len()] = Default::default();
+        for e in events.iter().filter(|e| e.is_failure()) {
+            for (k, &dim) in PER_EVENT.iter().enumerate() {
+                if let Some(v) = value(dim, e) {
+                    failing[k].insert(v);
+                }
+            }
+        }
         // The origin carries most dimensions: successes are counted by
         // origin in one pass, then the few origins are read for values.
-        // The details most events lack (credential, media type) are
-        // tallied beside, keyed by dimension.
-        type Rare<'a> = FxHashMap<(Dim, &'a str), u64>;
-        let (origins, rare, mut agents) = events
+        // The others are tallied beside, by value.
+        let (origins, per_event) = events
             .par_iter()
             .filter(|e| !e.is_failure() && !e.context_record())
             .fold(
-                || (ByOrigin::<u64>::default(), Rare::default(), Agents::default()),
-                |(mut o, mut r, mut a), e: &'a Event| {
+                || (ByOrigin::<u64>::default(), PerEvent::default()),
+                |(mut o, mut t), e: &'a Event| {
                     o.add(e.origin_id, 1);
-                    if e.extra.is_some() {
-                        for dim in [Dim::Credential, Dim::ContentType] {
-                            if let Some(v) = value(dim, e) {
-                                *r.entry((dim, v)).or_default() += 1;
+                    for (k, &dim) in PER_EVENT.iter().enumerate() {
+                        if let Some(v) = value(dim, e) {
+                            let t = &mut t[k];
+                            t.total += 1;
+                            t.distinct = t.distinct.add(v);
+                            if failing[k].contains(v) {
+                                *t.counts.entry(v).or_default() += 1;
                             }
                         }
                     }
-                    if let Some(ua) = e.user_agent.as_deref() {
-                        a.total += 1;
-                        a.distinct = a.distinct.add(ua);
-                        if failing.contains_key(ua) {
-                            *a.counts.entry(ua).or_default() += 1;
-                        }
-                    }
-                    (o, r, a)
+                    (o, t)
                 },
             )
             .reduce(
-                || (ByOrigin::default(), Rare::default(), Agents::default()),
-                |(a, mut ra, mut aa), (b, rb, ab)| {
-                    for (k, n) in rb {
-                        *ra.entry(k).or_default() += n;
-                    }
-                    for (k, n) in ab.counts {
-                        *aa.counts.entry(k).or_default() += n;
-                    }
-                    aa.total += ab.total;
-                    aa.distinct = aa.distinct.join(ab.distinct);
-                    (a.merged(b), ra, aa)
+                || (ByOrigin::default(), PerEvent::default()),
+                |(a, ta), (b, tb)| {
+                    let mut t = ta.into_iter().zip(tb).map(|(x, y)| x.join(y));
+                    let joined = std::array::from_fn(|_| t.next().unwrap_or_default());
+                    (a.merged(b), joined)
                 },
             );
         let mut base = Baseline {
@@ -261,22 +275,19 @@ impl<'a> Baseline<'a> {
             by_value: Default::default(),
             only: [None; DIMS.len()],
         };
+        let mut per_event = per_event.map(Some);
         for (d, dim) in DIMS.iter().enumerate() {
-            if *dim == Dim::UserAgent {
-                base.total[d] = agents.total;
-                base.only[d] = match agents.distinct {
+            if let Some(k) = PER_EVENT.iter().position(|p| p == dim) {
+                let t = per_event[k].take().unwrap_or_default();
+                base.total[d] = t.total;
+                base.only[d] = match t.distinct {
                     Distinct::One(v) => Some(v),
                     _ => None,
                 };
-                base.by_value[d] = std::mem::take(&mut agents.counts);
+                base.by_value[d] = t.counts;
                 continue;
             }
-            if matches!(dim, Dim::Credential | Dim::ContentType) {
-                for ((_, v), n) in rare.iter().filter(|((k, _), _)| k == dim) {
-                    base.total[d] += n;
-                    *base.by_value[d].entry(v).or_default() += n;
-                }
-            } else if !dim.read_from_error() {
+            if !dim.read_from_error() {
                 for (id, n) in origins.iter() {
                     if let Some(v) = of_origin(*dim, id.get()) {
                         base.total[d] += n;

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use crate::analyze::evidence;
 use crate::model::report::{Affected, AffectedClient, AffectedEndpoint, Bucket, FailedRequest, Series};
 use crate::model::OptionStr;
-use crate::model::{ByOrigin, Event, Extent, SourceInfo};
+use crate::model::{ByOrigin, Event, Extent, SourceInfo, Str};
 
 /// Intervals a chart is aimed to have.
 const TARGET_BUCKETS: i64 = 60;
@@ -193,38 +193,47 @@ pub fn counts(events: &[Event], idx: &[usize], series: &Series) -> Vec<u32> {
 
 /// The endpoints and clients with most failures.
 pub fn affected(events: &[Event]) -> Affected {
-    // Counted by origin (the host, route and client are parts of it), then
-    // the few distinct origins are read for their parts; in parallel while
-    // there are few origins ([`ByOrigin::run_len`]).
-    let by_origin = events
+    // Counted by origin (the host and route are parts of it), then the few
+    // distinct origins are read for their parts; in parallel while there
+    // are few origins ([`ByOrigin::run_len`]). Clients are not part of the
+    // origin: they are counted by their interned handle.
+    let (by_origin, by_client) = events
         .par_chunks(ByOrigin::<Tally>::run_len(events.len()))
         .map(|run| {
             let mut t = ByOrigin::default();
+            let mut c: FxHashMap<Str, Tally> = FxHashMap::default();
             for e in run.iter().filter(|e| !e.context_record()) {
-                t.add(
-                    e.origin_id,
-                    Tally {
-                        failures: u64::from(e.is_failure()),
-                        requests: 1,
-                    },
-                );
+                let tally = Tally {
+                    failures: u64::from(e.is_failure()),
+                    requests: 1,
+                };
+                t.add(e.origin_id, tally);
+                if let Some(client) = e.client {
+                    *c.entry(client).or_default() += tally;
+                }
             }
-            t
+            (t, c)
         })
-        .reduce(ByOrigin::default, ByOrigin::merged);
+        .reduce(
+            || (ByOrigin::default(), FxHashMap::default()),
+            |(a, mut ca), (b, cb)| {
+                for (k, n) in cb {
+                    *ca.entry(k).or_default() += n;
+                }
+                (a.merged(b), ca)
+            },
+        );
     let mut endpoints: FxHashMap<(&str, &str), (u64, u64)> = FxHashMap::default();
-    let mut clients: FxHashMap<&str, (u64, u64)> = FxHashMap::default();
+    let clients: FxHashMap<&str, (u64, u64)> = by_client
+        .into_iter()
+        .map(|(c, t)| (c.as_str(), (t.failures, t.requests)))
+        .collect();
     for (id, t) in by_origin.iter() {
         let o = id.get();
         if let Some(route) = o.route.as_str() {
             let c = endpoints
                 .entry((o.host.as_str().unwrap_or(""), route))
                 .or_default();
-            c.0 += t.failures;
-            c.1 += t.requests;
-        }
-        if let Some(client) = o.client.as_str() {
-            let c = clients.entry(client).or_default();
             c.0 += t.failures;
             c.1 += t.requests;
         }
@@ -279,7 +288,7 @@ pub fn failed_requests(events: &[Event], sources: &[SourceInfo], cap: usize) -> 
                 status: e.status,
                 error: e.error_class.map(|c| c.name().to_string()),
                 duration_ms: e.duration_ms(),
-                client: e.client().as_str().map(str::to_string),
+                client: e.client.as_str().map(str::to_string),
                 evidence: evidence::plain(events, sources, i),
             });
         }

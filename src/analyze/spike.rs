@@ -55,7 +55,7 @@ impl Field {
     fn in_origin(self) -> bool {
         !matches!(
             self,
-            Field::Status | Field::Template | Field::Token | Field::UserAgent
+            Field::Status | Field::Template | Field::Token | Field::UserAgent | Field::Client
         )
     }
 
@@ -101,11 +101,10 @@ fn origin_value(o: &Origin, field: Field) -> Option<Val<'static>> {
     match field {
         Field::Host => o.host,
         Field::Route => o.route,
-        Field::Client => o.client,
         Field::Version => o.service_version,
         Field::Service => o.service,
         Field::Upstream => o.upstream,
-        Field::Status | Field::Template | Field::Token | Field::UserAgent => None,
+        Field::Status | Field::Template | Field::Token | Field::UserAgent | Field::Client => None,
     }
     .map(Val::Sym)
 }
@@ -121,6 +120,7 @@ fn value<'a>(e: &'a Event, field: Field, templates: &'a [(String, u64)]) -> Opti
             .map(|(text, _)| Val::Text(text.as_str())),
         Field::Token => e.auth().and_then(|a| a.credential_fp.as_deref()).map(Val::Text),
         Field::UserAgent => e.user_agent.as_deref().map(Val::Text),
+        Field::Client => e.client.map(Val::Sym),
         part => origin_value(e.origin_id.get(), part),
     }
 }

@@ -162,7 +162,7 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         ids(f, &mut ev, opts);
     }
     o.service = interned(f.str(Slot::Service));
-    o.client = interned(f.str(Slot::Client));
+    ev.client = interned(f.str(Slot::Client));
     if let Some(ua) = f.str(Slot::UserAgent).filter(|u| !u.is_empty() && *u != "-") {
         ev.user_agent = Some(text(ua));
         o.release = interned(crate::normalize::agent::release(ua));

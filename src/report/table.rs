@@ -152,7 +152,7 @@ pub fn build(events: &[Event], sources: &[SourceInfo]) -> Result<DataFrame> {
             strs(events, |e| e.parent_span_id().as_str()),
         ),
         Column::new("request_id".into(), strs(events, |e| e.request_id().as_str())),
-        Column::new("client".into(), strs(events, |e| e.client().as_str())),
+        Column::new("client".into(), strs(events, |e| e.client.as_str())),
         Column::new("user_agent".into(), strs(events, |e| e.user_agent.as_deref())),
         Column::new("upstream".into(), strs(events, |e| e.upstream().as_str())),
         Column::new("service".into(), strs(events, |e| e.service().as_str())),

@@ -69,7 +69,7 @@ impl Condition {
             }
         }
         if let Some(want) = self.has_client {
-            if e.client().is_some() != want {
+            if e.client.is_some() != want {
                 return false;
             }
         }

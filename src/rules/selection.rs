@@ -142,7 +142,7 @@ fn get(e: &Event, f: Field) -> Option<Val<'_>> {
         Field::Service => s(&e.service()),
         Field::Version => s(&e.service_version()),
         Field::Release => s(&e.release()),
-        Field::Client => s(&e.client()),
+        Field::Client => s(&e.client),
         Field::Input => Some(Val::Num(f64::from(e.source.0))),
         Field::TraceId => s(&e.trace_id),
         Field::RequestId => s(&e.request_id()),
@@ -422,9 +422,9 @@ mod tests {
         e.set_origin(&crate::model::Origin {
             method: Some("POST".into()),
             route: Some("/v1/Orders/{id}".into()),
-            client: Some("10.1.2.3:5555".into()),
             ..Default::default()
         });
+        e.client = Some("10.1.2.3:5555".into());
         e
     }
 

@@ -378,7 +378,6 @@ impl GroupField {
                 | GroupField::Service
                 | GroupField::Version
                 | GroupField::Release
-                | GroupField::Client
         )
     }
 
@@ -965,14 +964,11 @@ false_positives = "f"
         };
         e.set_origin(&crate::model::Origin {
             route: Some("/v1/x".into()),
-            client: Some("203.0.113.9".into()),
             ..Default::default()
         });
+        e.client = Some("203.0.113.9".into());
         assert!(r.matches(&e));
-        e.set_origin(&crate::model::Origin {
-            client: Some("10.9.9.9".into()),
-            ..e.origin()
-        });
+        e.client = Some("10.9.9.9".into());
         assert!(!r.matches(&e));
         let err = compile("f.toml", &text.replace("not (health", "not (healthy"))
             .unwrap_err()

@@ -194,7 +194,7 @@ pub(super) fn affinity(events: &[Event], a: &Finding, b: &Finding) -> f64 {
     for &i in &a.events {
         let e = &events[i];
         let clients = by_route.entry(e.route().as_str().unwrap_or("")).or_default();
-        let c = e.client().as_str();
+        let c = e.client.as_str();
         if clients.len() < 64 && !clients.contains(&c) {
             clients.push(c);
         }
@@ -206,7 +206,7 @@ pub(super) fn affinity(events: &[Event], a: &Finding, b: &Finding) -> f64 {
             let e = &events[i];
             by_route.get(e.route().as_str().unwrap_or("")).is_some_and(|cs| {
                 cs.iter()
-                    .any(|c| c.is_none() || e.client().is_none() || *c == e.client().as_str())
+                    .any(|c| c.is_none() || e.client.is_none() || *c == e.client.as_str())
             })
         })
         .count();

@@ -603,8 +603,8 @@ struct Headers {
     credentialed: bool,
 }
 
-/// The request's context (method, client, host, route, user agent), its
-/// URL and content type on the event, and what its headers say.
+/// The request's context (method, host, route, release), its client,
+/// user agent, URL and content type on the event, and what its headers say.
 fn request(entry: &Entry<'_>, client: &str, ev: &mut Event, hd: &mut Headers) -> crate::model::Origin {
     let mut o = crate::model::Origin {
         method: entry
@@ -612,9 +612,9 @@ fn request(entry: &Entry<'_>, client: &str, ev: &mut Event, hd: &mut Headers) ->
             .method
             .as_deref()
             .map(|m| m.to_ascii_uppercase().into()),
-        client: Some(client.into()),
         ..Default::default()
     };
+    ev.client = Some(client.into());
     if let Some(url) = entry.request.url.as_deref().map(crate::model::clip) {
         let (host, path) = route::split_url(&url);
         o.host = host.map(Into::into);

@@ -383,9 +383,15 @@ mod tests {
                 ..e.origin()
             });
             e.url = Some(format!("/u/{}", i % 7).into());
+            // Clients are not part of the origin: many share one.
+            e.client = Some(format!("10.0.0.{}", i % 11).as_str().into());
             events.push(e);
         }
-        for group_by in ["\"host\", \"route\"", "\"route\", \"url\""] {
+        for group_by in [
+            "\"host\", \"route\"",
+            "\"route\", \"url\"",
+            "\"route\", \"client\"",
+        ] {
             let r = rule(&format!(
                 "group_by = [{group_by}]\nwindow = \"60s\"\nmin_events = 3"
             ));
@@ -396,7 +402,8 @@ mod tests {
             // Every other key is wanted.
             let wanted: FxHashMap<Key<'_>, u32> = distinct.iter().copied().step_by(2).zip(0..).collect();
             let mut group_of = GroupOf::new(&r, &[], &wanted);
-            assert_eq!(group_of.by_origin.is_some(), !group_by.contains("url"));
+            let in_origin = !group_by.contains("url") && !group_by.contains("client");
+            assert_eq!(group_of.by_origin.is_some(), in_origin);
             for _ in 0..2 {
                 for (e, k) in events.iter().zip(&keys) {
                     assert_eq!(group_of.get(e), wanted.get(k).copied());
