@@ -8,6 +8,9 @@
 //! costs the same whether the run replaced ten secrets or a million: an
 //! automaton over every form of every secret took a minute and gigabytes
 //! to build for a HAR with a fresh token in each of its 200,000 entries.
+//! The index holds the first bytes only, worked out from each secret's
+//! first [`HEAD`] bytes; a secret's whole forms are made when a window of
+//! the output starts like one of them, which is rare.
 //!
 //! Only secrets distinctive enough to search for are checked (see
 //! [`checkable`]): a cookie whose value is `1` or `en-US` is still replaced,
@@ -50,25 +53,83 @@ impl Encoding {
 /// means it leaked: ten characters mixing three of lower case, upper case,
 /// digits and other characters, or twenty mixing two (a hex key).
 pub fn checkable(secret: &str) -> bool {
-    let classes = |s: &str| {
-        let b = s.as_bytes();
-        [
-            b.iter().any(u8::is_ascii_lowercase),
-            b.iter().any(u8::is_ascii_uppercase),
-            b.iter().any(u8::is_ascii_digit),
-            b.iter().any(|c| !c.is_ascii_alphanumeric()),
-        ]
-        .iter()
-        .filter(|&&x| x)
-        .count()
-    };
-    let n = secret.chars().count();
-    (n >= 10 && classes(secret) >= 3) || (n >= 20 && classes(secret) >= 2)
+    // One pass: the classes seen as bits, and the characters counted by
+    // the bytes that start one.
+    let (mut seen, mut n) = (0u8, 0usize);
+    for &c in secret.as_bytes() {
+        seen |= match c {
+            b'a'..=b'z' => 1,
+            b'A'..=b'Z' => 2,
+            b'0'..=b'9' => 4,
+            _ => 8,
+        };
+        n += usize::from((c & 0xC0) != 0x80);
+    }
+    let classes = seen.count_ones();
+    (n >= 10 && classes >= 3) || (n >= 20 && classes >= 2)
 }
 
 /// Patterns shorter than this are not searched for (a base64 slice of a
 /// short secret).
 const MIN_PATTERN: usize = 8;
+
+/// The bytes of a secret that decide its forms' first [`MIN_PATTERN`]
+/// bytes: each form encodes a byte or a character at a time, and a base64
+/// character holds bits of at most two bytes, so 16 bytes are more than
+/// enough.
+const HEAD: usize = 16;
+
+/// Call `key` with the first [`MIN_PATTERN`] bytes of each form of `secret`
+/// (some perhaps twice), as [`forms`] would make them, from its first
+/// [`HEAD`] bytes alone and without allocating: what the index is built
+/// from, for every secret of the run.
+fn form_keys(secret: &str, scratch: &mut Vec<u8>, mut key: impl FnMut(u64)) {
+    let head = head(secret);
+    let mut take = |b: &[u8]| {
+        if let Some(k) = prefix(b) {
+            key(k);
+        }
+    };
+    take(head.as_bytes());
+    scratch.clear();
+    url_encode_into(head, scratch);
+    take(scratch);
+    scratch.clear();
+    if serde_json::to_writer(&mut *scratch, head).is_ok() {
+        // Past the opening quote.
+        take(scratch.get(1..).unwrap_or_default());
+    }
+    scratch.clear();
+    html_escape_into(head, scratch);
+    take(scratch);
+    let mut buf = [0u8; 2 + HEAD];
+    buf[2..2 + head.len()].copy_from_slice(head.as_bytes());
+    for engine in [
+        &base64::engine::general_purpose::STANDARD_NO_PAD,
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ] {
+        for shift in 0..3 {
+            let input = &buf[2 - shift..2 + head.len()];
+            scratch.clear();
+            scratch.resize(input.len().div_ceil(3) * 4, 0);
+            let Ok(len) = engine.encode_slice(input, scratch) else {
+                continue;
+            };
+            let start = (8 * shift).div_ceil(6);
+            let end = (8 * input.len()) / 6;
+            take(scratch.get(start..end.min(len)).unwrap_or_default());
+        }
+    }
+}
+
+/// `secret` cut to at most [`HEAD`] bytes, at a character boundary.
+fn head(secret: &str) -> &str {
+    let mut end = secret.len().min(HEAD);
+    while !secret.is_char_boundary(end) {
+        end -= 1;
+    }
+    &secret[..end]
+}
 
 /// Every form of `secret` to search for, without repeats.
 pub fn forms(secret: &str) -> Vec<(Encoding, String)> {
@@ -114,31 +175,42 @@ fn base64_slice(engine: &base64::engine::GeneralPurpose, secret: &[u8], shift: u
 
 /// Percent-encoding of every byte but the unreserved ones.
 fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    let mut out = Vec::with_capacity(s.len());
+    url_encode_into(s, &mut out);
+    // Only ASCII was written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn url_encode_into(s: &str, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
+            out.push(b);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
         }
     }
-    out
 }
 
 /// The HTML escaping the HTML report applies (it calls this one).
 pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+    let mut out = Vec::with_capacity(s.len());
+    html_escape_into(s, &mut out);
+    // UTF-8 in, whole characters and ASCII entities out.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn html_escape_into(s: &str, out: &mut Vec<u8>) {
+    for &b in s.as_bytes() {
+        match b {
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            b'"' => out.extend_from_slice(b"&quot;"),
+            b'\'' => out.extend_from_slice(b"&#39;"),
+            b => out.push(b),
         }
     }
-    out
 }
 
 /// A secret found in an output.
@@ -154,7 +226,7 @@ pub struct Survivor {
 
 /// The forms' first [`MIN_PATTERN`] bytes, indexed: a Bloom filter that
 /// rules most windows of an output out with one load, then a sorted table
-/// of (prefix, pattern) for the rest.
+/// of (prefix, secret) for the rest.
 struct Index {
     bloom: Vec<u64>,
     shift: u32,
@@ -162,14 +234,10 @@ struct Index {
 }
 
 impl Index {
-    fn new(patterns: &[String]) -> Index {
-        let mut table: Vec<(u64, u32)> = patterns
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| Some((prefix(p.as_bytes())?, u32::try_from(i).ok()?)))
-            .collect();
+    fn new(mut table: Vec<(u64, u32)>) -> Index {
         table.sort_unstable();
-        // About 16 bits per pattern, between 2^12 and 2^30 bits.
+        table.dedup();
+        // About 16 bits per entry, between 2^12 and 2^30 bits.
         let bits = (table.len().max(1) * 16)
             .next_power_of_two()
             .clamp(1 << 12, 1 << 30);
@@ -182,7 +250,7 @@ impl Index {
         Index { bloom, shift, table }
     }
 
-    /// The patterns whose first bytes are `key`.
+    /// The secrets one of whose forms starts with `key`.
     fn candidates(&self, key: u64) -> &[(u64, u32)] {
         let h = spread(key) >> self.shift;
         if self.bloom[(h / 64) as usize] & (1 << (h % 64)) == 0 {
@@ -205,13 +273,17 @@ fn spread(key: u64) -> u64 {
     (key ^ (key >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// One form found in an output.
+struct Match {
+    start: usize,
+    len: usize,
+    secret: usize,
+    encoding: Encoding,
+}
+
 /// A search for every form of a set of secrets.
 pub struct Guard {
     index: Index,
-    /// For each pattern, its secret and form.
-    owner: Vec<(usize, Encoding)>,
-    /// Every form's text, by pattern.
-    patterns: Vec<String>,
     /// The secrets, as given.
     secrets: Vec<String>,
     checked: usize,
@@ -220,41 +292,45 @@ pub struct Guard {
 impl Guard {
     /// A guard for `secrets`: those [`checkable`], in every form.
     pub fn new(secrets: &[String]) -> Guard {
-        let mut patterns = Vec::new();
-        let mut owner = Vec::new();
+        let mut table = Vec::new();
+        let mut scratch = Vec::new();
         let mut checked = 0;
         for (i, s) in secrets.iter().enumerate() {
+            let Ok(i) = u32::try_from(i) else { break };
             if !checkable(s) {
                 continue;
             }
             checked += 1;
-            for (e, p) in forms(s) {
-                patterns.push(p);
-                owner.push((i, e));
-            }
+            form_keys(s, &mut scratch, |key| table.push((key, i)));
         }
         Guard {
-            index: Index::new(&patterns),
-            owner,
-            patterns,
+            index: Index::new(table),
             secrets: secrets.to_vec(),
             checked,
         }
     }
 
-    /// Every form found in `hay`, as (start, pattern), in order of start
-    /// and then of pattern; `stop` ends the search early when it returns
-    /// true.
-    fn each_match(&self, hay: &[u8], mut stop: impl FnMut(usize, usize) -> bool) {
-        if self.patterns.is_empty() {
+    /// Every form found in `hay`, in order of start, then of secret, then
+    /// of form; `stop` ends the search early when it returns true.
+    fn each_match(&self, hay: &[u8], mut stop: impl FnMut(Match) -> bool) {
+        if self.index.table.is_empty() {
             return;
         }
         for (start, window) in hay.windows(MIN_PATTERN).enumerate() {
             let Some(key) = prefix(window) else { continue };
-            for &(_, p) in self.index.candidates(key) {
-                let p = p as usize;
-                if hay[start..].starts_with(self.patterns[p].as_bytes()) && stop(start, p) {
-                    return;
+            for &(_, i) in self.index.candidates(key) {
+                let secret = i as usize;
+                for (encoding, form) in forms(&self.secrets[secret]) {
+                    if hay[start..].starts_with(form.as_bytes())
+                        && stop(Match {
+                            start,
+                            len: form.len(),
+                            secret,
+                            encoding,
+                        })
+                    {
+                        return;
+                    }
                 }
             }
         }
@@ -268,12 +344,12 @@ impl Guard {
     /// Matches are taken leftmost first, the longest at each start.
     pub fn scrub(&self, s: &str) -> Option<String> {
         let mut spans: Vec<(usize, usize, usize)> = Vec::new();
-        self.each_match(s.as_bytes(), |start, p| {
-            let (secret, enc) = self.owner[p];
-            if matches!(enc, Encoding::Base64 | Encoding::Base64Url) {
+        self.each_match(s.as_bytes(), |m| {
+            if matches!(m.encoding, Encoding::Base64 | Encoding::Base64Url) {
                 return false;
             }
-            let end = start + self.patterns[p].len();
+            let (start, secret) = (m.start, m.secret);
+            let end = start + m.len;
             match spans.last_mut() {
                 Some(last) if last.0 == start => {
                     if end > last.1 {
@@ -308,7 +384,7 @@ impl Guard {
     /// Whether any secret survives in `hay`.
     pub fn leaks(&self, hay: &[u8]) -> bool {
         let mut found = false;
-        self.each_match(hay, |_, _| {
+        self.each_match(hay, |_| {
             found = true;
             true
         });
@@ -319,12 +395,11 @@ impl Guard {
     /// the order of their offsets.
     pub fn survivors(&self, hay: &[u8]) -> Vec<Survivor> {
         let mut seen = std::collections::BTreeMap::new();
-        self.each_match(hay, |start, p| {
-            let (secret, encoding) = self.owner[p];
-            seen.entry(secret).or_insert(Survivor {
-                secret,
-                encoding,
-                offset: start,
+        self.each_match(hay, |m| {
+            seen.entry(m.secret).or_insert(Survivor {
+                secret: m.secret,
+                encoding: m.encoding,
+                offset: m.start,
             });
             false
         });
@@ -345,6 +420,32 @@ pub fn line_col(text: &[u8], offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_index_keys_are_the_first_bytes_of_the_whole_forms() {
+        let mut scratch = Vec::new();
+        for secret in [
+            "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+            "p@ss w/rd&<\"quoted\">'x'+more+than+sixteen",
+            "ключ-секрет-12345-ABCDE-очень-длинный",
+            "short&Secret1",
+            "0123456789abcdef0123",
+            "\u{1}control\tchars\nAND-digits-42",
+        ] {
+            let mut got = Vec::new();
+            form_keys(secret, &mut scratch, |k| got.push(k));
+            got.sort_unstable();
+            got.dedup();
+            let mut want: Vec<u64> = forms(secret)
+                .iter()
+                .filter_map(|(_, f)| prefix(f.as_bytes()))
+                .collect();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(got, want, "{secret}");
+        }
+    }
 
     #[test]
     fn finds_each_form_and_nothing_else() {
