@@ -59,14 +59,7 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
     let Some(&first) = bytes.get(start) else {
         return Ok(jsonl::FORMAT);
     };
-    let line_end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |k| start + k);
-    let probe = Probe {
-        bytes,
-        start,
-        first,
-        first_line: &bytes[start..line_end],
-        line_end,
-    };
+    let probe = Probe::new(bytes, start, first);
     let mut claims: Vec<(Tier, usize, Claim)> = FORMATS
         .iter()
         .enumerate()
@@ -85,7 +78,7 @@ pub fn detect(display: &str, bytes: &[u8]) -> Result<Format> {
         display,
         format!(
             "not a HAR, JSON, CSV or known access-log format: the first line starts {:?}",
-            preview(probe.first_line)
+            preview(probe.first_line())
         ),
     ))
 }

@@ -44,7 +44,7 @@ pub fn later_objects(b: &[u8]) -> bool {
 }
 
 /// The start of an input, as the claims read it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Probe<'a> {
     /// The whole input.
     pub bytes: &'a [u8],
@@ -52,21 +52,45 @@ pub struct Probe<'a> {
     pub start: usize,
     /// That byte.
     pub first: u8,
-    /// The line it starts.
-    pub first_line: &'a [u8],
-    /// Where that line ends.
-    pub line_end: usize,
+    /// Where the first line ends, found when a claim first asks: a HAR or
+    /// an export written on one line is that line, and looking for its end
+    /// would read the whole input before its claim (which reads the
+    /// leading members) is even tried.
+    line_end: std::cell::OnceCell<usize>,
 }
 
-impl Probe<'_> {
+impl<'a> Probe<'a> {
+    /// The probe of `bytes`, whose first non-blank byte `first` is at
+    /// `start`.
+    pub fn new(bytes: &'a [u8], start: usize, first: u8) -> Probe<'a> {
+        Probe {
+            bytes,
+            start,
+            first,
+            line_end: std::cell::OnceCell::new(),
+        }
+    }
+
     /// From the first byte on.
     pub fn rest(&self) -> &[u8] {
         &self.bytes[self.start..]
     }
 
+    /// Where the first line ends (the input's end when it has one line).
+    pub fn line_end(&self) -> usize {
+        *self.line_end.get_or_init(|| {
+            memchr::memchr(b'\n', &self.bytes[self.start..]).map_or(self.bytes.len(), |k| self.start + k)
+        })
+    }
+
+    /// The line the first non-blank byte starts.
+    pub fn first_line(&self) -> &'a [u8] {
+        &self.bytes[self.start..self.line_end()]
+    }
+
     /// Whether later lines are JSON objects and the first value ends on its
     /// line or is broken there (see [`lines_after_first_value`]).
     pub fn lines_after_first_value(&self) -> bool {
-        lines_after_first_value(self.bytes, self.start, self.line_end)
+        lines_after_first_value(self.bytes, self.start, self.line_end())
     }
 }

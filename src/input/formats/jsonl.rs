@@ -71,9 +71,9 @@ impl InputFormat for Jsonl {
 /// `name | ` prefix (docker compose).
 fn first_line(p: &Probe<'_>) -> Option<Format> {
     let claimed = match p.first {
-        b'{' => is_json_object(p.first_line),
+        b'{' => is_json_object(p.first_line()),
         b'[' => false,
-        _ => compose_prefix(p.first_line).is_some(),
+        _ => compose_prefix(p.first_line()).is_some(),
     };
     claimed.then_some(FORMAT)
 }

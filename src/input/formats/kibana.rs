@@ -47,7 +47,7 @@ impl InputFormat for Kibana {
 
 /// A first line that is a CSV header.
 fn header(p: &Probe<'_>) -> Option<Format> {
-    (!matches!(p.first, b'{' | b'[') && is_csv_header(p.first_line)).then_some(FORMAT)
+    (!matches!(p.first, b'{' | b'[') && is_csv_header(p.first_line())).then_some(FORMAT)
 }
 
 /// Whether the first line is a CSV header: at least two identifier-like

@@ -76,7 +76,7 @@ fn claim(p: &Probe<'_>) -> Option<Format> {
     let kind = match p.first {
         b'{' => None,
         b'[' => text_kind(p.rest())
-            .filter(|_| serde_json::from_slice::<IgnoredAny>(p.first_line).is_err_and(|e| !e.is_eof())),
+            .filter(|_| serde_json::from_slice::<IgnoredAny>(p.first_line()).is_err_and(|e| !e.is_eof())),
         _ => text_kind(p.rest()),
     }?;
     Some(format(kind))
