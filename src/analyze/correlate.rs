@@ -70,41 +70,66 @@ struct PairStats {
 }
 
 fn collect_pairs(events: &[Event]) -> Pairs {
-    // key → first event of each source with it (ordered by source id)
-    let mut seen: FxHashMap<(bool, &str), Vec<(u32, usize)>> = FxHashMap::default();
-    for (i, e) in events.iter().enumerate() {
-        if e.ts_ns().is_none() {
+    // Every timed event's keys by hash, sorted: a key that two inputs
+    // share is a run of equal hashes with two sources in it. Sorting
+    // (hash, source, event) in parallel replaced a map from each key's
+    // text to a list, which was a second per request in an incident folder
+    // whose inputs all carry the same trace ids.
+    // The key's text and the event's time ride along: read here, in
+    // event order, rather than looked up again in hash order.
+    let mut keyed: Vec<(u64, &str, u32, usize, i64)> = hashed_keys(events)
+        .filter_map(|(i, _, h, key)| {
+            let e = &events[i];
+            Some((h, key, e.source.0, i, e.ts_ns()?))
+        })
+        .collect();
+    // (hash, key, source, event) is unique: the parallel sort's order
+    // does not depend on the thread count.
+    keyed.par_sort_unstable();
+    // (first event, key) → the first event of each source with the key
+    // (and its time), in the order of those events: a stretch of `firsts`,
+    // one list for all keys rather than an allocation each.
+    type Seen<'e> = ((usize, std::cmp::Reverse<bool>, &'e str), std::ops::Range<usize>);
+    let mut seen: Vec<Seen<'_>> = Vec::new();
+    let mut firsts: Vec<(u32, usize, i64)> = Vec::new();
+    // Runs of one hash and one text (hash collisions split).
+    for g in keyed.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+        if g.iter().all(|x| x.2 == g[0].2) {
             continue;
         }
-        for k in keys(e) {
-            let list = seen.entry(k).or_default();
-            if !list.iter().any(|(s, _)| *s == e.source.0) {
-                list.push((e.source.0, i));
-            }
-        }
+        let start = firsts.len();
+        firsts.extend(
+            g.chunk_by(|a, b| a.2 == b.2)
+                .map(|by_source| (by_source[0].2, by_source[0].3, by_source[0].4)),
+        );
+        let list = &mut firsts[start..];
+        list.sort_unstable_by_key(|&(_, i, _)| i);
+        let is_trace = g[0].0 & 1 == 1;
+        seen.push((
+            (list[0].1, std::cmp::Reverse(is_trace), g[0].1),
+            start..firsts.len(),
+        ));
     }
+    drop(keyed);
     let mut by_pair: std::collections::BTreeMap<(u32, u32), PairStats> = Default::default();
-    // Visit keys in a fixed order so examples do not depend on hashing.
-    type Sighting<'k> = (&'k (bool, &'k str), &'k Vec<(u32, usize)>);
-    let mut multi: Vec<Sighting<'_>> = seen.iter().filter(|(_, l)| l.len() > 1).collect();
-    multi.sort_unstable_by_key(|(_, l)| l.iter().map(|(_, i)| *i).min());
+    // Visit keys in a fixed order so examples do not depend on hashing:
+    // by their first event, then trace ids before request ids, then text.
+    seen.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut used: rustc_hash::FxHashSet<(u32, usize)> = Default::default();
-    for ((is_trace, _), list) in multi {
-        for (x, &(sa, ia)) in list.iter().enumerate() {
-            for &(sb, ib) in &list[x + 1..] {
-                let ((sa, ia), (sb, ib)) = if sa < sb {
-                    ((sa, ia), (sb, ib))
+    for ((_, std::cmp::Reverse(is_trace), _), range) in &seen {
+        let list = &firsts[range.clone()];
+        for (x, &(sa, ia, ta)) in list.iter().enumerate() {
+            for &(sb, ib, tb) in &list[x + 1..] {
+                let ((sa, ia, ta), (sb, ib, tb)) = if sa < sb {
+                    ((sa, ia, ta), (sb, ib, tb))
                 } else {
-                    ((sb, ib), (sa, ia))
+                    ((sb, ib, tb), (sa, ia, ta))
                 };
                 // One pair per event: a trace id and a request id on the
                 // same record must not count it twice.
                 if !used.insert((sb, ia)) {
                     continue;
                 }
-                let (Some(ta), Some(tb)) = (events[ia].ts_ns(), events[ib].ts_ns()) else {
-                    continue;
-                };
                 let st = by_pair.entry((sa, sb)).or_default();
                 st.deltas.push(tb.saturating_sub(ta));
                 if st.examples.len() < EXAMPLES {
@@ -247,11 +272,11 @@ const PREFETCH_BLOCK: usize = 1 << 12;
 /// How many events ahead those passes ask for the trace id.
 const PREFETCH_AHEAD: usize = 16;
 
-/// (event, is a trace id, hash) of every join key, in parallel blocks. The
+/// (event, is a trace id, hash, key) of every join key, in parallel blocks. The
 /// trace id of the event [`PREFETCH_AHEAD`] on is asked for ahead of time:
 /// ids lie far apart in a large input, and each would otherwise be waited
 /// for.
-fn hashed_keys(events: &[Event]) -> impl ParallelIterator<Item = (usize, bool, u64)> + '_ {
+fn hashed_keys(events: &[Event]) -> impl ParallelIterator<Item = (usize, bool, u64, &str)> + '_ {
     events
         .par_chunks(PREFETCH_BLOCK)
         .enumerate()
@@ -260,7 +285,7 @@ fn hashed_keys(events: &[Event]) -> impl ParallelIterator<Item = (usize, bool, u
                 if let Some(t) = block.get(k + PREFETCH_AHEAD).and_then(|e| e.trace_id) {
                     t.prefetch();
                 }
-                keys(e).map(move |(t, key)| (b * PREFETCH_BLOCK + k, t, key_hash(t, key)))
+                keys(e).map(move |(t, key)| (b * PREFETCH_BLOCK + k, t, key_hash(t, key), key))
             })
         })
 }
@@ -283,7 +308,7 @@ pub struct KeyIndex {
 impl KeyIndex {
     /// Hash the keys of every event.
     pub fn of(events: &[Event]) -> KeyIndex {
-        KeyIndex::with_hashes(events, hashed_keys(events).map(|(_, _, h)| h).collect())
+        KeyIndex::with_hashes(events, hashed_keys(events).map(|(_, _, h, _)| h).collect())
     }
 
     /// The index of `events` from `hashes`, the hash of every join key of
@@ -309,8 +334,8 @@ impl KeyIndex {
             };
         }
         let mut repeated: Vec<(u64, usize, bool)> = hashed_keys(events)
-            .filter(|(_, _, h)| twice.contains(h))
-            .map(|(i, is_trace, h)| (h, i, is_trace))
+            .filter(|(_, _, h, _)| twice.contains(h))
+            .map(|(i, is_trace, h, _)| (h, i, is_trace))
             .collect();
         // The order is total (the event index breaks ties), so the parallel
         // sort gives the same result for any thread count.
@@ -324,17 +349,18 @@ impl KeyIndex {
     /// How many distinct trace ids the events carry (compared whole: two
     /// ids that share their low 64 bits, and so join, are still two).
     pub fn traces(&self, events: &[Event]) -> u64 {
-        // A trace key that occurs once is one id; the ids behind repeated
-        // hashes are compared as text.
-        let mut ids: Vec<&str> = self
-            .repeated
-            .iter()
-            .filter(|x| x.2)
-            .filter_map(|&(_, i, _)| events[i].trace_id.as_deref())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        self.single_traces + ids.len() as u64
+        // A trace key that occurs once is one id; the ids behind a repeated
+        // hash are compared as text (usually one id).
+        let mut distinct = 0;
+        let mut ids: Vec<&str> = Vec::new();
+        for run in self.repeated.chunk_by(|a, b| a.0 == b.0).filter(|r| r[0].2) {
+            ids.clear();
+            ids.extend(run.iter().filter_map(|&(_, i, _)| events[i].trace_id.as_deref()));
+            ids.sort_unstable();
+            ids.dedup();
+            distinct += ids.len() as u64;
+        }
+        self.single_traces + distinct
     }
 }
 
@@ -343,7 +369,24 @@ impl KeyIndex {
 #[derive(Debug, Default)]
 pub struct Links {
     groups: Vec<Vec<usize>>,
-    group_of: FxHashMap<usize, usize>,
+    /// Each event's group, by event index; [`NO_GROUP`] for an event in
+    /// none. Dense: a map from millions of joined events was most of the
+    /// time of building the links.
+    group_of: Vec<u32>,
+}
+
+/// The [`Links::group_of`] of an event in no group.
+const NO_GROUP: u32 = u32::MAX;
+
+/// The root of `i`'s set, halving the path on the way.
+fn find(parent: &mut [u32], i: u32) -> u32 {
+    let mut x = i;
+    while parent[x as usize] != x {
+        let p = parent[x as usize];
+        parent[x as usize] = parent[p as usize];
+        x = p;
+    }
+    x
 }
 
 impl Links {
@@ -355,85 +398,79 @@ impl Links {
     /// Build from the final (sorted) event list and its [`KeyIndex`].
     pub fn from_keys(events: &[Event], index: &KeyIndex) -> Links {
         let hashed = &index.repeated;
-        if hashed.is_empty() {
+        // Event indices are kept as u32: four billion events would need
+        // hundreds of gigabytes before this point.
+        if hashed.is_empty() || u32::try_from(events.len()).is_err() {
             return Links::default();
         }
         let key_of =
             |i: usize, is_trace: bool| keys(&events[i]).find(|(t, _)| *t == is_trace).map(|(_, k)| k);
-        let mut multi: Vec<Vec<usize>> = Vec::new();
-        let mut start = 0;
-        while start < hashed.len() {
-            let end = start + hashed[start..].partition_point(|x| x.0 == hashed[start].0);
-            if end - start > 1 {
-                // Split the run by the actual key (hash collisions).
-                let mut run: Vec<(bool, Option<&str>, usize)> = hashed[start..end]
-                    .iter()
-                    .map(|&(_, i, t)| (t, key_of(i, t), i))
-                    .collect();
-                run.sort_unstable();
-                for g in run.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
-                    if g.len() > 1 {
-                        multi.push(g.iter().map(|x| x.2).collect());
+        // Union-find over events, so a trace id on one record and a request
+        // id on another merge their groups. A set's root is its smallest
+        // event, so the groups do not depend on the order of the unions.
+        let mut parent: Vec<u32> = vec![NO_GROUP; events.len()];
+        let mut run: Vec<(bool, Option<&str>, usize)> = Vec::new();
+        for same_hash in hashed.chunk_by(|a, b| a.0 == b.0) {
+            if same_hash.len() < 2 {
+                continue;
+            }
+            // Split the run by the actual key (hash collisions).
+            run.clear();
+            run.extend(same_hash.iter().map(|&(_, i, t)| (t, key_of(i, t), i)));
+            run.sort_unstable();
+            for g in run.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+                if g.len() < 2 {
+                    continue;
+                }
+                for x in g {
+                    if parent[x.2] == NO_GROUP {
+                        parent[x.2] = x.2 as u32;
+                    }
+                }
+                let mut r0 = find(&mut parent, g[0].2 as u32);
+                for x in &g[1..] {
+                    let r = find(&mut parent, x.2 as u32);
+                    if r != r0 {
+                        let (lo, hi) = if r < r0 { (r, r0) } else { (r0, r) };
+                        parent[hi as usize] = lo;
+                        r0 = lo;
                     }
                 }
             }
-            start = end;
         }
-        multi.sort_unstable();
-        // Union-find over events, so a trace id on one record and a request
-        // id on another merge their groups.
-        let mut parent: FxHashMap<usize, usize> = FxHashMap::default();
-        fn find(parent: &mut FxHashMap<usize, usize>, i: usize) -> usize {
-            let mut r = i;
-            while let Some(&p) = parent.get(&r) {
-                if p == r {
-                    break;
-                }
-                r = p;
+        // Groups in the order of their first event, each in event order:
+        // a root comes before the rest of its set.
+        let mut links = Links {
+            groups: Vec::new(),
+            group_of: vec![NO_GROUP; events.len()],
+        };
+        for i in 0..events.len() {
+            if parent[i] == NO_GROUP {
+                continue;
             }
-            // Path compression.
-            let mut x = i;
-            while let Some(&p) = parent.get(&x) {
-                if p == r {
-                    break;
-                }
-                parent.insert(x, r);
-                x = p;
-            }
-            r
-        }
-        for g in &multi {
-            for &i in g {
-                parent.entry(i).or_insert(i);
-            }
-            let r0 = find(&mut parent, g[0]);
-            for &i in &g[1..] {
-                let r = find(&mut parent, i);
-                if r != r0 {
-                    let (lo, hi) = if r < r0 { (r, r0) } else { (r0, r) };
-                    parent.insert(hi, lo);
-                }
-            }
-        }
-        let mut members: Vec<usize> = parent.keys().copied().collect();
-        members.sort_unstable();
-        let mut links = Links::default();
-        let mut root_group: FxHashMap<usize, usize> = FxHashMap::default();
-        for i in members {
-            let r = find(&mut parent, i);
-            let gi = *root_group.entry(r).or_insert_with(|| {
+            let r = find(&mut parent, i as u32) as usize;
+            if r == i {
+                links.group_of[i] = links.groups.len() as u32;
                 links.groups.push(Vec::new());
-                links.groups.len() - 1
-            });
-            links.groups[gi].push(i);
-            links.group_of.insert(i, gi);
+            }
+            let g = links.group_of[r];
+            links.group_of[i] = g;
+            links.groups[g as usize].push(i);
         }
         links
     }
 
+    /// The group of event `i`.
+    fn group_index(&self, i: usize) -> Option<usize> {
+        self.group_of
+            .get(i)
+            .filter(|&&g| g != NO_GROUP)
+            .map(|&g| g as usize)
+    }
+
     /// Events in other inputs that are the same request as event `i`.
     pub fn of(&self, events: &[Event], i: usize) -> Vec<usize> {
-        self.group_of.get(&i).map_or_else(Vec::new, |&g| {
+        self.group_index(i).map_or_else(Vec::new, |g| {
             self.groups[g]
                 .iter()
                 .copied()
@@ -444,7 +481,7 @@ impl Links {
 
     /// Every event of the trace or request that event `i` belongs to.
     pub fn group(&self, i: usize) -> Option<&[usize]> {
-        self.group_of.get(&i).map(|&g| self.groups[g].as_slice())
+        self.group_index(i).map(|g| self.groups[g].as_slice())
     }
 
     /// All groups, each in event order.
