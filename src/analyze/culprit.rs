@@ -124,7 +124,6 @@ fn of_origin(dim: Dim, o: &Origin) -> Option<&'static str> {
     match dim {
         Dim::Upstream => o.upstream.as_str(),
         Dim::Cluster => o.cluster.as_str(),
-        Dim::Release => o.release.as_str(),
         Dim::Version => o.service_version.as_str(),
         Dim::Route => o.route.as_str(),
         _ => None,
@@ -137,6 +136,7 @@ fn value(dim: Dim, e: &Event) -> Option<&str> {
         Dim::Credential => e.auth().and_then(|a| a.credential_fp.as_deref()),
         Dim::UserAgent => e.user_agent.as_deref(),
         Dim::ClientAddress => e.client.as_str(),
+        Dim::Release => e.release.as_str(),
         Dim::ContentType => e.req_content_type().as_str(),
         Dim::Dependency => in_error(e, dependency),
         Dim::Field => in_error(e, field),
@@ -196,9 +196,10 @@ impl<'a> Distinct<'a> {
 
 /// The dimensions read off each event rather than its origin: values
 /// nearly as many as the requests (a client address, a user agent, a
-/// credential) or held outside the origin (a media type).
-const PER_EVENT: [Dim; 4] = [
+/// credential) or held outside the origin (a release, a media type).
+const PER_EVENT: [Dim; 5] = [
     Dim::ClientAddress,
+    Dim::Release,
     Dim::UserAgent,
     Dim::Credential,
     Dim::ContentType,

@@ -546,7 +546,7 @@ pub struct Ids {
 pub struct Event {
     /// Which input it came from.
     pub source: SourceId,
-    /// Method, host, route, client release, upstream and service: see
+    /// Method, host, route, upstream and service: see
     /// [`Event::origin`] and the accessors named after each.
     pub(crate) origin_id: OriginId,
     /// Where in that input: see [`Event::locator`].
@@ -581,9 +581,11 @@ pub struct Event {
     /// many, and each would multiply the origins by the routes it called.
     pub client: Option<Str>,
     /// The client's `User-Agent` header as sent. Referred to in the input
-    /// rather than interned: it is nearly unique to its request. The
-    /// release it names is part of the [`Origin`].
+    /// rather than interned: it is nearly unique to its request.
     pub user_agent: Option<Text>,
+    /// The client release the user agent names (`ShopApp/7.2.0`): what
+    /// rules group by and culprits name. Browsers name none.
+    pub release: Option<Str>,
     /// Rarely present details: see the accessors ([`Event::auth`], ...).
     pub extra: Option<Box<Extra>>,
     /// The error template this failure's text belongs to (`t17`).
@@ -601,7 +603,7 @@ impl Event {
         }
     }
 
-    /// The request context: method, host, route, client release,
+    /// The request context: method, host, route,
     /// upstream and service (a copy, to change and set again).
     pub fn origin(&self) -> Origin {
         *self.origin_id.get()
@@ -756,16 +758,7 @@ macro_rules! origin_parts {
     };
 }
 
-origin_parts!(
-    method,
-    host,
-    route,
-    release,
-    upstream,
-    cluster,
-    service,
-    service_version
-);
+origin_parts!(method, host, route, upstream, cluster, service, service_version);
 
 #[cfg(test)]
 mod tests {

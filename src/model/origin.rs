@@ -1,11 +1,11 @@
 //! The request context an event shares with many others: its method, host,
-//! route, client release, upstream and emitting service. These repeat
+//! route, upstream and emitting service. These repeat
 //! together (one gateway logs a handful of hosts, routes and services), so
 //! each distinct combination is stored once in an [`Interner`] table and an
-//! event holds a 4-byte [`OriginId`] instead of seven handles. What is
-//! nearly unique to a request (the client's address, its whole user agent)
-//! stays on the event: inside, it would make nearly every request a new
-//! origin.
+//! event holds a 4-byte [`OriginId`] instead of six handles. What varies
+//! across the same route's requests (the client's address, its user agent
+//! and the release it names) stays on the event: inside, it would multiply
+//! the origins by the routes, up to one a request.
 
 use std::cell::RefCell;
 
@@ -21,12 +21,6 @@ pub struct Origin {
     pub host: Option<Str>,
     /// Path template with ids replaced by `{id}`.
     pub route: Option<Str>,
-    /// The client release the `User-Agent` names (`ShopApp/7.2.0`), not
-    /// the whole header: user agents are nearly as varied as the requests
-    /// (build numbers, devices), releases are few. The header itself is
-    /// kept on the event ([`Event::user_agent`](super::Event::user_agent)),
-    /// like the client's address.
-    pub release: Option<Str>,
     /// The upstream a proxy forwarded the request to.
     pub upstream: Option<Str>,
     /// The upstream cluster (pool, service) the proxy chose from: named
@@ -56,7 +50,6 @@ static EMPTY: Origin = Origin {
     method: None,
     host: None,
     route: None,
-    release: None,
     upstream: None,
     cluster: None,
     service: None,

@@ -74,7 +74,7 @@ impl Condition {
             }
         }
         if let Some(want) = self.has_release {
-            if e.release().is_some() != want {
+            if e.release.is_some() != want {
                 return false;
             }
         }

@@ -141,7 +141,7 @@ fn get(e: &Event, f: Field) -> Option<Val<'_>> {
         Field::Level => e.level.map(|l| Val::Str(l.name())),
         Field::Service => s(&e.service()),
         Field::Version => s(&e.service_version()),
-        Field::Release => s(&e.release()),
+        Field::Release => s(&e.release),
         Field::Client => s(&e.client),
         Field::Input => Some(Val::Num(f64::from(e.source.0))),
         Field::TraceId => s(&e.trace_id),

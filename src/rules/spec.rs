@@ -377,7 +377,6 @@ impl GroupField {
                 | GroupField::Method
                 | GroupField::Service
                 | GroupField::Version
-                | GroupField::Release
         )
     }
 

@@ -603,8 +603,8 @@ struct Headers {
     credentialed: bool,
 }
 
-/// The request's context (method, host, route, release), its client,
-/// user agent, URL and content type on the event, and what its headers say.
+/// The request's context (method, host, route), its client, user agent,
+/// release, URL and content type on the event, and what its headers say.
 fn request(entry: &Entry<'_>, client: &str, ev: &mut Event, hd: &mut Headers) -> crate::model::Origin {
     let mut o = crate::model::Origin {
         method: entry
@@ -633,7 +633,7 @@ fn request(entry: &Entry<'_>, client: &str, ev: &mut Event, hd: &mut Headers) ->
             hd.has_auth = true;
         } else if lname == "user-agent" && !value.is_empty() {
             ev.user_agent = Some(value.into());
-            o.release = crate::normalize::agent::release(value).map(Into::into);
+            ev.release = crate::normalize::agent::release(value).map(Into::into);
         } else if lname == "content-type" {
             if let Some(t) = crate::normalize::media_type(value) {
                 ev.extra_mut().req_content_type = Some(t);

@@ -59,7 +59,7 @@ pub(super) fn group_key<'a>(rule: &CompiledRule, e: &'a Event, sources: &'a [Sou
             GroupField::Method => e.method().as_str().unwrap_or(""),
             GroupField::Service => e.service().as_str().unwrap_or(""),
             GroupField::Version => e.service_version().as_str().unwrap_or(""),
-            GroupField::Release => e.release().as_str().unwrap_or(""),
+            GroupField::Release => e.release.as_str().unwrap_or(""),
             GroupField::Client => e.client.as_str().unwrap_or(""),
             GroupField::Url => e.url.as_deref().unwrap_or(""),
             GroupField::Template => e.template.as_str().unwrap_or(""),
