@@ -392,7 +392,10 @@ fn fits_payload(slot: Slot, s: &Sample<'_>) -> Option<u32> {
                         && serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok()
                 })
             });
-            let inbound = has_any(name, &["req", "request", "input", "sent", "query", "param"]);
+            // A body under a request object (ECS `http.request.body.content`)
+            // is what the client sent, whatever its own name says.
+            let inbound = has_any(name, &["req", "request", "input", "sent", "query", "param"])
+                || (has_any(full, &["request"]) && !has_any(full, &["resp", "reply"]));
             let named = has_any(
                 name,
                 &["resp", "reply", "response", "body", "payload", "result", "output"],
@@ -637,6 +640,25 @@ mod tests {
         assert_eq!(get(Slot::RequestId), Some("correlation"));
         let d = found.iter().find(|f| f.slot == Slot::Duration).map(|f| f.unit);
         assert_eq!(d, Some(Unit::Ms));
+    }
+
+    #[test]
+    fn a_body_under_a_request_object_is_not_the_response_body() {
+        // ECS keeps the request body at http.request.body.content: JSON in
+        // a string, with a name that says only "content".
+        let line = |i: u32| {
+            format!(
+                r#"{{"@timestamp":"2024-05-01T10:00:0{i}Z","http":{{"request":{{"body":{{"content":"{{\"sku\":\"A{i}\",\"qty\":1}}"}}}},"response":{{"status_code":200}}}},"out":{{"data":"{{\"id\":{i},\"ok\":true}}"}}}}"#
+            )
+        };
+        let text = (0..4).map(line).collect::<Vec<_>>().join("\n");
+        let found = infer(&BUILTIN, text.as_bytes());
+        let bodies: Vec<&str> = found
+            .iter()
+            .filter(|f| f.slot == Slot::ResponseBody)
+            .map(|f| f.path.as_str())
+            .collect();
+        assert_eq!(bodies, ["out.data"], "{found:?}");
     }
 
     #[test]
