@@ -109,17 +109,19 @@ pub struct Gathered {
 
 /// Take what every thread gathered, leaving the sets empty.
 pub fn take() -> Gathered {
-    let mut all: HashSet<Box<str>, rustc_hash::FxBuildHasher> = HashSet::default();
+    // The threads' sets are united by sorting their lists together (in
+    // parallel) rather than by hashing every secret again into one set.
+    let mut secrets: Vec<String> = Vec::new();
     let mut left_out = 0;
     if let Ok(shards) = SHARDS.lock() {
         for shard in shards.iter() {
             if let Ok(mut s) = shard.lock() {
-                all.extend(s.secrets.drain());
+                secrets.extend(s.secrets.drain().map(String::from));
                 left_out += std::mem::take(&mut s.left_out);
             }
         }
     }
-    let mut secrets: Vec<String> = all.into_iter().map(String::from).collect();
-    secrets.sort_unstable();
+    rayon::slice::ParallelSliceMut::par_sort_unstable(&mut secrets[..]);
+    secrets.dedup();
     Gathered { secrets, left_out }
 }

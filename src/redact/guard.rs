@@ -17,6 +17,7 @@
 //! but finding `1` in a report proves nothing.
 
 use base64::Engine as _;
+use rayon::prelude::*;
 
 /// A form a secret can take in an output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -235,7 +236,9 @@ struct Index {
 
 impl Index {
     fn new(mut table: Vec<(u64, u32)>) -> Index {
-        table.sort_unstable();
+        // (key, secret) pairs are sorted as numbers: the parallel sort's
+        // order does not depend on the thread count.
+        table.par_sort_unstable();
         table.dedup();
         // About 16 bits per entry, between 2^12 and 2^30 bits.
         let bits = (table.len().max(1) * 16)
@@ -292,17 +295,34 @@ pub struct Guard {
 impl Guard {
     /// A guard for `secrets`: those [`checkable`], in every form.
     pub fn new(secrets: &[String]) -> Guard {
-        let mut table = Vec::new();
-        let mut scratch = Vec::new();
-        let mut checked = 0;
-        for (i, s) in secrets.iter().enumerate() {
-            let Ok(i) = u32::try_from(i) else { break };
-            if !checkable(s) {
-                continue;
-            }
-            checked += 1;
-            form_keys(s, &mut scratch, |key| table.push((key, i)));
-        }
+        // Secrets are numbered as u32: four billion would need hundreds of
+        // gigabytes of them first.
+        let secrets_kept = secrets.len().min(u32::MAX as usize);
+        // In blocks on every thread: a HAR with a fresh token in each
+        // entry gives hundreds of thousands of secrets.
+        const BLOCK: usize = 1 << 12;
+        let (table, checked) = secrets[..secrets_kept]
+            .par_chunks(BLOCK)
+            .enumerate()
+            .map(|(b, block)| {
+                let (mut table, mut scratch, mut checked) = (Vec::new(), Vec::new(), 0usize);
+                for (k, s) in block.iter().enumerate() {
+                    if !checkable(s) {
+                        continue;
+                    }
+                    checked += 1;
+                    let i = (b * BLOCK + k) as u32;
+                    form_keys(s, &mut scratch, |key| table.push((key, i)));
+                }
+                (table, checked)
+            })
+            .reduce(
+                || (Vec::new(), 0),
+                |(mut a, n), (b, m)| {
+                    a.extend(b);
+                    (a, n + m)
+                },
+            );
         Guard {
             index: Index::new(table),
             secrets: secrets.to_vec(),
