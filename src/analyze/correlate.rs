@@ -69,14 +69,27 @@ struct PairStats {
     by_request: bool,
 }
 
-fn collect_pairs(events: &[Event]) -> Pairs {
-    // Every timed event's keys by hash, sorted: a key that two inputs
-    // share is a run of equal hashes with two sources in it. Sorting
-    // (hash, source, event) in parallel replaced a map from each key's
-    // text to a list, which was a second per request in an incident folder
-    // whose inputs all carry the same trace ids.
-    // The key's text and the event's time ride along: read here, in
-    // event order, rather than looked up again in hash order.
+/// A join key seen in more than one input: sorted by its first event, then
+/// trace ids before request ids, then its text; and the stretch of the
+/// [`Sightings::firsts`] list that holds it.
+type Seen<'e> = ((usize, std::cmp::Reverse<bool>, &'e str), std::ops::Range<usize>);
+
+/// The join keys that more than one input carries.
+struct Sightings<'e> {
+    /// Each key, in a fixed order (see [`Seen`]).
+    seen: Vec<Seen<'e>>,
+    /// For each key, the first timed event of each input that carries it,
+    /// as (input, event, time), in event order: one list for all keys.
+    firsts: Vec<(u32, usize, i64)>,
+}
+
+/// Find the keys shared across inputs. Every timed event's keys are
+/// hashed, with their text and the event's time alongside (read here, in
+/// event order, not looked up again in hash order), and sorted in
+/// parallel: a shared key is a run of one hash and one text that holds two
+/// inputs. A map from each key's text to a list was a second on an
+/// incident folder whose inputs all carry the same trace ids.
+fn sightings(events: &[Event]) -> Sightings<'_> {
     let mut keyed: Vec<(u64, &str, u32, usize, i64)> = hashed_keys(events)
         .filter_map(|(i, _, h, key)| {
             let e = &events[i];
@@ -86,10 +99,6 @@ fn collect_pairs(events: &[Event]) -> Pairs {
     // (hash, key, source, event) is unique: the parallel sort's order
     // does not depend on the thread count.
     keyed.par_sort_unstable();
-    // (first event, key) → the first event of each source with the key
-    // (and its time), in the order of those events: a stretch of `firsts`,
-    // one list for all keys rather than an allocation each.
-    type Seen<'e> = ((usize, std::cmp::Reverse<bool>, &'e str), std::ops::Range<usize>);
     let mut seen: Vec<Seen<'_>> = Vec::new();
     let mut firsts: Vec<(u32, usize, i64)> = Vec::new();
     // Runs of one hash and one text (hash collisions split).
@@ -110,11 +119,14 @@ fn collect_pairs(events: &[Event]) -> Pairs {
             start..firsts.len(),
         ));
     }
-    drop(keyed);
-    let mut by_pair: std::collections::BTreeMap<(u32, u32), PairStats> = Default::default();
-    // Visit keys in a fixed order so examples do not depend on hashing:
-    // by their first event, then trace ids before request ids, then text.
+    // A fixed order, so that the examples do not depend on hashing.
     seen.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Sightings { seen, firsts }
+}
+
+fn collect_pairs(events: &[Event]) -> Pairs {
+    let Sightings { seen, firsts } = sightings(events);
+    let mut by_pair: std::collections::BTreeMap<(u32, u32), PairStats> = Default::default();
     let mut used: rustc_hash::FxHashSet<(u32, usize)> = Default::default();
     for ((_, std::cmp::Reverse(is_trace), _), range) in &seen {
         let list = &firsts[range.clone()];
