@@ -492,8 +492,23 @@ fn mixed_sources(dir: &Path) -> std::io::Result<()> {
 
 /// A large gateway log in ECS form: steady traffic across many routes and
 /// hosts, a 503 burst on one upstream and a token-expiry burst midway.
+const USAGE: &str = "usage: gen-samples [OUT_DIR]                 the samples (default samples/)
+       gen-samples suite|wild OUT_DIR [SEED]   a labeled incident suite
+       gen-samples bench-jsonl|bench-es|bench-har|bench-mixed FILE MIB
+       gen-samples bench-folder DIR MIB        benchmark inputs";
+
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // A flag is not an output folder: `gen-samples --help` once wrote the
+    // samples into a folder named `--help`.
+    if let Some(flag) = args.first().filter(|a| a.starts_with('-')) {
+        if matches!(flag.as_str(), "-h" | "--help") {
+            println!("{USAGE}");
+            return std::process::ExitCode::SUCCESS;
+        }
+        eprintln!("error: unknown option {flag}\n{USAGE}");
+        return std::process::ExitCode::from(2);
+    }
     if let Some(kind) = args
         .first()
         .and_then(|a| a.strip_prefix("bench-"))
