@@ -161,37 +161,8 @@ pub struct Baseline<'a> {
     total: [u64; DIMS.len()],
     /// Successes by value. For the [`PER_EVENT`] dimensions, whose values
     /// may be nearly as many as the requests, only the values some failure
-    /// carries.
+    /// carries: no other value's share is ever asked for.
     by_value: [FxHashMap<&'a str, u64>; DIMS.len()],
-    /// The one value the successes carry, when they carry exactly one.
-    only: [Option<&'a str>; DIMS.len()],
-}
-
-/// Whether the successes carry one distinct value or more, and which.
-#[derive(Clone, Copy, Default)]
-enum Distinct<'a> {
-    #[default]
-    None,
-    One(&'a str),
-    Many,
-}
-
-impl<'a> Distinct<'a> {
-    fn add(self, v: &'a str) -> Distinct<'a> {
-        match self {
-            Distinct::None => Distinct::One(v),
-            Distinct::One(w) if w == v => self,
-            _ => Distinct::Many,
-        }
-    }
-
-    fn join(self, other: Distinct<'a>) -> Distinct<'a> {
-        match other {
-            Distinct::None => self,
-            Distinct::One(v) => self.add(v),
-            Distinct::Many => Distinct::Many,
-        }
-    }
 }
 
 /// The dimensions read off each event rather than its origin: values
@@ -206,24 +177,20 @@ const PER_EVENT: [Dim; 5] = [
 ];
 
 /// What the successes' values of one [`PER_EVENT`] dimension are tallied
-/// into: counts of the values the failures carry (the only ones whose
-/// share is ever asked for), how many carry one at all, and whether they
-/// vary.
+/// into: how many carry one at all, and counts of the values the failures
+/// carry.
 #[derive(Default)]
 struct Values<'a> {
-    counts: FxHashMap<&'a str, u64>,
     total: u64,
-    distinct: Distinct<'a>,
+    counts: FxHashMap<&'a str, u64>,
 }
 
 impl<'a> Values<'a> {
-    fn join(mut self, other: Values<'a>) -> Values<'a> {
+    fn absorb(&mut self, other: Values<'a>) {
+        self.total += other.total;
         for (k, n) in other.counts {
             *self.counts.entry(k).or_default() += n;
         }
-        self.total += other.total;
-        self.distinct = self.distinct.join(other.distinct);
-        self
     }
 }
 
@@ -256,7 +223,6 @@ impl<'a> Baseline<'a> {
                         if let Some(v) = value(dim, e) {
                             let t = &mut t[k];
                             t.total += 1;
-                            t.distinct = t.distinct.add(v);
                             if failing[k].contains(v) {
                                 *t.counts.entry(v).or_default() += 1;
                             }
@@ -267,39 +233,32 @@ impl<'a> Baseline<'a> {
             })
             .reduce(
                 || (ByOrigin::default(), PerEvent::default()),
-                |(a, ta), (b, tb)| {
-                    let mut t = ta.into_iter().zip(tb).map(|(x, y)| x.join(y));
-                    let joined = std::array::from_fn(|_| t.next().unwrap_or_default());
-                    (a.merged(b), joined)
+                |(a, mut ta), (b, tb)| {
+                    for (x, y) in ta.iter_mut().zip(tb) {
+                        x.absorb(y);
+                    }
+                    (a.merged(b), ta)
                 },
             );
         let mut base = Baseline {
             total: [0; DIMS.len()],
             by_value: Default::default(),
-            only: [None; DIMS.len()],
         };
-        let mut per_event = per_event.map(Some);
-        for (d, dim) in DIMS.iter().enumerate() {
-            if let Some(k) = PER_EVENT.iter().position(|p| p == dim) {
-                let t = per_event[k].take().unwrap_or_default();
+        for (dim, t) in PER_EVENT.iter().zip(per_event) {
+            if let Some(d) = DIMS.iter().position(|x| x == dim) {
                 base.total[d] = t.total;
-                base.only[d] = match t.distinct {
-                    Distinct::One(v) => Some(v),
-                    _ => None,
-                };
                 base.by_value[d] = t.counts;
+            }
+        }
+        for (d, dim) in DIMS.iter().enumerate() {
+            if PER_EVENT.contains(dim) || dim.read_from_error() {
                 continue;
             }
-            if !dim.read_from_error() {
-                for (id, n) in origins.iter() {
-                    if let Some(v) = of_origin(*dim, id.get()) {
-                        base.total[d] += n;
-                        *base.by_value[d].entry(v).or_default() += n;
-                    }
+            for (id, n) in origins.iter() {
+                if let Some(v) = of_origin(*dim, id.get()) {
+                    base.total[d] += n;
+                    *base.by_value[d].entry(v).or_default() += n;
                 }
-            }
-            if base.by_value[d].len() == 1 {
-                base.only[d] = base.by_value[d].keys().next().copied();
             }
         }
         base
@@ -344,10 +303,11 @@ fn contrast(events: &[Event], idx: &[usize], base: &Baseline<'_>) -> Vec<Attribu
         let baseline = if dim.read_from_error() {
             None
         } else {
-            // A dimension the successes never carry, or carry with one
-            // value only, sets nothing apart.
+            // A dimension the successes never carry sets nothing apart;
+            // nor does one whose only value is the failures' (its share
+            // is then 1, above `MAX_BASE_SHARE`).
             let total = base.total[d];
-            if total == 0 || base.only[d] == Some(v) {
+            if total == 0 {
                 continue;
             }
             let b = base.by_value[d].get(v).copied().unwrap_or(0) as f64 / total as f64;

@@ -102,8 +102,14 @@ fn sort_by_time(events: &mut [Event]) {
     // gigabytes first); past that, the plain stable sort too.
     if descents < FEW_RUNS || u32::try_from(events.len()).is_err() {
         events.sort_by_key(key);
-        return;
+    } else {
+        sort_through_keys(events);
     }
+}
+
+/// [`sort_by_time`] by sorting (timeless, time, index) keys and moving
+/// each event once. At most `u32::MAX` events.
+fn sort_through_keys(events: &mut [Event]) {
     // Timeless events last; the index makes every key unique, so the
     // unstable sort's order does not depend on the thread count.
     let mut keys: Vec<(bool, i64, u32)> = events
@@ -189,6 +195,26 @@ mod tests {
     use super::*;
     use crate::model::{Locator, SourceId};
 
+    /// The stable sort's order of `events`, by their offsets (each is its
+    /// input index).
+    fn stable_order(events: &[Event]) -> Vec<u64> {
+        let mut want: Vec<&Event> = events.iter().collect();
+        want.sort_by_key(|e| (e.ts_ns().is_none(), e.ts_ns()));
+        want.iter().map(|e| e.offset).collect()
+    }
+
+    /// Both ways of sorting, and the choice between them, give the stable
+    /// sort's order.
+    fn check(events: Vec<Event>) {
+        let want = stable_order(&events);
+        let mut chosen = events.clone();
+        sort_by_time(&mut chosen);
+        assert_eq!(chosen.iter().map(|e| e.offset).collect::<Vec<_>>(), want);
+        let mut keyed = events;
+        sort_through_keys(&mut keyed);
+        assert_eq!(keyed.iter().map(|e| e.offset).collect::<Vec<_>>(), want);
+    }
+
     #[test]
     fn sorting_a_few_sorted_runs_is_the_stable_sort_too() {
         let mut events: Vec<Event> = (0..3000u64)
@@ -201,11 +227,7 @@ mod tests {
         for run in events.chunks_mut(1000) {
             run.sort_by_key(|e| e.ts_ns());
         }
-        let mut want: Vec<&Event> = events.iter().collect();
-        want.sort_by_key(|e| (e.ts_ns().is_none(), e.ts_ns()));
-        let want: Vec<u64> = want.iter().map(|e| e.offset).collect();
-        sort_by_time(&mut events);
-        assert_eq!(events.iter().map(|e| e.offset).collect::<Vec<_>>(), want);
+        check(events);
     }
 
     #[test]
@@ -220,7 +242,7 @@ mod tests {
             rng ^= rng << 17;
             rng
         };
-        let mut events: Vec<Event> = (0..5000u64)
+        let events: Vec<Event> = (0..5000u64)
             .map(|i| {
                 let mut e = Event::at(SourceId((i % 3) as u32), Locator::Line(i), i);
                 let r = next();
@@ -232,12 +254,6 @@ mod tests {
                 e
             })
             .collect();
-        // The offsets name the events (each is its input index).
-        let mut want: Vec<&Event> = events.iter().collect();
-        want.sort_by_key(|e| (e.ts_ns().is_none(), e.ts_ns()));
-        let want: Vec<u64> = want.iter().map(|e| e.offset).collect();
-        sort_by_time(&mut events);
-        let got: Vec<u64> = events.iter().map(|e| e.offset).collect();
-        assert_eq!(got, want);
+        check(events);
     }
 }

@@ -164,8 +164,7 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     o.service = interned(f.str(Slot::Service));
     ev.client = interned(f.str(Slot::Client));
     if let Some(ua) = f.str(Slot::UserAgent).filter(|u| !u.is_empty() && *u != "-") {
-        ev.user_agent = Some(text(ua));
-        ev.release = interned(crate::normalize::agent::release(ua));
+        crate::normalize::agent::set(&mut ev, text(ua));
     }
     o.upstream = interned(f.str(Slot::Upstream).filter(|u| *u != "-"));
     o.cluster = interned(f.str(Slot::UpstreamCluster).filter(|u| *u != "-"));

@@ -147,8 +147,8 @@ impl<T: Copy + Default + PartialEq + std::ops::AddAssign> ByOrigin<T> {
     /// How many items of `len` each run of a parallel tally should take:
     /// one run a thread while the origin table is small enough that a
     /// table a thread costs little, else one run for all (a table a
-    /// thread would hold every origin, millions when each client address
-    /// makes one, for an add an item).
+    /// thread would hold every origin, hundreds of thousands on a log of
+    /// many hosts, routes and services, for an add an item).
     pub fn run_len(len: usize) -> usize {
         if OriginId::count() <= PER_THREAD_ORIGINS {
             len.div_ceil(rayon::current_num_threads()).max(1)

@@ -1,5 +1,14 @@
 //! User agents: the client release a user agent names.
 
+use crate::model::{Event, Text};
+
+/// Put a request's `User-Agent` header on its event, with the release it
+/// names: what every parser does with one.
+pub fn set(ev: &mut Event, ua: Text) {
+    ev.release = release(&ua).map(Into::into);
+    ev.user_agent = Some(ua);
+}
+
 /// The client release a user agent names: its first product token when
 /// that has a dotted version (`ShopApp/7.2.0 (iPhone; iOS 17)` gives
 /// `ShopApp/7.2.0`). Browsers, whose first token is the generic

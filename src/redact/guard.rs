@@ -80,45 +80,68 @@ const MIN_PATTERN: usize = 8;
 /// enough.
 const HEAD: usize = 16;
 
+/// The forms searched for, in the order [`forms`] lists them: each
+/// encoding, and for base64 the alignment (how many bytes into a group of
+/// three the secret starts).
+const FORMS: [(Encoding, usize); 10] = [
+    (Encoding::Raw, 0),
+    (Encoding::UrlEncoded, 0),
+    (Encoding::JsonEscaped, 0),
+    (Encoding::HtmlEscaped, 0),
+    (Encoding::Base64, 0),
+    (Encoding::Base64, 1),
+    (Encoding::Base64, 2),
+    (Encoding::Base64Url, 0),
+    (Encoding::Base64Url, 1),
+    (Encoding::Base64Url, 2),
+];
+
+/// Append the form `(encoding, shift)` of `secret` to `out`: the one place
+/// that says what each form is, for [`forms`] and [`form_keys`] alike.
+fn write_form(encoding: Encoding, shift: usize, secret: &str, out: &mut Vec<u8>) {
+    let at = out.len();
+    match encoding {
+        Encoding::Raw => out.extend_from_slice(secret.as_bytes()),
+        Encoding::UrlEncoded => url_encode_into(secret, out),
+        Encoding::JsonEscaped => {
+            if serde_json::to_writer(&mut *out, secret).is_err() {
+                out.truncate(at);
+            }
+            // Without the quotes around it (and, as `trim_matches`, any
+            // quote character next to them).
+            while out.len() > at && out.last() == Some(&b'"') {
+                out.pop();
+            }
+            let lead = out[at..].iter().take_while(|&&c| c == b'"').count();
+            out.drain(at..at + lead);
+        }
+        Encoding::HtmlEscaped => html_escape_into(secret, out),
+        Encoding::Base64 => base64_slice_into(
+            &base64::engine::general_purpose::STANDARD_NO_PAD,
+            secret.as_bytes(),
+            shift,
+            out,
+        ),
+        Encoding::Base64Url => base64_slice_into(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            secret.as_bytes(),
+            shift,
+            out,
+        ),
+    }
+}
+
 /// Call `key` with the first [`MIN_PATTERN`] bytes of each form of `secret`
 /// (some perhaps twice), as [`forms`] would make them, from its first
 /// [`HEAD`] bytes alone and without allocating: what the index is built
 /// from, for every secret of the run.
 fn form_keys(secret: &str, scratch: &mut Vec<u8>, mut key: impl FnMut(u64)) {
     let head = head(secret);
-    let mut take = |b: &[u8]| {
-        if let Some(k) = prefix(b) {
+    for (encoding, shift) in FORMS {
+        scratch.clear();
+        write_form(encoding, shift, head, scratch);
+        if let Some(k) = prefix(scratch) {
             key(k);
-        }
-    };
-    take(head.as_bytes());
-    scratch.clear();
-    url_encode_into(head, scratch);
-    take(scratch);
-    scratch.clear();
-    if serde_json::to_writer(&mut *scratch, head).is_ok() {
-        // Past the opening quote.
-        take(scratch.get(1..).unwrap_or_default());
-    }
-    scratch.clear();
-    html_escape_into(head, scratch);
-    take(scratch);
-    let mut buf = [0u8; 2 + HEAD];
-    buf[2..2 + head.len()].copy_from_slice(head.as_bytes());
-    for engine in [
-        &base64::engine::general_purpose::STANDARD_NO_PAD,
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-    ] {
-        for shift in 0..3 {
-            let input = &buf[2 - shift..2 + head.len()];
-            scratch.clear();
-            scratch.resize(input.len().div_ceil(3) * 4, 0);
-            let Ok(len) = engine.encode_slice(input, scratch) else {
-                continue;
-            };
-            let start = (8 * shift).div_ceil(6);
-            let end = (8 * input.len()) / 6;
-            take(scratch.get(start..end.min(len)).unwrap_or_default());
         }
     }
 }
@@ -134,54 +157,56 @@ fn head(secret: &str) -> &str {
 
 /// Every form of `secret` to search for, without repeats.
 pub fn forms(secret: &str) -> Vec<(Encoding, String)> {
-    let mut out: Vec<(Encoding, String)> = vec![(Encoding::Raw, secret.to_string())];
-    let mut add = |e: Encoding, s: String| {
-        if s.len() >= MIN_PATTERN && !out.iter().any(|(_, o)| *o == s) {
-            out.push((e, s));
-        }
-    };
-    add(Encoding::UrlEncoded, url_encode(secret));
-    if let Ok(j) = serde_json::to_string(secret) {
-        add(Encoding::JsonEscaped, j.trim_matches('"').to_string());
-    }
-    add(Encoding::HtmlEscaped, html_escape(secret));
-    for (enc, engine) in [
-        (
-            Encoding::Base64,
-            &base64::engine::general_purpose::STANDARD_NO_PAD,
-        ),
-        (
-            Encoding::Base64Url,
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-        ),
-    ] {
-        for shift in 0..3 {
-            add(enc, base64_slice(engine, secret.as_bytes(), shift));
+    let mut out: Vec<(Encoding, String)> = Vec::with_capacity(FORMS.len());
+    for (encoding, shift) in FORMS {
+        let mut form = Vec::new();
+        write_form(encoding, shift, secret, &mut form);
+        // Every form is UTF-8: the secret's own text, or ASCII escapes.
+        let Ok(form) = String::from_utf8(form) else {
+            continue;
+        };
+        // The raw form is always listed; the others when long enough to
+        // mean something and not a repeat.
+        let keep =
+            encoding == Encoding::Raw || (form.len() >= MIN_PATTERN && !out.iter().any(|(_, o)| *o == form));
+        if keep {
+            out.push((encoding, form));
         }
     }
     out
 }
 
-/// The base64 characters that `secret` alone decides when it starts
+/// Append the base64 characters that `secret` alone decides when it starts
 /// `shift` bytes into the encoded text: those that hold no bit of the
-/// bytes before it or of the bytes after it.
-fn base64_slice(engine: &base64::engine::GeneralPurpose, secret: &[u8], shift: usize) -> String {
-    let mut buf = vec![0u8; shift];
-    buf.extend_from_slice(secret);
-    let enc = engine.encode(&buf);
+/// bytes before it or of the bytes after it. A secret of [`HEAD`] bytes or
+/// fewer (every one [`form_keys`] sees) is padded on the stack.
+fn base64_slice_into(
+    engine: &base64::engine::GeneralPurpose,
+    secret: &[u8],
+    shift: usize,
+    out: &mut Vec<u8>,
+) {
+    let mut small = [0u8; 2 + HEAD];
+    let long: Vec<u8>;
+    let input: &[u8] = if secret.len() <= HEAD && shift <= 2 {
+        small[2..2 + secret.len()].copy_from_slice(secret);
+        &small[2 - shift..2 + secret.len()]
+    } else {
+        long = std::iter::repeat_n(0, shift)
+            .chain(secret.iter().copied())
+            .collect();
+        &long
+    };
+    let at = out.len();
+    out.resize(at + input.len().div_ceil(3) * 4, 0);
+    let written = engine.encode_slice(input, &mut out[at..]).unwrap_or(0);
     let start = (8 * shift).div_ceil(6);
-    let end = (8 * buf.len()) / 6;
-    enc.get(start..end).unwrap_or("").to_string()
+    let end = ((8 * input.len()) / 6).min(written);
+    out.truncate(at + end);
+    out.drain(at..(at + start).min(out.len()));
 }
 
 /// Percent-encoding of every byte but the unreserved ones.
-fn url_encode(s: &str) -> String {
-    let mut out = Vec::with_capacity(s.len());
-    url_encode_into(s, &mut out);
-    // Only ASCII was written.
-    String::from_utf8(out).unwrap_or_default()
-}
-
 fn url_encode_into(s: &str, out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in s.bytes() {
@@ -440,6 +465,12 @@ pub fn line_col(text: &[u8], offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn url_encode(s: &str) -> String {
+        let mut out = Vec::new();
+        url_encode_into(s, &mut out);
+        String::from_utf8(out).unwrap()
+    }
 
     #[test]
     fn the_index_keys_are_the_first_bytes_of_the_whole_forms() {

@@ -632,8 +632,7 @@ fn request(entry: &Entry<'_>, client: &str, ev: &mut Event, hd: &mut Headers) ->
             auth::from_header(value, &mut hd.auth);
             hd.has_auth = true;
         } else if lname == "user-agent" && !value.is_empty() {
-            ev.user_agent = Some(value.into());
-            ev.release = crate::normalize::agent::release(value).map(Into::into);
+            crate::normalize::agent::set(ev, value.into());
         } else if lname == "content-type" {
             if let Some(t) = crate::normalize::media_type(value) {
                 ev.extra_mut().req_content_type = Some(t);
