@@ -109,3 +109,49 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         .spawn(move || drop((o, findings, links)));
     Ok(Analysis { report, errors })
 }
+
+/// A comparison before rendering, with the per-input errors of both sides.
+#[derive(Debug)]
+pub struct Compared {
+    /// What changed.
+    pub comparison: crate::model::comparison::Comparison,
+    /// Inputs that were rejected, one error each (baseline first).
+    pub errors: Vec<Error>,
+    /// Whether each side read at least one input: (baseline, incident).
+    pub read_any: (bool, bool),
+}
+
+/// Read a baseline capture and an incident capture, each on its own
+/// timeline, and compare them. The fingerprint key is derived from both
+/// sides' inputs, so a secret has one fingerprint in the whole output.
+pub fn compare(baseline: &Request, incident: &Request) -> Result<Compared> {
+    let mut errors = Vec::new();
+    let specs_b = read::specs(baseline, &mut errors);
+    let specs_i = read::specs(incident, &mut errors);
+    let mut key = input::load::key_material(&specs_b);
+    key.extend(input::load::key_material(&specs_i));
+    redact::set_key(&key);
+    report::output::begin();
+    let (b, mut errors) = order::order(read::read(&specs_b, baseline, errors));
+    let (i, errors_i) = order::order(read::read(&specs_i, incident, Vec::new()));
+    errors.extend(errors_i);
+    let comparison = analyze::compare::compare(
+        analyze::compare::Capture {
+            events: &b.events,
+            sources: &b.sources,
+        },
+        analyze::compare::Capture {
+            events: &i.events,
+            sources: &i.sources,
+        },
+    );
+    let read_any = (!b.sources.is_empty(), !i.sources.is_empty());
+    let _ = std::thread::Builder::new()
+        .name("logsleuth-free".into())
+        .spawn(move || drop((b, i)));
+    Ok(Compared {
+        comparison,
+        errors,
+        read_any,
+    })
+}

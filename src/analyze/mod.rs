@@ -6,6 +6,7 @@
 //! explains, `rank` orders causes above their symptoms, and `timeline`,
 //! `series`, `spike` and `evidence` tell the story with links to records.
 
+pub mod compare;
 pub mod correlate;
 pub mod culprit;
 pub mod evidence;

@@ -24,6 +24,11 @@ pub struct Cli {
 pub enum Command {
     /// Analyze inputs and report ranked root causes (no input: a built-in demo incident).
     Analyze(AnalyzeArgs),
+    /// Compare an incident capture with a baseline: what changed, ranked, with a CI gate.
+    ///
+    /// `logsleuth compare INCIDENT... --baseline GOOD...`, or `--baseline
+    /// GOOD... -- INCIDENT...`. Either side may mix formats.
+    Compare(CompareArgs),
     /// Write the normalized event table (Parquet, CSV or NDJSON, by extension).
     Export(ExportArgs),
     /// Write the incident timeline on its own (Markdown, CSV or JSON).
@@ -62,6 +67,7 @@ impl Command {
     pub fn input_args(&self) -> Option<&InputArgs> {
         match self {
             Command::Analyze(a) => Some(&a.input),
+            Command::Compare(a) => Some(&a.input),
             Command::Export(a) => Some(&a.input),
             Command::Timeline(a) => Some(&a.input),
             Command::Trace(a) => Some(&a.input),
@@ -179,6 +185,39 @@ pub struct AnalyzeArgs {
     /// Show every cause's score factors in text output.
     #[arg(long)]
     pub explain: bool,
+}
+
+/// Arguments of `compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The incident's inputs and how to read both sides.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The baseline's inputs: files, directories or `-`, in any format
+    /// analyze reads. Takes every name up to the next option or `--`.
+    #[arg(long, required = true, num_args = 1.., value_name = "INPUT")]
+    pub baseline: Vec<String>,
+    /// Compare only this slice of the incident: `FROM..TO` (RFC 3339; either
+    /// end may be left out).
+    #[arg(long, value_name = "FROM..TO")]
+    pub window: Option<String>,
+    /// Compare only this slice of the baseline: `FROM..TO`.
+    #[arg(long, value_name = "FROM..TO")]
+    pub baseline_window: Option<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    /// Write the comparison here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with 1 when a significant change meets one of these conditions:
+    /// `error-rate:+2pp,p95:+20%,new-template,new-status,shape-change,
+    /// request-change,new-version,any`.
+    #[arg(long, value_name = "CONDITIONS")]
+    pub fail_on: Option<String>,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
 }
 
 /// Arguments of `export`.

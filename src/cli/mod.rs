@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod commands;
+pub mod compare;
 pub mod eval;
 pub mod options;
 pub mod rules;
@@ -33,6 +34,7 @@ pub fn run(command: &Command, errors_out: &mut dyn Write) -> Result<Outcome> {
     let stdout = &mut std::io::stdout().lock();
     match command {
         Command::Analyze(args) => commands::run_analyze(args, errors_out),
+        Command::Compare(args) => compare::run_compare(args, errors_out),
         Command::Export(args) => commands::run_export(args, errors_out),
         Command::Timeline(args) => commands::run_timeline(args, errors_out),
         Command::Trace(args) => commands::run_trace(args, errors_out),

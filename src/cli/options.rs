@@ -170,3 +170,24 @@ pub fn severity_of(name: &str) -> Option<Severity> {
     .into_iter()
     .find(|s| s.name() == name)
 }
+
+/// Parse a `--window` slice, `FROM..TO` (RFC 3339; either end may be
+/// left out): the `since` and `until` it sets.
+pub fn parse_window(flag: &str, s: &str) -> Result<(Option<i64>, Option<i64>)> {
+    let (from, to) = s.split_once("..").ok_or_else(|| {
+        Error::Usage(format!(
+            "{flag}: {s:?} is not FROM..TO (e.g. 2024-05-01T10:00:00Z..)"
+        ))
+    })?;
+    let end = |t: &str| {
+        let t = t.trim();
+        (!t.is_empty()).then(|| parse_time_arg(flag, t)).transpose()
+    };
+    let (since, until) = (end(from)?, end(to)?);
+    if let (Some(a), Some(b)) = (since, until) {
+        if a >= b {
+            return Err(Error::Usage(format!("{flag}: {s:?} ends before it begins")));
+        }
+    }
+    Ok((since, until))
+}

@@ -5,6 +5,7 @@
 //! `rules` reads events to produce findings. Nothing here does I/O.
 
 mod attribute;
+pub mod comparison;
 mod event;
 mod extent;
 mod interner;

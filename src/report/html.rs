@@ -12,7 +12,7 @@ use std::io::Write;
 
 use super::{Cause, Evidence, Hop, Report, Series};
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 :root{--ok:#4c9a5b;--c4:#d9a227;--c5:#c8453b;--oth:#7a5ea8;--ink:#1d232a;--mute:#5d6873;--line:#d8dee4;--bg:#fff;--card:#f6f8fa}
 *{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg);margin:0}
 main{max-width:1180px;margin:0 auto;padding:20px 24px 48px}
@@ -46,7 +46,7 @@ apply();})();
 
 /// HTML-escape text (the escaping the leak check knows, so it finds a
 /// secret in this report in its escaped form).
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     crate::redact::guard::html_escape(s)
 }
 

@@ -4,6 +4,7 @@
 //! event table export and sanitized inputs. Only this module writes output.
 
 pub mod build;
+pub mod compare;
 pub mod eval;
 #[cfg(feature = "export")]
 pub mod export;

@@ -10,6 +10,9 @@
 //! * `gen-samples wild OUT_DIR [SEED]` writes the wild suite: the same
 //!   kind of labeled folders, in dialects drawn at random (seeds 1000 and
 //!   up are held out);
+//! * `gen-samples compare OUT_DIR [SEED]` writes pairs of captures (a
+//!   baseline and an incident) for `logsleuth compare`, each with the
+//!   change planted in the incident in its `truth.toml`;
 //! * `gen-samples bench-mixed FILE MIB` writes a heterogeneous JSON-lines
 //!   log of about MIB mebibytes: five services' layouts in one file.
 //! * `gen-samples bench-folder DIR MIB` writes an incident folder of about
@@ -30,6 +33,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 
 mod bench;
+mod compare;
 mod mixed;
 mod suite;
 mod wild;
@@ -494,6 +498,7 @@ fn mixed_sources(dir: &Path) -> std::io::Result<()> {
 /// hosts, a 503 burst on one upstream and a token-expiry burst midway.
 const USAGE: &str = "usage: gen-samples [OUT_DIR]                 the samples (default samples/)
        gen-samples suite|wild OUT_DIR [SEED]   a labeled incident suite
+       gen-samples compare OUT_DIR [SEED]      baseline/incident pairs for compare
        gen-samples bench-jsonl|bench-es|bench-har|bench-mixed FILE MIB
        gen-samples bench-folder DIR MIB        benchmark inputs";
 
@@ -526,7 +531,7 @@ fn main() -> std::process::ExitCode {
             }
         };
     }
-    if let Some(which @ ("suite" | "wild")) = args.first().map(String::as_str) {
+    if let Some(which @ ("suite" | "wild" | "compare")) = args.first().map(String::as_str) {
         let Some(dir) = args.get(1) else {
             eprintln!("usage: gen-samples {which} OUT_DIR [SEED]");
             return std::process::ExitCode::from(2);
@@ -535,10 +540,10 @@ fn main() -> std::process::ExitCode {
             eprintln!("error: SEED must be a whole number");
             return std::process::ExitCode::from(2);
         };
-        let written = if which == "wild" {
-            wild::write_all(Path::new(dir), seed)
-        } else {
-            suite::write_all(Path::new(dir), seed)
+        let written = match which {
+            "wild" => wild::write_all(Path::new(dir), seed),
+            "compare" => compare::write_all(Path::new(dir), seed),
+            _ => suite::write_all(Path::new(dir), seed),
         };
         return match written {
             Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,0 +1,230 @@
+//! Issue 32's acceptance: `logsleuth compare` finds each kind of planted
+//! change (a new 5xx template, a p95 shift on one route, a field turned
+//! from number to string, a request content-type change, a new client
+//! release failing) and ranks it first against background noise, in
+//! HAR-vs-HAR, JSONL-vs-JSONL and HAR-vs-logs pairs; two healthy captures
+//! of the same traffic (another seed), or a capture and itself, show no
+//! significant change; `--fail-on` exits 1 or 0 as its conditions say; no
+//! bearer token of the inputs reaches any output.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+fn generate(dir: &Path, seed: u64) {
+    let st = Command::new(env!("CARGO_BIN_EXE_gen-samples"))
+        .args(["compare", dir.to_str().expect("utf-8 path"), &seed.to_string()])
+        .status()
+        .expect("run gen-samples");
+    assert!(st.success());
+}
+
+fn truth(case: &Path) -> (String, String, String) {
+    let t = std::fs::read_to_string(case.join("truth.toml")).expect("truth.toml");
+    let get = |k: &str| {
+        t.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k} = \"")))
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or("")
+            .to_string()
+    };
+    (get("kind"), get("scope"), get("what"))
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .expect("side folder")
+        .map(|e| e.expect("entry").path().display().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// `compare` on a case folder, with extra arguments; (exit code, stdout, stderr).
+fn compare(case: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut args: Vec<String> = vec!["compare".into(), "-q".into()];
+    args.extend(files(&case.join("incident")));
+    args.push("--baseline".into());
+    args.extend(files(&case.join("baseline")));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = common::run(&refs);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(case: &Path) -> serde_json::Value {
+    let (rc, out, err) = compare(case, &["--format", "json"]);
+    assert_eq!(rc, 0, "{}: {err}", case.display());
+    serde_json::from_str(&out).expect("compare JSON")
+}
+
+fn cases(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .expect("cases")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_planted_change_ranks_first_and_healthy_pairs_show_none() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    generate(tmp.path(), 0);
+    let mut kinds = std::collections::BTreeSet::new();
+    let all = cases(tmp.path());
+    assert_eq!(all.len(), 18, "6 kinds × 3 pairs");
+    for case in all {
+        let (kind, scope, what) = truth(&case);
+        let j = json(&case);
+        let changes = j["changes"].as_array().expect("changes");
+        let name = case
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?")
+            .to_string();
+        if kind == "none" {
+            assert!(changes.is_empty(), "{name}: healthy pair shows {changes:#?}");
+            continue;
+        }
+        let top = changes.first().unwrap_or_else(|| panic!("{name}: nothing found"));
+        assert_eq!(top["kind"], kind.as_str(), "{name}: {top:#}");
+        assert_eq!(top["scope"]["name"], scope.as_str(), "{name}: {top:#}");
+        assert!(
+            top["what"].as_str().is_some_and(|w| w.contains(&what)),
+            "{name}: {top:#}"
+        );
+        assert!(top["p_adjusted"].as_f64().is_some_and(|p| p <= 0.01), "{name}");
+        // Evidence on both sides, pointing into the right inputs.
+        let b = &top["baseline_evidence"][0]["path"];
+        let i = &top["incident_evidence"][0]["path"];
+        assert!(
+            b.as_str().is_some_and(|p| p.contains("/baseline/")),
+            "{name}: {b}"
+        );
+        assert!(
+            i.as_str().is_some_and(|p| p.contains("/incident/")),
+            "{name}: {i}"
+        );
+        kinds.insert(kind);
+    }
+    assert_eq!(kinds.len(), 5, "{kinds:?}");
+}
+
+#[test]
+fn a_capture_compared_with_itself_shows_no_change() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    generate(tmp.path(), 1);
+    for case in ["new-5xx-template.jsonl-vs-jsonl", "p95-shift.har-vs-har"] {
+        let inc = files(&tmp.path().join(case).join("incident"));
+        let mut args = vec!["compare", "-q", "--format", "json"];
+        args.extend(inc.iter().map(String::as_str));
+        args.push("--baseline");
+        args.extend(inc.iter().map(String::as_str));
+        let out = common::run(&args);
+        assert!(out.status.success());
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(j["changes"], serde_json::json!([]), "{case}");
+        assert_eq!(j["tests"], 0, "{case}: identical sides need no test");
+    }
+}
+
+#[test]
+fn fail_on_exits_one_when_a_condition_holds_and_zero_when_none_does() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    generate(tmp.path(), 0);
+    let case = |n: &str| tmp.path().join(n);
+    let (rc, _, err) = compare(
+        &case("new-5xx-template.jsonl-vs-jsonl"),
+        &["--fail-on", "new-template"],
+    );
+    assert_eq!(rc, 1, "{err}");
+    assert!(err.contains("fail-on: new-template: POST /v1/orders"), "{err}");
+    let (rc, _, err) = compare(&case("p95-shift.jsonl-vs-jsonl"), &["--fail-on", "p99:+20%"]);
+    assert_eq!(rc, 1, "{err}");
+    // The same shift under a higher threshold, or conditions it does not meet.
+    let (rc, _, err) = compare(
+        &case("p95-shift.jsonl-vs-jsonl"),
+        &["--fail-on", "p99:+900%,new-template"],
+    );
+    assert_eq!(rc, 0, "{err}");
+    let (rc, _, err) = compare(&case("healthy.har-vs-logs"), &["--fail-on", "any"]);
+    assert_eq!(rc, 0, "{err}");
+    let (rc, _, err) = compare(&case("field-type.har-vs-har"), &["--fail-on", "shape-change"]);
+    assert_eq!(rc, 1, "{err}");
+    let (rc, _, err) = compare(&case("healthy.har-vs-logs"), &["--fail-on", "error-rate:lots"]);
+    assert_eq!(rc, 2, "a bad condition is a usage error: {err}");
+    assert!(err.contains("--fail-on error-rate:lots"), "{err}");
+}
+
+#[test]
+fn every_format_renders_and_no_token_leaks() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    generate(tmp.path(), 0);
+    let case = tmp.path().join("content-type.har-vs-har");
+    let har = std::fs::read_to_string(case.join("incident/bad.har")).expect("har");
+    let token = har
+        .split("Bearer ")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .expect("a bearer token in the HAR")
+        .to_string();
+    assert!(token.len() > 20);
+    for (format, marker) in [
+        ("text", "Compared with baseline"),
+        ("md", "# Compared with baseline"),
+        ("html", "<h2 id=\"compared\">Compared with baseline</h2>"),
+        ("json", "\"schema_version\": 1"),
+    ] {
+        let (rc, out, err) = compare(&case, &["--format", format]);
+        assert_eq!(rc, 0, "{format}: {err}");
+        assert!(out.contains(marker), "{format}");
+        assert!(out.contains("text/plain"), "{format}: the change is named");
+        assert!(!out.contains(&token), "{format}: a bearer token leaked");
+    }
+}
+
+#[test]
+fn usage_errors_name_what_is_missing() {
+    let out = common::run(&["compare", "--baseline", "samples/token-expiry/client.har"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no incident inputs"));
+    let out = common::run(&[
+        "compare",
+        "samples/token-expiry/client.har",
+        "--baseline",
+        "samples/token-expiry/client.har",
+        "--window",
+        "2024-05-01T10:00:00Z",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("FROM..TO"));
+}
+
+#[test]
+fn a_window_slices_the_incident() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    generate(tmp.path(), 0);
+    let case = tmp.path().join("new-5xx-template.jsonl-vs-jsonl");
+    // The change begins 6 minutes in: the first five minutes of the
+    // incident look like the baseline.
+    let (rc, out, err) = compare(
+        &case,
+        &[
+            "--format",
+            "json",
+            "--window",
+            "2025-05-01T09:00:00Z..2025-05-01T09:05:00Z",
+        ],
+    );
+    assert_eq!(rc, 0, "{err}");
+    let j: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(j["changes"], serde_json::json!([]));
+    let full = json(&case);
+    assert!(j["incident"]["requests"].as_u64() < full["incident"]["requests"].as_u64());
+}
