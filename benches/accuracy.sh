@@ -8,6 +8,11 @@
 #            the wild suite (dialects drawn at random), seeds FROM..=TO,
 #            one table per seed and the totals. Seeds 0-99 are for
 #            development; 1000-1049 are held out: run them once, at the end.
+#        benches/accuracy.sh compare FROM TO
+#            `compare` on the labeled pairs of gen-samples compare, seeds
+#            FROM..=TO: how many planted changes rank first, and how many
+#            healthy pairs show no change. Seeds 0-2 were used while
+#            building it; 1000 and up are held out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/logsleuth-target}
@@ -30,6 +35,11 @@ print(sum(x["rank"] == 1 for x in s), sum((x["rank"] or 99) <= 3 for x in s), le
   done
   python3 -c "print(f'wild seeds $FROM-$TO: {$total} scenarios  AC@1 {$found1/$total:.3f}  AC@3 {$found3/$total:.3f}')"
   exit 0
+fi
+if [ "${1:-}" = compare ]; then
+  FROM=${2:?usage: benches/accuracy.sh compare FROM TO}
+  TO=${3:?usage: benches/accuracy.sh compare FROM TO}
+  exec python3 benches/compare_accuracy.py "$BIN" "$FROM" "$TO"
 fi
 SEED=${1:-0}
 DIR=${2:-target/suite-$SEED}

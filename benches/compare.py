@@ -32,7 +32,9 @@ def log(msg):
 
 
 def size_of(path):
-    """Bytes of a file, or of every file in a folder."""
+    """Bytes of a file, of every file in a folder, or of a list of them."""
+    if isinstance(path, list):
+        return sum(size_of(p) for p in path)
     if os.path.isdir(path):
         return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
     return os.path.getsize(path)
@@ -114,12 +116,13 @@ def run_rounds(jobs, rounds):
     ]
 
 
-def generate(gen, kind, mib):
+def generate(gen, kind, mib, seed=0):
     ext = {"jsonl": ".jsonl", "mixed": ".jsonl", "es": ".json", "har": ".har", "folder": ""}[kind]
-    path = os.path.join(DATA, f"bench-{kind}-{mib}MiB{ext}")
+    suffix = f"-seed{seed}" if seed else ""
+    path = os.path.join(DATA, f"bench-{kind}-{mib}MiB{suffix}{ext}")
     if not os.path.exists(path) or size_of(path) == 0:
         log(f"generating {path} ...")
-        subprocess.run([gen, f"bench-{kind}", path, str(mib)], check=True)
+        subprocess.run([gen, f"bench-{kind}", path, str(mib), str(seed)], check=True)
     # Warm the page cache: the figures are for a warm cache.
     for name in files_of(path):
         with open(name, "rb") as f:
@@ -169,8 +172,8 @@ def main():
     ap.add_argument("--mixed-mib", type=int, default=512)
     ap.add_argument("--folder-mib", type=int, default=512)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--only", default="jsonl,mixed,folder,har,es",
-                    help="comma-separated: jsonl, mixed, folder, har, es")
+    ap.add_argument("--only", default="jsonl,mixed,folder,har,es,compare",
+                    help="comma-separated: jsonl, mixed, folder, har, es, compare")
     a = ap.parse_args()
     os.makedirs(DATA, exist_ok=True)
     ls = os.path.join(a.bin, "logsleuth")
@@ -257,6 +260,16 @@ def main():
         log(f"Elasticsearch _search export: {path}")
         measure("es", "logsleuth, 2 threads", analyze(path, 2), path, R)
 
+    if "compare" in only:
+        # Two captures of the same kind of traffic (another seed): compare
+        # reads both; analyze of the same two files is its baseline.
+        base = generate(gen, "jsonl", a.jsonl_mib)
+        inc = generate(gen, "jsonl", a.jsonl_mib, seed=1)
+        log(f"compare: {inc} against {base}")
+        both = [base, inc]
+        measure("compare", "analyze both, 2 threads", [ls, "analyze", "--quiet", "--format", "json", "--threads", "2", base, inc], both, R)
+        measure("compare", "compare, 2 threads", [ls, "compare", "--quiet", "--format", "json", "--threads", "2", inc, "--baseline", base], both, R)
+
     rows = run_rounds(jobs, R)
     mib = lambda kib: kib / 1024
     print(f"logsleuth benchmarks, {date.today().isoformat()}, {os.cpu_count()} cores, {platform.machine()}, "
@@ -306,6 +319,8 @@ def main():
     check("4. HAR speed: logsleuth / wiretrail", ratio(lh, wt), 2.5)
     check("4. HAR peak RSS: logsleuth / wiretrail", (lh.hwm / wt.hwm) if lh and wt else None, 0.25, False)
     check("4. ES export / JSON lines throughput (2 threads)", ratio(row("es", "logsleuth, 2 threads"), two("jsonl")), 0.8)
+    check("compare / analyze of the same two files (2 threads)",
+          ratio(row("compare", "compare, 2 threads"), row("compare", "analyze both, 2 threads")), 0.8)
     folder = two("folder")
     check("folder: analyze 2 threads / 1 thread", ratio(folder, row("folder", "logsleuth, 1 thread")), 1.7)
     check("folder: peak RssAnon / input size", folder.anon * 1024 / folder.size if folder else None, 0.15, False)

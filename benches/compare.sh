@@ -6,7 +6,7 @@
 # MB/s, peak RSS and peak RssAnon, then the targets as ratios.
 #
 # Usage: benches/compare.sh [--jsonl-mib N] [--mixed-mib N] [--folder-mib N] [--har-mib N]
-#                           [--es-mib N] [--runs N] [--only jsonl,mixed,folder,har,es]
+#                           [--es-mib N] [--runs N] [--only jsonl,mixed,folder,har,es,compare]
 # Inputs are generated into bench-data/ (git-ignored) and reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."

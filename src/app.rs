@@ -22,6 +22,8 @@ pub struct AnalyzeOptions {
     pub read: Request,
     /// Extra rule directories.
     pub rule_dirs: Vec<PathBuf>,
+    /// A good capture to compare with (`analyze --baseline`).
+    pub baseline: Option<Request>,
 }
 
 impl AnalyzeOptions {
@@ -34,6 +36,7 @@ impl AnalyzeOptions {
                 ..Request::default()
             },
             rule_dirs: Vec::new(),
+            baseline: None,
         }
     }
 }
@@ -96,18 +99,64 @@ pub fn load(opts: &AnalyzeOptions) -> Result<Loaded> {
 /// Run the pipeline up to the report.
 pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
     let rules = rules::load(&opts.rule_dirs)?;
-    let (o, errors) = ordered(&opts.read);
-    let analyzed = analyze::run(&rules, &o);
-    let report = report::build::build(&o, analyzed.found, opts.read.parse.tz_offset_s);
-    // The events are most of what the run holds (a third of the input's
-    // size); freeing them is a pass over every one and a return of every
-    // page, which the report does not wait for. If no thread can be
-    // started, the closure, and the events with it, are dropped here.
-    let (links, findings) = (analyzed.links, analyzed.findings);
+    let Some(good) = &opts.baseline else {
+        let (o, errors) = ordered(&opts.read);
+        let analyzed = analyze::run(&rules, &o);
+        let report = report::build::build(&o, analyzed.found, opts.read.parse.tz_offset_s);
+        free_later(o, analyzed.links, analyzed.findings);
+        return Ok(Analysis { report, errors });
+    };
+    let (b, o, errors) = ordered_pair(good, &opts.read);
+    let comparison = analyze::compare::compare(capture(&b), capture(&o));
+    let base_findings = stage("baseline capture: rules", || {
+        rules::evaluate(&rules, &b.events, &b.sources)
+    });
+    let against = analyze::baseline::Baseline {
+        findings: &base_findings,
+        comparison: &comparison,
+    };
+    let analyzed = analyze::run_against(&rules, &o, Some(against));
+    let mut report = report::build::build(&o, analyzed.found, opts.read.parse.tz_offset_s);
+    report.comparison = Some(comparison);
+    free_later((b, o, base_findings), analyzed.links, analyzed.findings);
+    Ok(Analysis { report, errors })
+}
+
+/// Free what a run built on another thread: the events are most of what
+/// it holds (a third of the input's size), and freeing them is a pass over
+/// every one and a return of every page, which the report does not wait
+/// for. If no thread can be started, it is dropped here.
+fn free_later<T: Send + 'static>(o: T, links: Links, findings: Vec<rules::Finding>) {
     let _ = std::thread::Builder::new()
         .name("logsleuth-free".into())
         .spawn(move || drop((o, findings, links)));
-    Ok(Analysis { report, errors })
+}
+
+fn capture(o: &Ordered) -> analyze::compare::Capture<'_> {
+    analyze::compare::Capture {
+        events: &o.events,
+        sources: &o.sources,
+    }
+}
+
+/// Read a baseline capture and an incident capture, each on its own
+/// timeline. The fingerprint key is derived from both sides' inputs, so a
+/// secret has one fingerprint in the whole output, and the output gate
+/// gathers the secrets of both.
+fn ordered_pair(baseline: &Request, incident: &Request) -> (Ordered, Ordered, Vec<Error>) {
+    let mut errors = Vec::new();
+    let specs_b = read::specs(baseline, &mut errors);
+    let specs_i = read::specs(incident, &mut errors);
+    let mut key = input::load::key_material(&specs_b);
+    key.extend(input::load::key_material(&specs_i));
+    redact::set_key(&key);
+    report::output::begin();
+    let (b, mut errors) = order::order(read::read(&specs_b, baseline, errors));
+    let (i, errors_i) = order::order(read::read(&specs_i, incident, Vec::new()));
+    errors.extend(errors_i);
+    // Each read counted its own side; `--stats` reports both.
+    crate::util::stats::set_input_bytes(read::total_bytes(&specs_b) + read::total_bytes(&specs_i));
+    (b, i, errors)
 }
 
 /// A comparison before rendering, with the per-input errors of both sides.
@@ -125,26 +174,8 @@ pub struct Compared {
 /// timeline, and compare them. The fingerprint key is derived from both
 /// sides' inputs, so a secret has one fingerprint in the whole output.
 pub fn compare(baseline: &Request, incident: &Request) -> Result<Compared> {
-    let mut errors = Vec::new();
-    let specs_b = read::specs(baseline, &mut errors);
-    let specs_i = read::specs(incident, &mut errors);
-    let mut key = input::load::key_material(&specs_b);
-    key.extend(input::load::key_material(&specs_i));
-    redact::set_key(&key);
-    report::output::begin();
-    let (b, mut errors) = order::order(read::read(&specs_b, baseline, errors));
-    let (i, errors_i) = order::order(read::read(&specs_i, incident, Vec::new()));
-    errors.extend(errors_i);
-    let comparison = analyze::compare::compare(
-        analyze::compare::Capture {
-            events: &b.events,
-            sources: &b.sources,
-        },
-        analyze::compare::Capture {
-            events: &i.events,
-            sources: &i.sources,
-        },
-    );
+    let (b, i, errors) = ordered_pair(baseline, incident);
+    let comparison = analyze::compare::compare(capture(&b), capture(&i));
     let read_any = (!b.sources.is_empty(), !i.sources.is_empty());
     let _ = std::thread::Builder::new()
         .name("logsleuth-free".into())

@@ -6,6 +6,7 @@
 //! explains, `rank` orders causes above their symptoms, and `timeline`,
 //! `series`, `spike` and `evidence` tell the story with links to records.
 
+pub mod baseline;
 pub mod compare;
 pub mod correlate;
 pub mod culprit;
@@ -61,6 +62,12 @@ pub struct Found {
 
 /// Run the rules over the ordered events and rank what they find.
 pub fn run(rules: &[CompiledRule], o: &Ordered) -> Analyzed {
+    run_against(rules, o, None)
+}
+
+/// [`run`], with a good capture to judge each finding against
+/// ([`baseline::sharpen`]).
+pub fn run_against(rules: &[CompiledRule], o: &Ordered, good: Option<baseline::Baseline<'_>>) -> Analyzed {
     let (events, sources, extent) = (&o.events[..], &o.sources[..], o.extent);
     // The links, the tallies and the rules read the same events; built
     // side by side (the rules do not read the links).
@@ -80,6 +87,9 @@ pub fn run(rules: &[CompiledRule], o: &Ordered) -> Analyzed {
         },
         || stage("rules", || rules::evaluate_within(rules, events, sources, extent)),
     );
+    if let Some(good) = good {
+        stage("baseline capture", || baseline::sharpen(&mut findings, good));
+    }
     stage("culprits", || {
         culprit::attribute(rules, &mut findings, events, &baseline)
     });

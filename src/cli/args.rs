@@ -185,6 +185,11 @@ pub struct AnalyzeArgs {
     /// Show every cause's score factors in text output.
     #[arg(long)]
     pub explain: bool,
+    /// A good capture (any formats) to judge the findings against, and to
+    /// compare with in the report. Takes every name up to the next option
+    /// or `--`.
+    #[arg(long, num_args = 1.., value_name = "INPUT")]
+    pub baseline: Vec<String>,
 }
 
 /// Arguments of `compare`.

@@ -16,7 +16,20 @@ use crate::report::{self, OutputFormat};
 /// Errors about individual inputs go to `errors_out`, one line each.
 pub fn run_analyze(args: &AnalyzeArgs, errors_out: &mut dyn Write) -> Result<Outcome> {
     use crate::util::stats::stage;
-    let (pool, opts) = prepare(&args.input, errors_out)?;
+    let (pool, mut opts) = prepare(&args.input, errors_out)?;
+    if !args.baseline.is_empty() {
+        if args.input.inputs.is_empty() {
+            return Err(Error::Usage(
+                "analyze --baseline: no incident inputs; name them before --baseline, or after `--`".into(),
+            ));
+        }
+        opts.baseline = Some(crate::input::read::Request {
+            inputs: args.baseline.clone(),
+            since: None,
+            until: None,
+            ..opts.read.clone()
+        });
+    }
     let analysis = pool.install(|| analyze(&opts))?;
     for e in &analysis.errors {
         // Ignore a closed stderr: the exit code still tells.

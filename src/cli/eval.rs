@@ -119,6 +119,7 @@ pub fn run(dir: &Path, rule_dirs: &[PathBuf]) -> Result<EvalReport> {
                 ..Default::default()
             },
             rule_dirs: rule_dirs.to_vec(),
+            baseline: None,
         };
         let analysis = app::analyze(&opts)?;
         let causes = &analysis.report.root_causes;

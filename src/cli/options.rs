@@ -77,6 +77,7 @@ pub fn prepare(args: &InputArgs, errors_out: &mut dyn Write) -> Result<(rayon::T
             quiet: args.quiet,
         },
         rule_dirs: rules::dirs_with_project(&args.rules),
+        baseline: None,
     };
     Ok((pool, opts))
 }

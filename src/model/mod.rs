@@ -5,12 +5,12 @@
 //! `rules` reads events to produce findings. Nothing here does I/O.
 
 mod attribute;
-pub mod comparison;
 mod event;
 mod extent;
 mod interner;
 mod origin;
 pub mod report;
+pub use report::comparison;
 mod source;
 mod sym;
 

@@ -50,6 +50,7 @@ pub fn build(o: &Ordered, found: Found, tz_offset_s: i32) -> Report {
         timeline,
         error_templates: top_templates(&o.miner, &o.occurrences, &o.events, &o.sources),
         notes,
+        comparison: None,
     }
 }
 

@@ -48,6 +48,10 @@ pub fn render(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         super::timeline::markdown(&r.timeline, w)?;
         writeln!(w)?;
     }
+    if let Some(c) = &r.comparison {
+        super::compare::markdown::section(c, "##", w)?;
+        writeln!(w)?;
+    }
     spike(r, w)?;
     clocks(r, w)?;
     affected(r, w)?;

@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod output;
 pub mod rules;
 pub mod sanitize;
+pub mod style;
 #[cfg(feature = "export")]
 pub mod table;
 pub mod text;

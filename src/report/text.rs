@@ -433,6 +433,10 @@ pub fn render(r: &Report, color: bool, explain: bool, w: &mut dyn Write) -> std:
             write!(w, "{}", wrap(&format!("- {n}"), "  ", WIDTH))?;
         }
     }
+    if let Some(c) = &r.comparison {
+        writeln!(w)?;
+        super::compare::text::render(c, st.on, w)?;
+    }
     Ok(())
 }
 

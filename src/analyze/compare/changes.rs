@@ -522,14 +522,20 @@ impl Shift {
 }
 
 /// The `q` quantile of each side's sorted (value, event) pairs, and how it
-/// moved; `None` when a side has no values.
+/// moved; `None` when a side has no values. The test is Mood's quantile
+/// test: both sides' values counted above the `q` quantile of the two
+/// pooled. With no change the sides are exchangeable, that table's margins
+/// are fixed, and Fisher's test is exact. (A threshold taken from the
+/// baseline alone is not: its sampling error lands on the incident's count
+/// alone, about four times the variance the test allows for.)
 fn shift(b: &[(f64, usize)], i: &[(f64, usize)], q: f64) -> Option<Shift> {
     let at = |d: &[(f64, usize)]| {
         d.get((d.len().checked_sub(1)? as f64 * q).round() as usize)
             .copied()
     };
     let (xb, xi) = (at(b)?, at(i)?);
-    let above = |d: &[(f64, usize)]| (d.len() - d.partition_point(|x| x.0 <= xb.0)) as u64;
+    let pooled = kth(b, i, ((b.len() + i.len() - 1) as f64 * q).round() as usize);
+    let above = |d: &[(f64, usize)]| (d.len() - d.partition_point(|x| x.0 <= pooled)) as u64;
     let rel = if xb.0 > 0.0 {
         xi.0 / xb.0 - 1.0
     } else if xi.0 > xb.0 {
@@ -549,6 +555,28 @@ fn shift(b: &[(f64, usize)], i: &[(f64, usize)], q: f64) -> Option<Shift> {
         },
         evidence: (Some(xb.1), Some(xi.1)),
     })
+}
+
+/// The `k`-th smallest value (from 0) of two sorted lists taken together,
+/// without merging them: a binary search on how many come from `a`.
+fn kth(a: &[(f64, usize)], b: &[(f64, usize)], k: usize) -> f64 {
+    let k = k.min((a.len() + b.len()).saturating_sub(1));
+    let (mut lo, mut hi) = ((k + 1).saturating_sub(b.len()), (k + 1).min(a.len()));
+    while lo < hi {
+        let from_a = (lo + hi) / 2;
+        let from_b = k + 1 - from_a;
+        if from_b > 0 && a[from_a].0 < b[from_b - 1].0 {
+            lo = from_a + 1;
+        } else {
+            hi = from_a;
+        }
+    }
+    let last = |d: &[(f64, usize)], n: usize| n.checked_sub(1).map(|x| d[x].0);
+    match (last(a, lo), last(b, k + 1 - lo)) {
+        (Some(x), Some(y)) => x.max(y),
+        (Some(x), None) | (None, Some(x)) => x,
+        (None, None) => 0.0,
+    }
 }
 
 /// `.price:number` as `.price (number)`.
@@ -659,5 +687,57 @@ impl ThingName for String {
 impl ThingName for &'static str {
     fn name(&self) -> String {
         (*self).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kth_of_two_sorted_lists_is_the_kth_of_their_merge() {
+        let mk = |v: &[f64]| v.iter().map(|&x| (x, 0)).collect::<Vec<_>>();
+        let cases: [(&[f64], &[f64]); 5] = [
+            (&[1.0, 3.0, 5.0], &[2.0, 4.0, 6.0, 8.0]),
+            (&[], &[2.0, 4.0]),
+            (&[7.0], &[]),
+            (&[1.0, 1.0, 1.0], &[1.0, 2.0]),
+            (&[10.0, 20.0], &[1.0, 2.0, 3.0]),
+        ];
+        for (a, b) in cases {
+            let mut all: Vec<f64> = a.iter().chain(b).copied().collect();
+            all.sort_by(f64::total_cmp);
+            for (k, want) in all.iter().enumerate() {
+                assert_eq!(kth(&mk(a), &mk(b), k), *want, "{a:?} {b:?} k={k}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_same_values_on_both_sides_show_no_shift() {
+        let v: Vec<(f64, usize)> = (0..500).map(|i| (f64::from(i % 97), i as usize)).collect();
+        let mut sorted = v.clone();
+        sorted.sort_by(|x, y| x.0.total_cmp(&y.0));
+        let sh = shift(&sorted, &sorted, 0.95).expect("values");
+        assert_eq!(sh.rel, 0.0);
+        assert_eq!(sh.table.fisher(), 1.0, "{:?}", sh.table);
+    }
+
+    #[test]
+    fn a_shifted_tail_is_found_even_when_the_incident_has_far_more_values() {
+        // 200 baseline values 1..=200; 2,000 incident values, a quarter of
+        // them six times slower.
+        let mut b: Vec<(f64, usize)> = (0..200).map(|k| (f64::from(k + 1), k as usize)).collect();
+        let mut i: Vec<(f64, usize)> = (0..2000u32)
+            .map(|k| {
+                let v = f64::from(k % 200 + 1);
+                (if k % 4 == 0 { v * 6.0 } else { v }, k as usize)
+            })
+            .collect();
+        b.sort_by(|x, y| x.0.total_cmp(&y.0));
+        i.sort_by(|x, y| x.0.total_cmp(&y.0));
+        let sh = shift(&b, &i, 0.95).expect("values");
+        assert!(sh.rel > 1.0, "{}", sh.rel);
+        assert!(sh.table.fisher() < 1e-4, "{:?}", sh.table);
     }
 }

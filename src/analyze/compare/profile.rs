@@ -87,7 +87,8 @@ pub struct Tally {
     pub first: Option<usize>,
     /// The first failure.
     pub first_failure: Option<usize>,
-    /// Durations in ms with their event, sorted once tallied.
+    /// Durations in ms of the successful requests, with their event, sorted
+    /// once tallied.
     pub durations: Vec<(f64, usize)>,
     /// Status codes.
     pub statuses: Counts<u16>,
@@ -285,7 +286,10 @@ fn tally_event(t: &mut Tally, e: &Event, i: usize, masks: &mut Masks) {
             count(&mut t.templates, key, i, true);
         }
     }
-    if let Some(d) = e.duration_ms().filter(|d| d.is_finite()) {
+    // Latency is that of the requests that succeeded: a failure's time is
+    // its own story (a timeout's fixed 30 s, a fast 401) and is counted
+    // by the error rate, templates and status codes.
+    if let Some(d) = e.duration_ms().filter(|d| d.is_finite() && !failed) {
         t.durations.push((d, i));
     }
     if let Some(s) = e.status {

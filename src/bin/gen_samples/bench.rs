@@ -294,7 +294,9 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// Write about `mib` MiB of `kind` to `path`.
-pub fn write(kind: Kind, path: &Path, mib: u64) -> std::io::Result<()> {
+/// `seed` 0 is the benchmark's own file; another seed gives the same
+/// kind of traffic drawn anew (a second capture to compare with).
+pub fn write(kind: Kind, path: &Path, mib: u64, seed: u64) -> std::io::Result<()> {
     match kind {
         Kind::Mixed => return super::mixed::write(path, mib),
         Kind::Folder => return write_folder(path, mib),
@@ -305,11 +307,11 @@ pub fn write(kind: Kind, path: &Path, mib: u64) -> std::io::Result<()> {
     let target = mib << 20;
     let n = target / kind.record_bytes();
     let traffic = Traffic {
-        rng: Rng(0x5eed_0b16),
+        rng: Rng(0x5eed_0b16 ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
         i: 0,
         n,
     };
-    let mut extra = Rng(0x00b0_d1e5);
+    let mut extra = Rng(0x00b0_d1e5 ^ seed.wrapping_mul(0xC2B2_AE3D_27D4_EB4F));
     let mut buf = String::with_capacity(8192);
     match kind {
         Kind::Jsonl | Kind::Mixed | Kind::Folder => {}

@@ -21,7 +21,8 @@
 //! * `gen-samples bench-jsonl|bench-es|bench-har FILE MIB` writes a large
 //!   gateway log of about MIB mebibytes for benchmarks, with an incident in
 //!   its middle: JSON lines, an Elasticsearch `_search` export, or a HAR with
-//!   headers, cookies and JSON bodies.
+//!   headers, cookies and JSON bodies. For these three, a SEED other than 0 draws the same
+//!   kind of traffic anew (the second file `compare` is benchmarked on).
 
 // The generator writes sample data: its scenario builders are long
 // lists of records, exempt from the 120-line limit on functions.
@@ -499,7 +500,7 @@ fn mixed_sources(dir: &Path) -> std::io::Result<()> {
 const USAGE: &str = "usage: gen-samples [OUT_DIR]                 the samples (default samples/)
        gen-samples suite|wild OUT_DIR [SEED]   a labeled incident suite
        gen-samples compare OUT_DIR [SEED]      baseline/incident pairs for compare
-       gen-samples bench-jsonl|bench-es|bench-har|bench-mixed FILE MIB
+       gen-samples bench-jsonl|bench-es|bench-har|bench-mixed FILE MIB [SEED]
        gen-samples bench-folder DIR MIB        benchmark inputs";
 
 fn main() -> std::process::ExitCode {
@@ -520,10 +521,14 @@ fn main() -> std::process::ExitCode {
         .and_then(bench::Kind::from_name)
     {
         let (Some(path), Some(mib)) = (args.get(1), args.get(2).and_then(|m| m.parse::<u64>().ok())) else {
-            eprintln!("usage: gen-samples bench-jsonl|bench-es|bench-har|bench-mixed FILE MIB, or bench-folder DIR MIB");
+            eprintln!("usage: gen-samples bench-jsonl|bench-es|bench-har|bench-mixed FILE MIB [SEED], or bench-folder DIR MIB");
             return std::process::ExitCode::from(2);
         };
-        return match bench::write(kind, Path::new(path), mib) {
+        let Ok(seed) = args.get(3).map_or(Ok(0), |s| s.parse::<u64>()) else {
+            eprintln!("error: SEED must be a whole number");
+            return std::process::ExitCode::from(2);
+        };
+        return match bench::write(kind, Path::new(path), mib, seed) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {path}: {e}");

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use super::{effect, evidence_text, headline, label, ms, p_text, rate};
 use crate::model::comparison::{Comparison, Direction, ScopeStats};
-use crate::report::html::{esc, CSS};
+use crate::report::style::{esc, CSS};
 
 /// Scope rows with bars.
 const ROWS: usize = 20;
@@ -30,12 +30,10 @@ fn bar(o: &mut String, label: &str, class: &str, value: f64, max: f64, text: &st
     );
 }
 
-fn pair(o: &mut String, title: &str, b: f64, i: f64, tb: &str, ti: &str) {
+/// A cell with the baseline's and the incident's bars, scaled to the larger.
+fn pair(o: &mut String, b: f64, i: f64, tb: &str, ti: &str) {
     let max = b.max(i);
-    let _ = write!(
-        o,
-        "<td><div class=\"bars\"><b style=\"grid-column:1/3\">{title}</b>"
-    );
+    o.push_str("<td><div class=\"bars\">");
     bar(o, "baseline", "b", b, max, tb);
     bar(o, "incident", "i", i, max, ti);
     o.push_str("</div></td>");
@@ -91,7 +89,6 @@ pub fn section(o: &mut String, c: &Comparison) {
         let _ = write!(o, "<tr><td class=\"mono\">{}</td>", esc(&r.scope.name));
         pair(
             o,
-            "",
             b.per_minute,
             i.per_minute,
             &format!("{:.1}", b.per_minute),
@@ -99,7 +96,6 @@ pub fn section(o: &mut String, c: &Comparison) {
         );
         pair(
             o,
-            "",
             b.error_rate,
             i.error_rate,
             &rate(b.error_rate),
@@ -107,7 +103,6 @@ pub fn section(o: &mut String, c: &Comparison) {
         );
         pair(
             o,
-            "",
             b.p95_ms.unwrap_or(0.0),
             i.p95_ms.unwrap_or(0.0),
             &ms(b.p95_ms),

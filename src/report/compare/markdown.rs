@@ -32,7 +32,13 @@ fn row(w: &mut dyn Write, rank: &str, c: &Change) -> std::io::Result<()> {
 
 /// Write the comparison as Markdown.
 pub fn render(c: &Comparison, w: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(w, "# Compared with baseline\n")?;
+    section(c, "#", w)
+}
+
+/// The comparison under a heading of `level` (`#`, `##`): on its own, or
+/// as a section of the analysis report.
+pub fn section(c: &Comparison, level: &str, w: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(w, "{level} Compared with baseline\n")?;
     for (name, s) in [("Baseline", &c.baseline), ("Incident", &c.incident)] {
         writeln!(
             w,
@@ -53,7 +59,7 @@ pub fn render(c: &Comparison, w: &mut dyn Write) -> std::io::Result<()> {
     if c.changes.is_empty() {
         writeln!(w, "No significant change.\n")?;
     } else {
-        writeln!(w, "## Changes, most telling first\n")?;
+        writeln!(w, "{level}# Changes, most telling first\n")?;
         writeln!(w, "| # | kind | scope | what | baseline → incident | effect | adjusted p | baseline evidence | incident evidence |")?;
         writeln!(w, "|---|---|---|---|---|---:|---:|---|---|")?;
         for (k, ch) in c.changes.iter().enumerate() {
@@ -64,7 +70,7 @@ pub fn render(c: &Comparison, w: &mut dyn Write) -> std::io::Result<()> {
         }
         writeln!(w, "\n↳: explained by the change above it.\n")?;
     }
-    writeln!(w, "## Side by side\n")?;
+    writeln!(w, "{level}# Side by side\n")?;
     writeln!(w, "| scope | requests/min | error rate | p50 | p95 | p99 |")?;
     writeln!(w, "|---|---:|---:|---:|---:|---:|")?;
     for r in c.scopes.iter().take(ROWS) {
@@ -89,7 +95,7 @@ pub fn render(c: &Comparison, w: &mut dyn Write) -> std::io::Result<()> {
         writeln!(w, "\n{} more scopes in the JSON output.", c.scopes.len() - ROWS)?;
     }
     if !c.low_traffic.is_empty() {
-        writeln!(w, "\n## Too little traffic to judge\n")?;
+        writeln!(w, "\n{level}# Too little traffic to judge\n")?;
         for l in &c.low_traffic {
             writeln!(
                 w,

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::report::{Evidence, Time};
+use super::{Evidence, Time};
 
 /// Version of the comparison's JSON contract.
 pub const COMPARE_SCHEMA_VERSION: u32 = 1;
@@ -199,13 +199,13 @@ pub struct ScopeStats {
     pub failures: u64,
     /// Failed share, 0..1.
     pub error_rate: f64,
-    /// Median latency, ms.
+    /// Median latency of the successful requests, ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub p50_ms: Option<f64>,
-    /// 95th percentile latency, ms.
+    /// 95th percentile latency of the successful requests, ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub p95_ms: Option<f64>,
-    /// 99th percentile latency, ms.
+    /// 99th percentile latency of the successful requests, ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub p99_ms: Option<f64>,
 }

@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+pub mod comparison;
+
 pub use super::Subject;
 
 /// A time in the report: UTC, to the millisecond, kept as a number until
@@ -97,6 +99,9 @@ pub struct Report {
     pub error_templates: Vec<ErrorTemplate>,
     /// Data-quality notes: what could not be analysed and why.
     pub notes: Vec<String>,
+    /// What differs from the good capture, with `analyze --baseline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<comparison::Comparison>,
 }
 
 /// One input.
