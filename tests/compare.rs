@@ -307,3 +307,47 @@ fn the_comparison_is_the_same_for_any_thread_count() {
         assert_eq!(one, two, "{case}");
     }
 }
+
+/// A HAR of `n` GET requests, each with these extra request headers.
+fn har_with_headers(n: usize, extra: &[(&str, &str)]) -> String {
+    let entries: Vec<serde_json::Value> = (0..n)
+        .map(|k| {
+            let mut headers = vec![
+                serde_json::json!({"name": "Accept", "value": "application/json"}),
+                serde_json::json!({"name": "User-Agent", "value": "curl/8.5.0"}),
+            ];
+            headers.extend(extra.iter().map(|(n, v)| serde_json::json!({"name": n, "value": v})));
+            serde_json::json!({
+                "startedDateTime": format!("2025-05-01T09:{:02}:{:02}.000Z", k / 60, k % 60),
+                "time": 20.0 + (k % 7) as f64,
+                "request": {"method": "GET", "url": format!("https://api.example.com/v1/items/{k}"), "headers": headers},
+                "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json", "text": "{\"ok\":true}"}},
+            })
+        })
+        .collect();
+    serde_json::json!({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": entries}}).to_string()
+}
+
+#[test]
+fn a_header_added_to_every_request_is_a_change_where_headers_are_recorded() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let good = tmp.path().join("good.har");
+    let bad = tmp.path().join("bad.har");
+    std::fs::write(&good, har_with_headers(40, &[])).expect("write");
+    std::fs::write(&bad, har_with_headers(40, &[("X-Api-Version", "2")])).expect("write");
+    let out = common::run(&[
+        "compare",
+        "-q",
+        "--format",
+        "json",
+        bad.to_str().expect("path"),
+        "--baseline",
+        good.to_str().expect("path"),
+    ]);
+    assert!(out.status.success());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let top = &j["changes"][0];
+    assert_eq!(top["kind"], "header_set", "{j:#}");
+    assert_eq!(top["what"], "headers +x-api-version");
+    assert_eq!(top["scope"]["name"], "GET /v1/items/{id}");
+}

@@ -429,6 +429,10 @@ pub struct Extra {
     pub req_content_type: Option<Str>,
     /// The JSON response body's field paths with their types, sorted.
     pub body_fields: Option<Box<[Str]>>,
+    /// The names of the request's headers, lower-case, sorted, joined by
+    /// commas (`accept,authorization,user-agent`); only where the input
+    /// records every header (a HAR), not a log's chosen few.
+    pub req_headers: Option<Str>,
 }
 
 /// An `Option<Locator>` in one word instead of two: 0 is none, the high
@@ -702,6 +706,11 @@ impl Event {
     /// The request's media type (`application/json`).
     pub fn req_content_type(&self) -> Option<Str> {
         self.extra.as_ref().and_then(|x| x.req_content_type)
+    }
+
+    /// The request's header names, where the input records them all.
+    pub fn req_headers(&self) -> Option<Str> {
+        self.extra.as_ref().and_then(|x| x.req_headers)
     }
 
     /// The JSON response body's field paths with their types, sorted.

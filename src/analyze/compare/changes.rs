@@ -150,6 +150,15 @@ pub fn candidates(base: &Profile, inc: &Profile, alpha: f64) -> (Vec<Candidate>,
                 i.requests,
                 &mut out,
             );
+            let recorded = |t: &Tally| t.header_sets.values().map(|x| x.n).sum::<u64>();
+            s.things(
+                ChangeKind::HeaderSet,
+                &b.header_sets,
+                &i.header_sets,
+                recorded(b),
+                recorded(i),
+                &mut out,
+            );
             s.size(&mut out);
         }
         if scope.kind == ScopeKind::All {
@@ -347,6 +356,17 @@ impl Scoped<'_> {
         // change: `application/json → text/plain`.
         if matches!(kind, ChangeKind::ContentType | ChangeKind::AuthScheme) {
             pair_replacements(&mut found);
+        }
+        // A header set is told by what it adds to or drops from the
+        // baseline's most common set.
+        if kind == ChangeKind::HeaderSet {
+            let usual = b
+                .iter()
+                .max_by(|x, y| x.1.n.cmp(&y.1.n).then(y.0.cmp(x.0)))
+                .map(|(k, _)| k.name());
+            for c in &mut found {
+                c.what = header_diff(usual.as_deref().unwrap_or(""), &c.what);
+            }
         }
         out.extend(found);
     }
@@ -579,6 +599,25 @@ fn kth(a: &[(f64, usize)], b: &[(f64, usize)], k: usize) -> f64 {
     }
 }
 
+/// A header name set against the usual one: `headers +x-api-version
+/// −authorization` (or `headers as usual` when they are the same).
+fn header_diff(usual: &str, set: &str) -> String {
+    let split = |s: &str| -> std::collections::BTreeSet<String> {
+        s.split(',')
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (u, s) = (split(usual), split(set));
+    let mut parts: Vec<String> = s.difference(&u).map(|n| format!("+{n}")).collect();
+    parts.extend(u.difference(&s).map(|n| format!("−{n}")));
+    if parts.is_empty() {
+        "headers as usual".into()
+    } else {
+        format!("headers {}", parts.join(" "))
+    }
+}
+
 /// `.price:number` as `.price (number)`.
 fn field_text(f: &str) -> String {
     match f.rsplit_once(':') {
@@ -711,6 +750,18 @@ mod tests {
                 assert_eq!(kth(&mk(a), &mk(b), k), *want, "{a:?} {b:?} k={k}");
             }
         }
+    }
+
+    #[test]
+    fn header_sets_are_told_by_what_they_add_and_drop() {
+        assert_eq!(
+            header_diff(
+                "accept,authorization,user-agent",
+                "accept,user-agent,x-api-version"
+            ),
+            "headers +x-api-version −authorization"
+        );
+        assert_eq!(header_diff("a,b", "a,b"), "headers as usual");
     }
 
     #[test]

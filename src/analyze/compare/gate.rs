@@ -19,7 +19,7 @@ pub enum Condition {
     NewStatus,
     /// A response field added, removed or retyped.
     ShapeChange,
-    /// A request's media type, authentication scheme or size changed.
+    /// A request's media type, authentication scheme, header set or size changed.
     RequestChange,
     /// A new version or release that fails more.
     NewVersion,
@@ -85,7 +85,10 @@ impl Condition {
             Condition::ShapeChange => c.kind == ChangeKind::ShapeChange,
             Condition::RequestChange => matches!(
                 c.kind,
-                ChangeKind::ContentType | ChangeKind::AuthScheme | ChangeKind::RequestSize
+                ChangeKind::ContentType
+                    | ChangeKind::AuthScheme
+                    | ChangeKind::HeaderSet
+                    | ChangeKind::RequestSize
             ),
             Condition::NewVersion => c.kind == ChangeKind::NewVersion && worse,
             Condition::Any => worse,

@@ -104,6 +104,8 @@ pub struct Tally {
     pub media: Counts<&'static str>,
     /// Requests' authentication schemes (`none` without one).
     pub auth: Counts<&'static str>,
+    /// Requests' header name sets, where the input records every header.
+    pub header_sets: Counts<&'static str>,
     /// Request body sizes in bytes (of requests with a body) with their
     /// event, sorted once tallied.
     pub sizes: Vec<(f64, usize)>,
@@ -129,6 +131,7 @@ impl Tally {
         merge(&mut self.fields, o.fields);
         merge(&mut self.media, o.media);
         merge(&mut self.auth, o.auth);
+        merge(&mut self.header_sets, o.header_sets);
         self.sizes.extend(o.sizes);
         merge(&mut self.versions, o.versions);
         merge(&mut self.hosts, o.hosts);
@@ -307,6 +310,9 @@ fn tally_event(t: &mut Tally, e: &Event, i: usize, masks: &mut Masks) {
         Some(m) => count(&mut t.media, m.as_str(), i, failed),
         None if has_body(method) => count(&mut t.media, "none", i, failed),
         None => {}
+    }
+    if let Some(h) = e.req_headers() {
+        count(&mut t.header_sets, h.as_str(), i, failed);
     }
     let scheme = e.auth().and_then(|a| a.scheme.as_deref());
     count(&mut t.auth, auth_key(scheme), i, failed);

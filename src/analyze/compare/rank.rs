@@ -28,7 +28,9 @@ pub struct Ranked {
 /// How telling a kind is, 0..1: what to fix first, then what it caused.
 fn weight(k: ChangeKind) -> f64 {
     match k {
-        ChangeKind::NewVersion | ChangeKind::ContentType | ChangeKind::AuthScheme => 1.0,
+        ChangeKind::NewVersion | ChangeKind::ContentType | ChangeKind::AuthScheme | ChangeKind::HeaderSet => {
+            1.0
+        }
         ChangeKind::NewTemplate => 0.9,
         ChangeKind::ShapeChange | ChangeKind::NewStatus => 0.8,
         ChangeKind::ErrorRate => 0.7,
@@ -110,9 +112,11 @@ fn explains(c: &Candidate, d: &Candidate, inc: &Profile) -> bool {
                 && counts_toward(c, d, inc)
         }
         ChangeKind::ErrorRate => d.kind == ChangeKind::ErrorRate && counts_toward(c, d, inc),
-        ChangeKind::ContentType | ChangeKind::AuthScheme | ChangeKind::RequestSize | ChangeKind::Traffic => {
-            c.direction == Direction::Worse && counts_toward(c, d, inc)
-        }
+        ChangeKind::ContentType
+        | ChangeKind::AuthScheme
+        | ChangeKind::HeaderSet
+        | ChangeKind::RequestSize
+        | ChangeKind::Traffic => c.direction == Direction::Worse && counts_toward(c, d, inc),
         _ => false,
     }
 }

@@ -621,9 +621,14 @@ fn request(entry: &Entry<'_>, client: &str, ev: &mut Event, hd: &mut Headers) ->
         o.route = Some(route::template(path).into());
         ev.url = Some(crate::redact::url(&url).into_owned().into());
     }
+    let mut names: Vec<String> = Vec::with_capacity(entry.request.headers.len());
     for h in &entry.request.headers {
         let (name, value) = h.parts();
         let lname = name.to_ascii_lowercase();
+        // HTTP/2 pseudo-headers (`:path`) say which protocol, not what was sent.
+        if !lname.starts_with(':') && !lname.is_empty() {
+            names.push(lname.clone());
+        }
         hd.credentialed |= matches!(lname.as_str(), "authorization" | "cookie" | "proxy-authorization");
         trace::absorb_header(&mut hd.ctx, &lname, value);
         if trace::is_request_id_header(&lname) && hd.ids.request_id.is_none() && !value.is_empty() {
@@ -639,6 +644,9 @@ fn request(entry: &Entry<'_>, client: &str, ev: &mut Event, hd: &mut Headers) ->
             }
         }
     }
+    names.sort_unstable();
+    names.dedup();
+    ev.extra_mut().req_headers = Some(crate::model::clip(&names.join(",")).as_ref().into());
     o
 }
 

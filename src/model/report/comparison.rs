@@ -88,6 +88,9 @@ pub enum ChangeKind {
     ContentType,
     /// The request's authentication scheme changed.
     AuthScheme,
+    /// The set of request header names changed (a header added or
+    /// dropped), where the inputs record every header.
+    HeaderSet,
     /// Request bodies grew or shrank.
     RequestSize,
     /// A response field appeared, disappeared or changed type.
@@ -117,6 +120,7 @@ impl ChangeKind {
             ChangeKind::NewVersion => "new_version",
             ChangeKind::ContentType => "content_type",
             ChangeKind::AuthScheme => "auth_scheme",
+            ChangeKind::HeaderSet => "header_set",
             ChangeKind::RequestSize => "request_size",
             ChangeKind::ShapeChange => "shape_change",
             ChangeKind::NewTemplate => "new_template",

@@ -35,6 +35,7 @@ pub fn label(k: ChangeKind) -> &'static str {
         ChangeKind::NewVersion => "New version",
         ChangeKind::ContentType => "Request content type",
         ChangeKind::AuthScheme => "Auth scheme",
+        ChangeKind::HeaderSet => "Request headers",
         ChangeKind::RequestSize => "Request size",
         ChangeKind::ShapeChange => "Response shape",
         ChangeKind::NewTemplate => "New error",
