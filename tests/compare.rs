@@ -351,3 +351,20 @@ fn a_header_added_to_every_request_is_a_change_where_headers_are_recorded() {
     assert_eq!(top["what"], "headers +x-api-version");
     assert_eq!(top["scope"]["name"], "GET /v1/items/{id}");
 }
+
+#[test]
+fn a_side_without_requests_is_an_error_not_a_clean_comparison() {
+    let out = common::run(&[
+        "compare",
+        "-q",
+        "samples/upstream-timeout/",
+        "--baseline",
+        "samples/upstream-timeout/",
+        "--baseline-window",
+        "..2020-01-01T00:00:00Z",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the baseline holds no request"), "{err}");
+    assert!(err.contains("--baseline-window"), "{err}");
+}

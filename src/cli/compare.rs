@@ -61,6 +61,30 @@ pub fn run_compare(args: &CompareArgs, errors_out: &mut dyn Write) -> Result<Out
     if !(compared.read_any.0 && compared.read_any.1) {
         return Ok(Outcome::InputErrors);
     }
+    // A side without a request (a window that misses it, logs of
+    // something else) leaves nothing to compare: say so, not "no change".
+    let sides = [
+        (&compared.comparison.baseline, "baseline", "--baseline-window"),
+        (&compared.comparison.incident, "incident", "--window"),
+    ];
+    let mut empty = false;
+    for (side, name, window) in sides {
+        if side.requests == 0 {
+            empty = true;
+            let _ = writeln!(
+                errors_out,
+                "error: the {name} holds no request{}; nothing to compare",
+                if args.window.is_some() || args.baseline_window.is_some() {
+                    format!(" (check {window}, --since and --until against its times)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    if empty {
+        return Ok(Outcome::InputErrors);
+    }
     let color = use_color(args.color, args.output.is_some()) && args.format == OutputFormat::Text;
     crate::util::stats::stage("render", || {
         report::output::emit(args.output.as_deref(), |w| {
