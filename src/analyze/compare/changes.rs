@@ -59,6 +59,30 @@ pub struct Candidate {
     pub evidence: (Option<usize>, Option<usize>),
 }
 
+impl Candidate {
+    /// A test's outcome of `kind` on `scope`, with everything else empty:
+    /// the fields most kinds leave at nothing (failures to explain or to
+    /// be explained, a version, a status) are then set by the few that
+    /// have them.
+    fn of(kind: ChangeKind, scope: &Scope) -> Candidate {
+        Candidate {
+            kind,
+            scope: scope.clone(),
+            what: String::new(),
+            baseline: String::new(),
+            incident: String::new(),
+            effect: (0.0, "pp"),
+            direction: Direction::Different,
+            p: 1.0,
+            failures: 0.0,
+            excess: 0.0,
+            version: None,
+            status: None,
+            evidence: (None, None),
+        }
+    }
+}
+
 /// A percentage as written in reports.
 fn pct(x: f64) -> String {
     let p = x * 100.0;
@@ -181,8 +205,6 @@ fn traffic(scope: &Scope, b: &Tally, i: &Tally, all_b: &Tally, all_i: &Tally, ou
     };
     let new = b.requests == 0;
     out.push(Candidate {
-        kind: ChangeKind::Traffic,
-        scope: scope.clone(),
         what: if new { "new endpoint" } else { "endpoint gone" }.into(),
         baseline: format!("{} requests", b.requests),
         incident: format!("{} requests", i.requests),
@@ -194,10 +216,8 @@ fn traffic(scope: &Scope, b: &Tally, i: &Tally, all_b: &Tally, all_i: &Tally, ou
         },
         p: t.fisher(),
         failures: i.failures as f64,
-        excess: 0.0,
-        version: None,
-        status: None,
         evidence: (b.first, i.first),
+        ..Candidate::of(ChangeKind::Traffic, scope)
     });
 }
 
@@ -223,8 +243,6 @@ impl Scoped<'_> {
             return;
         }
         out.push(Candidate {
-            kind: ChangeKind::ErrorRate,
-            scope: self.scope.clone(),
             what: "error rate".into(),
             baseline: pct(rb),
             incident: pct(ri),
@@ -237,9 +255,8 @@ impl Scoped<'_> {
             p: t.fisher(),
             failures: excess(b, i),
             excess: excess(b, i),
-            version: None,
-            status: None,
             evidence: (b.first_failure.or(b.first), i.first_failure.or(i.first)),
+            ..Candidate::of(ChangeKind::ErrorRate, self.scope)
         });
     }
 
@@ -252,8 +269,6 @@ impl Scoped<'_> {
                 continue;
             }
             out.push(Candidate {
-                kind: ChangeKind::Latency,
-                scope: self.scope.clone(),
                 what: name.into(),
                 baseline: ms(sh.before),
                 incident: ms(sh.after),
@@ -264,11 +279,8 @@ impl Scoped<'_> {
                     Direction::Better
                 },
                 p: sh.table.fisher(),
-                failures: 0.0,
-                excess: 0.0,
-                version: None,
-                status: None,
                 evidence: sh.evidence,
+                ..Candidate::of(ChangeKind::Latency, self.scope)
             });
         }
     }
@@ -332,8 +344,6 @@ impl Scoped<'_> {
             let about_failing = matches!(kind, ChangeKind::NewStatus | ChangeKind::NewTemplate)
                 && direction == Direction::Worse;
             found.push(Candidate {
-                kind,
-                scope: self.scope.clone(),
                 what: k.name(),
                 baseline: if t.a == 0 { "absent".into() } else { pct(rb) },
                 incident: if t.b == 0 { "absent".into() } else { pct(ri) },
@@ -342,7 +352,6 @@ impl Scoped<'_> {
                 p: t.fisher(),
                 failures: fails.max(0.0),
                 excess: if about_failing { fails.max(0.0) } else { 0.0 },
-                version: None,
                 status: k
                     .status()
                     .or_else(|| k.template().and_then(|t| self.i.template_status(t))),
@@ -350,6 +359,7 @@ impl Scoped<'_> {
                     sb.map(|s| s.first).or(self.b.first),
                     si.map(|s| s.first).or(self.i.first),
                 ),
+                ..Candidate::of(kind, self.scope)
             });
         }
         // A thing replaced by another (a media type, a scheme) is one
@@ -394,22 +404,17 @@ impl Scoped<'_> {
                 continue;
             }
             found.push(Candidate {
-                kind: ChangeKind::ShapeChange,
-                scope: self.scope.clone(),
                 what: field_text(k),
                 baseline: if t.a == 0 { "absent".into() } else { pct(rb) },
                 incident: if t.b == 0 { "absent".into() } else { pct(ri) },
                 effect: ((ri - rb) * 100.0, "pp"),
                 direction: Direction::Different,
                 p: t.fisher(),
-                failures: 0.0,
-                excess: 0.0,
-                version: None,
-                status: None,
                 evidence: (
                     b.fields.get(k).map(|s| s.first).or(b.first),
                     i.fields.get(k).map(|s| s.first).or(i.first),
                 ),
+                ..Candidate::of(ChangeKind::ShapeChange, self.scope)
             });
         }
         pair_replacements(&mut found);
@@ -425,19 +430,14 @@ impl Scoped<'_> {
             return;
         }
         out.push(Candidate {
-            kind: ChangeKind::RequestSize,
-            scope: self.scope.clone(),
             what: "median request body".into(),
             baseline: format!("{:.0} B", sh.before),
             incident: format!("{:.0} B", sh.after),
             effect: (sh.percent(), "%"),
             direction: Direction::Different,
             p: sh.table.fisher(),
-            failures: 0.0,
-            excess: 0.0,
-            version: None,
-            status: None,
             evidence: sh.evidence,
+            ..Candidate::of(ChangeKind::RequestSize, self.scope)
         });
     }
 
@@ -467,8 +467,6 @@ impl Scoped<'_> {
                         n_b: i.requests,
                     };
                     out.push(Candidate {
-                        kind: ChangeKind::NewVersion,
-                        scope: self.scope.clone(),
                         what: v.to_string(),
                         baseline: format!("absent (all requests fail {})", pct(t.share_a())),
                         incident: format!("{} requests, {} fail", s.n, pct(t.share_b())),
@@ -480,10 +478,9 @@ impl Scoped<'_> {
                         },
                         p: if worse { t.fisher() } else { presence.fisher() },
                         failures: (s.failures as f64 - t.share_a() * s.n as f64).max(0.0),
-                        excess: 0.0,
                         version: Some(*v),
-                        status: None,
                         evidence: (b.first, Some(s.first)),
+                        ..Candidate::of(ChangeKind::NewVersion, self.scope)
                     });
                 }
                 (Some(s), None) if s.n >= MIN_NEW => {
@@ -494,19 +491,15 @@ impl Scoped<'_> {
                         n_b: i.requests,
                     };
                     out.push(Candidate {
-                        kind: ChangeKind::GoneVersion,
-                        scope: self.scope.clone(),
                         what: v.to_string(),
                         baseline: format!("{} requests", s.n),
                         incident: "absent".into(),
                         effect: (-t.share_a() * 100.0, "pp"),
                         direction: Direction::Different,
                         p: t.fisher(),
-                        failures: 0.0,
-                        excess: 0.0,
                         version: Some(*v),
-                        status: None,
                         evidence: (Some(s.first), i.first),
+                        ..Candidate::of(ChangeKind::GoneVersion, self.scope)
                     });
                 }
                 _ => {}
