@@ -58,6 +58,10 @@ pub fn order(read: Read) -> (Ordered, Vec<crate::Error>) {
             ..extent
         }
     });
+    // A 2xx body's code is judged against what the endpoint's early bodies
+    // say, now that they are in time order, and before templates and
+    // every count read the failures.
+    stage("business errors", || crate::analyze::business::mark(&mut events));
     // The join keys do not depend on the templates: hashed meanwhile.
     let ((miner, of), keys) = rayon::join(
         || stage("templates", || template::mine(&events)),

@@ -168,20 +168,23 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
     }
     o.upstream = interned(f.str(Slot::Upstream).filter(|u| *u != "-"));
     o.cluster = interned(f.str(Slot::UpstreamCluster).filter(|u| *u != "-"));
-    if f.any(EXTRAS) {
-        extras(f, &mut ev);
-    }
+    let stated = if f.any(EXTRAS) { extras(f, &mut ev) } else { None };
     o.service_version = interned(f.str(Slot::ServiceVersion));
 
     let err_msg = f.str(Slot::ErrorMessage);
     let err_type = f.str(Slot::ErrorType);
     let failed_level = ev.level.is_some_and(|l| l >= crate::model::Level::Error);
-    let error_text = if err_msg.is_some() || err_type.is_some() || failed_level {
+    let mut error_text = if err_msg.is_some() || err_type.is_some() || failed_level {
         error(&mut ev, err_type, err_msg, failed_level)
     } else {
         ev.error_class = ev.status.and_then(error_class::from_status);
         None
     };
+    // A 2xx whose body states a failure (`success: false`, `errors[]`).
+    if let (None, None, Some(b)) = (&error_text, ev.error_class, stated) {
+        ev.error_class = Some(crate::model::ErrorClass::Business);
+        error_text = Some(b);
+    }
     // A failure with no URL is about the peer its error names.
     if o.host.is_none() && ev.error_class.is_some() {
         let text = error_text.as_deref().or(ev.message.as_deref());
@@ -258,8 +261,11 @@ fn ids(f: &Fields<'_>, ev: &mut Event, opts: &Options) {
 
 /// Sizes, rate limits, the response body's shape, `Retry-After` and the
 /// auth headers.
+/// Sizes, media type, rate limits, the response body's shape, Retry-After
+/// and auth; the failure a 2xx body states outright is returned.
 #[inline(never)]
-fn extras(f: &Fields<'_>, ev: &mut Event) {
+fn extras(f: &Fields<'_>, ev: &mut Event) -> Option<String> {
+    let mut stated = None;
     let bytes = |slot| {
         f.get(slot)
             .and_then(Scalar::as_i64)
@@ -286,6 +292,9 @@ fn extras(f: &Fields<'_>, ev: &mut Event) {
     {
         if let Some(b) = crate::normalize::body::inspect(body) {
             crate::normalize::body::set_body(ev, b.fields);
+            if ev.status.is_some_and(|s| (200..300).contains(&s)) {
+                stated = crate::normalize::body::outcome_of_2xx(ev, &b.top);
+            }
         }
     }
     if let Some(r) = f
@@ -311,6 +320,7 @@ fn extras(f: &Fields<'_>, ev: &mut Event) {
     if has_auth {
         ev.extra_mut().auth = Some(auth);
     }
+    stated
 }
 
 /// The error class of a record that logged an error or logged at error

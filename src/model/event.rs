@@ -433,6 +433,24 @@ pub struct Extra {
     /// commas (`accept,authorization,user-agent`); only where the input
     /// records every header (a HAR), not a log's chosen few.
     pub req_headers: Option<Str>,
+    /// What a 2xx JSON body said of the outcome in a code the capture must
+    /// first show the meaning of (`{"code": 4001, "msg": …}`): judged once
+    /// every record is read.
+    pub body_outcome: Option<Box<BodyOutcome>>,
+}
+
+/// What a JSON body says of its request's outcome, before the capture
+/// tells which code means success there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BodyOutcome {
+    /// A failure the body states outright, whatever the API's convention:
+    /// a non-empty `errors[]`, `success: false`, `ok: false`, an `error`.
+    pub stated: Option<String>,
+    /// The code member (`code`, `errcode`, …) and its value as written
+    /// (`4001`, `"0000"`).
+    pub code: Option<(&'static str, Str)>,
+    /// The message member's text.
+    pub message: Option<String>,
 }
 
 /// An `Option<Locator>` in one word instead of two: 0 is none, the high

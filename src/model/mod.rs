@@ -16,8 +16,8 @@ mod sym;
 
 pub use attribute::{Attribute, Dim};
 pub use event::{
-    clip, intern, lying_in, oversized, AuthInfo, ErrorClass, Event, Extra, Ids, Level, RateLimitInfo, Str,
-    Text, MAX_RECORD_BYTES, MAX_VALUE_BYTES,
+    clip, intern, lying_in, oversized, AuthInfo, BodyOutcome, ErrorClass, Event, Extra, Ids, Level,
+    RateLimitInfo, Str, Text, MAX_RECORD_BYTES, MAX_VALUE_BYTES,
 };
 pub use extent::Extent;
 pub use origin::{ByOrigin, Origin, OriginId};

@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 use serde::Deserialize as _;
 use serde_json::Value;
 
-use crate::model::Str;
+use crate::model::{BodyOutcome, Str};
 
 /// Bodies larger than this are not inspected.
 pub const MAX_BODY: usize = 256 * 1024;
@@ -75,7 +75,7 @@ const MESSAGE_KEYS: [&str; 6] = [
 /// Members that carry a business error code.
 const CODE_KEYS: [&str; 5] = ["code", "errcode", "error_code", "errorCode", "err_code"];
 /// The other top-level members [`business_error`] and [`error_field`] read.
-const OTHER_KEYS: [&str; 4] = ["errors", "success", "ok", "error"];
+const OTHER_KEYS: [&str; 6] = ["errors", "success", "ok", "error", "status", "result"];
 
 /// Whether the error checks read a top-level member: [`inspect`] keeps
 /// these whole and everything else only as shape.
@@ -272,11 +272,33 @@ pub fn error_field(v: &Value) -> Option<String> {
     })
 }
 
-/// A business error reported inside a successful response, as text.
-pub fn business_error(v: &Value) -> Option<String> {
+/// Members that hold a code only when a message stands beside them: a
+/// `status` or `result` alone is usually payload (`"status": "paid"`).
+const WEAK_CODE_KEYS: [&str; 2] = ["status", "result"];
+
+/// The outcome members of a body's top level ([`Inspected::top`]); `None`
+/// when it has none.
+pub fn outcome(v: &Value) -> Option<BodyOutcome> {
     let obj = v.as_object()?;
     let message = MESSAGE_KEYS.iter().find_map(|k| text_of(obj.get(*k)));
-    let with_message = |head: String| match &message {
+    let code = CODE_KEYS
+        .iter()
+        .chain(WEAK_CODE_KEYS.iter().filter(|_| message.is_some()))
+        .find_map(|&k| match obj.get(k)? {
+            c @ (Value::Number(_) | Value::String(_)) => Some((k, crate::model::intern(&c.to_string()))),
+            _ => None,
+        });
+    let stated = stated_error(obj, message.as_deref());
+    (stated.is_some() || code.is_some()).then_some(BodyOutcome {
+        stated,
+        code,
+        message,
+    })
+}
+
+/// The failure a body states outright.
+fn stated_error(obj: &serde_json::Map<String, Value>, message: Option<&str>) -> Option<String> {
+    let with_message = |head: String| match message {
         Some(m) => format!("{head}: {m}"),
         None => head,
     };
@@ -299,20 +321,6 @@ pub fn business_error(v: &Value) -> Option<String> {
             "business error in a 2xx response (success: false)".into(),
         ));
     }
-    for key in CODE_KEYS {
-        let Some(code) = obj.get(key) else { continue };
-        let failing = match code {
-            Value::Number(n) => n.as_i64().is_some_and(|c| c != 0 && !(200..300).contains(&c)),
-            Value::String(s) => {
-                let t = s.trim().to_ascii_lowercase();
-                !t.is_empty() && !matches!(t.as_str(), "0" | "ok" | "success" | "200" | "00000")
-            }
-            _ => false,
-        };
-        if failing {
-            return Some(with_message(format!("business error {code} in a 2xx response")));
-        }
-    }
     match obj.get("error") {
         Some(Value::String(s)) if !s.is_empty() => Some(format!("business error in a 2xx response: {s}")),
         Some(Value::Object(m)) if !m.is_empty() => Some(with_message(
@@ -322,9 +330,64 @@ pub fn business_error(v: &Value) -> Option<String> {
     }
 }
 
+/// The business error of an outcome, given the code value that means
+/// success for its endpoint when the capture showed one (`success`):
+/// what the body states, or a code other than that value. Without a
+/// learned value, a code is failing when it is a non-zero number outside
+/// 2xx, or a string other than the usual success words, and a message or
+/// an error-named key stands beside it.
+pub fn business_error_given(o: &BodyOutcome, success: Option<Str>) -> Option<String> {
+    if o.stated.is_some() {
+        return o.stated.clone();
+    }
+    let (key, value) = o.code?;
+    let failing = match success {
+        Some(s) => value != s,
+        None => {
+            let v: Value = serde_json::from_str(value.as_str()).ok()?;
+            let named = key != "code" && !WEAK_CODE_KEYS.contains(&key);
+            (o.message.is_some() || named) && static_failing(&v)
+        }
+    };
+    failing.then(|| match &o.message {
+        Some(m) => format!("business error {value} in a 2xx response: {m}"),
+        None => format!("business error {value} in a 2xx response"),
+    })
+}
+
+/// A code value that is not a usual success value.
+fn static_failing(code: &Value) -> bool {
+    match code {
+        Value::Number(n) => n.as_i64().is_some_and(|c| c != 0 && !(200..300).contains(&c)),
+        Value::String(s) => {
+            let t = s.trim().to_ascii_lowercase();
+            !t.is_empty() && !matches!(t.as_str(), "0" | "ok" | "success" | "200" | "00000" | "0000")
+        }
+        _ => false,
+    }
+}
+
+/// A 2xx body's outcome: the failure it states outright, returned; a code
+/// whose meaning the capture must show first, kept on the event and
+/// judged once every record is read (`analyze::business`).
+pub fn outcome_of_2xx(ev: &mut crate::model::Event, top: &Value) -> Option<String> {
+    let o = outcome(top)?;
+    if o.stated.is_some() {
+        return o.stated;
+    }
+    ev.extra_mut().body_outcome = Some(Box::new(o));
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A body's business error by the static rule alone (no capture to
+    /// learn the API's convention from).
+    fn business_error(v: &Value) -> Option<String> {
+        business_error_given(&outcome(v)?, None)
+    }
 
     fn j(s: &str) -> Value {
         serde_json::from_str(s).unwrap()

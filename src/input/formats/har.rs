@@ -756,7 +756,7 @@ fn body(entry: &Entry<'_>, ev: &mut Event, error_text: &mut Option<String>) -> O
                 if let Some(b) = crate::normalize::body::inspect(text) {
                     crate::normalize::body::set_body(ev, b.fields);
                     if ev.status.is_some_and(|s| (200..300).contains(&s)) {
-                        business = crate::normalize::body::business_error(&b.top);
+                        business = crate::normalize::body::outcome_of_2xx(ev, &b.top);
                     } else if error_text.is_none() {
                         // OAuth token endpoints (RFC 6749 §5.2) and many APIs
                         // name the error in the body: `{"error": "invalid_grant"}`.
@@ -909,7 +909,7 @@ mod tests {
     }
 
     #[test]
-    fn business_errors_inside_200s_are_failures() {
+    fn a_2xx_body_keeps_its_outcome_for_the_capture_to_judge() {
         let har = r#"{"log":{"version":"1.2","entries":[
           {"startedDateTime":"2024-05-01T10:00:00Z","time":5,"request":{"method":"POST","url":"https://a.example/pay","headers":[]},
            "response":{"status":200,"headers":[],"content":{"mimeType":"application/json","text":"{\"code\":4001,\"message\":\"insufficient balance\"}"}}},
@@ -918,12 +918,14 @@ mod tests {
         ]}}"#;
         let out = parse(SourceId(0), "t.har", har.as_bytes()).unwrap();
         let e = &out.events;
-        assert_eq!(e[0].error_class, Some(ErrorClass::Business));
+        // A code is judged once the capture is read (`analyze::business`).
+        assert_eq!(e[0].error_class, None);
+        let o = e[0].extra.as_ref().and_then(|x| x.body_outcome.as_deref());
         assert_eq!(
-            e[0].error_text.as_deref(),
-            Some("business error 4001 in a 2xx response: insufficient balance")
+            o.and_then(|o| o.code).map(|(k, v)| (k, v.as_str())),
+            Some(("code", "4001"))
         );
-        assert_eq!(e[1].error_class, None);
+        assert_eq!(o.and_then(|o| o.message.as_deref()), Some("insufficient balance"));
         assert!(e[0].body_fields().is_some() && e[0].body_fields() != e[1].body_fields());
     }
 
