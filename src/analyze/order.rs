@@ -1,5 +1,6 @@
 //! One timeline out of many inputs: the clocks compared and corrected,
-//! the events in time order, error templates mined and assigned, and the
+//! the events in time order, 2xx bodies' codes judged by the capture's
+//! convention (`business`), error templates mined and assigned, and the
 //! join keys indexed. Everything later reads events in this order.
 
 use crate::analyze::correlate::{self, KeyIndex, Skew};
