@@ -381,7 +381,7 @@ fn rules_list_json_covers_every_category_and_check_passes() {
         .iter()
         .filter_map(|r| r["category"].as_str())
         .collect();
-    assert_eq!(cats.len(), 19, "{cats:?}");
+    assert_eq!(cats.len(), 20, "{cats:?}");
     for r in list.as_array().expect("array") {
         for key in ["id", "category", "severity", "title"] {
             assert!(r[key].is_string(), "{key} missing in {r}");

@@ -47,7 +47,8 @@ fn category(class: ErrorClass, status: Option<u16>) -> &'static str {
             Some(415) => "payload.content_type",
             _ => "payload.validation",
         },
-        ErrorClass::Http5xx | ErrorClass::Business | ErrorClass::Other => "upstream.server_error",
+        ErrorClass::Business => "payload.business_error",
+        ErrorClass::Http5xx | ErrorClass::Other => "upstream.server_error",
     }
 }
 

@@ -7,7 +7,6 @@
 //! `series`, `spike` and `evidence` tell the story with links to records.
 
 pub mod baseline;
-pub mod business;
 pub mod compare;
 pub mod correlate;
 pub mod culprit;

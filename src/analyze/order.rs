@@ -62,7 +62,9 @@ pub fn order(read: Read) -> (Ordered, Vec<crate::Error>) {
     // A 2xx body's code is judged against what the endpoint's early bodies
     // say, now that they are in time order, and before templates and
     // every count read the failures.
-    stage("business errors", || crate::analyze::business::mark(&mut events));
+    stage("business errors", || {
+        crate::normalize::business::mark(&mut events)
+    });
     // The join keys do not depend on the templates: hashed meanwhile.
     let ((miner, of), keys) = rayon::join(
         || stage("templates", || template::mine(&events)),

@@ -8,6 +8,7 @@
 pub mod agent;
 pub mod auth;
 pub mod body;
+pub mod business;
 pub mod error_class;
 pub mod join;
 pub mod jwt;

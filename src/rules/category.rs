@@ -55,6 +55,10 @@ pub const CATEGORIES: &[(&str, &str)] = &[
         "Requests were rejected as invalid (400/422).",
     ),
     (
+        "payload.business_error",
+        "Responses said 200 but their bodies reported errors (a failing code, success: false, errors[]).",
+    ),
+    (
         "payload.content_type",
         "Requests or responses had the wrong media type or charset (415).",
     ),

@@ -89,6 +89,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/payload.too_large.toml"),
     ),
     (
+        "payload.business_error.toml",
+        include_str!("../../rules/payload.business_error.toml"),
+    ),
+    (
         "payload.validation.toml",
         include_str!("../../rules/payload.validation.toml"),
     ),
@@ -174,6 +178,7 @@ pub fn run_fixtures(rule: &CompiledRule) -> Vec<FixtureResult> {
                 &crate::input::Options::default(),
             );
             parsed.events.sort_by_key(|e| (e.ts_ns().is_none(), e.ts_ns()));
+            crate::normalize::business::mark(&mut parsed.events);
             crate::normalize::template::assign(&mut parsed.events);
             let findings = evaluate(std::slice::from_ref(rule), &parsed.events, &[]);
             let fired = !findings.is_empty();

@@ -6,9 +6,9 @@
 //! carry (the first third of them in time order, at least five, and that
 //! value in at least 60% of them) is its success; a body with another
 //! value is a business error. Without such a value the static rule of
-//! [`business_error_given`] decides. Runs on the events in time order,
-//! before templates are mined, so that a business error is a failure in
-//! every count, template and timeline.
+//! [`business_error_given`] decides. The order stage runs it on the events
+//! in time order, before templates are mined, so that a business error is
+//! a failure in every count, template and timeline.
 
 use rustc_hash::FxHashMap;
 
