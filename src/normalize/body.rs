@@ -64,13 +64,14 @@ fn walk(v: &Value, path: &mut String, depth: usize, out: &mut Vec<Str>) {
 }
 
 /// Members that carry a business error's message.
-const MESSAGE_KEYS: [&str; 6] = [
+const MESSAGE_KEYS: [&str; 7] = [
     "message",
     "msg",
     "errmsg",
     "error_description",
     "errorMessage",
     "detail",
+    "reason",
 ];
 /// Members that carry a business error code.
 const CODE_KEYS: [&str; 5] = ["code", "errcode", "error_code", "errorCode", "err_code"];

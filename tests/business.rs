@@ -1,0 +1,186 @@
+//! Issue 33's acceptance: errors inside 200 responses, wherever the body
+//! was captured. Each convention (a failing `code` beside a message,
+//! `errcode`, `success: false` with an `error` object, `status: "FAIL"`
+//! with `errors[]`, `ok: false`, and codes whose success value is `"0000"`
+//! or `200`) in a HAR, and in JSON lines with the body under a known field
+//! name and under one nobody aliased, is counted as failures with its code
+//! and message, and `payload.business_error` ranks first. A `code` that is
+//! payload (an order code, a country code) gives no failure.
+
+mod common;
+
+use serde_json::{json, Value};
+
+/// 80 requests a second apart: the first 40 succeed, then every other one
+/// fails with `bad` (20 failures).
+fn bodies(ok: &Value, bad: &Value) -> Vec<(bool, Value)> {
+    (0..80)
+        .map(|i| {
+            let fail = i >= 40 && i % 2 == 0;
+            let mut b = if fail { bad.clone() } else { ok.clone() };
+            if !fail {
+                b["data"] = json!({"id": 1000 + i, "amount": 12.5});
+            }
+            (fail, b)
+        })
+        .collect()
+}
+
+fn ts(i: usize) -> String {
+    format!("2025-05-01T09:{:02}:{:02}.000Z", i / 60, i % 60)
+}
+
+fn har(b: &[(bool, Value)]) -> String {
+    let entries: Vec<Value> = b
+        .iter()
+        .enumerate()
+        .map(|(i, (_, body))| {
+            json!({
+                "startedDateTime": ts(i), "time": 20.0,
+                "request": {"method": "POST", "url": "https://pay.example.com/v1/pay", "headers": []},
+                "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json", "text": body.to_string()}},
+            })
+        })
+        .collect();
+    json!({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": entries}})
+        .to_string()
+}
+
+fn jsonl(b: &[(bool, Value)], known: bool) -> String {
+    b.iter()
+        .enumerate()
+        .map(|(i, (_, body))| {
+            let mut r = json!({
+                "@timestamp": ts(i), "message": "POST /v1/pay 200",
+                "http": {"request": {"method": "POST"}, "response": {"status_code": 200}},
+                "url": {"path": "/v1/pay", "domain": "pay.example.com"},
+            });
+            if known {
+                r["http"]["response"]["body"] = json!({"content": body.to_string()});
+            } else {
+                r["upstream_answer_text"] = json!(body.to_string());
+            }
+            r.to_string() + "\n"
+        })
+        .collect()
+}
+
+fn analyze(path: &std::path::Path) -> Value {
+    let out = common::run(&["analyze", "-q", "--format", "json", path.to_str().expect("path")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn every_convention_is_a_failure_with_its_code_and_message_and_ranks_first() {
+    let conventions = [
+        (
+            "code-msg",
+            json!({"code": 0, "msg": "success"}),
+            json!({"code": 4001, "msg": "sign verification failed", "data": null}),
+            "sign verification failed",
+        ),
+        (
+            "errcode",
+            json!({"errcode": 0, "errmsg": "ok"}),
+            json!({"errcode": 40001, "errmsg": "invalid credential"}),
+            "invalid credential",
+        ),
+        (
+            "success-false",
+            json!({"success": true}),
+            json!({"success": false, "error": {"code": "CARD_DECLINED", "message": "card declined"}}),
+            "success: false",
+        ),
+        (
+            "status-fail-errors",
+            json!({"status": "OK"}),
+            json!({"status": "FAIL", "errors": [{"message": "amount must be positive"}]}),
+            "amount must be positive",
+        ),
+        (
+            "ok-false",
+            json!({"ok": true}),
+            json!({"ok": false, "message": "quota exhausted"}),
+            "quota exhausted",
+        ),
+        (
+            "code-0000",
+            json!({"code": "0000", "message": "ok"}),
+            json!({"code": "E102", "message": "limit exceeded"}),
+            "limit exceeded",
+        ),
+        (
+            "code-200",
+            json!({"code": 200, "reason": "ok"}),
+            json!({"code": 500, "reason": "ledger unavailable"}),
+            "ledger unavailable",
+        ),
+        (
+            "error-code",
+            json!({"error_code": 0, "error_description": ""}),
+            json!({"error_code": 17, "error_description": "signature expired"}),
+            "signature expired",
+        ),
+    ];
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (name, ok, bad, text) in conventions {
+        let b = bodies(&ok, &bad);
+        for (form, content) in [
+            ("har", har(&b)),
+            ("known.jsonl", jsonl(&b, true)),
+            ("unknown.jsonl", jsonl(&b, false)),
+        ] {
+            let path = tmp.path().join(format!("{name}.{form}"));
+            std::fs::write(&path, content).expect("write");
+            let j = analyze(&path);
+            let label = format!("{name} in {form}");
+            assert_eq!(j["summary"]["failures"], 20, "{label}");
+            assert_eq!(
+                j["root_causes"][0]["rule"], "payload.business_error",
+                "{label}: {:#}",
+                j["root_causes"]
+            );
+            let template = j["error_templates"][0]["template"].as_str().unwrap_or("");
+            assert!(template.contains(text), "{label}: {template}");
+        }
+    }
+}
+
+#[test]
+fn a_code_that_is_payload_is_never_a_business_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let countries = ["DE", "FR", "IT", "ES", "NL"];
+    let cases: Vec<(&str, Vec<(bool, Value)>)> = vec![
+        (
+            "order-code",
+            (0..80)
+                .map(|i| {
+                    (
+                        false,
+                        json!({"code": format!("ORD-{}", 4000 + i * 13), "message": "order created"}),
+                    )
+                })
+                .collect(),
+        ),
+        (
+            "country-code",
+            (0..80)
+                .map(|i| {
+                    (
+                        false,
+                        json!({"code": countries[i % 5], "message": "shipping country"}),
+                    )
+                })
+                .collect(),
+        ),
+    ];
+    for (name, b) in cases {
+        for (form, content) in [("har", har(&b)), ("known.jsonl", jsonl(&b, true))] {
+            let path = tmp.path().join(format!("{name}.{form}"));
+            std::fs::write(&path, content).expect("write");
+            let j = analyze(&path);
+            assert_eq!(j["summary"]["failures"], 0, "{name} in {form}");
+        }
+    }
+}
