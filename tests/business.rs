@@ -184,3 +184,47 @@ fn a_code_that_is_payload_is_never_a_business_error() {
         }
     }
 }
+
+#[test]
+fn base64_har_bodies_and_es_documents_are_read_too() {
+    use base64::Engine as _;
+    let b = bodies(
+        &json!({"errcode": 0, "errmsg": "ok"}),
+        &json!({"errcode": 40001, "errmsg": "invalid credential"}),
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // The same HAR with every body base64-encoded, as Chrome writes some.
+    let mut doc: Value = serde_json::from_str(&har(&b)).expect("har");
+    for e in doc["log"]["entries"].as_array_mut().expect("entries") {
+        let text = e["response"]["content"]["text"]
+            .as_str()
+            .expect("text")
+            .to_string();
+        e["response"]["content"]["text"] = json!(base64::engine::general_purpose::STANDARD.encode(text));
+        e["response"]["content"]["encoding"] = json!("base64");
+    }
+    let h = tmp.path().join("b64.har");
+    std::fs::write(&h, doc.to_string()).expect("write");
+    // An Elasticsearch `_search` export of the log records.
+    let hits: Vec<Value> = jsonl(&b, true)
+        .lines()
+        .enumerate()
+        .map(|(i, l)| json!({"_index": "logs", "_id": i.to_string(), "_source": serde_json::from_str::<Value>(l).expect("record")}))
+        .collect();
+    let es = tmp.path().join("export.json");
+    std::fs::write(
+        &es,
+        json!({"took": 1, "hits": {"total": {"value": 80}, "hits": hits}}).to_string(),
+    )
+    .expect("write");
+    for path in [h, es] {
+        let j = analyze(&path);
+        assert_eq!(j["summary"]["failures"], 20, "{}", path.display());
+        assert_eq!(
+            j["root_causes"][0]["rule"],
+            "payload.business_error",
+            "{}",
+            path.display()
+        );
+    }
+}

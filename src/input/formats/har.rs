@@ -748,10 +748,27 @@ fn response(resp: &Response<'_>, ev: &mut Event, hd: &mut Headers) -> (bool, Opt
 fn body(entry: &Entry<'_>, ev: &mut Event, error_text: &mut Option<String>) -> Option<String> {
     let mut business = None;
     if let Some(c) = entry.response.as_ref().and_then(|r| r.content.as_ref()) {
-        let json_like = c.mime_type.as_deref().is_some_and(|m| m.contains("json"))
-            || c.text.as_deref().is_some_and(|t| t.trim_start().starts_with('{'));
         let plain = c.encoding.as_deref().is_none_or(|e| e.is_empty() || e == "utf-8");
-        if let (true, true, Some(text)) = (json_like, plain, c.text.as_deref()) {
+        // Chrome and Firefox write some bodies base64-encoded; a JSON one
+        // is read like any other.
+        let decoded = match (plain, c.encoding.as_deref(), c.text.as_deref()) {
+            (false, Some("base64"), Some(t)) if t.len() <= crate::normalize::body::MAX_BODY * 4 / 3 + 4 => {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD
+                    .decode(t.trim())
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+            }
+            _ => None,
+        };
+        let text = if plain {
+            c.text.as_deref()
+        } else {
+            decoded.as_deref()
+        };
+        let json_like = c.mime_type.as_deref().is_some_and(|m| m.contains("json"))
+            || text.is_some_and(|t| t.trim_start().starts_with('{'));
+        if let (true, Some(text)) = (json_like, text) {
             if text.len() <= crate::normalize::body::MAX_BODY {
                 if let Some(b) = crate::normalize::body::inspect(text) {
                     crate::normalize::body::set_body(ev, b.fields);
