@@ -103,7 +103,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
         let (o, errors) = ordered(&opts.read);
         let analyzed = analyze::run(&rules, &o);
         let report = report::build::build(&o, analyzed.found, opts.read.parse.tz_offset_s);
-        free_later(o, analyzed.links, analyzed.findings);
+        free_later((o, analyzed.links, analyzed.findings));
         return Ok(Analysis { report, errors });
     };
     let (b, o, errors) = ordered_pair(good, &opts.read);
@@ -118,7 +118,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
     let analyzed = analyze::run_against(&rules, &o, Some(against));
     let mut report = report::build::build(&o, analyzed.found, opts.read.parse.tz_offset_s);
     report.comparison = Some(comparison);
-    free_later((b, o, base_findings), analyzed.links, analyzed.findings);
+    free_later((b, o, base_findings, analyzed.links, analyzed.findings));
     Ok(Analysis { report, errors })
 }
 
@@ -126,10 +126,10 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis> {
 /// it holds (a third of the input's size), and freeing them is a pass over
 /// every one and a return of every page, which the report does not wait
 /// for. If no thread can be started, it is dropped here.
-fn free_later<T: Send + 'static>(o: T, links: Links, findings: Vec<rules::Finding>) {
+fn free_later<T: Send + 'static>(run: T) {
     let _ = std::thread::Builder::new()
         .name("logsleuth-free".into())
-        .spawn(move || drop((o, findings, links)));
+        .spawn(move || drop(run));
 }
 
 fn capture(o: &Ordered) -> analyze::compare::Capture<'_> {
@@ -177,9 +177,7 @@ pub fn compare(baseline: &Request, incident: &Request) -> Result<Compared> {
     let (b, i, errors) = ordered_pair(baseline, incident);
     let comparison = analyze::compare::compare(capture(&b), capture(&i));
     let read_any = (!b.sources.is_empty(), !i.sources.is_empty());
-    let _ = std::thread::Builder::new()
-        .name("logsleuth-free".into())
-        .spawn(move || drop((b, i)));
+    free_later((b, i));
     Ok(Compared {
         comparison,
         errors,

@@ -625,10 +625,6 @@ fn request(entry: &Entry<'_>, client: &str, ev: &mut Event, hd: &mut Headers) ->
     for h in &entry.request.headers {
         let (name, value) = h.parts();
         let lname = name.to_ascii_lowercase();
-        // HTTP/2 pseudo-headers (`:path`) say which protocol, not what was sent.
-        if !lname.starts_with(':') && !lname.is_empty() {
-            names.push(lname.clone());
-        }
         hd.credentialed |= matches!(lname.as_str(), "authorization" | "cookie" | "proxy-authorization");
         trace::absorb_header(&mut hd.ctx, &lname, value);
         if trace::is_request_id_header(&lname) && hd.ids.request_id.is_none() && !value.is_empty() {
@@ -642,6 +638,10 @@ fn request(entry: &Entry<'_>, client: &str, ev: &mut Event, hd: &mut Headers) ->
             if let Some(t) = crate::normalize::media_type(value) {
                 ev.extra_mut().req_content_type = Some(t);
             }
+        }
+        // HTTP/2 pseudo-headers (`:path`) say which protocol, not what was sent.
+        if !lname.starts_with(':') && !lname.is_empty() {
+            names.push(lname);
         }
     }
     names.sort_unstable();
