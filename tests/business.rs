@@ -2,10 +2,13 @@
 //! was captured. Each convention (a failing `code` beside a message,
 //! `errcode`, `success: false` with an `error` object, `status: "FAIL"`
 //! with `errors[]`, `ok: false`, and codes whose success value is `"0000"`
-//! or `200`) in a HAR, and in JSON lines with the body under a known field
-//! name and under one nobody aliased, is counted as failures with its code
-//! and message, and `payload.business_error` ranks first. A `code` that is
-//! payload (an order code, a country code) gives no failure.
+//! or `200`) in a HAR, and in JSON lines with the body as text or as an
+//! object, under a known field name and under names nobody aliased, is
+//! counted as failures with its code and message. The rule that ranks
+//! first is the category the message names (credentials, an expired
+//! token, a rate limit, invalid input), or `payload.business_error` when
+//! it names none. A `code` that is payload (an order code, a country
+//! code) gives no failure.
 
 mod common;
 
@@ -46,7 +49,33 @@ fn har(b: &[(bool, Value)]) -> String {
         .to_string()
 }
 
-fn jsonl(b: &[(bool, Value)], known: bool) -> String {
+/// Where a JSON-lines record keeps its response body.
+#[derive(Debug, Clone, Copy)]
+enum Layout {
+    /// As text under ECS `http.response.body.content`.
+    EcsText,
+    /// As text under a name nobody aliased.
+    UnknownText,
+    /// As an object under `response.body`.
+    KnownObject,
+    /// As an object under a name nobody aliased.
+    UnknownObject,
+    /// As an object under `body`, which is a message elsewhere (OTel).
+    BodyObject,
+    /// As an object under `response`.
+    ResponseObject,
+}
+
+const LAYOUTS: [Layout; 6] = [
+    Layout::EcsText,
+    Layout::UnknownText,
+    Layout::KnownObject,
+    Layout::UnknownObject,
+    Layout::BodyObject,
+    Layout::ResponseObject,
+];
+
+fn jsonl(b: &[(bool, Value)], layout: Layout) -> String {
     b.iter()
         .enumerate()
         .map(|(i, (_, body))| {
@@ -55,10 +84,13 @@ fn jsonl(b: &[(bool, Value)], known: bool) -> String {
                 "http": {"request": {"method": "POST"}, "response": {"status_code": 200}},
                 "url": {"path": "/v1/pay", "domain": "pay.example.com"},
             });
-            if known {
-                r["http"]["response"]["body"] = json!({"content": body.to_string()});
-            } else {
-                r["upstream_answer_text"] = json!(body.to_string());
+            match layout {
+                Layout::EcsText => r["http"]["response"]["body"] = json!({"content": body.to_string()}),
+                Layout::UnknownText => r["upstream_answer_text"] = json!(body.to_string()),
+                Layout::KnownObject => r["response"] = json!({"body": body}),
+                Layout::UnknownObject => r["upstream_answer"] = body.clone(),
+                Layout::BodyObject => r["body"] = body.clone(),
+                Layout::ResponseObject => r["response"] = body.clone(),
             }
             r.to_string() + "\n"
         })
@@ -79,68 +111,81 @@ fn every_convention_is_a_failure_with_its_code_and_message_and_ranks_first() {
             json!({"code": 0, "msg": "success"}),
             json!({"code": 4001, "msg": "sign verification failed", "data": null}),
             "sign verification failed",
+            "auth.rejected_in_body",
         ),
         (
             "errcode",
             json!({"errcode": 0, "errmsg": "ok"}),
             json!({"errcode": 40001, "errmsg": "invalid credential"}),
             "invalid credential",
+            "auth.rejected_in_body",
         ),
         (
             "success-false",
             json!({"success": true}),
             json!({"success": false, "error": {"code": "CARD_DECLINED", "message": "card declined"}}),
             "success: false",
+            "payload.business_error",
         ),
         (
             "status-fail-errors",
             json!({"status": "OK"}),
             json!({"status": "FAIL", "errors": [{"message": "amount must be positive"}]}),
             "amount must be positive",
+            "payload.validation_in_body",
         ),
         (
             "ok-false",
             json!({"ok": true}),
             json!({"ok": false, "message": "quota exhausted"}),
             "quota exhausted",
+            "rate_limit.in_body",
         ),
         (
             "code-0000",
             json!({"code": "0000", "message": "ok"}),
             json!({"code": "E102", "message": "limit exceeded"}),
             "limit exceeded",
+            "payload.business_error",
         ),
         (
             "code-200",
             json!({"code": 200, "reason": "ok"}),
             json!({"code": 500, "reason": "ledger unavailable"}),
             "ledger unavailable",
+            "payload.business_error",
         ),
         (
             "error-code",
             json!({"error_code": 0, "error_description": ""}),
             json!({"error_code": 17, "error_description": "signature expired"}),
             "signature expired",
+            "auth.token_expired_in_body",
         ),
     ];
     let tmp = tempfile::tempdir().expect("tempdir");
-    for (name, ok, bad, text) in conventions {
+    for (name, ok, bad, text, rule) in conventions {
         let b = bodies(&ok, &bad);
-        for (form, content) in [
-            ("har", har(&b)),
-            ("known.jsonl", jsonl(&b, true)),
-            ("unknown.jsonl", jsonl(&b, false)),
-        ] {
+        let forms = std::iter::once(("har".to_string(), har(&b)))
+            .chain(LAYOUTS.iter().map(|&l| (format!("{l:?}.jsonl"), jsonl(&b, l))));
+        for (form, content) in forms {
             let path = tmp.path().join(format!("{name}.{form}"));
             std::fs::write(&path, content).expect("write");
             let j = analyze(&path);
             let label = format!("{name} in {form}");
             assert_eq!(j["summary"]["failures"], 20, "{label}");
-            assert_eq!(
-                j["root_causes"][0]["rule"], "payload.business_error",
-                "{label}: {:#}",
-                j["root_causes"]
-            );
+            let first = &j["root_causes"][0];
+            assert_eq!(first["rule"], rule, "{label}: {:#}", j["root_causes"]);
+            // The generic finding on the same responses folds under the
+            // category the message names.
+            let folded: Vec<&str> = first["symptoms"]
+                .as_array()
+                .map(|s| s.iter().filter_map(|x| x["rule"].as_str()).collect())
+                .unwrap_or_default();
+            if rule != "payload.business_error" {
+                assert!(folded.contains(&"payload.business_error"), "{label}: {folded:?}");
+            }
+            assert_eq!(j["root_causes"].as_array().map(Vec::len), Some(1), "{label}");
             let template = j["error_templates"][0]["template"].as_str().unwrap_or("");
             assert!(template.contains(text), "{label}: {template}");
         }
@@ -176,7 +221,12 @@ fn a_code_that_is_payload_is_never_a_business_error() {
         ),
     ];
     for (name, b) in cases {
-        for (form, content) in [("har", har(&b)), ("known.jsonl", jsonl(&b, true))] {
+        let forms = [
+            ("har", har(&b)),
+            ("known.jsonl", jsonl(&b, Layout::EcsText)),
+            ("object.jsonl", jsonl(&b, Layout::UnknownObject)),
+        ];
+        for (form, content) in forms {
             let path = tmp.path().join(format!("{name}.{form}"));
             std::fs::write(&path, content).expect("write");
             let j = analyze(&path);
@@ -206,23 +256,29 @@ fn base64_har_bodies_and_es_documents_are_read_too() {
     let h = tmp.path().join("b64.har");
     std::fs::write(&h, doc.to_string()).expect("write");
     // An Elasticsearch `_search` export of the log records.
-    let hits: Vec<Value> = jsonl(&b, true)
-        .lines()
-        .enumerate()
-        .map(|(i, l)| json!({"_index": "logs", "_id": i.to_string(), "_source": serde_json::from_str::<Value>(l).expect("record")}))
-        .collect();
-    let es = tmp.path().join("export.json");
-    std::fs::write(
-        &es,
-        json!({"took": 1, "hits": {"total": {"value": 80}, "hits": hits}}).to_string(),
-    )
-    .expect("write");
-    for path in [h, es] {
+    // Elasticsearch `_search` exports of the log records, with the body as
+    // text and as an object.
+    let mut paths = vec![h];
+    for layout in [Layout::EcsText, Layout::KnownObject] {
+        let hits: Vec<Value> = jsonl(&b, layout)
+            .lines()
+            .enumerate()
+            .map(|(i, l)| json!({"_index": "logs", "_id": i.to_string(), "_source": serde_json::from_str::<Value>(l).expect("record")}))
+            .collect();
+        let es = tmp.path().join(format!("export-{layout:?}.json"));
+        std::fs::write(
+            &es,
+            json!({"took": 1, "hits": {"total": {"value": 80}, "hits": hits}}).to_string(),
+        )
+        .expect("write");
+        paths.push(es);
+    }
+    for path in paths {
         let j = analyze(&path);
         assert_eq!(j["summary"]["failures"], 20, "{}", path.display());
         assert_eq!(
             j["root_causes"][0]["rule"],
-            "payload.business_error",
+            "auth.rejected_in_body",
             "{}",
             path.display()
         );

@@ -180,8 +180,9 @@ pub fn to_event(id: SourceId, loc: Locator, offset: u64, f: &Fields<'_>, opts: &
         ev.error_class = ev.status.and_then(error_class::from_status);
         None
     };
-    // A 2xx whose body states a failure (`success: false`, `errors[]`).
-    if let (None, None, Some(b)) = (&error_text, ev.error_class, stated) {
+    // A 2xx whose body states a failure (`success: false`, `errors[]`),
+    // whatever else the record logged beside it.
+    if let (None, Some(b)) = (ev.error_class, stated) {
         ev.error_class = Some(crate::model::ErrorClass::Business);
         error_text = Some(b);
     }

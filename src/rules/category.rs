@@ -5,15 +5,15 @@
 pub const CATEGORIES: &[(&str, &str)] = &[
     (
         "auth.token_expired",
-        "Access tokens expired and requests were refused (401 invalid_token, JWT past exp).",
+        "Access tokens expired and requests were refused (401 invalid_token, JWT past exp, or a 2xx body saying so).",
     ),
     (
         "auth.invalid_credentials",
-        "Credentials were wrong or revoked (401 without an expiry signal).",
+        "Credentials were wrong or revoked (401 without an expiry signal, or a 2xx body saying so).",
     ),
     (
         "auth.forbidden",
-        "Authenticated but not allowed (403: scope, role, IP allow-list).",
+        "Authenticated but not allowed (403: scope, role, IP allow-list; or a 2xx body saying so).",
     ),
     (
         "auth.clock_skew",
@@ -21,7 +21,7 @@ pub const CATEGORIES: &[(&str, &str)] = &[
     ),
     (
         "rate_limit.exceeded",
-        "The server throttled the client (429, or 503 with Retry-After).",
+        "The server throttled the client (429, 503 with Retry-After, or a 2xx body saying so).",
     ),
     (
         "client.retry_storm",
@@ -52,7 +52,7 @@ pub const CATEGORIES: &[(&str, &str)] = &[
     ),
     (
         "payload.validation",
-        "Requests were rejected as invalid (400/422).",
+        "Requests were rejected as invalid (400/422, or a 2xx body saying so).",
     ),
     (
         "payload.business_error",

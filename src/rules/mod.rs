@@ -115,6 +115,27 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "upstream.unavailable.toml",
         include_str!("../../rules/upstream.unavailable.toml"),
+    ), // Business errors whose message says what they are, after the rest:
+    // the order of the rules above is the order of their findings.
+    (
+        "auth.token_expired_in_body.toml",
+        include_str!("../../rules/auth.token_expired_in_body.toml"),
+    ),
+    (
+        "auth.rejected_in_body.toml",
+        include_str!("../../rules/auth.rejected_in_body.toml"),
+    ),
+    (
+        "auth.forbidden_in_body.toml",
+        include_str!("../../rules/auth.forbidden_in_body.toml"),
+    ),
+    (
+        "rate_limit.in_body.toml",
+        include_str!("../../rules/rate_limit.in_body.toml"),
+    ),
+    (
+        "payload.validation_in_body.toml",
+        include_str!("../../rules/payload.validation_in_body.toml"),
     ),
 ];
 

@@ -450,6 +450,10 @@ const ALIASES: &[(&str, Slot, Unit)] = &[
     ("http.response.body.content", Slot::ResponseBody, Unit::None),
     ("response_body", Slot::ResponseBody, Unit::None),
     ("resp_body", Slot::ResponseBody, Unit::None),
+    ("responseBody", Slot::ResponseBody, Unit::None),
+    ("response.body", Slot::ResponseBody, Unit::None),
+    ("resp.body", Slot::ResponseBody, Unit::None),
+    ("res.body", Slot::ResponseBody, Unit::None),
     ("http.request.body.bytes", Slot::ReqBytes, Unit::None),
     ("request_length", Slot::ReqBytes, Unit::None),
     ("bytes_received", Slot::ReqBytes, Unit::None),
@@ -671,7 +675,10 @@ impl FieldMap {
     pub fn with_added<'a>(&self, found: impl IntoIterator<Item = (&'a str, Slot, Unit)>) -> FieldMap {
         let mut m = self.clone();
         for (path, slot, unit) in found {
-            m.add(path, (slot, u8::MAX, unit), false);
+            // A body logged as an object under a message's name (`body`):
+            // this input's values there are objects, which no message is.
+            let replace = slot == Slot::ResponseBody && self.slot_of(path) == Some(Slot::Message);
+            m.add(path, (slot, u8::MAX, unit), replace);
         }
         m
     }
@@ -1067,7 +1074,38 @@ impl<'de> Node<'_, 'de> {
 impl<'de> DeserializeSeed<'de> for Node<'_, 'de> {
     type Value = bool;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_any(self)
+        match self.info.leaf {
+            Some(leaf @ (Slot::ResponseBody, _, _)) => self.body(leaf, d),
+            _ => d.deserialize_any(self),
+        }
+    }
+}
+
+impl<'de> Node<'_, 'de> {
+    /// A response body: an object is offered whole as its JSON text, as
+    /// the fast walk offers it; any other value is read as usual.
+    fn body<D: Deserializer<'de>>(self, leaf: (Slot, u8, Unit), d: D) -> Result<bool, D::Error> {
+        let raw = <&'de serde_json::value::RawValue as de::Deserialize>::deserialize(d)?;
+        let text = raw.get();
+        let mut inner = serde_json::Deserializer::from_str(text);
+        if !text.starts_with('{') {
+            return inner.deserialize_any(self).map_err(de::Error::custom);
+        }
+        if self.info.prefix {
+            Node {
+                map: self.map,
+                fields: &mut *self.fields,
+                root: false,
+                info: PathInfo {
+                    leaf: None,
+                    ..self.info
+                },
+            }
+            .deserialize(&mut inner)
+            .map_err(de::Error::custom)?;
+        }
+        self.fields.offer_leaf(leaf, Scalar::Str(Cow::Borrowed(text)));
+        Ok(false)
     }
 }
 

@@ -50,20 +50,31 @@ pub struct Inferred {
     pub unit: Unit,
 }
 
-fn flatten<'a>(prefix: &str, v: &'a Value, out: &mut Vec<(String, &'a Value)>, depth: usize) {
+/// The leaves of a record by dotted path, and its objects below the top
+/// (a body may be logged as one).
+fn flatten<'a>(
+    prefix: &str,
+    v: &'a Value,
+    leaves: &mut Vec<(String, &'a Value)>,
+    objects: &mut Vec<(String, &'a Value)>,
+    depth: usize,
+) {
     match v {
         Value::Object(m) if depth < 8 => {
+            if depth > 0 {
+                objects.push((prefix.to_string(), v));
+            }
             for (k, v) in m {
                 let p = if prefix.is_empty() {
                     k.clone()
                 } else {
                     format!("{prefix}.{k}")
                 };
-                flatten(&p, v, out, depth + 1);
+                flatten(&p, v, leaves, objects, depth + 1);
             }
         }
         Value::Array(_) | Value::Object(_) => {}
-        _ => out.push((prefix.to_string(), v)),
+        _ => leaves.push((prefix.to_string(), v)),
     }
 }
 
@@ -378,20 +389,49 @@ fn fits_party(slot: Slot, s: &Sample<'_>) -> Option<u32> {
     }
 }
 
+/// Members that say an object is an API response body: an outcome.
+const BODY_OUTCOME: &[&str] = &[
+    "code",
+    "errcode",
+    "error_code",
+    "errorCode",
+    "err_code",
+    "success",
+    "ok",
+    "errors",
+    "error",
+];
+/// Members that say so beside a `status` or `result`.
+const BODY_BESIDE_STATUS: &[&str] = &["data", "message", "msg", "errmsg", "reason"];
+/// Members any response body may carry, which say so under a body's name.
+const BODY_MEMBERS: &[&str] = &["data", "result", "message", "msg", "errmsg", "items", "id"];
+
+/// Whether an object reads as an API response body: it carries an
+/// outcome, a status beside data or a message, or, under a body's name,
+/// what bodies hold.
+fn body_like(m: &serde_json::Map<String, Value>, named: bool) -> bool {
+    let has = |keys: &[&str]| keys.iter().any(|k| m.contains_key(*k));
+    has(BODY_OUTCOME)
+        || (m.contains_key("status") || m.contains_key("result")) && has(BODY_BESIDE_STATUS)
+        || named && has(BODY_MEMBERS)
+}
+
 /// What was sent and where: bodies, upstreams, content types and sizes.
 fn fits_payload(slot: Slot, s: &Sample<'_>) -> Option<u32> {
     let (name, full) = (&s.name, &s.full);
     let shaped = |pred: &dyn Fn(&Value) -> bool| s.shaped(pred);
     match slot {
         Slot::ResponseBody => {
-            // JSON inside a string: a response body some logger kept as text.
-            let ok = shaped(&|v| {
+            // JSON inside a string: a response body some logger kept as
+            // text. Or an object that reads as a body, logged as is.
+            let text = shaped(&|v| {
                 v.as_str().is_some_and(|s| {
                     let t = s.trim_start();
                     (t.starts_with('{') || t.starts_with('['))
                         && serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok()
                 })
             });
+            let object = shaped(&|v| v.as_object().is_some_and(|m| !m.is_empty()));
             // A body under a request object (ECS `http.request.body.content`)
             // is what the client sent, whatever its own name says.
             let inbound = has_any(name, &["req", "request", "input", "sent", "query", "param"])
@@ -400,7 +440,19 @@ fn fits_payload(slot: Slot, s: &Sample<'_>) -> Option<u32> {
                 name,
                 &["resp", "reply", "response", "body", "payload", "result", "output"],
             );
-            (ok && !inbound).then_some(if named { 2 } else { 1 })
+            // An object is a body when most of them carry what bodies
+            // carry: an outcome (a code, `success`, `errors`), or, under a
+            // body's name, data or a message. Others are the record's own
+            // structure (a user, a geo location, Kubernetes metadata).
+            let object = object && {
+                let bodies = s
+                    .values
+                    .iter()
+                    .filter(|v| v.as_object().is_some_and(|m| body_like(m, named)))
+                    .count();
+                bodies as f64 >= 0.5 * s.values.len() as f64
+            };
+            ((text || object) && !inbound).then_some(if named { 2 } else { 1 })
         }
         Slot::UpstreamCluster => {
             // A cluster or pool is named, not addressed.
@@ -531,12 +583,27 @@ pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
     let mut paths: Vec<(String, Vec<&Value>)> = Vec::new();
     let mut index: rustc_hash::FxHashMap<String, usize> = Default::default();
     let mut covered = [false; crate::input::json::fields::SLOTS];
+    // Objects, by path, that may be bodies; and those that hold a known
+    // field, which are the record's own structure.
+    let mut objects: Vec<(String, Vec<&Value>)> = Vec::new();
+    let mut object_index: rustc_hash::FxHashMap<String, usize> = Default::default();
+    let mut structural: rustc_hash::FxHashSet<String> = Default::default();
     for v in &lines {
-        let mut leaves = Vec::new();
-        flatten("", v, &mut leaves, 0);
+        let (mut leaves, mut objs) = (Vec::new(), Vec::new());
+        flatten("", v, &mut leaves, &mut objs, 0);
+        for (p, val) in objs {
+            let i = *object_index.entry(p.clone()).or_insert_with(|| {
+                objects.push((p, Vec::new()));
+                objects.len() - 1
+            });
+            objects[i].1.push(val);
+        }
         for (p, val) in leaves {
             if let Some(slot) = map.slot_of(&p) {
                 covered[slot as usize] = true;
+                for (i, _) in p.match_indices('.') {
+                    structural.insert(p[..i].to_string());
+                }
                 continue;
             }
             let i = *index.entry(p.clone()).or_insert_with(|| {
@@ -558,15 +625,31 @@ pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
         if covered[slot as usize] {
             continue;
         }
+        // An object that holds a known field, or one a role took (a
+        // status at `resp.code`), is the record's own structure.
+        let bodies = objects.iter().filter(|(p, _)| {
+            slot == Slot::ResponseBody
+                && !structural.contains(p)
+                && !taken.iter().any(|t| {
+                    t.strip_prefix(p.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+                })
+        });
         let mut fitting: Vec<(u32, usize, &String)> = paths
             .iter()
+            .chain(bodies)
             .filter(|(p, vals)| {
                 let present = if sparse(slot) {
                     vals.len() >= MIN_SPARSE_LINES && vals.len() as f64 / n >= MIN_SPARSE_PRESENCE
                 } else {
                     vals.len() as f64 / n >= MIN_PRESENCE
                 };
-                present && !taken.contains(&p.as_str())
+                present
+                    && !taken.iter().any(|t| {
+                        // Nor what lies inside a body taken whole.
+                        p.strip_prefix(t)
+                            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                    })
             })
             .filter_map(|(p, vals)| {
                 let non_null: Vec<&Value> = vals.iter().copied().filter(|v| !v.is_null()).collect();
@@ -659,6 +742,43 @@ mod tests {
             .map(|f| f.path.as_str())
             .collect();
         assert_eq!(bodies, ["out.data"], "{found:?}");
+    }
+
+    #[test]
+    fn objects_that_read_as_bodies_are_bodies_and_the_records_own_are_not() {
+        let line = |i: u32, body: &str| {
+            format!(
+                r#"{{"when":"2024-05-01T10:00:0{i}Z","resp":{{"code":"200"}},"verb":"GET","endpoint":"/v1/a","user":{{"id":{i},"name":"n"}},"k8s":{{"pod":"p","status":"Running"}},{body}}}"#
+            )
+        };
+        let bodies = |body: &dyn Fn(u32) -> String| {
+            let text: Vec<String> = (0..6).map(|i| line(i, &body(i))).collect();
+            let found = infer(&BUILTIN, text.join("\n").as_bytes());
+            let paths: Vec<String> = found
+                .iter()
+                .filter(|f| f.slot == Slot::ResponseBody)
+                .map(|f| f.path.clone())
+                .collect();
+            (paths, found)
+        };
+        // An outcome under a name nobody aliased.
+        let (got, found) = bodies(&|i| format!(r#""answer":{{"errcode":{i},"errmsg":"ok"}}"#));
+        assert_eq!(got, ["answer"], "{found:?}");
+        // `resp` holds the status, `user` and `k8s` are the record's own;
+        // nothing inside the body is taken for another role.
+        assert!(found.iter().all(|f| !f.path.starts_with("answer.")), "{found:?}");
+        // Data and a message under a body's name.
+        let (got, _) = bodies(&|i| format!(r#""payload":{{"data":{{"id":{i}}},"message":"ok"}}"#));
+        assert_eq!(got, ["payload"]);
+        // An object without what bodies carry, under no body's name.
+        let (got, _) = bodies(&|i| format!(r#""geo":{{"lat":{i},"lon":2}}"#));
+        assert!(got.is_empty(), "{got:?}");
+        // `body`, a message elsewhere, holding objects here.
+        let (got, found) = bodies(&|i| format!(r#""body":{{"code":{i},"msg":"m"}}"#));
+        assert_eq!(got, ["body"]);
+        let map = BUILTIN.with_added(found.iter().map(|f| (f.path.as_str(), f.slot, f.unit)));
+        assert_eq!(map.slot_of("body"), Some(Slot::ResponseBody));
+        assert_eq!(BUILTIN.slot_of("body"), Some(Slot::Message));
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod shape;
 
 use std::borrow::Cow;
 
-use crate::input::json::fields::{FieldMap, Fields, PathInfo, Recall, Scalar, WRAPPER_KEYS};
+use crate::input::json::fields::{FieldMap, Fields, PathInfo, Recall, Scalar, Slot, Unit, WRAPPER_KEYS};
 use shape::{Kind, Mark, Shapes};
 
 /// Deeper records go to the serde walk (whose own limit is 128).
@@ -239,7 +239,10 @@ impl<'de> Walker<'_, 'de> {
     /// A value whose path the alias table knows.
     fn value(&mut self, info: PathInfo, depth: usize) -> Option<()> {
         match self.peek()? {
-            b'{' => self.object(false, info, depth),
+            b'{' => match info.leaf {
+                Some(leaf @ (Slot::ResponseBody, _, _)) => self.body_object(info, leaf, depth),
+                _ => self.object(false, info, depth),
+            },
             b'[' => self.array(info, depth),
             b'"' => {
                 let start = self.i;
@@ -261,6 +264,42 @@ impl<'de> Walker<'_, 'de> {
                 Some(())
             }
         }
+    }
+
+    /// A response body logged as an object rather than as text: its JSON
+    /// text is offered whole, as a body logged as a string is, and the
+    /// record's shape marks it as one value (a replay checks it and
+    /// offers it again). Aliases below the body's own path, which no
+    /// built-in body has, are offered too, and then the shape is not kept.
+    #[cold]
+    #[inline(never)]
+    fn body_object(&mut self, info: PathInfo, leaf: (Slot, u8, Unit), depth: usize) -> Option<()> {
+        let start = self.i;
+        let text = if info.prefix {
+            self.object(false, info, depth)?;
+            self.marking = false;
+            self.s.get(start..self.i)?
+        } else {
+            // The values inside are the body's, not the record's layout.
+            let marks = self.marks.len();
+            let text = self.object_text(depth)?;
+            self.marks.truncate(marks);
+            self.mark(start, Kind::Body(leaf, u8::try_from(depth).ok()?));
+            text
+        };
+        self.fields.offer_leaf(leaf, Scalar::Str(Cow::Borrowed(text)));
+        Some(())
+    }
+
+    /// The object at `i`, checked as [`Walker::skip`] checks it at
+    /// `depth`, as text.
+    pub(super) fn object_text(&mut self, depth: usize) -> Option<&'de str> {
+        let start = self.i;
+        if self.peek()? != b'{' {
+            return None;
+        }
+        self.skip(depth)?;
+        self.s.get(start..self.i)
     }
 
     /// A `true` or `false` just read on a known path.
@@ -647,6 +686,55 @@ mod tests {
             // The seed's shape again, for the next variant.
             assert!(extract(&BUILTIN, seed.as_bytes()).is_some());
         }
+    }
+
+    #[test]
+    fn a_body_logged_as_an_object_is_offered_whole_and_replays() {
+        use super::super::fields::Slot;
+        let body = |f: &Fields<'_>| f.str(Slot::ResponseBody).map(str::to_string);
+        let seed =
+            r#"{"status":200,"response":{"body":{"code":0,"msg":"ok","data":{"id":[1,2]}}},"msg":"x"}"#;
+        let f = extract(&BUILTIN, seed.as_bytes()).unwrap();
+        assert_eq!(
+            body(&f).as_deref(),
+            Some(r#"{"code":0,"msg":"ok","data":{"id":[1,2]}}"#)
+        );
+        assert!(agrees(seed.as_bytes()));
+        // Another body of another layout inside, the record's layout the
+        // same: replayed, and the body is this record's.
+        let other =
+            r#"{"status":200,"response":{"body":{ "errcode" : 40001, "errmsg":"invalid \"x\"" }},"msg":"y"}"#;
+        let before = replayed();
+        let f = extract(&BUILTIN, other.as_bytes()).unwrap();
+        assert_eq!(replayed(), before + 1);
+        assert_eq!(
+            body(&f).as_deref(),
+            Some(r#"{ "errcode" : 40001, "errmsg":"invalid \"x\"" }"#)
+        );
+        assert!(agrees(other.as_bytes()));
+        // A body that is not an object, or a broken one, as the serde walk
+        // says; a body with an alias below it offers both.
+        let lines: &[&[u8]] = &[
+            br#"{"status":200,"response":{"body":"{"code":1}"},"msg":"x"}"#,
+            br#"{"status":200,"response":{"body":[{"code":1},2]},"msg":"x"}"#,
+            br#"{"status":200,"response":{"body":{"code":1,}},"msg":"x"}"#,
+            br#"{"status":200,"response":{"body":{"code":1}"#,
+            br#"{"status":200,"response":{"body":{}},"msg":"x"}"#,
+        ];
+        for l in lines {
+            assert!(agrees(l), "{}", String::from_utf8_lossy(l));
+        }
+        let map = BUILTIN.with_added([(
+            "response.body.trace",
+            Slot::TraceId,
+            super::super::fields::Unit::None,
+        )]);
+        let line = br#"{"response":{"body":{"trace":"abc","code":7}}}"#;
+        let fast = extract(&map, line).unwrap();
+        let slow = extract_serde(&map, line).unwrap();
+        assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
+        assert_eq!(fast.str(Slot::TraceId), Some("abc"));
+        assert_eq!(fast.str(Slot::ResponseBody), Some(r#"{"trace":"abc","code":7}"#));
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub(super) enum Kind {
     /// A `true` or `false` kept under an alias. The word itself is part of
     /// the bytes before, so the mark is empty and only offers the value.
     Bool(bool, Leaf),
+    /// A response body logged as an object, at this depth: checked and
+    /// offered whole as its JSON text.
+    Body(Leaf, u8),
 }
 
 /// Where the walk met one scalar value (`start..end` in the record), and
@@ -212,6 +215,11 @@ impl Shape {
                     }
                 }
                 Kind::Bool(b, leaf) => w.fields.offer_leaf(leaf, Scalar::Bool(b)),
+                Kind::Body(leaf, depth) => {
+                    let text = w.object_text(usize::from(depth))?;
+                    w.fields
+                        .offer_leaf(leaf, Scalar::Str(std::borrow::Cow::Borrowed(text)));
+                }
             }
         }
         w.literal(self.between.get(at..)?)?;
