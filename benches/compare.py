@@ -174,6 +174,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--only", default="jsonl,mixed,folder,har,es,compare",
                     help="comma-separated: jsonl, mixed, folder, har, es, compare")
+    ap.add_argument("--before", help="a logsleuth binary built from an earlier commit: each input's "
+                    "2-thread analyze is measured with it too, in the same rounds, and compared")
     a = ap.parse_args()
     os.makedirs(DATA, exist_ok=True)
     ls = os.path.join(a.bin, "logsleuth")
@@ -186,8 +188,17 @@ def main():
     def measure(group, name, cmd, path, runs, ok_codes=(0,)):
         jobs.append(Job(group, name, cmd, path, runs, ok_codes))
 
-    def analyze(path, threads):
-        return [ls, "analyze", "--quiet", "--format", "json", "--threads", str(threads), path]
+    def analyze(path, threads, binary=ls):
+        return [binary, "analyze", "--quiet", "--format", "json", "--threads", str(threads), path]
+
+    if a.before and not os.access(a.before, os.X_OK):
+        sys.exit(f"--before {a.before}: not an executable file")
+
+    def measure_analyze(group, path, threads):
+        """analyze on `path`, and the earlier build's beside it when given."""
+        measure(group, f"logsleuth, {threads} thread{'s' if threads > 1 else ''}", analyze(path, threads), path, R)
+        if a.before and threads == 2:
+            measure(group, "before, 2 threads", analyze(path, 2, a.before), path, R)
 
     if "jsonl" in only:
         path = generate(gen, "jsonl", a.jsonl_mib)
@@ -210,8 +221,8 @@ def main():
                 measure("jsonl", f"{tool} status", args, path, 1)
             else:
                 log(f"skipping {tool}: not installed")
-        measure("jsonl", "logsleuth, 1 thread", analyze(path, 1), path, R)
-        measure("jsonl", "logsleuth, 2 threads", analyze(path, 2), path, R)
+        measure_analyze("jsonl", path, 1)
+        measure_analyze("jsonl", path, 2)
 
     if "mixed" in only:
         # Five services' layouts in one file: the status is in a
@@ -231,8 +242,8 @@ def main():
                 f"read_json('{path}', format='newline_delimited') group by s"
             )
             measure("mixed", "duckdb GROUP BY status", [py, "-c", f"import duckdb; duckdb.sql({sql!r}).fetchall()"], path, R)
-        measure("mixed", "logsleuth, 1 thread", analyze(path, 1), path, R)
-        measure("mixed", "logsleuth, 2 threads", analyze(path, 2), path, R)
+        measure_analyze("mixed", path, 1)
+        measure_analyze("mixed", path, 2)
 
     if "folder" in only:
         # One incident's inputs in three formats, the same requests seen
@@ -241,8 +252,8 @@ def main():
         path = generate(gen, "folder", a.folder_mib)
         log(f"incident folder: {path}")
         measure("folder", "cat", ["cat", *files_of(path)], path, R)
-        measure("folder", "logsleuth, 1 thread", analyze(path, 1), path, R)
-        measure("folder", "logsleuth, 2 threads", analyze(path, 2), path, R)
+        measure_analyze("folder", path, 1)
+        measure_analyze("folder", path, 2)
 
     if "har" in only:
         path = generate(gen, "har", a.har_mib)
@@ -253,12 +264,12 @@ def main():
             measure("har", "wiretrail diagnose", [wt, path, "diagnose"], path, R, ok_codes=(0, 1))
         else:
             log("skipping wiretrail: cargo or crates.io is not available")
-        measure("har", "logsleuth, 2 threads", analyze(path, 2), path, R)
+        measure_analyze("har", path, 2)
 
     if "es" in only:
         path = generate(gen, "es", a.es_mib)
         log(f"Elasticsearch _search export: {path}")
-        measure("es", "logsleuth, 2 threads", analyze(path, 2), path, R)
+        measure_analyze("es", path, 2)
 
     if "compare" in only:
         # Two captures of the same kind of traffic (another seed): compare
@@ -324,6 +335,11 @@ def main():
     folder = two("folder")
     check("folder: analyze 2 threads / 1 thread", ratio(folder, row("folder", "logsleuth, 1 thread")), 1.7)
     check("folder: peak RssAnon / input size", folder.anon * 1024 / folder.size if folder else None, 0.15, False)
+    if a.before:
+        # A change is not to slow analyze by more than 5% on any input.
+        for g in ("jsonl", "mixed", "folder", "har", "es"):
+            if two(g):
+                check(f"{g}: analyze / the earlier build (2 threads)", ratio(two(g), row(g, "before, 2 threads")), 0.95)
     print("| target | measured | wanted | |")
     print("|---|---:|---:|---|")
     for label, value, target, verdict in checks:

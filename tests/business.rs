@@ -1,14 +1,16 @@
 //! Issue 33's acceptance: errors inside 200 responses, wherever the body
 //! was captured. Each convention (a failing `code` beside a message,
 //! `errcode`, `success: false` with an `error` object, `status: "FAIL"`
-//! with `errors[]`, `ok: false`, and codes whose success value is `"0000"`
-//! or `200`) in a HAR, and in JSON lines with the body as text or as an
+//! with `errors[]`, `ok: false`, codes whose success value is `"0000"`
+//! or `200`, Alipay's reply wrapped in a member named for the call, and
+//! Tencent Cloud's `Response.Error`) in a HAR, and in JSON lines with the body as text or as an
 //! object, under a known field name and under names nobody aliased, is
-//! counted as failures with its code and message. The rule that ranks
-//! first is the category the message names (credentials, an expired
-//! token, a rate limit, invalid input), or `payload.business_error` when
-//! it names none. A `code` that is payload (an order code, a country
-//! code) gives no failure.
+//! counted as failures with its code and message; so is a body in a
+//! base64 HAR, an Elasticsearch export and an OpenTelemetry batch. The
+//! rule that ranks first is the category the message names (credentials,
+//! an expired token, a rate limit, invalid input), or
+//! `payload.business_error` when it names none. A `code` that is payload
+//! (an order code, a country code) gives no failure.
 
 mod common;
 
@@ -97,6 +99,25 @@ fn jsonl(b: &[(bool, Value)], layout: Layout) -> String {
         .collect()
 }
 
+/// A JSON value as an OpenTelemetry `AnyValue`.
+fn any_value(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let values: Vec<Value> = m
+                .iter()
+                .map(|(k, v)| json!({"key": k, "value": any_value(v)}))
+                .collect();
+            json!({"kvlistValue": {"values": values}})
+        }
+        Value::Array(a) => json!({"arrayValue": {"values": a.iter().map(any_value).collect::<Vec<_>>()}}),
+        Value::String(t) => json!({"stringValue": t}),
+        Value::Bool(x) => json!({"boolValue": x}),
+        Value::Number(n) if n.is_i64() => json!({"intValue": n.to_string()}),
+        Value::Number(n) => json!({"doubleValue": n}),
+        Value::Null => json!({}),
+    }
+}
+
 fn analyze(path: &std::path::Path) -> Value {
     let out = common::run(&["analyze", "-q", "--format", "json", path.to_str().expect("path")]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -161,6 +182,20 @@ fn every_convention_is_a_failure_with_its_code_and_message_and_ranks_first() {
             json!({"error_code": 17, "error_description": "signature expired"}),
             "signature expired",
             "auth.token_expired_in_body",
+        ),
+        (
+            "alipay-wrapped",
+            json!({"alipay_trade_pay_response": {"code": "10000", "msg": "Success"}, "sign": "c2ln"}),
+            json!({"alipay_trade_pay_response": {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_HAS_SUCCESS", "sub_msg": "trade already paid"}, "sign": "c2ln"}),
+            "trade already paid",
+            "payload.business_error",
+        ),
+        (
+            "tencent-error",
+            json!({"Response": {"RequestId": "r-1"}}),
+            json!({"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": "the provided credentials could not be validated"}, "RequestId": "r-2"}}),
+            "credentials could not be validated",
+            "auth.rejected_in_body",
         ),
     ];
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -272,6 +307,38 @@ fn base64_har_bodies_and_es_documents_are_read_too() {
         )
         .expect("write");
         paths.push(es);
+    }
+    // OpenTelemetry batches: the body as a structured log body in one, as
+    // an `http.response.body` attribute in the other.
+    for structured in [true, false] {
+        let lines: String = b
+            .iter()
+            .enumerate()
+            .map(|(i, (_, body))| {
+                let mut attrs = vec![
+                    json!({"key": "http.request.method", "value": {"stringValue": "POST"}}),
+                    json!({"key": "url.full", "value": {"stringValue": "https://pay.example.com/v1/pay"}}),
+                    json!({"key": "http.response.status_code", "value": {"intValue": "200"}}),
+                ];
+                let log_body = if structured {
+                    any_value(body)
+                } else {
+                    attrs.push(
+                        json!({"key": "http.response.body", "value": {"stringValue": body.to_string()}}),
+                    );
+                    json!({"stringValue": "POST /v1/pay"})
+                };
+                let ns = 1_746_090_000_000_000_000u64 + i as u64 * 1_000_000_000;
+                json!({"resourceLogs": [{"scopeLogs": [{"logRecords": [
+                    {"timeUnixNano": ns.to_string(), "body": log_body, "attributes": attrs}
+                ]}]}]})
+                .to_string()
+                    + "\n"
+            })
+            .collect();
+        let otel = tmp.path().join(format!("otel-{structured}.jsonl"));
+        std::fs::write(&otel, lines).expect("write");
+        paths.push(otel);
     }
     for path in paths {
         let j = analyze(&path);

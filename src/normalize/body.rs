@@ -63,8 +63,10 @@ fn walk(v: &Value, path: &mut String, depth: usize, out: &mut Vec<Str>) {
     }
 }
 
-/// Members that carry a business error's message.
-const MESSAGE_KEYS: [&str; 7] = [
+/// Members that carry a business error's message, the most telling first
+/// (Alipay's `sub_msg` says more than its `msg`).
+const MESSAGE_KEYS: [&str; 9] = [
+    "sub_msg",
     "message",
     "msg",
     "errmsg",
@@ -72,16 +74,25 @@ const MESSAGE_KEYS: [&str; 7] = [
     "errorMessage",
     "detail",
     "reason",
+    "Message",
 ];
 /// Members that carry a business error code.
-const CODE_KEYS: [&str; 5] = ["code", "errcode", "error_code", "errorCode", "err_code"];
+const CODE_KEYS: [&str; 6] = ["code", "errcode", "error_code", "errorCode", "err_code", "Code"];
 /// The other top-level members [`business_error`] and [`error_field`] read.
-const OTHER_KEYS: [&str; 6] = ["errors", "success", "ok", "error", "status", "result"];
+const OTHER_KEYS: [&str; 8] = [
+    "errors", "success", "ok", "error", "status", "result", "Error", "Errors",
+];
 
 /// Whether the error checks read a top-level member: [`inspect`] keeps
 /// these whole and everything else only as shape.
 fn kept(key: &str) -> bool {
-    MESSAGE_KEYS.contains(&key) || CODE_KEYS.contains(&key) || OTHER_KEYS.contains(&key)
+    MESSAGE_KEYS.contains(&key) || CODE_KEYS.contains(&key) || OTHER_KEYS.contains(&key) || wrapper(key)
+}
+
+/// A member that wraps a whole reply, named for the call or for the
+/// reply (`alipay_trade_pay_response`, Tencent Cloud's `Response`).
+fn wrapper(key: &str) -> bool {
+    key.ends_with("_response") || key == "response" || key == "Response"
 }
 
 /// What one pass over a JSON body found: its shape and the top-level
@@ -281,6 +292,20 @@ const WEAK_CODE_KEYS: [&str; 2] = ["status", "result"];
 /// when it has none.
 pub fn outcome(v: &Value) -> Option<BodyOutcome> {
     let obj = v.as_object()?;
+    outcome_of(obj).or_else(|| {
+        // A reply wrapped in one member (`{"alipay_trade_pay_response":
+        // {"code": "40004", …}, "sign": …}`).
+        let mut wrapped = obj.iter().filter(|(k, v)| wrapper(k) && v.is_object());
+        let (_, inner) = wrapped.next()?;
+        match wrapped.next() {
+            Some(_) => None,
+            None => outcome_of(inner.as_object()?),
+        }
+    })
+}
+
+/// The outcome members of one object.
+fn outcome_of(obj: &serde_json::Map<String, Value>) -> Option<BodyOutcome> {
     let message = MESSAGE_KEYS.iter().find_map(|k| text_of(obj.get(*k)));
     let code = CODE_KEYS
         .iter()
@@ -299,12 +324,19 @@ pub fn outcome(v: &Value) -> Option<BodyOutcome> {
 
 /// The failure a body states outright.
 fn stated_error(obj: &serde_json::Map<String, Value>, message: Option<&str>) -> Option<String> {
-    let with_message = |head: String| match message {
+    let error = obj.get("error").or_else(|| obj.get("Error"));
+    // An error object's own code and message (`{"error": {"code":
+    // "CARD_DECLINED", "message": "card declined"}}`) say what failed.
+    let inner = error.and_then(Value::as_object).filter(|m| !m.is_empty());
+    let inner_message = || inner.and_then(|m| MESSAGE_KEYS.iter().find_map(|k| text_of(m.get(*k))));
+    let message = message.map(str::to_string).or_else(inner_message);
+    let with_message = |head: String| match &message {
         Some(m) => format!("{head}: {m}"),
         None => head,
     };
     if let Some(errors) = obj
         .get("errors")
+        .or_else(|| obj.get("Errors"))
         .and_then(Value::as_array)
         .filter(|e| !e.is_empty())
     {
@@ -322,11 +354,15 @@ fn stated_error(obj: &serde_json::Map<String, Value>, message: Option<&str>) -> 
             "business error in a 2xx response (success: false)".into(),
         ));
     }
-    match obj.get("error") {
+    match error {
         Some(Value::String(s)) if !s.is_empty() => Some(format!("business error in a 2xx response: {s}")),
-        Some(Value::Object(m)) if !m.is_empty() => Some(with_message(
-            "business error in a 2xx response (error object)".into(),
-        )),
+        Some(Value::Object(_)) if inner.is_some() => {
+            let code = inner.and_then(|m| CODE_KEYS.iter().find_map(|k| text_of(m.get(*k))));
+            Some(with_message(match code {
+                Some(c) => format!("business error {c} in a 2xx response"),
+                None => "business error in a 2xx response (error object)".into(),
+            }))
+        }
         _ => None,
     }
 }
@@ -346,7 +382,7 @@ pub fn business_error_given(o: &BodyOutcome, success: Option<Str>) -> Option<Str
         Some(s) => value != s,
         None => {
             let v: Value = serde_json::from_str(value.as_str()).ok()?;
-            let named = key != "code" && !WEAK_CODE_KEYS.contains(&key);
+            let named = !key.eq_ignore_ascii_case("code") && !WEAK_CODE_KEYS.contains(&key);
             (o.message.is_some() || named) && static_failing(&v)
         }
     };
@@ -406,6 +442,47 @@ mod tests {
         assert!(business_error(&j(r#"{"code":"OK"}"#)).is_none());
         assert!(business_error(&j(r#"{"errors":[]}"#)).is_none());
         assert!(business_error(&j(r#"[1,2]"#)).is_none());
+    }
+
+    #[test]
+    fn wrapped_replies_and_error_objects_say_what_failed() {
+        // Alipay: the reply under a member named for the call, its code
+        // judged by the capture's convention ("10000" is success there).
+        let alipay = j(
+            r#"{"alipay_trade_pay_response":{"code":"40004","msg":"Business Failed","sub_code":"ACQ.TRADE_HAS_SUCCESS","sub_msg":"trade already paid"},"sign":"x"}"#,
+        );
+        let got = inspect(&alipay.to_string()).unwrap();
+        let o = outcome(&got.top).unwrap();
+        assert_eq!(
+            o.code.map(|(k, v)| (k, v.as_str().to_string())),
+            Some(("code", "\"40004\"".into()))
+        );
+        assert_eq!(o.message.as_deref(), Some("trade already paid"));
+        assert_eq!(
+            business_error_given(&o, Some(crate::model::intern("\"10000\""))).as_deref(),
+            Some("business error \"40004\" in a 2xx response: trade already paid")
+        );
+        // Tencent Cloud: `Response.Error` with capitalized members.
+        let tencent = r#"{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"The provided credentials could not be validated."},"RequestId":"r"}}"#;
+        let got = inspect(tencent).unwrap();
+        assert_eq!(
+            business_error(&got.top).as_deref(),
+            Some("business error AuthFailure.SignatureFailure in a 2xx response: The provided credentials could not be validated.")
+        );
+        // `success: false` tells the error object's message.
+        assert_eq!(
+            business_error(&j(
+                r#"{"success":false,"error":{"code":"CARD_DECLINED","message":"card declined"}}"#
+            ))
+            .as_deref(),
+            Some("business error in a 2xx response (success: false): card declined")
+        );
+        // Two wrappers, or a wrapper without an outcome: nothing.
+        assert!(business_error(&j(
+            r#"{"a_response":{"code":1,"msg":"m"},"b_response":{"code":2,"msg":"m"}}"#
+        ))
+        .is_none());
+        assert!(business_error(&j(r#"{"response":{"items":[]}}"#)).is_none());
     }
 
     #[test]

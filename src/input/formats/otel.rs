@@ -31,6 +31,15 @@ fn any_value(v: &Value) -> Value {
             return x.clone();
         }
     }
+    if let Some(kvs) = obj
+        .get("kvlistValue")
+        .and_then(|a| a.get("values"))
+        .and_then(Value::as_array)
+    {
+        let mut m = Map::new();
+        attributes_into(&mut m, None, kvs);
+        return Value::Object(m);
+    }
     if let Some(arr) = obj
         .get("arrayValue")
         .and_then(|a| a.get("values"))
@@ -43,10 +52,21 @@ fn any_value(v: &Value) -> Value {
 
 /// `[{key, value}]` attributes into `prefix.key` entries.
 fn attributes(into: &mut Map<String, Value>, prefix: &str, attrs: Option<&Value>) {
-    for kv in attrs.and_then(Value::as_array).into_iter().flatten() {
+    if let Some(kvs) = attrs.and_then(Value::as_array) {
+        attributes_into(into, Some(prefix), kvs);
+    }
+}
+
+/// `[{key, value}]` pairs into `prefix.key` entries (`key` without one).
+fn attributes_into(into: &mut Map<String, Value>, prefix: Option<&str>, kvs: &[Value]) {
+    for kv in kvs {
         if let Some(key) = kv.get("key").and_then(Value::as_str) {
             let v = kv.get("value").map(any_value).unwrap_or(Value::Null);
-            into.insert(format!("{prefix}.{key}"), v);
+            let key = match prefix {
+                Some(p) => format!("{p}.{key}"),
+                None => key.to_string(),
+            };
+            into.insert(key, v);
         }
     }
 }
@@ -93,9 +113,17 @@ pub fn batch_events(
                     for (k, v) in obj {
                         match k.as_str() {
                             "attributes" => attributes(&mut flat, "attributes", Some(v)),
-                            "body" => {
-                                flat.insert("body".into(), any_value(v));
-                            }
+                            "body" => match any_value(v) {
+                                // A structured body (`kvlistValue`) is the
+                                // payload the record is about: for an HTTP
+                                // record, its response body.
+                                body @ Value::Object(_) => {
+                                    flat.insert("response_body".into(), body);
+                                }
+                                body => {
+                                    flat.insert("body".into(), body);
+                                }
+                            },
                             _ => {
                                 flat.insert(k.clone(), v.clone());
                             }
@@ -119,11 +147,8 @@ mod tests {
     use crate::model::Level;
     use crate::model::OptionStr;
 
-    #[test]
-    fn one_batch_many_records_with_resource_attributes() {
-        let line = br#"{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"payment-service"}}]},"scopeLogs":[{"scope":{"name":"pay"},"logRecords":[
-            {"timeUnixNano":"1700000000000000000","severityNumber":17,"body":{"stringValue":"gateway said no"},"traceId":"5B8AA5A2D2C872E8321CF37308D69DF2","spanId":"051581bf3cb55c13","attributes":[{"key":"http.response.status_code","value":{"intValue":"503"}},{"key":"url.path","value":{"stringValue":"/v1/pay/123"}}]},
-            {"timeUnixNano":"1700000001000000000","severityText":"INFO","body":{"stringValue":"ok"}}]}]}]}"#;
+    /// The events of one batch line.
+    fn events(line: &[u8]) -> Vec<Event> {
         let mut out = Vec::new();
         batch_events(
             SourceId(0),
@@ -133,6 +158,15 @@ mod tests {
             &Options::default(),
             &mut out,
         );
+        out
+    }
+
+    #[test]
+    fn one_batch_many_records_with_resource_attributes() {
+        let line = br#"{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"payment-service"}}]},"scopeLogs":[{"scope":{"name":"pay"},"logRecords":[
+            {"timeUnixNano":"1700000000000000000","severityNumber":17,"body":{"stringValue":"gateway said no"},"traceId":"5B8AA5A2D2C872E8321CF37308D69DF2","spanId":"051581bf3cb55c13","attributes":[{"key":"http.response.status_code","value":{"intValue":"503"}},{"key":"url.path","value":{"stringValue":"/v1/pay/123"}}]},
+            {"timeUnixNano":"1700000001000000000","severityText":"INFO","body":{"stringValue":"ok"}}]}]}]}"#;
+        let out = events(line);
         assert_eq!(out.len(), 2);
         let e = &out[0];
         assert_eq!(e.service().as_str(), Some("payment-service"));
@@ -144,5 +178,22 @@ mod tests {
         assert_eq!(e.message.as_deref(), Some("gateway said no"));
         assert_eq!(out[1].service().as_str(), Some("payment-service"));
         assert_eq!(out[1].level, Some(Level::Info));
+    }
+
+    #[test]
+    fn response_bodies_in_a_structured_body_or_an_attribute_are_read() {
+        let line = br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[
+            {"timeUnixNano":"1700000000000000000","body":{"kvlistValue":{"values":[{"key":"success","value":{"boolValue":false}},{"key":"message","value":{"stringValue":"sign verification failed"}}]}},"attributes":[{"key":"http.response.status_code","value":{"intValue":"200"}}]},
+            {"timeUnixNano":"1700000001000000000","body":{"stringValue":"POST /pay"},"attributes":[{"key":"http.response.status_code","value":{"intValue":"200"}},{"key":"http.response.body","value":{"stringValue":"{\"errcode\":40001,\"errmsg\":\"invalid credential\"}"}}]}]}]}]}"#;
+        let out = events(line);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].error_class, Some(crate::model::ErrorClass::Business));
+        assert!(out[0]
+            .error_text
+            .as_deref()
+            .is_some_and(|t| t.contains("sign verification failed")));
+        let o = out[1].extra.as_ref().and_then(|x| x.body_outcome.as_ref());
+        assert_eq!(o.and_then(|o| o.code).map(|(k, _)| k), Some("errcode"));
+        assert_eq!(out[1].message.as_deref(), Some("POST /pay"));
     }
 }

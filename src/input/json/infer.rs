@@ -407,11 +407,17 @@ const BODY_BESIDE_STATUS: &[&str] = &["data", "message", "msg", "errmsg", "reaso
 const BODY_MEMBERS: &[&str] = &["data", "result", "message", "msg", "errmsg", "items", "id"];
 
 /// Whether an object reads as an API response body: it carries an
-/// outcome, a status beside data or a message, or, under a body's name,
-/// what bodies hold.
+/// outcome or a wrapped reply, a status beside data or a message, or,
+/// under a body's name, what bodies hold.
 fn body_like(m: &serde_json::Map<String, Value>, named: bool) -> bool {
     let has = |keys: &[&str]| keys.iter().any(|k| m.contains_key(*k));
+    // A reply wrapped in a member named for the call or the reply
+    // (`alipay_trade_pay_response`, `Response`).
+    let wrapped = m
+        .iter()
+        .any(|(k, v)| (k.ends_with("_response") || k == "Response") && v.is_object());
     has(BODY_OUTCOME)
+        || wrapped
         || (m.contains_key("status") || m.contains_key("result")) && has(BODY_BESIDE_STATUS)
         || named && has(BODY_MEMBERS)
 }
