@@ -138,7 +138,7 @@ fn every_convention_is_a_failure_with_its_code_and_message_and_ranks_first() {
             "errcode",
             json!({"errcode": 0, "errmsg": "ok"}),
             json!({"errcode": 40001, "errmsg": "invalid credential"}),
-            "invalid credential",
+            "business error 40001 in a 2xx response: invalid credential",
             "auth.rejected_in_body",
         ),
         (
@@ -166,7 +166,7 @@ fn every_convention_is_a_failure_with_its_code_and_message_and_ranks_first() {
             "code-0000",
             json!({"code": "0000", "message": "ok"}),
             json!({"code": "E102", "message": "limit exceeded"}),
-            "limit exceeded",
+            "business error E102 in a 2xx response: limit exceeded",
             "payload.business_error",
         ),
         (
@@ -194,7 +194,7 @@ fn every_convention_is_a_failure_with_its_code_and_message_and_ranks_first() {
             "tencent-error",
             json!({"Response": {"RequestId": "r-1"}}),
             json!({"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": "the provided credentials could not be validated"}, "RequestId": "r-2"}}),
-            "credentials could not be validated",
+            "business error AuthFailure.SignatureFailure in a 2xx response: the provided credentials could not be validated",
             "auth.rejected_in_body",
         ),
     ];

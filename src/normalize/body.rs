@@ -359,7 +359,7 @@ fn stated_error(obj: &serde_json::Map<String, Value>, message: Option<&str>) -> 
         Some(Value::Object(_)) if inner.is_some() => {
             let code = inner.and_then(|m| CODE_KEYS.iter().find_map(|k| text_of(m.get(*k))));
             Some(with_message(match code {
-                Some(c) => format!("business error {c} in a 2xx response"),
+                Some(c) => coded(&c),
                 None => "business error in a 2xx response (error object)".into(),
             }))
         }
@@ -386,10 +386,34 @@ pub fn business_error_given(o: &BodyOutcome, success: Option<Str>) -> Option<Str
             (o.message.is_some() || named) && static_failing(&v)
         }
     };
-    failing.then(|| match &o.message {
-        Some(m) => format!("business error {value} in a 2xx response: {m}"),
-        None => format!("business error {value} in a 2xx response"),
+    failing.then(|| {
+        // A string code is written without its JSON quotes.
+        let code = serde_json::from_str::<String>(value.as_str()).unwrap_or_else(|_| value.to_string());
+        match &o.message {
+            Some(m) => format!("{}: {m}", coded(&code)),
+            None => coded(&code),
+        }
     })
+}
+
+/// How the text of a business error with a code begins.
+const CODED: &str = "business error ";
+/// What follows the code.
+const IN_2XX: &str = " in a 2xx response";
+
+/// The text of a business error with this code, before its message.
+fn coded(code: &str) -> String {
+    format!("{CODED}{code}{IN_2XX}")
+}
+
+/// A business error's text split after its code (`business error 40001`
+/// and ` in a 2xx response: invalid credential`): the code names the
+/// error as a status does, and templates keep it.
+pub fn split_after_code(text: &str) -> Option<(&str, &str)> {
+    let rest = text.strip_prefix(CODED)?;
+    let end = rest.find(IN_2XX)?;
+    let code = &rest[..end];
+    (!code.is_empty() && !code.contains(char::is_whitespace)).then(|| text.split_at(CODED.len() + end))
 }
 
 /// A code value that is not a usual success value.
@@ -460,7 +484,7 @@ mod tests {
         assert_eq!(o.message.as_deref(), Some("trade already paid"));
         assert_eq!(
             business_error_given(&o, Some(crate::model::intern("\"10000\""))).as_deref(),
-            Some("business error \"40004\" in a 2xx response: trade already paid")
+            Some("business error 40004 in a 2xx response: trade already paid")
         );
         // Tencent Cloud: `Response.Error` with capitalized members.
         let tencent = r#"{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"The provided credentials could not be validated."},"RequestId":"r"}}"#;

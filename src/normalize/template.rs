@@ -35,8 +35,17 @@ static VARIABLES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 static URL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?i)\bhttps?://[^\s"'<>]+"#).expect("static regex is valid"));
 
-/// Mask the variable parts of a message.
+/// Mask the variable parts of a message. A business error's code is
+/// kept: it names the error (`business error 40001 in a 2xx response: …`).
 pub fn mask(msg: &str) -> String {
+    if let Some((head, rest)) = crate::normalize::body::split_after_code(msg) {
+        return format!("{head}{}", mask_variables(rest));
+    }
+    mask_variables(msg)
+}
+
+/// [`mask`] without the business error exception.
+fn mask_variables(msg: &str) -> String {
     // URLs keep their host and route template, lose ids and queries.
     let mut out = URL
         .replace_all(msg, |c: &regex::Captures<'_>| {
@@ -275,6 +284,18 @@ pub fn apply(events: &mut [crate::model::Event], of: &[(usize, usize)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_business_errors_code_is_kept_and_the_rest_masked() {
+        assert_eq!(
+            mask("business error 40001 in a 2xx response: invalid credential for user 17"),
+            "business error 40001 in a 2xx response: invalid credential for user <*>"
+        );
+        assert_eq!(
+            mask("business error in a 2xx response (errors[]): quota 5 reached"),
+            "business error in a 2xx response (errors[]): quota <*> reached"
+        );
+    }
 
     #[test]
     fn masks_variables_but_keeps_structure() {

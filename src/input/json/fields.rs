@@ -3,9 +3,11 @@
 //! A record is walked once: nested and dotted keys flatten into dotted
 //! paths, only the leaves whose path is a known alias are kept (borrowing
 //! strings from the input where it can), and every other subtree is
-//! skipped without being built. No generic JSON tree is built. The walk is
-//! the fast one of [`crate::input::json::walk`] when it answers, and a serde visitor
-//! otherwise: serde decides what is invalid and words the error.
+//! skipped without being built. No generic JSON tree is built; the one
+//! object kept is a response body logged as an object, as its JSON text.
+//! The walk is the fast one of [`crate::input::json::walk`] when it
+//! answers, and a serde visitor otherwise: serde decides what is invalid
+//! and words the error.
 
 use std::borrow::Cow;
 use std::fmt;

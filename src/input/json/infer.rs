@@ -6,10 +6,13 @@
 //! times, hex trace ids) is mapped to it. Some roles are recognized by
 //! their values alone, whatever the name: user agents (`Product/1.2 (…)`),
 //! release versions (`7.2.0`), upstream addresses (`10.0.0.7:8080`).
-//! A string holding JSON is a response body. Fields that only failures carry (an error text, an upstream that only
-//! proxied requests name) are rare at the top of a file, so the sample is
-//! taken from the start and from evenly spread places further on, and
-//! such roles need to be present in fewer lines. What was inferred is
+//! A string holding JSON is a response body, and so is an object that
+//! reads as one (an outcome member, data beside a status) and holds no
+//! field of the record's own. Fields that only failures carry (an error
+//! text, an upstream that only proxied requests name) are rare at the top
+//! of a file, so the sample is taken from the start and from evenly
+//! spread places further on, and such roles need to be present in fewer
+//! lines. What was inferred is
 //! reported as a note, and `--map` overrides it.
 
 use serde_json::Value;
