@@ -351,3 +351,46 @@ fn base64_har_bodies_and_es_documents_are_read_too() {
         );
     }
 }
+
+#[test]
+fn failures_retried_until_they_outnumber_the_successes_still_rank_first() {
+    // 30 healthy calls, then every call fails and its client retries it
+    // three times: failures are nine tenths of the endpoint's bodies, and
+    // the retries fold under the cause.
+    let mut lines = Vec::new();
+    for i in 0..100usize {
+        let ok = i < 30;
+        for k in 0..if ok { 1 } else { 4 } {
+            let body = if ok {
+                json!({"code": 0, "msg": "ok", "data": {"id": i}})
+            } else {
+                json!({"code": 10021, "msg": "signature verification failed: app secret rotated"})
+            };
+            lines.push(json!({
+                "@timestamp": format!("2025-05-01T09:{:02}:{:02}.{:03}Z", i / 60, i % 60, k * 200),
+                "client": {"ip": format!("10.0.0.{}", 1 + i % 7)},
+                "http": {"request": {"method": "POST"}, "response": {"status_code": 200}},
+                "url": {"path": "/v1/pay", "domain": "api.shop.example"},
+                "resp_body": body.to_string(),
+            }));
+        }
+    }
+    let text: String = lines.iter().map(|l| l.to_string() + "\n").collect();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join("retried.jsonl");
+    std::fs::write(&path, text).expect("write");
+    let j = analyze(&path);
+    assert_eq!(j["summary"]["failures"], 280);
+    let first = &j["root_causes"][0];
+    assert_eq!(first["rule"], "auth.rejected_in_body", "{:#}", j["root_causes"]);
+    let folded: Vec<&str> = first["symptoms"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|x| x["rule"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(folded.contains(&"client.retry_storm"), "{folded:?}");
+    let template = j["error_templates"][0]["template"].as_str().unwrap_or("");
+    assert!(
+        template.starts_with("business error 10021 in a 2xx response"),
+        "{template}"
+    );
+}

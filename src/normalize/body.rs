@@ -416,6 +416,16 @@ pub fn split_after_code(text: &str) -> Option<(&str, &str)> {
     (!code.is_empty() && !code.contains(char::is_whitespace)).then(|| text.split_at(CODED.len() + end))
 }
 
+/// Whether a code value (its JSON text) is one of the usual success
+/// values: 0, a 2xx number, `"0"`, `"0000"`, `"ok"`, `"success"`.
+pub fn usual_success(code: &str) -> bool {
+    serde_json::from_str::<Value>(code).is_ok_and(|v| match &v {
+        Value::Number(_) => !static_failing(&v),
+        Value::String(s) => !s.trim().is_empty() && !static_failing(&v),
+        _ => false,
+    })
+}
+
 /// A code value that is not a usual success value.
 fn static_failing(code: &Value) -> bool {
     match code {

@@ -2,13 +2,19 @@
 //! `{"code": 4001, "msg": "sign verification failed"}` is a failure where
 //! the API answers `code: 0` when all is well, and `{"code": "0000"}` or
 //! `{"code": 200}` are successes where those are the usual answer. For
-//! each endpoint and code member, the value most of its early 2xx bodies
-//! carry (the first third of them in time order, at least five, and that
-//! value in at least 60% of them) is its success; a body with another
-//! value is a business error. Without such a value the static rule of
-//! [`business_error_given`] decides. The order stage runs it on the events
-//! in time order, before templates are mined, so that a business error is
-//! a failure in every count, template and timeline.
+//! each endpoint and code member, the earliest of its 2xx bodies in time
+//! order (a tenth of them, at least five) decide which value means
+//! success. When they carry at most three values and exactly one of them
+//! is a usual success value (0, `"0000"`, `"ok"`, a 2xx), it is that one,
+//! even where failures are most of them: a capture that begins
+//! mid-incident, or whose failing clients retry each failure several
+//! times, still shows it. Otherwise it is the value 60% of them carry. A
+//! body with another value is a business error. Values that vary more are
+//! payload (order codes, country codes), never an outcome. Without enough
+//! bodies the static rule of [`business_error_given`] decides. The order
+//! stage runs it on the events in time order, before templates are mined,
+//! so that a business error is a failure in every count, template and
+//! timeline.
 
 use rustc_hash::FxHashMap;
 
@@ -17,8 +23,13 @@ use crate::normalize::body::business_error_given;
 
 /// Early bodies needed to learn an endpoint's success value.
 const MIN_LEARN: usize = 5;
+/// The share of an endpoint's bodies, earliest first, that decide.
+const EARLY_SHARE: usize = 10;
 /// Share of the early bodies the success value must hold.
 const MIN_SHARE: f64 = 0.6;
+/// The most values early bodies may carry for a usual success value
+/// among them to be taken as success without a majority.
+const FEW_VALUES: usize = 3;
 
 /// Judge every deferred body outcome; returns how many became business
 /// errors.
@@ -76,7 +87,7 @@ enum Learned {
 
 /// What one endpoint's early bodies say of a code member.
 fn learned(events: &[Event], idx: &[usize]) -> Learned {
-    let early = &idx[..idx.len().div_ceil(3).max(MIN_LEARN.min(idx.len()))];
+    let early = &idx[..idx.len().div_ceil(EARLY_SHARE).max(MIN_LEARN.min(idx.len()))];
     if early.len() < MIN_LEARN {
         return Learned::TooFew;
     }
@@ -91,11 +102,19 @@ fn learned(events: &[Event], idx: &[usize]) -> Learned {
             *counts.entry(v).or_default() += 1;
         }
     }
-    match counts
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.as_str().cmp(a.0.as_str())))
-    {
-        Some((value, n)) if n as f64 >= MIN_SHARE * early.len() as f64 => Learned::Success(value),
+    let mut values: Vec<(Str, usize)> = counts.into_iter().collect();
+    // Most frequent first, then by value: the same answer on every run.
+    values.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.as_str().cmp(b.0.as_str())));
+    // A few values, one of them a usual success value: that one, even
+    // where failures are most of them.
+    let mut usual = values
+        .iter()
+        .filter(|(v, _)| crate::normalize::body::usual_success(v.as_str()));
+    if let (Some((v, _)), None, true) = (usual.next(), usual.next(), values.len() <= FEW_VALUES) {
+        return Learned::Success(*v);
+    }
+    match values.first() {
+        Some((value, n)) if *n as f64 >= MIN_SHARE * early.len() as f64 => Learned::Success(*value),
         _ => Learned::Varied,
     }
 }
@@ -152,6 +171,29 @@ mod tests {
                 e[8].error_text
             );
         }
+    }
+
+    #[test]
+    fn failures_that_outnumber_successes_early_do_not_hide_the_convention() {
+        // Ten successes, then each failure retried three more times.
+        let bodies: Vec<String> = (0..50)
+            .map(|i| match i < 10 {
+                true => format!(r#"{{"code":0,"msg":"ok","data":{{"id":{i}}}}}"#),
+                false => r#"{"code":10021,"msg":"signature verification failed"}"#.to_string(),
+            })
+            .collect();
+        let want: Vec<bool> = (0..50).map(|i| i >= 10).collect();
+        assert_eq!(failing(&har(&bodies)), want);
+        // A capture that begins mid-incident: failures from the first
+        // body on, most of them; the usual success value still tells.
+        let bodies: Vec<String> = (0..30)
+            .map(|i| match i % 3 {
+                0 => r#"{"errcode":0,"errmsg":"ok"}"#.to_string(),
+                _ => r#"{"errcode":40001,"errmsg":"invalid credential"}"#.to_string(),
+            })
+            .collect();
+        let want: Vec<bool> = (0..30).map(|i| i % 3 != 0).collect();
+        assert_eq!(failing(&har(&bodies)), want);
     }
 
     #[test]
