@@ -2,8 +2,9 @@
 //! was captured. Each convention (a failing `code` beside a message,
 //! `errcode`, `success: false` with an `error` object, `status: "FAIL"`
 //! with `errors[]`, `ok: false`, codes whose success value is `"0000"`
-//! or `200`, Alipay's reply wrapped in a member named for the call, and
-//! Tencent Cloud's `Response.Error`) in a HAR, and in JSON lines with the body as text or as an
+//! or `200`, Alipay's reply wrapped in a member named for the call,
+//! Tencent Cloud's `Response.Error`, JSON-RPC's `error` and GraphQL's
+//! `errors[]` with `extensions.code`) in a HAR, and in JSON lines with the body as text or as an
 //! object, under a known field name and under names nobody aliased, is
 //! counted as failures with its code and message; so is a body in a
 //! base64 HAR, an Elasticsearch export and an OpenTelemetry batch. The
@@ -195,6 +196,20 @@ fn every_convention_is_a_failure_with_its_code_and_message_and_ranks_first() {
             json!({"Response": {"RequestId": "r-1"}}),
             json!({"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": "the provided credentials could not be validated"}, "RequestId": "r-2"}}),
             "business error AuthFailure.SignatureFailure in a 2xx response: the provided credentials could not be validated",
+            "auth.rejected_in_body",
+        ),
+        (
+            "json-rpc",
+            json!({"jsonrpc": "2.0", "result": {"id": 7}, "id": 1}),
+            json!({"jsonrpc": "2.0", "error": {"code": -32602, "message": "Invalid params: amount"}, "id": 1}),
+            "business error -32602 in a 2xx response: Invalid params: amount",
+            "payload.validation_in_body",
+        ),
+        (
+            "graphql",
+            json!({"data": {"viewer": {"id": "u1"}}}),
+            json!({"data": null, "errors": [{"message": "You must be logged in", "extensions": {"code": "UNAUTHENTICATED"}}]}),
+            "business error UNAUTHENTICATED in a 2xx response (errors[]): You must be logged in",
             "auth.rejected_in_body",
         ),
     ];

@@ -344,7 +344,17 @@ fn stated_error(obj: &serde_json::Map<String, Value>, message: Option<&str>) -> 
             .get("message")
             .and_then(Value::as_str)
             .unwrap_or("error");
-        return Some(format!("business error in a 2xx response (errors[]): {first}"));
+        // GraphQL names the error's kind in `extensions.code`
+        // (`UNAUTHENTICATED`, `BAD_USER_INPUT`).
+        let code = errors[0]
+            .get("extensions")
+            .and_then(|x| x.get("code"))
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty() && !c.contains(char::is_whitespace));
+        return Some(match code {
+            Some(c) => format!("{} (errors[]): {first}", coded(c)),
+            None => format!("business error in a 2xx response (errors[]): {first}"),
+        });
     }
     if matches!(
         obj.get("success").or_else(|| obj.get("ok")),

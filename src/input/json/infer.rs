@@ -410,8 +410,8 @@ const BODY_BESIDE_STATUS: &[&str] = &["data", "message", "msg", "errmsg", "reaso
 const BODY_MEMBERS: &[&str] = &["data", "result", "message", "msg", "errmsg", "items", "id"];
 
 /// Whether an object reads as an API response body: it carries an
-/// outcome or a wrapped reply, a status beside data or a message, or,
-/// under a body's name, what bodies hold.
+/// outcome or a wrapped reply, is a GraphQL response, has a status beside
+/// data or a message, or, under a body's name, what bodies hold.
 fn body_like(m: &serde_json::Map<String, Value>, named: bool) -> bool {
     let has = |keys: &[&str]| keys.iter().any(|k| m.contains_key(*k));
     // A reply wrapped in a member named for the call or the reply
@@ -419,8 +419,13 @@ fn body_like(m: &serde_json::Map<String, Value>, named: bool) -> bool {
     let wrapped = m
         .iter()
         .any(|(k, v)| (k.ends_with("_response") || k == "Response") && v.is_object());
+    // A GraphQL response: `data`, with `errors` and `extensions` or not.
+    let graphql = m.get("data").is_some_and(|d| d.is_object() || d.is_null())
+        && m.keys()
+            .all(|k| matches!(k.as_str(), "data" | "errors" | "extensions"));
     has(BODY_OUTCOME)
         || wrapped
+        || graphql
         || (m.contains_key("status") || m.contains_key("result")) && has(BODY_BESIDE_STATUS)
         || named && has(BODY_MEMBERS)
 }
@@ -570,6 +575,28 @@ fn sample(bytes: &[u8], want: usize, out: &mut Vec<Value>) -> usize {
     read
 }
 
+/// Drop the candidates that are objects inside another candidate: a body
+/// holds objects that may read as bodies too (JSON-RPC's `result` and
+/// `error`), and the outermost object that fits is the body. A string of
+/// JSON inside one is the body itself, and stays.
+fn outermost_objects(
+    fitting: &mut Vec<(u32, usize, &String)>,
+    objects: &rustc_hash::FxHashMap<String, usize>,
+) {
+    let inner: Vec<bool> = fitting
+        .iter()
+        .map(|(_, _, p)| {
+            objects.contains_key(p.as_str())
+                && fitting.iter().any(|(_, _, q)| {
+                    p.strip_prefix(q.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+                })
+        })
+        .collect();
+    let mut keep = inner.iter().map(|i| !i);
+    fitting.retain(|_| keep.next().unwrap_or(true));
+}
+
 /// Infer mappings for the roles the known aliases miss in this input.
 pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
     let mut lines: Vec<Value> = Vec::new();
@@ -665,6 +692,7 @@ pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
                 fits(slot, p, &non_null).map(|score| (score, non_null.len(), p))
             })
             .collect();
+        outermost_objects(&mut fitting, &object_index);
         // Best first: score, then presence, then the smaller path.
         fitting.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)).then_with(|| a.2.cmp(b.2)));
         let Some(&(_, best_n, best)) = fitting.first() else {
@@ -782,6 +810,15 @@ mod tests {
         // An object without what bodies carry, under no body's name.
         let (got, _) = bodies(&|i| format!(r#""geo":{{"lat":{i},"lon":2}}"#));
         assert!(got.is_empty(), "{got:?}");
+        // JSON-RPC: the reply, not the `result` or `error` inside it.
+        let (got, _) = bodies(&|i| match i % 2 {
+            0 => r#""rpc":{"jsonrpc":"2.0","result":{"id":7},"id":1}"#.to_string(),
+            _ => r#""rpc":{"jsonrpc":"2.0","error":{"code":-32602,"message":"m"},"id":1}"#.to_string(),
+        });
+        assert_eq!(got, ["rpc"]);
+        // GraphQL: `data` alone is a response under any name.
+        let (got, _) = bodies(&|i| format!(r#""gql":{{"data":{{"viewer":{{"id":{i}}}}}}}"#));
+        assert_eq!(got, ["gql"]);
         // `body`, a message elsewhere, holding objects here.
         let (got, found) = bodies(&|i| format!(r#""body":{{"code":{i},"msg":"m"}}"#));
         assert_eq!(got, ["body"]);
