@@ -388,6 +388,11 @@ pub fn business_error_given(o: &BodyOutcome, success: Option<Str>) -> Option<Str
         return o.stated.clone();
     }
     let (key, value) = o.code?;
+    // A `status` or `result` is often the payload's own (an order that is
+    // `"PENDING"`): it tells a failure only in a failure's words.
+    if WEAK_CODE_KEYS.contains(&key) && !reads_as_failure(value.as_str()) {
+        return None;
+    }
     let failing = match success {
         Some(s) => value != s,
         None => {
@@ -404,6 +409,35 @@ pub fn business_error_given(o: &BodyOutcome, success: Option<Str>) -> Option<Str
             None => coded(&code),
         }
     })
+}
+
+/// Whether a value (its JSON text) says failure: a number other than 0
+/// or 2xx, or a word of failure (`"FAIL"`, `"error"`, `"DENIED"`, …).
+fn reads_as_failure(value: &str) -> bool {
+    match serde_json::from_str::<Value>(value) {
+        Ok(v @ Value::Number(_)) => static_failing(&v),
+        Ok(Value::String(s)) => {
+            let t = s.to_ascii_lowercase();
+            [
+                "fail",
+                "error",
+                "err",
+                "denied",
+                "reject",
+                "invalid",
+                "forbidden",
+                "unauthori",
+                "refused",
+                "timeout",
+                "exceeded",
+                "declined",
+                "exception",
+            ]
+            .iter()
+            .any(|w| t.contains(w))
+        }
+        _ => false,
+    }
 }
 
 /// How the text of a business error with a code begins.

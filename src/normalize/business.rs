@@ -9,7 +9,9 @@
 //! even where failures are most of them: a capture that begins
 //! mid-incident, or whose failing clients retry each failure several
 //! times, still shows it. Otherwise it is the value 60% of them carry. A
-//! body with another value is a business error. Values that vary more are
+//! body with another value is a business error (for a `status` or
+//! `result` member, only a value in a failure's words: `"FAIL"`, not an
+//! order's `"PENDING"`). Values that vary more are
 //! payload (order codes, country codes), never an outcome. Without enough
 //! bodies the static rule of [`business_error_given`] decides. The order
 //! stage runs it on the events in time order, before templates are mined,
@@ -110,7 +112,8 @@ fn learned(events: &[Event], idx: &[usize]) -> Learned {
     let mut usual = values
         .iter()
         .filter(|(v, _)| crate::normalize::body::usual_success(v.as_str()));
-    if let (Some((v, _)), None, true) = (usual.next(), usual.next(), values.len() <= FEW_VALUES) {
+    let shortcut = values.len() <= FEW_VALUES;
+    if let (Some((v, _)), None, true) = (usual.next(), usual.next(), shortcut) {
         return Learned::Success(*v);
     }
     match values.first() {
@@ -192,6 +195,23 @@ mod tests {
                 _ => r#"{"errcode":40001,"errmsg":"invalid credential"}"#.to_string(),
             })
             .collect();
+        let want: Vec<bool> = (0..30).map(|i| i % 3 != 0).collect();
+        assert_eq!(failing(&har(&bodies)), want);
+    }
+
+    #[test]
+    fn an_order_status_beside_a_message_is_not_judged_by_the_usual_success_word() {
+        // Mostly pending orders, some OK: a `status` tells a failure only
+        // in a failure's words, whichever value is learned.
+        let bodies: Vec<String> = (0..30)
+            .map(|i| match i % 3 {
+                0 => r#"{"status":"OK","message":"order placed"}"#.to_string(),
+                _ => r#"{"status":"PENDING","message":"order placed"}"#.to_string(),
+            })
+            .collect();
+        assert!(failing(&har(&bodies)).iter().all(|f| !f));
+        // The same layout where the other value is a failure's.
+        let bodies: Vec<String> = bodies.iter().map(|b| b.replace("PENDING", "FAIL")).collect();
         let want: Vec<bool> = (0..30).map(|i| i % 3 != 0).collect();
         assert_eq!(failing(&har(&bodies)), want);
     }
