@@ -294,7 +294,7 @@ fn extras(f: &Fields<'_>, ev: &mut Event) -> Option<String> {
         if let Some(b) = crate::normalize::body::inspect(body) {
             crate::normalize::body::set_body(ev, b.fields);
             if ev.status.is_some_and(|s| (200..300).contains(&s)) {
-                stated = crate::normalize::body::outcome_of_2xx(ev, &b.top);
+                stated = crate::normalize::outcome::outcome_of_2xx(ev, &b.top);
             }
         }
     }

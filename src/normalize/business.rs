@@ -21,7 +21,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::model::{ErrorClass, Event, Str};
-use crate::normalize::body::business_error_given;
+use crate::normalize::outcome::business_error_given;
 
 /// Early bodies needed to learn an endpoint's success value.
 const MIN_LEARN: usize = 5;
@@ -111,7 +111,7 @@ fn learned(events: &[Event], idx: &[usize]) -> Learned {
     // where failures are most of them.
     let mut usual = values
         .iter()
-        .filter(|(v, _)| crate::normalize::body::usual_success(v.as_str()));
+        .filter(|(v, _)| crate::normalize::outcome::usual_success(v.as_str()));
     let shortcut = values.len() <= FEW_VALUES;
     if let (Some((v, _)), None, true) = (usual.next(), usual.next(), shortcut) {
         return Learned::Success(*v);

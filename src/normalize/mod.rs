@@ -14,6 +14,7 @@ pub mod join;
 pub mod jwt;
 pub mod level;
 pub mod media;
+pub mod outcome;
 pub mod peer;
 pub mod route;
 pub mod template;

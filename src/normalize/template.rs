@@ -38,7 +38,7 @@ static URL: LazyLock<Regex> =
 /// Mask the variable parts of a message. A business error's code is
 /// kept: it names the error (`business error 40001 in a 2xx response: …`).
 pub fn mask(msg: &str) -> String {
-    if let Some((head, rest)) = crate::normalize::body::split_after_code(msg) {
+    if let Some((head, rest)) = crate::normalize::outcome::split_after_code(msg) {
         return format!("{head}{}", mask_variables(rest));
     }
     mask_variables(msg)

@@ -773,7 +773,7 @@ fn body(entry: &Entry<'_>, ev: &mut Event, error_text: &mut Option<String>) -> O
                 if let Some(b) = crate::normalize::body::inspect(text) {
                     crate::normalize::body::set_body(ev, b.fields);
                     if ev.status.is_some_and(|s| (200..300).contains(&s)) {
-                        business = crate::normalize::body::outcome_of_2xx(ev, &b.top);
+                        business = crate::normalize::outcome::outcome_of_2xx(ev, &b.top);
                     } else if error_text.is_none() {
                         // OAuth token endpoints (RFC 6749 §5.2) and many APIs
                         // name the error in the body: `{"error": "invalid_grant"}`.
