@@ -260,8 +260,6 @@ fn ids(f: &Fields<'_>, ev: &mut Event, opts: &Options) {
     ev.set_ids(ids);
 }
 
-/// Sizes, rate limits, the response body's shape, `Retry-After` and the
-/// auth headers.
 /// Sizes, media type, rate limits, the response body's shape, Retry-After
 /// and auth; the failure a 2xx body states outright is returned.
 #[inline(never)]
@@ -287,16 +285,11 @@ fn extras(f: &Fields<'_>, ev: &mut Event) -> Option<String> {
             remaining: Some(r),
         });
     }
-    if let Some(body) = f
+    if let Some(top) = f
         .str(Slot::ResponseBody)
-        .filter(|b| b.len() <= crate::normalize::body::MAX_BODY)
+        .and_then(|b| crate::normalize::body::read(ev, b))
     {
-        if let Some(b) = crate::normalize::body::inspect(body) {
-            crate::normalize::body::set_body(ev, b.fields);
-            if ev.status.is_some_and(|s| (200..300).contains(&s)) {
-                stated = crate::normalize::outcome::outcome_of_2xx(ev, &b.top);
-            }
-        }
+        stated = crate::normalize::outcome::outcome_of_2xx(ev, &top);
     }
     if let Some(r) = f
         .get(Slot::RetryAfter)

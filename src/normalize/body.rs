@@ -237,6 +237,18 @@ pub fn set_body(ev: &mut crate::model::Event, fields: Vec<Str>) {
     ev.extra_mut().body_fields = Some(fields.into_boxed_slice());
 }
 
+/// Read a captured response body of at most [`MAX_BODY`] bytes: its shape
+/// goes on the event, and its kept top-level members are returned for the
+/// outcome and error checks. `None` when it is too large or not JSON.
+pub fn read(ev: &mut crate::model::Event, text: &str) -> Option<Value> {
+    if text.len() > MAX_BODY {
+        return None;
+    }
+    let b = inspect(text)?;
+    set_body(ev, b.fields);
+    Some(b.top)
+}
+
 /// The `error` of an error response body (`{"error": "invalid_grant",
 /// "error_description": "…"}`), as text.
 pub fn error_field(v: &Value) -> Option<String> {

@@ -49,7 +49,8 @@ pub fn mark(events: &mut [Event]) -> usize {
         }
     }
     let mut keys: Vec<_> = groups.keys().copied().collect();
-    keys.sort_by(|a, b| (a.0.as_ref().map(Str::as_str), a.1).cmp(&(b.0.as_ref().map(Str::as_str), b.1)));
+    // Interned strings order by their text: the same order on every run.
+    keys.sort_unstable();
     let mut marked = 0;
     for k in keys {
         let idx = &groups[&k];

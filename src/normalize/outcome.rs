@@ -252,7 +252,11 @@ fn static_failing(code: &Value) -> bool {
 /// A 2xx body's outcome: the failure it states outright, returned; a code
 /// whose meaning the capture must show first, kept on the event and
 /// judged once every record is read ([`crate::normalize::business`]).
+/// Nothing for a response that is not a 2xx.
 pub fn outcome_of_2xx(ev: &mut crate::model::Event, top: &Value) -> Option<String> {
+    if !ev.status.is_some_and(|s| (200..300).contains(&s)) {
+        return None;
+    }
     let o = outcome(top)?;
     if o.stated.is_some() {
         return o.stated;

@@ -768,18 +768,16 @@ fn body(entry: &Entry<'_>, ev: &mut Event, error_text: &mut Option<String>) -> O
         };
         let json_like = c.mime_type.as_deref().is_some_and(|m| m.contains("json"))
             || text.is_some_and(|t| t.trim_start().starts_with('{'));
-        if let (true, Some(text)) = (json_like, text) {
-            if text.len() <= crate::normalize::body::MAX_BODY {
-                if let Some(b) = crate::normalize::body::inspect(text) {
-                    crate::normalize::body::set_body(ev, b.fields);
-                    if ev.status.is_some_and(|s| (200..300).contains(&s)) {
-                        business = crate::normalize::outcome::outcome_of_2xx(ev, &b.top);
-                    } else if error_text.is_none() {
-                        // OAuth token endpoints (RFC 6749 §5.2) and many APIs
-                        // name the error in the body: `{"error": "invalid_grant"}`.
-                        *error_text = crate::normalize::body::error_field(&b.top);
-                    }
-                }
+        let top = text
+            .filter(|_| json_like)
+            .and_then(|t| crate::normalize::body::read(ev, t));
+        if let Some(top) = top {
+            if ev.status.is_some_and(|s| (200..300).contains(&s)) {
+                business = crate::normalize::outcome::outcome_of_2xx(ev, &top);
+            } else if error_text.is_none() {
+                // OAuth token endpoints (RFC 6749 §5.2) and many APIs
+                // name the error in the body: `{"error": "invalid_grant"}`.
+                *error_text = crate::normalize::body::error_field(&top);
             }
         }
     }

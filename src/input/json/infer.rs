@@ -575,23 +575,41 @@ fn sample(bytes: &[u8], want: usize, out: &mut Vec<Value>) -> usize {
     read
 }
 
+/// Whether `path` lies inside the object at `outer` (`a.b` inside `a`).
+fn inside(path: &str, outer: &str) -> bool {
+    path.strip_prefix(outer).is_some_and(|rest| rest.starts_with('.'))
+}
+
+/// Sampled values grouped by path, in first-seen order.
+#[derive(Default)]
+struct ByPath<'a> {
+    groups: Vec<(String, Vec<&'a Value>)>,
+    index: rustc_hash::FxHashMap<String, usize>,
+}
+
+impl<'a> ByPath<'a> {
+    fn push(&mut self, path: String, v: &'a Value) {
+        let groups = &mut self.groups;
+        let i = *self.index.entry(path).or_insert_with_key(|p| {
+            groups.push((p.clone(), Vec::new()));
+            groups.len() - 1
+        });
+        groups[i].1.push(v);
+    }
+
+    fn has(&self, path: &str) -> bool {
+        self.index.contains_key(path)
+    }
+}
+
 /// Drop the candidates that are objects inside another candidate: a body
 /// holds objects that may read as bodies too (JSON-RPC's `result` and
 /// `error`), and the outermost object that fits is the body. A string of
 /// JSON inside one is the body itself, and stays.
-fn outermost_objects(
-    fitting: &mut Vec<(u32, usize, &String)>,
-    objects: &rustc_hash::FxHashMap<String, usize>,
-) {
+fn outermost_objects(fitting: &mut Vec<(u32, usize, &String)>, objects: &ByPath<'_>) {
     let inner: Vec<bool> = fitting
         .iter()
-        .map(|(_, _, p)| {
-            objects.contains_key(p.as_str())
-                && fitting.iter().any(|(_, _, q)| {
-                    p.strip_prefix(q.as_str())
-                        .is_some_and(|rest| rest.starts_with('.'))
-                })
-        })
+        .map(|(_, _, p)| objects.has(p) && fitting.iter().any(|(_, _, q)| inside(p, q)))
         .collect();
     let mut keep = inner.iter().map(|i| !i);
     fitting.retain(|_| keep.next().unwrap_or(true));
@@ -615,24 +633,18 @@ pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
     if lines.is_empty() {
         return Vec::new();
     }
-    // path → values, in first-seen order.
-    let mut paths: Vec<(String, Vec<&Value>)> = Vec::new();
-    let mut index: rustc_hash::FxHashMap<String, usize> = Default::default();
+    // The leaves' values by path, not the known ones.
+    let mut paths = ByPath::default();
     let mut covered = [false; crate::input::json::fields::SLOTS];
     // Objects, by path, that may be bodies; and those that hold a known
     // field, which are the record's own structure.
-    let mut objects: Vec<(String, Vec<&Value>)> = Vec::new();
-    let mut object_index: rustc_hash::FxHashMap<String, usize> = Default::default();
+    let mut objects = ByPath::default();
     let mut structural: rustc_hash::FxHashSet<String> = Default::default();
     for v in &lines {
         let (mut leaves, mut objs) = (Vec::new(), Vec::new());
         flatten("", v, &mut leaves, &mut objs, 0);
         for (p, val) in objs {
-            let i = *object_index.entry(p.clone()).or_insert_with(|| {
-                objects.push((p, Vec::new()));
-                objects.len() - 1
-            });
-            objects[i].1.push(val);
+            objects.push(p, val);
         }
         for (p, val) in leaves {
             if let Some(slot) = map.slot_of(&p) {
@@ -642,11 +654,7 @@ pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
                 }
                 continue;
             }
-            let i = *index.entry(p.clone()).or_insert_with(|| {
-                paths.push((p.clone(), Vec::new()));
-                paths.len() - 1
-            });
-            paths[i].1.push(val);
+            paths.push(p, val);
         }
     }
     // A request line or a URL covers the method and the path roles.
@@ -663,15 +671,11 @@ pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
         }
         // An object that holds a known field, or one a role took (a
         // status at `resp.code`), is the record's own structure.
-        let bodies = objects.iter().filter(|(p, _)| {
-            slot == Slot::ResponseBody
-                && !structural.contains(p)
-                && !taken.iter().any(|t| {
-                    t.strip_prefix(p.as_str())
-                        .is_some_and(|rest| rest.starts_with('.'))
-                })
+        let bodies = objects.groups.iter().filter(|(p, _)| {
+            slot == Slot::ResponseBody && !structural.contains(p) && !taken.iter().any(|t| inside(t, p))
         });
         let mut fitting: Vec<(u32, usize, &String)> = paths
+            .groups
             .iter()
             .chain(bodies)
             .filter(|(p, vals)| {
@@ -680,19 +684,15 @@ pub fn infer(map: &FieldMap, bytes: &[u8]) -> Vec<Inferred> {
                 } else {
                     vals.len() as f64 / n >= MIN_PRESENCE
                 };
-                present
-                    && !taken.iter().any(|t| {
-                        // Nor what lies inside a body taken whole.
-                        p.strip_prefix(t)
-                            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-                    })
+                // Nor what lies inside a body taken whole.
+                present && !taken.iter().any(|t| p == t || inside(p, t))
             })
             .filter_map(|(p, vals)| {
                 let non_null: Vec<&Value> = vals.iter().copied().filter(|v| !v.is_null()).collect();
                 fits(slot, p, &non_null).map(|score| (score, non_null.len(), p))
             })
             .collect();
-        outermost_objects(&mut fitting, &object_index);
+        outermost_objects(&mut fitting, &objects);
         // Best first: score, then presence, then the smaller path.
         fitting.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)).then_with(|| a.2.cmp(b.2)));
         let Some(&(_, best_n, best)) = fitting.first() else {
